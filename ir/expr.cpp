@@ -1,0 +1,177 @@
+#include "ir/expr.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace modelc::ir {
+
+const char* op_spelling(Op op) {
+  switch (op) {
+    case Op::Neg: return "-";
+    case Op::Pos: return "+";
+    case Op::Not: return "not";
+    case Op::Add: return "+";
+    case Op::Sub: return "-";
+    case Op::Mul: return "*";
+    case Op::Div: return "/";
+    case Op::FloorDiv: return "//";
+    case Op::Mod: return "%";
+    case Op::Pow: return "**";
+    case Op::Lt: return "<";
+    case Op::Le: return "<=";
+    case Op::Gt: return ">";
+    case Op::Ge: return ">=";
+    case Op::Eq: return "==";
+    case Op::Ne: return "!=";
+    case Op::And: return "and";
+    case Op::Or: return "or";
+  }
+  return "?";
+}
+
+bool is_comparison(Op op) { return op >= Op::Lt && op <= Op::Ne; }
+bool is_logical(Op op) { return op == Op::And || op == Op::Or || op == Op::Not; }
+
+ExprPtr Expr::number_lit(double v, bool is_integer, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Number;
+  e->number = v;
+  e->is_integer = is_integer;
+  e->loc = std::move(loc);
+  return e;
+}
+ExprPtr Expr::bool_lit(bool v, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Boolean;
+  e->boolean = v;
+  e->loc = std::move(loc);
+  return e;
+}
+ExprPtr Expr::name_ref(std::string name, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Name;
+  e->name = std::move(name);
+  e->loc = std::move(loc);
+  return e;
+}
+ExprPtr Expr::unary(Op op, ExprPtr a, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Unary;
+  e->op = op;
+  e->args = {std::move(a)};
+  e->loc = std::move(loc);
+  return e;
+}
+ExprPtr Expr::binary(Op op, ExprPtr a, ExprPtr b, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Binary;
+  e->op = op;
+  e->args = {std::move(a), std::move(b)};
+  e->loc = std::move(loc);
+  return e;
+}
+ExprPtr Expr::call(std::string fn, std::vector<ExprPtr> args, SourceLoc loc) {
+  auto e = std::make_shared<Expr>();
+  e->kind = Kind::Call;
+  e->name = std::move(fn);
+  e->args = std::move(args);
+  e->loc = std::move(loc);
+  return e;
+}
+
+// Python precedence, higher binds tighter.
+static int precedence(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::Unary:
+      return e.op == Op::Not ? 3 : 7;
+    case Expr::Kind::Binary:
+      switch (e.op) {
+        case Op::Or: return 1;
+        case Op::And: return 2;
+        case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: return 4;
+        case Op::Add: case Op::Sub: return 5;
+        case Op::Mul: case Op::Div: case Op::FloorDiv: case Op::Mod: return 6;
+        case Op::Pow: return 8;
+        default: return 9;
+      }
+    default: return 10;
+  }
+}
+
+static std::string number_text(double v, bool is_integer) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (is_integer && std::fabs(v) < 1e15) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    return buf;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  // Prefer the shortest text that round-trips.
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) { s = buf; break; }
+  }
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+static std::string render(const ExprPtr& e, int parent_prec, bool right_operand) {
+  if (!e) return "<null>";
+  std::string s;
+  int prec = precedence(*e);
+  switch (e->kind) {
+    case Expr::Kind::Number: s = number_text(e->number, e->is_integer); if (e->number < 0) prec = 7; break;
+    case Expr::Kind::Boolean: s = e->boolean ? "True" : "False"; break;
+    case Expr::Kind::Name: s = e->name; break;
+    case Expr::Kind::Call: {
+      s = e->name + "(";
+      for (size_t k = 0; k < e->args.size(); ++k) {
+        if (k) s += ", ";
+        s += render(e->args[k], 0, false);
+      }
+      s += ")";
+      break;
+    }
+    case Expr::Kind::Unary:
+      s = std::string(op_spelling(e->op)) + (e->op == Op::Not ? " " : "") + render(e->args[0], prec, true);
+      break;
+    case Expr::Kind::Binary: {
+      // ** is right-associative; the others left-associative.
+      bool right_assoc = e->op == Op::Pow;
+      std::string lhs = render(e->args[0], right_assoc ? prec + 1 : prec, false);
+      std::string rhs = render(e->args[1], right_assoc ? prec : prec + 1, true);
+      const char* sp = e->op == Op::Pow ? "" : " ";
+      s = lhs + sp + op_spelling(e->op) + sp + rhs;
+      break;
+    }
+  }
+  (void)right_operand;
+  if (prec < parent_prec) return "(" + s + ")";
+  return s;
+}
+
+std::string to_string(const ExprPtr& e) { return render(e, 0, false); }
+
+void collect_names(const ExprPtr& e, std::vector<std::string>& out) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::Name) {
+    if (std::find(out.begin(), out.end(), e->name) == out.end()) out.push_back(e->name);
+    return;
+  }
+  for (const auto& a : e->args) collect_names(a, out);
+}
+
+bool uses_name(const ExprPtr& e, const std::string& name) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::Name) return e->name == name;
+  for (const auto& a : e->args)
+    if (uses_name(a, name)) return true;
+  return false;
+}
+
+std::string to_string(const Stmt& s) { return s.target + " " + s.op + " " + to_string(s.value); }
+
+}  // namespace modelc::ir

@@ -1,0 +1,221 @@
+// The kernel IR: what every backend consumes. A Program is a set of device buffers, the static
+// description of populations / synapse groups / monitors, and kernels whose bodies are C-level
+// statement trees with a launch domain. Units and Brian2 names are gone here: everything is SI,
+// typed, and indexed explicitly. One C-style printer (ir/c_printer.h) prints kernel bodies for the
+// CPU, OpenCL and CUDA backends; the backends differ only in how they iterate a domain, how they
+// express atomics, and their dialect.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/expr.h"  // for ir::Op
+
+namespace modelc::kir {
+
+enum class Type { Bool, Int32, Int64, Float, Double };
+const char* type_name(Type t);  // "bool", "int32", "int64", "float", "double"
+bool is_floating(Type t);
+
+struct Expr;
+using ExprP = std::shared_ptr<const Expr>;
+
+struct Expr {
+  enum class Kind {
+    Literal,  // value in `f` (Float/Double), `i` (Int32/Int64) or `b` (Bool)
+    Local,    // a kernel-local variable `name` declared earlier in the body
+    Builtin,  // a value supplied by the domain: see "Built-in names" below
+    Load,     // buffer `name` at index args[0] (an Int64 expression)
+    Unary,    // op args[0]: Neg, Not
+    Binary,   // args[0] op args[1]: arithmetic, comparison, And/Or. Pow never appears (lowered to
+              // multiplies or Call "pow"); FloorDiv and Mod follow Python semantics (floor).
+    Call,     // math function `name`, see "Functions" below
+    Select,   // args[0] ? args[1] : args[2]
+    Cast,     // convert args[0] to `type`
+    Random,   // a counter-based random draw: `name` is "uniform" or "normal", `stream` the call-site id
+  };
+  Kind kind = Kind::Literal;
+  Type type = Type::Double;
+  double f = 0.0;
+  int64_t i = 0;
+  bool b = false;
+  std::string name;
+  ir::Op op = ir::Op::Add;
+  uint32_t stream = 0;
+  std::vector<ExprP> args;
+};
+
+// Built-in names (Expr::Kind::Builtin), typed as noted:
+//   "t"     Double  time at the start of the current step, step * dt (init kernels: 0)
+//   "step"  Int64   the current step number
+//   "i"     Int64   Neurons/Spikes domains: the neuron index within the population.
+//                   SynapticEvents/Synapses domains: the presynaptic index relative to the
+//                   synapse group's source slice.
+//   "j"     Int64   SynapticEvents/Synapses: postsynaptic index relative to the target slice.
+//   "syn"   Int64   SynapticEvents/Synapses: the synapse index (position in the CSR arrays).
+// Random draws use the domain's element index (i for neuron domains, syn for synapse domains) as
+// counter, together with the step and the stream: see runtime/philox.h.
+//
+// Functions (Expr::Kind::Call), arguments and result in the scalar type unless noted:
+//   exp log log10 sqrt fabs sin cos tan sinh cosh tanh asin acos atan floor ceil pow expm1 log1p
+//   "exprel" (expm1(x)/x, 1 at x = 0), "sign" (-1/0/1), "clip"(x, lo, hi), "fmin" "fmax",
+//   "timestep"(t, dt) -> Int64: (int64)((t + 1e-3*dt)/dt), Brian2's rounding of times to steps.
+
+struct Stmt;
+using Block = std::vector<Stmt>;
+
+struct Stmt {
+  enum class Kind {
+    Declare,     // Type `type` local `name` = value (value may be null: uninitialised)
+    Assign,      // local `name` = value
+    Store,       // buffer `name`[index] = value
+    Accumulate,  // buffer `name`[index] op= value, op one of Add Sub Mul Div. `conflicting` is true
+                 // when several iterations of the domain may hit the same element concurrently
+                 // (synaptic input into a postsynaptic variable): parallel backends use atomics.
+    If,          // if (value) { then_body } else { else_body }
+    EmitSpike,   // the element `index` spikes this step: append it to the population's spike list
+  };
+  Kind kind = Kind::Assign;
+  Type type = Type::Double;
+  std::string name;
+  ExprP index;
+  ExprP value;
+  ir::Op op = ir::Op::Add;
+  bool conflicting = false;
+  Block then_body, else_body;
+};
+
+enum class BufferRole {
+  NeuronState,    // a per-neuron (size N) or shared (size 1) variable of a population
+  SynapseState,   // a per-synapse variable (size = the synapse count, known after connect)
+  Internal,       // lastspike / not_refractory and other bookkeeping
+};
+
+struct Buffer {
+  std::string name;    // unique C identifier, e.g. "P_v", "Ce_w"
+  Type type = Type::Double;
+  BufferRole role = BufferRole::NeuronState;
+  std::string owner;   // population or synapse group name
+  std::string variable;  // the model variable it holds ("v", "w", "lastspike")
+  std::string unit;    // for the results manifest, e.g. "volt"
+  int64_t size = 0;    // elements; for SynapseState 0 = "the owner's synapse count"
+};
+
+struct Population {
+  std::string name;
+  int64_t size = 0;
+  // Spike history ring depth: 1 + the largest delay (in steps) of any synapse group reading this
+  // population's spikes. Slot (step % history) holds the spikes emitted at `step`.
+  int64_t history = 1;
+};
+
+struct ConnectRule {
+  enum class Kind { Probability, OneToOne, AllToAll, Explicit };
+  Kind kind = Kind::AllToAll;
+  // Probability: for each pre i (source slice) and candidate post j (target slice), a synapse exists
+  // when `condition` (Bool, may be null = true) holds and a uniform draw is < `p` (scalar, may use
+  // "i" and "j"; null = 1). `p_depends_on_j` tells whether geometric skipping is allowed (p and
+  // condition independent of j). Draws: runtime/philox.h mc_uniform with element = i,
+  // step = running draw number within row i, stream = `stream`.
+  ExprP p;
+  ExprP condition;
+  bool depends_on_j = true;  // p or condition uses j
+  uint32_t stream = 0;
+  std::vector<int64_t> explicit_i, explicit_j;  // Explicit (relative to the slices)
+};
+
+struct SynapseGroup {
+  std::string name;
+  std::string source;  // population name
+  int64_t source_offset = 0, source_size = 0;
+  std::string target;
+  int64_t target_offset = 0, target_size = 0;
+  ConnectRule connect;
+  int64_t delay_steps = 0;  // homogeneous delay: spikes of step s are delivered at step s + delay
+};
+
+struct Domain {
+  enum class Kind {
+    Neurons,         // every neuron of `population`, index "i" (vectorisable: no cross-iteration deps)
+    Spikes,          // every neuron of `population` that spiked this step, index "i"
+    SynapticEvents,  // for each spike of synapse group `synapses`' source slice emitted at
+                     // step - delay_steps, every synapse of its row: "i", "j", "syn"
+    Synapses,        // every synapse of `synapses`: "i", "j", "syn"
+  };
+  Kind kind = Kind::Neurons;
+  std::string population;
+  std::string synapses;
+};
+
+struct Kernel {
+  std::string name;  // unique C identifier
+  Domain domain;
+  Block body;
+  // Kernels whose body contains EmitSpike: the population's spike list for this step is cleared
+  // before the kernel runs. CPU backends run them serially so spike order is ascending.
+  bool emits_spikes = false;
+};
+
+struct Monitor {
+  enum class Kind { Spikes, State, Rate };
+  Kind kind = Kind::Spikes;
+  std::string name;
+  std::string population;
+  int64_t offset = 0, size = 0;      // the monitored slice of the population
+  std::vector<int64_t> indices;      // State: recorded neurons (relative to the slice);
+                                     // Spikes: empty = all neurons of the slice
+  std::vector<std::string> buffers;  // State: the buffers recorded (one per variable)
+  std::vector<std::string> variables;  // State: the variable names, same order
+  std::vector<std::string> units;      // State: units of the variables
+  int64_t every = 1;                 // State: record when step % every == 0
+};
+
+// What one step does, in order (Brian2's schedule: start, groups, thresholds, synapses, resets).
+struct Task {
+  enum class Kind { RecordState, RunKernel, RecordSpikes };
+  Kind kind = Kind::RunKernel;
+  size_t index = 0;  // into Program::kernels or Program::monitors
+};
+
+struct Program {
+  std::string model_name;
+  Type scalar = Type::Double;
+  double dt = 1e-4;
+  int64_t steps = 0;
+  uint64_t seed = 0;
+  std::vector<Buffer> buffers;
+  std::vector<Population> populations;
+  std::vector<SynapseGroup> synapse_groups;
+  std::vector<Monitor> monitors;
+  std::vector<Kernel> kernels;
+  std::vector<size_t> init_kernels;  // run once after connectivity is built, in order
+  std::vector<Task> step_tasks;      // run every step, in order; RecordSpikes/Rate monitors record
+                                     // the spikes of the step after the population's threshold kernel
+
+  const Buffer* find_buffer(const std::string& name) const;
+  const Population* find_population(const std::string& name) const;
+  const SynapseGroup* find_synapse_group(const std::string& name) const;
+};
+
+// Textual dump for --print-after and golden IR tests; stable and readable.
+std::string to_string(const Expr& e);
+std::string to_string(const Program& p);
+
+// Small builders used by lowering and passes.
+ExprP lit(double v, Type t);
+ExprP lit_int(int64_t v, Type t = Type::Int64);
+ExprP lit_bool(bool v);
+ExprP builtin(const std::string& name, Type t);
+ExprP local(const std::string& name, Type t);
+ExprP load(const std::string& buffer, Type t, ExprP index);
+ExprP unary(ir::Op op, ExprP a, Type t);
+ExprP binary(ir::Op op, ExprP a, ExprP b, Type t);
+ExprP call(const std::string& fn, std::vector<ExprP> args, Type t);
+ExprP select(ExprP c, ExprP a, ExprP b, Type t);
+ExprP cast(ExprP a, Type t);
+ExprP random(const std::string& dist, uint32_t stream, Type t);
+
+}  // namespace modelc::kir

@@ -1,0 +1,105 @@
+/* The C ABI every generated model module implements, whatever the backend (CPU shared object,
+ * OpenCL host module, CUDA host module). runtime/ drives all backends through it the same way.
+ * Plain C so that generated code and any frontend (Python ctypes, the Brian2 device) can use it. */
+#ifndef MODELC_ABI_H
+#define MODELC_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MC_ABI_VERSION 1
+
+enum mc_type { MC_BOOL = 0, MC_INT32 = 1, MC_INT64 = 2, MC_FLOAT = 3, MC_DOUBLE = 4 };
+enum mc_monitor_kind { MC_MON_SPIKES = 0, MC_MON_STATE = 1, MC_MON_RATE = 2 };
+
+typedef struct mc_var_info {
+  const char* name;      /* buffer name, e.g. "P_v" */
+  const char* owner;     /* population or synapse group */
+  const char* variable;  /* model variable, e.g. "v" */
+  const char* unit;      /* e.g. "volt", "1" */
+  int32_t type;          /* enum mc_type */
+  int32_t per_synapse;   /* 1: size is the owner's synapse count */
+  int64_t size;          /* elements (per_synapse: 0, ask mc_var_size) */
+} mc_var_info;
+
+typedef struct mc_population_info {
+  const char* name;
+  int64_t size;
+} mc_population_info;
+
+typedef struct mc_synapse_info {
+  const char* name;
+  const char* source;
+  const char* target;
+} mc_synapse_info;
+
+typedef struct mc_monitor_info {
+  const char* name;
+  const char* population;
+  int32_t kind;            /* enum mc_monitor_kind */
+  int32_t num_variables;   /* state monitors */
+  const char* const* variables;
+  const char* const* units;
+  int64_t num_indices;     /* state: recorded neurons; spikes: 0 = whole slice */
+  const int64_t* indices;
+  int64_t every;           /* state: record every `every` steps */
+  int64_t slice_size;      /* neurons in the monitored slice (rate = count / slice_size / dt) */
+} mc_monitor_info;
+
+typedef struct mc_model_info {
+  int32_t abi_version;
+  const char* model_name;
+  const char* backend;
+  double dt;
+  int64_t steps;           /* duration / dt, as compiled */
+  uint64_t seed;
+  int32_t scalar_type;     /* MC_FLOAT or MC_DOUBLE */
+  int32_t num_vars;
+  const mc_var_info* vars;
+  int32_t num_populations;
+  const mc_population_info* populations;
+  int32_t num_synapse_groups;
+  const mc_synapse_info* synapse_groups;
+  int32_t num_monitors;
+  const mc_monitor_info* monitors;
+} mc_model_info;
+
+typedef struct mc_module mc_module;
+
+typedef struct mc_options {
+  int32_t num_threads;  /* 0 = backend default */
+  int32_t device;       /* accelerator backends: device index */
+  uint64_t seed;        /* overrides the compiled seed */
+} mc_options;
+
+/* Every function returning int returns 0 on success and non-zero on error; mc_last_error() then
+ * says what went wrong (e.g. "out of memory allocating 1.2 GiB for synapses Ce"). */
+const mc_model_info* mc_get_info(void);
+mc_module* mc_create(const mc_options* options, char* error, size_t error_size);
+int mc_init(mc_module* m);                 /* build connectivity, set initial values */
+int mc_run(mc_module* m, int64_t steps);   /* advance by `steps` time steps */
+int64_t mc_current_step(const mc_module* m);
+int64_t mc_var_size(const mc_module* m, int32_t var);
+int mc_read_var(mc_module* m, int32_t var, void* dst);         /* copies mc_var_size elements */
+int mc_write_var(mc_module* m, int32_t var, const void* src);
+int64_t mc_synapse_count(const mc_module* m, int32_t synapse_group);
+/* pre/post indices relative to the source/target slices, in synapse order */
+int mc_read_synapses(mc_module* m, int32_t synapse_group, int32_t* pre, int32_t* post);
+int64_t mc_spike_count(const mc_module* m, int32_t population); /* total spikes so far */
+/* Monitors. Spikes: length = events; field 0 int32 neuron index (slice-relative), field 1 int64 step.
+ * State: length = samples; field 0 int64 step, field 1+k double[length * num_indices] for variable k
+ * (sample-major). Rate: length = steps recorded; field 0 double rate in Hz per step. */
+int64_t mc_monitor_length(const mc_module* m, int32_t monitor);
+int mc_monitor_read(mc_module* m, int32_t monitor, int32_t field, void* dst);
+const char* mc_last_error(const mc_module* m);
+void mc_destroy(mc_module* m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODELC_ABI_H */
