@@ -1,0 +1,79 @@
+// The backend plugin interface (GeNN-style: small). A backend turns a kernel IR Program into sources,
+// builds them into a loadable module implementing runtime/modelc_abi.h, and reports what it can do.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontend/diagnostics.h"
+#include "ir/kernel_ir.h"
+
+namespace modelc {
+
+struct BackendCapabilities {
+  bool float32 = true;
+  bool float64 = true;
+  bool atomics_float_add = true;   // native atomic add on floating-point buffers
+  bool parallel_neurons = true;    // neuron kernels run in parallel
+  int preferred_block_size = 0;    // accelerators: threads per block / work-group size
+};
+
+struct BuildOptions {
+  std::filesystem::path out_dir;    // where sources and the artefact go
+  std::filesystem::path cache_dir;  // build cache (keyed by hash of sources + flags)
+  int num_threads = 0;              // CPU: OpenMP threads compiled in as default (0 = runtime choice)
+  bool debug = false;               // -O0 -g instead of optimised
+  bool verbose = false;             // print compiler command lines
+};
+
+struct GeneratedSources {
+  // file name (relative to out_dir) -> contents
+  std::map<std::string, std::string> files;
+};
+
+struct BuildResult {
+  std::filesystem::path module_path;  // the loadable module (shared object)
+  bool cache_hit = false;
+  double codegen_seconds = 0.0;
+  double compile_seconds = 0.0;
+  std::string compiler_command;       // for the manifest
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;  // "cpu", "opencl", "cuda"
+  virtual std::string description() const = 0;
+  virtual BackendCapabilities capabilities() const = 0;
+  // Emits the sources for a program. Reports unsupported constructs to `diags`.
+  virtual GeneratedSources emit(const kir::Program& program, const BuildOptions& options,
+                                DiagnosticEngine& diags) = 0;
+  // Writes the sources to options.out_dir and builds the module (or reuses a cached build).
+  // Returns false after reporting the compiler's errors to `diags`.
+  virtual bool build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
+                     DiagnosticEngine& diags) = 0;
+};
+
+// Registry of backends by name; backends register themselves from their own translation unit via
+// a static BackendRegistration (the registry is linked as a static library, so tools/ references
+// `register_builtin_backends()` to keep those objects alive).
+class BackendRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Backend>()>;
+  static BackendRegistry& instance();
+  void add(const std::string& name, Factory factory);
+  std::unique_ptr<Backend> create(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, Factory> factories_;
+};
+
+// Registers every backend compiled into this build (cpu now; opencl, cuda later).
+void register_builtin_backends();
+
+}  // namespace modelc
