@@ -2,6 +2,8 @@
 // equation language. Every node carries its source span, so diagnostics can put a caret under it.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "frontend/diagnostics.h"
@@ -31,5 +33,20 @@ std::vector<ir::Stmt> parse_statements(const SourceTextPtr& src, DiagnosticEngin
 // constant over dt, event-driven, clock-driven, summed; an unknown flag is an error with a hint.
 // Returns nullopt after reporting an error.
 std::optional<ir::Equation> parse_equation(const SourceTextPtr& src, DiagnosticEngine& diags);
+
+// Parses the byte range [begin, end) of `src` as one expression / equation; locations refer to the
+// whole of `src`, so a part of a larger string (an equation's right-hand side, a unit) gets carets
+// in the right column.
+ir::ExprPtr parse_expression(const SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags);
+std::optional<ir::Equation> parse_equation(const SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags);
+
+// Parses a block of equations, one per line, '#' comments allowed. As in Brian2, an equation's
+// expression may continue on following lines (inside parentheses, or while the next line does not
+// start a new equation); the line with the ':' ends it. Returns the equations that parsed; check
+// diags.has_errors() for the others.
+std::vector<ir::Equation> parse_equations(const SourceTextPtr& src, DiagnosticEngine& diags);
+
+// The flags parse_equation accepts, in Brian2's spelling.
+const std::vector<std::string>& known_equation_flags();
 
 }  // namespace modelc::frontend

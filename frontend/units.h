@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "frontend/diagnostics.h"
 #include "ir/expr.h"
@@ -39,15 +40,20 @@ struct Quantity {
   Dimension dim;
 };
 
-// Looks up a unit name as Brian2 spells it: base and derived SI units (metre/meter, kilogram, gram,
-// second, amp/ampere, kelvin, mole, candela, volt, siemens, farad, ohm, hertz, coulomb, newton,
-// joule, watt, pascal, weber, tesla, henry, katal, becquerel, gray, sievert, lumen, lux, radian,
-// steradian, liter/litre, molar), their SI-prefixed forms (y z a f p n u m c d da h k M G T P E Z Y:
-// mV, nS, pF, uA, ms, kHz, um, cm, mM, ...), the short symbols (m, kg, g, s, A, K, mol, cd, V, S, F,
-// Hz, C, N, J, W, Pa, ohm, l, L, M), and powers written as suffixes like Brian2's (metre2 = metre**2,
-// um2, cm2, ms3 are NOT special: Brian2 has umetre2 etc.; support `<unit>2` and `<unit>3`).
-// Returns nullopt for unknown names.
+// Looks up a unit name as Brian2 spells it, i.e. exactly the names of Brian2's default unit
+// namespace (brian2/units/allunits.py and stdunits.py): base and derived SI units (metre/meter,
+// kilogram, gram, second, amp/ampere, kelvin, mole/mol, candle, volt, siemens, farad, ohm, hertz,
+// coulomb, newton, joule, watt, pascal, weber, tesla, henry, katal, becquerel, gray, sievert, lumen,
+// lux, radian, steradian, liter/litre, molar), their SI-prefixed forms (y z a f p n u m c d da h k M
+// G T P E Z Y: mvolt, nsiemens, msecond, khertz, umetre, Mohm, mmolar, ...; not for kilogram and
+// kelvin), powers written as suffixes (metre2, umetre3, cmetre2; not for litres), and Brian2's
+// short names (mV mA uA nA pA pF uF nF nS uS mS ms us Hz kHz MHz cm cm2 cm3 mm mm2 mm3 um um2 um3
+// mM uM nM). Single-letter SI symbols (V, S, A, N, ...) are deliberately not units, as in Brian2,
+// so that they stay free for model variables. Returns nullopt for unknown names.
 std::optional<Quantity> lookup_unit(const std::string& name);
+
+// The unit name closest to `name` (for "did you mean" hints), preferring everyday units.
+std::optional<std::string> closest_unit_name(const std::string& name);
 
 // Parses a unit expression from an equation's unit part: "volt", "1", "siemens/metre**2", "mV",
 // "uF/cm**2", "amp*second", "Hz", "second**-0.5", "boolean" and "integer" are handled by the
@@ -69,15 +75,28 @@ std::optional<Quantity> evaluate_constant(const ir::ExprPtr& e, const QuantityLo
                                           DiagnosticEngine& diags);
 
 // Infers the dimension of an expression whose names are resolved by `lookup` (model variables;
-// unit names resolved via lookup_unit()). Rules follow Brian2: + - and comparisons need equal
-// dimensions (a literal 0 is compatible with anything? no: Brian2 requires matching units, except
-// that dimensionless literals may not be added to dimensioned values); * / multiply dimensions;
-// ** needs a dimensionless, constant exponent (evaluated with `constant_lookup` when the base has a
-// dimension); functions: exp/log/sin/... need dimensionless arguments and return dimensionless,
-// sqrt halves, abs/clip/floor/ceil/sign keep/return as Brian2, rand()/randn() dimensionless,
-// int() dimensionless, exprel dimensionless; and/or/not need booleans (dimensionless).
-// Reports errors at the offending node; returns nullopt on error.
+// unit names resolved via lookup_unit()). Rules follow Brian2's parse_expression_dimensions:
+// + - % and comparisons need equal dimensions (a literal 0 is not special: `v > 0` is an error for
+// a voltage v); * / multiply dimensions; // needs dimensionless operands; ** needs a dimensionless
+// exponent, which must be a constant (evaluated with `constant_lookup`) when the base has a
+// dimension; exp/log/log10/expm1/log1p/exprel/trig and int() need dimensionless arguments; sqrt
+// halves; abs/floor/ceil keep the unit; clip(x, lo, hi) needs lo, hi in x's unit; sign() returns
+// dimensionless; rand()/randn() are dimensionless; timestep(t, dt) needs times; the internal
+// _select(c, a, b) needs a and b in the same unit; and/or/not need dimensionless (boolean) operands.
+// Reports errors at the offending node (binary operators: at the operator); returns nullopt on error.
 std::optional<Dimension> infer_dimension(const ir::ExprPtr& e, const DimensionLookup& lookup,
                                          const QuantityLookup& constant_lookup, DiagnosticEngine& diags);
+
+// As above; `known_names` (the names the lookup knows) are offered in "did you mean" hints for
+// unknown identifiers.
+std::optional<Quantity> evaluate_constant(const ir::ExprPtr& e, const QuantityLookup& lookup,
+                                          DiagnosticEngine& diags, const std::vector<std::string>& known_names);
+std::optional<Dimension> infer_dimension(const ir::ExprPtr& e, const DimensionLookup& lookup,
+                                         const QuantityLookup& constant_lookup, DiagnosticEngine& diags,
+                                         const std::vector<std::string>& known_names);
+
+// Functions code may call (Brian2's DEFAULT_FUNCTIONS that modelc supports), without the internal
+// ones (`_select`) and without min/max, which only constant expressions accept.
+const std::vector<std::string>& builtin_function_names();
 
 }  // namespace modelc

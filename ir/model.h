@@ -40,6 +40,7 @@ struct NamedExpr {  // "initial" entries and similar name -> expression maps, in
   std::string name;
   ExprPtr expr;
   std::string json_pointer;
+  bool si_number = false;  // written as a bare JSON number: a value in SI units, not dimension-checked
 };
 
 struct GroupSlice {  // "P" or "P[0:3200]"

@@ -1,0 +1,287 @@
+// Kernel and monitor functions of the CPU module: how each launch domain becomes a loop.
+#include <set>
+
+#include "backends/cpu/cpu_emit_context.h"
+
+namespace modelc::cpu::detail {
+
+namespace {
+
+using kir::Block;
+using kir::Domain;
+using kir::Expr;
+using kir::ExprP;
+using kir::Stmt;
+
+void collect_expr(const ExprP& e, std::set<std::string>& reads) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::Load) reads.insert(e->name);
+  for (const auto& a : e->args) collect_expr(a, reads);
+}
+
+void collect_block(const Block& b, std::set<std::string>& reads, std::set<std::string>& writes, bool& emits) {
+  for (const Stmt& s : b) {
+    collect_expr(s.index, reads);
+    collect_expr(s.value, reads);
+    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) writes.insert(s.name);
+    if (s.kind == Stmt::Kind::EmitSpike) emits = true;
+    collect_block(s.then_body, reads, writes, emits);
+    collect_block(s.else_body, reads, writes, emits);
+  }
+}
+
+bool is_index(const ExprP& e, const char* var) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::Builtin) return e->name == var;
+  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_index(e->args[0], var);
+  return false;
+}
+
+// True when every iteration touches only element `var` of the buffers it writes (and reads those
+// buffers only there): then iterations are independent and the loop may run in parallel / SIMD.
+bool exprs_elementwise(const ExprP& e, const std::set<std::string>& written, const char* var) {
+  if (!e) return true;
+  if (e->kind == Expr::Kind::Load && written.count(e->name) && !is_index(e->args.empty() ? nullptr : e->args[0], var))
+    return false;
+  for (const auto& a : e->args)
+    if (!exprs_elementwise(a, written, var)) return false;
+  return true;
+}
+
+bool block_elementwise(const Block& b, const std::set<std::string>& written, const char* var) {
+  for (const Stmt& s : b) {
+    if ((s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) && !is_index(s.index, var)) return false;
+    if (!exprs_elementwise(s.index, written, var) || !exprs_elementwise(s.value, written, var)) return false;
+    if (!block_elementwise(s.then_body, written, var) || !block_elementwise(s.else_body, written, var)) return false;
+  }
+  return true;
+}
+
+std::string pop_field(int k, const char* what) { return "m->pop" + std::to_string(k) + "_" + what; }
+std::string syn_field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
+
+// The spike list of population `k` for the step held in the C variable `step_var`.
+void bind_spike_slot(EmitContext& c, int k, const std::string& step_var) {
+  const kir::Population& pop = c.p.populations[k];
+  c.out += "  const int64_t _mc_slot = " + step_var + " % " + int_text(pop.history) + ";\n";
+  c.out += "  const int32_t* __restrict _mc_spikes = " + pop_field(k, "spikes") + " + _mc_slot * " +
+           int_text(pop.size) + ";\n";
+  c.out += "  const int64_t _mc_nspikes = " + pop_field(k, "count") + "[_mc_slot];\n";
+}
+
+void emit_kernel(EmitContext& c, size_t idx) {
+  const kir::Kernel& k = c.p.kernels[idx];
+  std::set<std::string> reads, writes;
+  bool emits = k.emits_spikes;
+  collect_block(k.body, reads, writes, emits);
+  for (const auto& names : {reads, writes})
+    for (const auto& n : names)
+      if (c.buffer_index(n) < 0) c.error("kernel '" + k.name + "' uses unknown buffer '" + n + "'");
+
+  c.out += "// kernel " + k.name + "\n";
+  c.out += "static void k" + std::to_string(idx) + "(mc_module* __restrict m, int64_t step) {\n";
+  c.out += "  const uint64_t seed = m->seed; (void)seed;\n";
+  c.out += "  const double t = (double)step * MC_DT; (void)t;\n";
+  for (const auto& n : reads)
+    if (!writes.count(n) && c.buffer_index(n) >= 0) {
+      const kir::Buffer& b = c.p.buffers[c.buffer_index(n)];
+      c.out += "  " + c.printer.buffer_pointer(b.type, n, true) + " = m->b_" + n + "; (void)" + n + ";\n";
+    }
+  for (const auto& n : writes)
+    if (c.buffer_index(n) >= 0) {
+      const kir::Buffer& b = c.p.buffers[c.buffer_index(n)];
+      c.out += "  " + c.printer.buffer_pointer(b.type, n, false) + " = m->b_" + n + ";\n";
+    }
+
+  const Domain& d = k.domain;
+  bool neuron_domain = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes;
+  kir::RandomKeys keys;
+  keys.element = neuron_domain ? "i" : "syn";
+  c.printer.set_random_keys(keys);
+
+  if (neuron_domain) {
+    int pk = c.population_index(d.population);
+    if (pk < 0) {
+      c.error("kernel '" + k.name + "' runs over unknown population '" + d.population + "'");
+      c.out += "}\n\n";
+      return;
+    }
+    const kir::Population& pop = c.p.populations[pk];
+    std::string n = int_text(pop.size);
+    if (d.kind == Domain::Kind::Neurons && emits) {
+      // Serial so that the spike list comes out in ascending order, as the IR promises.
+      c.out += "  const int64_t _mc_slot = step % " + int_text(pop.history) + ";\n";
+      c.out += "  int32_t* __restrict _mc_spk = " + pop_field(pk, "spikes") + " + _mc_slot * " + n + ";\n";
+      c.out += "  int64_t _mc_nspk = 0;\n";
+      c.out += "  for (int64_t i = 0; i < " + n + "; ++i) {\n";
+      c.printer.block(k.body, 2, c.out);
+      c.out += "  }\n";
+      c.out += "  " + pop_field(pk, "count") + "[_mc_slot] = _mc_nspk;\n";
+      c.out += "  " + pop_field(pk, "total") + " += _mc_nspk;\n";
+    } else if (d.kind == Domain::Kind::Neurons) {
+      if (block_elementwise(k.body, writes, "i")) {
+        if (pop.size >= c.options.parallel_min_size)
+          c.out += "#pragma omp parallel for simd schedule(static) num_threads(mc_threads(m))\n";
+        else
+          c.out += "#pragma omp simd\n";
+      }
+      c.out += "  for (int64_t i = 0; i < " + n + "; ++i) {\n";
+      c.printer.block(k.body, 2, c.out);
+      c.out += "  }\n";
+    } else {
+      if (emits) c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
+      bind_spike_slot(c, pk, "step");
+      c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
+      c.out += "    const int64_t i = _mc_spikes[_mc_k];\n";
+      c.printer.block(k.body, 2, c.out);
+      c.out += "  }\n";
+    }
+    c.out += "}\n\n";
+    return;
+  }
+
+  int g = c.group_index(d.synapses);
+  if (g < 0) {
+    c.error("kernel '" + k.name + "' runs over unknown synapse group '" + d.synapses + "'");
+    c.out += "}\n\n";
+    return;
+  }
+  if (emits) c.error("kernel '" + k.name + "' emits spikes from a synapse domain");
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  c.out += "  const int64_t* __restrict _mc_row = " + syn_field(g, "row") + ";\n";
+  c.out += "  const int32_t* __restrict _mc_post = " + syn_field(g, "post") + "; (void)_mc_row;\n";
+  if (d.kind == Domain::Kind::SynapticEvents) {
+    int pk = c.population_index(sg.source);
+    if (pk < 0) {
+      c.error("synapse group '" + sg.name + "' has unknown source population '" + sg.source + "'");
+      c.out += "}\n\n";
+      return;
+    }
+    if (sg.delay_steps >= c.p.populations[pk].history)
+      c.error("synapse group '" + sg.name + "' has a delay of " + std::to_string(sg.delay_steps) +
+              " steps but population '" + sg.source + "' keeps only " +
+              std::to_string(c.p.populations[pk].history) + " steps of spikes");
+    std::string off = int_text(sg.source_offset), end = int_text(sg.source_offset + sg.source_size);
+    c.out += "  const int64_t _mc_src_step = step - " + int_text(sg.delay_steps) + ";\n";
+    c.out += "  if (_mc_src_step < 0) return;\n";
+    bind_spike_slot(c, pk, "_mc_src_step");
+    // Spikes are ascending, so rows are visited in memory order; the prefetch hides the latency of
+    // jumping to the next spiking neuron's row.
+    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
+    c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
+    c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+    c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
+    c.out += "    if (_mc_k + 1 < _mc_nspikes) {\n";
+    c.out += "      const int64_t _mc_next = _mc_spikes[_mc_k + 1] - " + off + ";\n";
+    c.out += "      if (_mc_next >= 0 && _mc_next < " + int_text(sg.source_size) +
+             ") __builtin_prefetch(_mc_post + _mc_row[_mc_next]);\n";
+    c.out += "    }\n";
+    c.out += "    const int64_t _mc_end = _mc_row[i + 1];\n";
+    c.out += "    for (int64_t syn = _mc_row[i]; syn < _mc_end; ++syn) {\n";
+    c.out += "      const int64_t j = _mc_post[syn]; (void)j;\n";
+    c.printer.block(k.body, 3, c.out);
+    c.out += "    }\n  }\n}\n\n";
+    return;
+  }
+  // Synapses domain: every synapse, i from the pre array.
+  c.out += "  const int32_t* __restrict _mc_pre = " + syn_field(g, "pre") + ";\n";
+  c.out += "  const int64_t _mc_n = " + syn_field(g, "n") + ";\n";
+  if (block_elementwise(k.body, writes, "syn"))
+    c.out += "#pragma omp parallel for schedule(static) if (_mc_n >= " + int_text(c.options.parallel_min_size) +
+             ") num_threads(mc_threads(m))\n";
+  c.out += "  for (int64_t syn = 0; syn < _mc_n; ++syn) {\n";
+  c.out += "    const int64_t i = _mc_pre[syn]; (void)i;\n";
+  c.out += "    const int64_t j = _mc_post[syn]; (void)j;\n";
+  c.printer.block(k.body, 2, c.out);
+  c.out += "  }\n}\n\n";
+}
+
+}  // namespace
+
+void emit_kernels(EmitContext& c) {
+  for (size_t k = 0; k < c.p.kernels.size(); ++k) emit_kernel(c, k);
+}
+
+void emit_monitor_recorders(EmitContext& c) {
+  for (size_t k = 0; k < c.p.monitors.size(); ++k) {
+    const kir::Monitor& mon = c.p.monitors[k];
+    const std::string ks = std::to_string(k), arr = "m->mon" + ks;
+    c.out += "// monitor " + mon.name + "\n";
+    c.out += "static int rec" + ks + "(mc_module* __restrict m, int64_t step) {\n";
+    int pk = c.population_index(mon.population);
+    if (pk < 0) {
+      c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
+      c.out += "  return 0;\n}\n\n";
+      continue;
+    }
+    const kir::Population& pop = c.p.populations[pk];
+    if (mon.offset < 0 || mon.size < 0 || mon.offset + mon.size > pop.size)
+      c.error("monitor '" + mon.name + "' slice [" + std::to_string(mon.offset) + ":" +
+              std::to_string(mon.offset + mon.size) + "] is outside population '" + pop.name + "'");
+    for (int64_t ix : mon.indices)
+      if (ix < 0 || ix >= mon.size)
+        c.error("monitor '" + mon.name + "' records index " + std::to_string(ix) + " outside its slice of " +
+                std::to_string(mon.size) + " neurons");
+    const std::string off = int_text(mon.offset), end = int_text(mon.offset + mon.size);
+    const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
+    switch (mon.kind) {
+      case kir::Monitor::Kind::State: {
+        c.out += "  if (step % " + int_text(mon.every < 1 ? 1 : mon.every) + " != 0) return 0;\n";
+        c.out += "  int64_t* _mc_s = (int64_t*)mc_array_grow(" + arr + "[0], 1);\n";
+        c.out += "  if (!_mc_s) " + oom + "\n  *_mc_s = step;\n";
+        for (size_t v = 0; v < mon.buffers.size(); ++v) {
+          int bi = c.buffer_index(mon.buffers[v]);
+          if (bi < 0) {
+            c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
+            continue;
+          }
+          const kir::Buffer& b = c.p.buffers[bi];
+          // Shared (size 1) variables are recorded once per recorded neuron, like Brian2 does.
+          std::string at = b.size == 1 && pop.size != 1 ? "0" : off + " + _mc_mon" + ks + "_idx[_mc_k]";
+          c.out += "  {\n    double* _mc_d = (double*)mc_array_grow(" + arr + "[" + std::to_string(v + 1) +
+                   "], (size_t)_mc_mon" + ks + "_nidx);\n";
+          c.out += "    if (!_mc_d) " + oom + "\n";
+          c.out += "    const " + c.printer.storage_type_name(b.type) + "* __restrict _mc_b = m->b_" + b.name + ";\n";
+          c.out += "    for (int64_t _mc_k = 0; _mc_k < _mc_mon" + ks + "_nidx; ++_mc_k) _mc_d[_mc_k] = (double)_mc_b[" + at + "];\n";
+          c.out += "  }\n";
+        }
+        break;
+      }
+      case kir::Monitor::Kind::Spikes: {
+        bind_spike_slot(c, pk, "step");
+        std::string keep = "_mc_idx >= " + off + " && _mc_idx < " + end;
+        if (!mon.indices.empty()) keep += " && m->mon" + ks + "_mask[_mc_idx - " + off + "]";
+        // Two passes (count, then fill) so each array grows once per step.
+        c.out += "  int64_t _mc_c = 0;\n";
+        c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
+        c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
+        c.out += "    if (" + keep + ") ++_mc_c;\n  }\n";
+        c.out += "  if (_mc_c == 0) return 0;\n";
+        c.out += "  int32_t* _mc_ix = (int32_t*)mc_array_grow(" + arr + "[0], (size_t)_mc_c);\n";
+        c.out += "  if (!_mc_ix) " + oom + "\n";
+        c.out += "  int64_t* _mc_st = (int64_t*)mc_array_grow(" + arr + "[1], (size_t)_mc_c);\n";
+        c.out += "  if (!_mc_st) " + oom + "\n";
+        c.out += "  _mc_c = 0;\n";
+        c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
+        c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
+        c.out += "    if (" + keep + ") { _mc_ix[_mc_c] = (int32_t)(_mc_idx - " + off + "); _mc_st[_mc_c] = step; ++_mc_c; }\n  }\n";
+        break;
+      }
+      case kir::Monitor::Kind::Rate: {
+        bind_spike_slot(c, pk, "step");
+        c.out += "  int64_t _mc_c = 0;\n";
+        c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
+        c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
+        c.out += "    _mc_c += (_mc_idx >= " + off + " && _mc_idx < " + end + ");\n  }\n";
+        c.out += "  double* _mc_r = (double*)mc_array_grow(" + arr + "[0], 1);\n";
+        c.out += "  if (!_mc_r) " + oom + "\n";
+        c.out += "  *_mc_r = (double)_mc_c / (" + double_text(static_cast<double>(mon.size > 0 ? mon.size : 1)) +
+                 " * MC_DT);\n";
+        break;
+      }
+    }
+    c.out += "  return 0;\n}\n\n";
+  }
+}
+
+}  // namespace modelc::cpu::detail

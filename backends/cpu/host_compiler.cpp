@@ -1,0 +1,238 @@
+#include "backends/cpu/host_compiler.h"
+
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace modelc::cpu {
+
+namespace fs = std::filesystem;
+
+uint64_t fnv1a64(std::string_view data, uint64_t h) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+static fs::path env_or(const char* var, const char* compiled_in) {
+  const char* v = std::getenv(var);
+  if (v && *v) return v;
+  return compiled_in ? fs::path(compiled_in) : fs::path();
+}
+
+fs::path source_root() {
+#ifdef MODELC_SOURCE_ROOT
+  return env_or("MODELC_SOURCE_ROOT", MODELC_SOURCE_ROOT);
+#else
+  return env_or("MODELC_SOURCE_ROOT", nullptr);
+#endif
+}
+
+fs::path support_lib_dir() {
+#ifdef MODELC_SUPPORT_LIB_DIR
+  return env_or("MODELC_SUPPORT_LIB_DIR", MODELC_SUPPORT_LIB_DIR);
+#else
+  return env_or("MODELC_SUPPORT_LIB_DIR", nullptr);
+#endif
+}
+
+std::string join_command(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s += ' ';
+    bool quote = a.empty() || a.find_first_of(" \t\"'\\$") != std::string::npos;
+    if (!quote) {
+      s += a;
+      continue;
+    }
+    s += '\'';
+    for (char c : a) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    s += '\'';
+  }
+  return s;
+}
+
+int run_process(const std::vector<std::string>& argv, const fs::path& log_file, std::string& error) {
+  if (argv.empty()) {
+    error = "empty command";
+    return -1;
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    error = "cannot start '" + argv[0] + "': " + std::strerror(rc);
+    return -1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      error = std::string("waitpid failed: ") + std::strerror(errno);
+      return -1;
+    }
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  error = "'" + argv[0] + "' was killed by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return -1;
+}
+
+static std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+static bool is_executable_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':'))
+    if (!dir.empty() && access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+static fs::path unique_temp(const fs::path& dir, const std::string& stem) {
+  static std::atomic<unsigned> counter{0};
+  return dir / (stem + "." + std::to_string(getpid()) + "." + std::to_string(counter++));
+}
+
+bool HostCompiler::detect(DiagnosticEngine& diags) {
+  command_.clear();
+  if (const char* cxx = std::getenv("CXX"); cxx && *cxx) {
+    std::stringstream ss(cxx);
+    for (std::string w; ss >> w;) command_.push_back(w);
+  } else if (is_executable_in_path("clang++")) {
+    command_ = {"clang++"};
+  } else if (is_executable_in_path("g++")) {
+    command_ = {"g++"};
+  }
+  if (command_.empty()) {
+    diags.error("no C++ compiler found for the cpu backend", "",
+                "install clang++ or g++, or set CXX to the compiler to use");
+    return false;
+  }
+  std::vector<std::string> argv = command_;
+  argv.push_back("--version");
+  fs::path log = unique_temp(fs::temp_directory_path(), "modelc-cxx-version");
+  std::string error;
+  int rc = run_process(argv, log, error);
+  identity_ = read_file(log);
+  std::error_code ec;
+  fs::remove(log, ec);
+  if (rc != 0) {
+    diags.error("the C++ compiler '" + join_command(command_) + "' does not run: " +
+                    (error.empty() ? "exit status " + std::to_string(rc) + "\n" + identity_ : error),
+                "", "set CXX to a working C++17 compiler");
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> HostCompiler::module_compile_flags(bool debug) const {
+  std::vector<std::string> f = {"-std=c++17"};
+  if (debug) {
+    f.insert(f.end(), {"-O0", "-g"});
+  } else {
+    f.insert(f.end(), {"-O3", "-march=native"});
+  }
+  // -fno-math-errno lets sqrt & co. inline and vectorise; -ffp-contract=off keeps the arithmetic
+  // order (no FMA fusion) identical to the other backends; deliberately no -ffast-math.
+  f.insert(f.end(), {"-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
+                     "-I" + source_root().string()});
+  return f;
+}
+
+std::vector<std::string> HostCompiler::module_link_flags() const {
+  std::string lib = support_lib_dir().string();
+  // -z nodelete: the OpenMP runtime keeps its worker threads parked inside its own code after a
+  // parallel region; if dlclose unloaded the module and with it libgomp, those threads would run
+  // unmapped code and crash the host process.
+  return {"-L" + lib, "-lmodelc_cpu_support", "-Wl,-rpath," + lib, "-Wl,-z,nodelete"};
+}
+
+bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, DiagnosticEngine& diags) const {
+  out = CompileOutcome{};
+  uint64_t key = fnv1a64(job.source);
+  for (const auto& f : job.compile_flags) key = fnv1a64(f + '\0', key);
+  for (const auto& f : job.link_flags) key = fnv1a64(f + '\0', key);
+  key = fnv1a64(join_command(command_) + '\0' + identity_, key);
+  // The TU includes these headers: a change to them must invalidate cached modules.
+  for (const auto& f : job.key_files) key = fnv1a64(read_file(f), key);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(key));
+
+  std::error_code ec;
+  fs::path dir = job.cache_dir.empty() ? job.out_dir : job.cache_dir / hex;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    diags.error("cannot create build directory '" + dir.string() + "': " + ec.message(), "");
+    return false;
+  }
+  out.artefact = dir / "model.so";
+  if (!job.cache_dir.empty() && fs::exists(out.artefact, ec)) {
+    out.cache_hit = true;
+    return true;
+  }
+
+  fs::path tmp = unique_temp(dir, "model.so.tmp");
+  std::vector<std::string> argv = command_;
+  argv.insert(argv.end(), job.compile_flags.begin(), job.compile_flags.end());
+  argv.insert(argv.end(), {"-o", tmp.string(), job.source_path.string()});
+  argv.insert(argv.end(), job.link_flags.begin(), job.link_flags.end());
+  out.command = join_command(argv);
+  if (job.verbose) std::fprintf(stderr, "%s\n", out.command.c_str());
+
+  fs::path log = unique_temp(dir, "compile.log");
+  auto t0 = std::chrono::steady_clock::now();
+  std::string error;
+  int rc = run_process(argv, log, error);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string output = read_file(log);
+  fs::remove(log, ec);
+  if (rc != 0) {
+    fs::remove(tmp, ec);
+    constexpr size_t kMax = 16000;
+    if (output.size() > kMax) output = output.substr(0, kMax) + "\n[... compiler output truncated]";
+    diags.error("C++ compiler failed" + (rc > 0 ? " with exit status " + std::to_string(rc) : ": " + error) +
+                    "\ncommand: " + out.command + "\n" + output,
+                "", "this is a bug in modelc's generated code unless the compiler setup is broken; "
+                    "set CXX to pick another compiler");
+    return false;
+  }
+  // Rename is atomic: concurrent builds of the same key never expose a half-written module.
+  fs::rename(tmp, out.artefact, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    diags.error("cannot move the built module to '" + out.artefact.string() + "': " + ec.message(), "");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace modelc::cpu

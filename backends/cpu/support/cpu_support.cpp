@@ -1,0 +1,121 @@
+// The prebuilt half of the CPU module runtime (see cpu_support.h). Plain C-style code with C
+// linkage: generated modules call it through the C ABI, nothing here may throw across it.
+#include "backends/cpu/support/cpu_support.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+struct mc_array {
+  size_t elem = 1;
+  size_t size = 0;
+  size_t capacity = 0;
+  unsigned char* data = nullptr;
+};
+
+extern "C" {
+
+mc_array* mc_array_new(size_t elem_size) {
+  auto* a = static_cast<mc_array*>(std::calloc(1, sizeof(mc_array)));
+  if (a) a->elem = elem_size ? elem_size : 1;
+  return a;
+}
+
+void* mc_array_grow(mc_array* a, size_t count) {
+  if (!a) return nullptr;
+  if (count > SIZE_MAX / a->elem - a->size) return nullptr;
+  size_t need = a->size + count;
+  if (need > a->capacity) {
+    // Doubling keeps recording amortised O(1) per element across long runs.
+    size_t cap = a->capacity ? a->capacity : 1024;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > SIZE_MAX / a->elem) return nullptr;
+    void* p = std::realloc(a->data, cap * a->elem);
+    if (!p) return nullptr;
+    a->data = static_cast<unsigned char*>(p);
+    a->capacity = cap;
+  }
+  void* out = a->data + a->size * a->elem;
+  a->size = need;
+  return out;
+}
+
+size_t mc_array_size(const mc_array* a) { return a ? a->size : 0; }
+void* mc_array_data(mc_array* a) { return a ? a->data : nullptr; }
+
+void mc_array_free(mc_array* a) {
+  if (!a) return;
+  std::free(a->data);
+  std::free(a);
+}
+
+size_t mc_bytes(int64_t n, size_t elem) {
+  if (n < 0) return SIZE_MAX;
+  if (elem && static_cast<uint64_t>(n) > SIZE_MAX / elem) return SIZE_MAX;
+  return static_cast<size_t>(n) * elem;
+}
+
+static void human_size(size_t bytes, char* buf, size_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 6) {
+    v /= 1024.0;
+    ++u;
+  }
+  std::snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size) {
+  // Rounded up to the alignment (aligned_alloc requires a multiple) and never zero.
+  size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  void* p = rounded < bytes || bytes == SIZE_MAX ? nullptr : std::aligned_alloc(64, rounded);
+  if (!p) {
+    if (err && err_size) {
+      char h[32];
+      human_size(bytes, h, sizeof h);
+      std::snprintf(err, err_size, "out of memory allocating %s (%zu bytes) for %s", h, bytes,
+                    what ? what : "model data");
+    }
+    return nullptr;
+  }
+  std::memset(p, 0, rounded);
+  return p;
+}
+
+void mc_free(void* p) { std::free(p); }
+
+int mc_csr_from_pairs(int64_t n_pre, int64_t n_post, int64_t count, const int64_t* pre_in,
+                      const int64_t* post_in, int64_t* row_ptr, int32_t* post, int32_t* pre, char* err,
+                      size_t err_size) {
+  for (int64_t k = 0; k < count; ++k) {
+    if (pre_in[k] < 0 || pre_in[k] >= n_pre || post_in[k] < 0 || post_in[k] >= n_post) {
+      if (err && err_size)
+        std::snprintf(err, err_size,
+                      "explicit connection %lld (i=%lld, j=%lld) is out of range (source size %lld, "
+                      "target size %lld)",
+                      (long long)k, (long long)pre_in[k], (long long)post_in[k], (long long)n_pre,
+                      (long long)n_post);
+      return -1;
+    }
+  }
+  // Counting sort by pre: stable, so the order within a row is the order given.
+  for (int64_t r = 0; r <= n_pre; ++r) row_ptr[r] = 0;
+  for (int64_t k = 0; k < count; ++k) ++row_ptr[pre_in[k] + 1];
+  for (int64_t r = 0; r < n_pre; ++r) row_ptr[r + 1] += row_ptr[r];
+  int64_t* cursor = static_cast<int64_t*>(std::malloc(sizeof(int64_t) * (n_pre > 0 ? n_pre : 1)));
+  if (!cursor) {
+    if (err && err_size) std::snprintf(err, err_size, "out of memory sorting explicit connections");
+    return -1;
+  }
+  for (int64_t r = 0; r < n_pre; ++r) cursor[r] = row_ptr[r];
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t s = cursor[pre_in[k]]++;
+    post[s] = static_cast<int32_t>(post_in[k]);
+    pre[s] = static_cast<int32_t>(pre_in[k]);
+  }
+  std::free(cursor);
+  return 0;
+}
+
+}  // extern "C"

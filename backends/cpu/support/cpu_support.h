@@ -1,0 +1,155 @@
+/* The prelude of every generated CPU module. Two halves:
+ *   - inline helpers the kernel printer (ir/c_printer.h) names: Python/Brian2-semantics integer and
+ *     float division, exprel, sign, clip, timestep, non-finite literal macros;
+ *   - a small exported C API (libmodelc_cpu_support) for what need not be compiled per model:
+ *     growable monitor arrays, aligned allocation, CSR construction from explicit pairs.
+ * Deliberately only C headers: the per-model translation unit must compile in well under a second,
+ * and <vector>/<string>/<map> alone cost more than that. */
+#ifndef MODELC_CPU_SUPPORT_H
+#define MODELC_CPU_SUPPORT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/philox.h"
+
+#ifndef MC_INLINE
+#define MC_INLINE static inline
+#endif
+
+#if defined(__GNUC__)
+#define MC_EXPORT __attribute__((visibility("default")))
+#else
+#define MC_EXPORT
+#endif
+
+#define MC_INF (__builtin_inf())
+#define MC_NAN (__builtin_nan(""))
+#define MC_INFF (__builtin_inff())
+#define MC_NANF (__builtin_nanf(""))
+
+/* --- Python semantics for // and % ------------------------------------------------------------
+ * Result of % has the sign of the divisor; // floors. Integer division by zero yields 0 instead of
+ * trapping: a model error must not kill the host process. */
+MC_INLINE int64_t mc_floordiv_i64(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+MC_INLINE int64_t mc_mod_i64(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  int64_t r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+MC_INLINE int32_t mc_floordiv_i32(int32_t a, int32_t b) { return (int32_t)mc_floordiv_i64(a, b); }
+MC_INLINE int32_t mc_mod_i32(int32_t a, int32_t b) { return (int32_t)mc_mod_i64(a, b); }
+
+/* CPython's float_floor_div / float_rem, so results match Brian2's Python-side evaluation. */
+MC_INLINE double mc_mod(double a, double b) {
+  double m = fmod(a, b);
+  if (m != 0.0) {
+    if ((b < 0) != (m < 0)) m += b;
+  } else {
+    m = copysign(0.0, b);
+  }
+  return m;
+}
+MC_INLINE double mc_floordiv(double a, double b) {
+  double m = fmod(a, b);
+  double div = (a - m) / b;
+  if (m != 0.0 && ((b < 0) != (m < 0))) div -= 1.0;
+  if (div != 0.0) {
+    double f = floor(div);
+    if (div - f > 0.5) f += 1.0;
+    return f;
+  }
+  return copysign(0.0, a / b);
+}
+MC_INLINE float mc_modf(float a, float b) {
+  float m = fmodf(a, b);
+  if (m != 0.0f) {
+    if ((b < 0) != (m < 0)) m += b;
+  } else {
+    m = copysignf(0.0f, b);
+  }
+  return m;
+}
+MC_INLINE float mc_floordivf(float a, float b) {
+  float m = fmodf(a, b);
+  float div = (a - m) / b;
+  if (m != 0.0f && ((b < 0) != (m < 0))) div -= 1.0f;
+  if (div != 0.0f) {
+    float f = floorf(div);
+    if (div - f > 0.5f) f += 1.0f;
+    return f;
+  }
+  return copysignf(0.0f, a / b);
+}
+
+/* --- Brian2 functions --------------------------------------------------------------------------- */
+/* expm1(x)/x without the cancellation at 0 (Brian2's _exprel). */
+MC_INLINE double mc_exprel(double x) {
+  if (fabs(x) < 1e-16) return 1.0;
+  if (x > 717.0) return MC_INF;
+  return expm1(x) / x;
+}
+MC_INLINE float mc_exprelf(float x) {
+  if (fabsf(x) < 1e-7f) return 1.0f;
+  if (x > 88.0f) return MC_INFF;
+  return expm1f(x) / x;
+}
+MC_INLINE double mc_sign(double x) { return (double)((x > 0) - (x < 0)); }
+MC_INLINE float mc_signf(float x) { return (float)((x > 0) - (x < 0)); }
+MC_INLINE int64_t mc_sign_i64(int64_t x) { return (x > 0) - (x < 0); }
+MC_INLINE int32_t mc_sign_i32(int32_t x) { return (x > 0) - (x < 0); }
+MC_INLINE double mc_clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
+MC_INLINE float mc_clipf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+MC_INLINE int64_t mc_clip_i64(int64_t x, int64_t lo, int64_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
+MC_INLINE int32_t mc_clip_i32(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
+MC_INLINE int64_t mc_fabs_i64(int64_t x) { return x < 0 ? -x : x; }
+MC_INLINE int32_t mc_fabs_i32(int32_t x) { return x < 0 ? -x : x; }
+MC_INLINE int64_t mc_fmin_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+MC_INLINE int32_t mc_fmin_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+MC_INLINE int64_t mc_fmax_i64(int64_t a, int64_t b) { return a > b ? a : b; }
+MC_INLINE int32_t mc_fmax_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+/* Brian2's rounding of a time to a step number: robust against t being a hair below k*dt. */
+MC_INLINE int64_t mc_timestep(double t, double dt) { return (int64_t)((t + 1e-3 * dt) / dt); }
+MC_INLINE int64_t mc_timestepf(float t, float dt) { return (int64_t)((t + 1e-3f * dt) / dt); }
+
+/* --- exported runtime API ----------------------------------------------------------------------- */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A growable array of fixed-size elements (monitor recordings). */
+typedef struct mc_array mc_array;
+MC_EXPORT mc_array* mc_array_new(size_t elem_size);
+/* Makes room for `count` more elements and returns a pointer to them (uninitialised), or NULL when
+ * out of memory (the array is unchanged). */
+MC_EXPORT void* mc_array_grow(mc_array* a, size_t count);
+MC_EXPORT size_t mc_array_size(const mc_array* a); /* elements */
+MC_EXPORT void* mc_array_data(mc_array* a);
+MC_EXPORT void mc_array_free(mc_array* a);
+
+/* 64-byte aligned, zero-filled memory; NULL on failure, after writing
+ * "out of memory allocating <human size> (<bytes> bytes) for <what>" into err. Zero bytes gives a
+ * valid unique pointer. Free with mc_free. */
+MC_EXPORT void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size);
+MC_EXPORT void mc_free(void* p);
+/* n * elem with overflow check; SIZE_MAX on overflow so the allocation fails cleanly. */
+MC_EXPORT size_t mc_bytes(int64_t n, size_t elem);
+
+/* Builds a CSR (row_ptr[n_pre + 1], post[count], pre[count]) from explicit pairs, stable within a
+ * row. Returns 0, or -1 with a message in err when a pair is out of range. */
+MC_EXPORT int mc_csr_from_pairs(int64_t n_pre, int64_t n_post, int64_t count, const int64_t* pre_in,
+                                const int64_t* post_in, int64_t* row_ptr, int32_t* post, int32_t* pre,
+                                char* err, size_t err_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODELC_CPU_SUPPORT_H */

@@ -1,0 +1,327 @@
+#include "ir/kernel_ir.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace modelc::kir {
+
+const char* type_name(Type t) {
+  switch (t) {
+    case Type::Bool: return "bool";
+    case Type::Int32: return "int32";
+    case Type::Int64: return "int64";
+    case Type::Float: return "float";
+    case Type::Double: return "double";
+  }
+  return "?";
+}
+
+bool is_floating(Type t) { return t == Type::Float || t == Type::Double; }
+
+template <class T>
+static const T* find_named(const std::vector<T>& v, const std::string& name) {
+  for (const auto& x : v)
+    if (x.name == name) return &x;
+  return nullptr;
+}
+
+const Buffer* Program::find_buffer(const std::string& name) const { return find_named(buffers, name); }
+const Population* Program::find_population(const std::string& name) const {
+  return find_named(populations, name);
+}
+const SynapseGroup* Program::find_synapse_group(const std::string& name) const {
+  return find_named(synapse_groups, name);
+}
+
+// --- builders ------------------------------------------------------------------------------------
+
+static std::shared_ptr<Expr> make(Expr::Kind k, Type t) {
+  auto e = std::make_shared<Expr>();
+  e->kind = k;
+  e->type = t;
+  return e;
+}
+
+ExprP lit(double v, Type t) {
+  auto e = make(Expr::Kind::Literal, t);
+  // Keep both fields consistent so a consumer that reads the "wrong" one still sees the value.
+  if (is_floating(t)) {
+    e->f = t == Type::Float ? static_cast<double>(static_cast<float>(v)) : v;
+    // Out-of-range float-to-int conversion is undefined: only mirror values an int64 can hold.
+    e->i = std::fabs(v) < 9.2e18 ? static_cast<int64_t>(v) : 0;
+  } else if (t == Type::Bool) {
+    e->b = v != 0.0;
+    e->i = e->b;
+    e->f = e->b;
+  } else {
+    e->i = std::fabs(v) < 9.2e18 ? static_cast<int64_t>(v) : (v < 0 ? INT64_MIN : INT64_MAX);
+    e->f = static_cast<double>(e->i);
+  }
+  return e;
+}
+
+ExprP lit_int(int64_t v, Type t) {
+  auto e = make(Expr::Kind::Literal, t);
+  e->i = v;
+  e->f = static_cast<double>(v);
+  e->b = v != 0;
+  return e;
+}
+
+ExprP lit_bool(bool v) {
+  auto e = make(Expr::Kind::Literal, Type::Bool);
+  e->b = v;
+  e->i = v;
+  e->f = v;
+  return e;
+}
+
+ExprP builtin(const std::string& name, Type t) {
+  auto e = make(Expr::Kind::Builtin, t);
+  e->name = name;
+  return e;
+}
+
+ExprP local(const std::string& name, Type t) {
+  auto e = make(Expr::Kind::Local, t);
+  e->name = name;
+  return e;
+}
+
+ExprP load(const std::string& buffer, Type t, ExprP index) {
+  auto e = make(Expr::Kind::Load, t);
+  e->name = buffer;
+  e->args = {std::move(index)};
+  return e;
+}
+
+ExprP unary(ir::Op op, ExprP a, Type t) {
+  auto e = make(Expr::Kind::Unary, t);
+  e->op = op;
+  e->args = {std::move(a)};
+  return e;
+}
+
+ExprP binary(ir::Op op, ExprP a, ExprP b, Type t) {
+  auto e = make(Expr::Kind::Binary, t);
+  e->op = op;
+  e->args = {std::move(a), std::move(b)};
+  return e;
+}
+
+ExprP call(const std::string& fn, std::vector<ExprP> args, Type t) {
+  auto e = make(Expr::Kind::Call, t);
+  e->name = fn;
+  e->args = std::move(args);
+  return e;
+}
+
+ExprP select(ExprP c, ExprP a, ExprP b, Type t) {
+  auto e = make(Expr::Kind::Select, t);
+  e->args = {std::move(c), std::move(a), std::move(b)};
+  return e;
+}
+
+ExprP cast(ExprP a, Type t) {
+  auto e = make(Expr::Kind::Cast, t);
+  e->args = {std::move(a)};
+  return e;
+}
+
+ExprP random(const std::string& dist, uint32_t stream, Type t) {
+  auto e = make(Expr::Kind::Random, t);
+  e->name = dist;
+  e->stream = stream;
+  return e;
+}
+
+// --- text dump -----------------------------------------------------------------------------------
+// The dump is for humans and golden tests: fully parenthesised binary operations (no precedence
+// to get wrong), shortest round-tripping literals, C-like operator spellings.
+
+static std::string shortest_double(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[40];
+  std::string s;
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+static const char* op_text(ir::Op op) {
+  switch (op) {
+    case ir::Op::Not: return "!";
+    case ir::Op::And: return "&&";
+    case ir::Op::Or: return "||";
+    default: return ir::op_spelling(op);
+  }
+}
+
+std::string to_string(const Expr& e) {
+  auto arg = [&](size_t k) { return k < e.args.size() && e.args[k] ? to_string(*e.args[k]) : "<null>"; };
+  switch (e.kind) {
+    case Expr::Kind::Literal:
+      switch (e.type) {
+        case Type::Bool: return e.b ? "true" : "false";
+        case Type::Int32:
+        case Type::Int64: return std::to_string(e.i);
+        case Type::Float: return shortest_double(static_cast<float>(e.f)) + "f";
+        case Type::Double: return shortest_double(e.f);
+      }
+      return "?";
+    case Expr::Kind::Local:
+    case Expr::Kind::Builtin: return e.name;
+    case Expr::Kind::Load: return e.name + "[" + arg(0) + "]";
+    case Expr::Kind::Unary: return std::string("(") + op_text(e.op) + arg(0) + ")";
+    case Expr::Kind::Binary: return "(" + arg(0) + " " + op_text(e.op) + " " + arg(1) + ")";
+    case Expr::Kind::Call: {
+      std::string s = e.name + "(";
+      for (size_t k = 0; k < e.args.size(); ++k) s += (k ? ", " : "") + arg(k);
+      return s + ")";
+    }
+    case Expr::Kind::Select: return "select(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";
+    case Expr::Kind::Cast: return std::string(type_name(e.type)) + "(" + arg(0) + ")";
+    case Expr::Kind::Random:
+      return "rand_" + e.name + "<" + type_name(e.type) + ">(stream=" + std::to_string(e.stream) + ")";
+  }
+  return "?";
+}
+
+static std::string str(const ExprP& e) { return e ? to_string(*e) : "<null>"; }
+
+static void dump_block(const Block& b, int depth, std::string& out) {
+  std::string ind(2 * depth, ' ');
+  for (const auto& s : b) {
+    switch (s.kind) {
+      case Stmt::Kind::Declare:
+        out += ind + type_name(s.type) + " " + s.name;
+        if (s.value) out += " = " + str(s.value);
+        out += ";\n";
+        break;
+      case Stmt::Kind::Assign: out += ind + s.name + " = " + str(s.value) + ";\n"; break;
+      case Stmt::Kind::Store:
+        out += ind + s.name + "[" + str(s.index) + "] = " + str(s.value) + ";\n";
+        break;
+      case Stmt::Kind::Accumulate:
+        out += ind + s.name + "[" + str(s.index) + "] " + op_text(s.op) + "= " + str(s.value) + ";";
+        out += s.conflicting ? "  // conflicting\n" : "\n";
+        break;
+      case Stmt::Kind::If:
+        out += ind + "if (" + str(s.value) + ") {\n";
+        dump_block(s.then_body, depth + 1, out);
+        if (!s.else_body.empty()) {
+          out += ind + "} else {\n";
+          dump_block(s.else_body, depth + 1, out);
+        }
+        out += ind + "}\n";
+        break;
+      case Stmt::Kind::EmitSpike: out += ind + "emit_spike(" + str(s.index) + ");\n"; break;
+    }
+  }
+}
+
+static const char* role_text(BufferRole r) {
+  switch (r) {
+    case BufferRole::NeuronState: return "state";
+    case BufferRole::SynapseState: return "synapse state";
+    case BufferRole::Internal: return "internal";
+  }
+  return "?";
+}
+
+static std::string connect_text(const ConnectRule& c) {
+  switch (c.kind) {
+    case ConnectRule::Kind::Probability: {
+      std::string s = "probability p=" + (c.p ? str(c.p) : std::string("1"));
+      if (c.condition) s += " condition=" + str(c.condition);
+      s += " stream=" + std::to_string(c.stream);
+      s += c.depends_on_j ? " sampling=per-pair" : " sampling=geometric";
+      return s;
+    }
+    case ConnectRule::Kind::OneToOne: return "one_to_one";
+    case ConnectRule::Kind::AllToAll: return "all_to_all";
+    case ConnectRule::Kind::Explicit: return "explicit pairs=" + std::to_string(c.explicit_i.size());
+  }
+  return "?";
+}
+
+static std::string domain_text(const Domain& d) {
+  switch (d.kind) {
+    case Domain::Kind::Neurons: return "neurons(" + d.population + ")";
+    case Domain::Kind::Spikes: return "spikes(" + d.population + ")";
+    case Domain::Kind::SynapticEvents: return "synaptic_events(" + d.synapses + ")";
+    case Domain::Kind::Synapses: return "synapses(" + d.synapses + ")";
+  }
+  return "?";
+}
+
+static std::string join_ints(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + std::to_string(v[k]);
+  return s + "]";
+}
+
+std::string to_string(const Program& p) {
+  std::string out;
+  out += "program " + p.model_name + " scalar=" + type_name(p.scalar) + " dt=" + shortest_double(p.dt) +
+         " steps=" + std::to_string(p.steps) + " seed=" + std::to_string(p.seed) + "\n";
+  for (const auto& b : p.buffers) {
+    out += "buffer " + b.name + " : " + type_name(b.type) + "[" +
+           (b.role == BufferRole::SynapseState && b.size == 0 ? std::string("synapses") : std::to_string(b.size)) +
+           "] (" + role_text(b.role) + " of " + b.owner + "." + b.variable;
+    if (!b.unit.empty()) out += ", " + b.unit;
+    out += ")\n";
+  }
+  for (const auto& pop : p.populations)
+    out += "population " + pop.name + " size=" + std::to_string(pop.size) + " history=" + std::to_string(pop.history) + "\n";
+  for (const auto& g : p.synapse_groups) {
+    out += "synapses " + g.name + " : " + g.source + "[" + std::to_string(g.source_offset) + ":" +
+           std::to_string(g.source_offset + g.source_size) + "] -> " + g.target + "[" +
+           std::to_string(g.target_offset) + ":" + std::to_string(g.target_offset + g.target_size) +
+           "] delay=" + std::to_string(g.delay_steps) + " connect=" + connect_text(g.connect) + "\n";
+  }
+  for (const auto& m : p.monitors) {
+    const char* kind = m.kind == Monitor::Kind::Spikes ? "spikes" : m.kind == Monitor::Kind::State ? "state" : "rate";
+    out += "monitor " + m.name + " : " + kind + " " + m.population + "[" + std::to_string(m.offset) + ":" +
+           std::to_string(m.offset + m.size) + "]";
+    if (m.kind != Monitor::Kind::Rate) out += " indices=" + (m.indices.empty() ? std::string("all") : join_ints(m.indices));
+    if (m.kind == Monitor::Kind::State) {
+      out += " vars=";
+      for (size_t k = 0; k < m.buffers.size(); ++k) {
+        out += (k ? "," : "") + m.buffers[k];
+        if (k < m.units.size() && !m.units[k].empty()) out += "(" + m.units[k] + ")";
+      }
+      out += " every=" + std::to_string(m.every);
+    }
+    out += "\n";
+  }
+  for (const auto& k : p.kernels) {
+    out += "kernel " + k.name + " over " + domain_text(k.domain) + (k.emits_spikes ? " emits_spikes" : "") + " {\n";
+    dump_block(k.body, 1, out);
+    out += "}\n";
+  }
+  auto kernel_name = [&](size_t idx) { return idx < p.kernels.size() ? p.kernels[idx].name : "<bad kernel " + std::to_string(idx) + ">"; };
+  auto monitor_name = [&](size_t idx) { return idx < p.monitors.size() ? p.monitors[idx].name : "<bad monitor " + std::to_string(idx) + ">"; };
+  out += "init:";
+  for (size_t k = 0; k < p.init_kernels.size(); ++k) out += (k ? ", " : " ") + kernel_name(p.init_kernels[k]);
+  out += "\nstep:";
+  for (size_t k = 0; k < p.step_tasks.size(); ++k) {
+    const Task& t = p.step_tasks[k];
+    out += k ? "; " : " ";
+    switch (t.kind) {
+      case Task::Kind::RecordState: out += "record_state " + monitor_name(t.index); break;
+      case Task::Kind::RunKernel: out += "run " + kernel_name(t.index); break;
+      case Task::Kind::RecordSpikes: out += "record_spikes " + monitor_name(t.index); break;
+    }
+  }
+  out += "\n";
+  return out;
+}
+
+}  // namespace modelc::kir

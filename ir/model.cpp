@@ -1,0 +1,129 @@
+#include "ir/model.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace modelc::ir {
+
+const char* value_type_name(ValueType t) {
+  switch (t) {
+    case ValueType::Float: return "float";
+    case ValueType::Integer: return "integer";
+    case ValueType::Boolean: return "boolean";
+  }
+  return "float";
+}
+
+bool Equation::has_flag(const std::string& f) const {
+  for (const auto& x : flags)
+    if (x == f) return true;
+  return false;
+}
+
+std::string to_string(const Equation& eq) {
+  std::string s;
+  switch (eq.kind) {
+    case Equation::Kind::Differential: s = "d" + eq.name + "/dt = " + to_string(eq.expr); break;
+    case Equation::Kind::Subexpression: s = eq.name + " = " + to_string(eq.expr); break;
+    case Equation::Kind::Parameter: s = eq.name; break;
+  }
+  s += " : " + (eq.unit_text.empty() ? eq.dim.to_string() : eq.unit_text);
+  if (!eq.flags.empty()) {
+    s += " (";
+    for (size_t k = 0; k < eq.flags.size(); ++k) s += (k ? ", " : "") + eq.flags[k];
+    s += ")";
+  }
+  return s;
+}
+
+const Equation* NeuronGroup::find_equation(const std::string& n) const {
+  for (const auto& eq : equations)
+    if (eq.name == n) return &eq;
+  return nullptr;
+}
+
+const Equation* SynapseGroup::find_equation(const std::string& n) const {
+  for (const auto& eq : equations)
+    if (eq.name == n) return &eq;
+  return nullptr;
+}
+
+int64_t Model::steps() const { return static_cast<int64_t>(std::llround(duration / dt)); }
+
+NeuronGroup* Model::find_group(const std::string& n) {
+  for (auto& g : neuron_groups)
+    if (g.name == n) return &g;
+  return nullptr;
+}
+const NeuronGroup* Model::find_group(const std::string& n) const {
+  for (const auto& g : neuron_groups)
+    if (g.name == n) return &g;
+  return nullptr;
+}
+
+static std::string quantity_text(const Quantity& q) {
+  std::ostringstream o;
+  o.precision(17);
+  o << q.value;
+  if (!q.dim.is_dimensionless()) o << " [" << q.dim.to_string() << "]";
+  return o.str();
+}
+
+static std::string slice_text(const GroupSlice& s) {
+  return s.group + "[" + std::to_string(s.start) + ":" + std::to_string(s.stop) + "]";
+}
+
+std::string to_string(const Model& m) {
+  std::ostringstream o;
+  o << "model " << m.name << " (ir v" << m.ir_version << ")\n";
+  o << "  dt = " << m.dt << " s, duration = " << m.duration << " s, steps = " << m.steps()
+    << ", seed = " << m.seed << ", precision = " << (m.precision == Precision::Double ? "double" : "float")
+    << "\n";
+  for (const auto& [n, q] : m.parameters) o << "  parameter " << n << " = " << quantity_text(q) << "\n";
+  for (const auto& [n, q] : m.constants) o << "  constant " << n << " = " << quantity_text(q) << "\n";
+  for (const auto& g : m.neuron_groups) {
+    o << "  neuron_group " << g.name << " size=" << g.size;
+    if (!g.method.empty()) o << " method=" << g.method;
+    if (!g.chosen_method.empty()) o << " chosen_method=" << g.chosen_method;
+    o << "\n";
+    for (const auto& [n, q] : g.constants) o << "    constant " << n << " = " << quantity_text(q) << "\n";
+    for (const auto& eq : g.equations) o << "    eq " << to_string(eq) << "\n";
+    if (g.threshold) o << "    threshold " << to_string(g.threshold) << "\n";
+    for (const auto& s : g.reset) o << "    reset " << to_string(s) << "\n";
+    if (g.refractory.kind != Refractory::Kind::None)
+      o << "    refractory " << (g.refractory.kind == Refractory::Kind::Time ? "time " : "condition ")
+        << to_string(g.refractory.expr) << "\n";
+    for (const auto& ie : g.initial) o << "    initial " << ie.name << " = " << to_string(ie.expr) << "\n";
+    for (const auto& s : g.state_update) o << "    update " << to_string(s) << "\n";
+  }
+  for (const auto& s : m.synapses) {
+    o << "  synapses " << s.name << " " << slice_text(s.source) << " -> " << slice_text(s.target);
+    if (s.delay) o << " delay=" << s.delay->value;
+    o << "\n";
+    for (const auto& [n, q] : s.constants) o << "    constant " << n << " = " << quantity_text(q) << "\n";
+    for (const auto& eq : s.equations) o << "    eq " << to_string(eq) << "\n";
+    switch (s.connect.kind) {
+      case ConnectSpec::Kind::Probability:
+        o << "    connect p=" << (s.connect.p ? to_string(s.connect.p) : "1");
+        if (s.connect.condition) o << " condition=" << to_string(s.connect.condition);
+        o << "\n";
+        break;
+      case ConnectSpec::Kind::OneToOne: o << "    connect one_to_one\n"; break;
+      case ConnectSpec::Kind::AllToAll: o << "    connect all_to_all\n"; break;
+      case ConnectSpec::Kind::Explicit: o << "    connect explicit (" << s.connect.i.size() << " pairs)\n"; break;
+    }
+    for (const auto& st : s.on_pre) o << "    on_pre " << to_string(st) << "\n";
+    for (const auto& ie : s.initial) o << "    initial " << ie.name << " = " << to_string(ie.expr) << "\n";
+  }
+  for (const auto& mon : m.monitors) {
+    const char* kind = mon.kind == Monitor::Kind::Spikes ? "spikes" : mon.kind == Monitor::Kind::State ? "state" : "rate";
+    o << "  monitor " << mon.name << " " << kind << " " << slice_text(mon.source);
+    for (const auto& v : mon.variables) o << " " << v;
+    if (mon.indices) o << " indices=" << mon.indices->size();
+    if (mon.every != 1) o << " every=" << mon.every;
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace modelc::ir

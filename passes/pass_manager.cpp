@@ -1,0 +1,80 @@
+#include "passes/pass_manager.h"
+
+#include <chrono>
+#include <ostream>
+
+namespace modelc {
+
+std::string dump(const CompilationUnit& unit) {
+  std::string s = "; model IR\n" + ir::to_string(unit.model);
+  if (unit.program) s += "; kernel IR\n" + kir::to_string(*unit.program);
+  return s;
+}
+
+PassRegistry& PassRegistry::instance() {
+  static PassRegistry r;
+  return r;
+}
+
+void PassRegistry::add(const std::string& name, Factory f) {
+  for (auto& [n, existing] : factories_)
+    if (n == name) {
+      existing = std::move(f);
+      return;
+    }
+  factories_.emplace_back(name, std::move(f));
+}
+
+std::unique_ptr<Pass> PassRegistry::create(const std::string& name) const {
+  for (const auto& [n, f] : factories_)
+    if (n == name) return f();
+  return nullptr;
+}
+
+std::vector<std::string> PassRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, f] : factories_) out.push_back(n);
+  return out;
+}
+
+bool PassManager::add_pipeline(const std::vector<std::string>& names, const std::set<std::string>& disabled,
+                               DiagnosticEngine& diags) {
+  auto& reg = PassRegistry::instance();
+  bool ok = true;
+  for (const auto& d : disabled)
+    if (!reg.create(d)) {
+      auto close = closest_match(d, reg.names());
+      diags.error("--disable-pass: unknown pass '" + d + "'", "",
+                  close ? "did you mean '" + *close + "'? (`modelc passes` lists them)" : "`modelc passes` lists the passes");
+      ok = false;
+    }
+  for (const auto& n : names) {
+    if (disabled.count(n)) continue;
+    auto p = reg.create(n);
+    if (!p) {
+      auto close = closest_match(n, reg.names());
+      diags.error("unknown pass '" + n + "'", "",
+                  close ? "did you mean '" + *close + "'? (`modelc passes` lists them)" : "`modelc passes` lists the passes");
+      ok = false;
+      continue;
+    }
+    add(std::move(p));
+  }
+  return ok;
+}
+
+bool PassManager::run(CompilationUnit& unit, DiagnosticEngine& diags) {
+  for (auto& pass : passes_) {
+    auto start = std::chrono::steady_clock::now();
+    bool ok = pass->run(unit, diags) && !diags.has_errors();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    timings_.push_back({pass->name(), secs});
+    if (dump_stream_ && (print_after_.count("all") || print_after_.count(pass->name()))) {
+      *dump_stream_ << "; *** IR dump after " << pass->name() << " ***\n" << dump(unit) << "\n";
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace modelc

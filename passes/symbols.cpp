@@ -1,0 +1,137 @@
+#include "passes/symbols.h"
+
+namespace modelc {
+
+const Symbol* SymbolTable::find(const std::string& name) const {
+  auto it = symbols_.find(name);
+  return it == symbols_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> SymbolTable::names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, s] : symbols_) out.push_back(n);
+  return out;
+}
+
+DimensionLookup SymbolTable::dimension_lookup() const {
+  return [this](const std::string& n) -> std::optional<Dimension> {
+    if (const Symbol* s = find(n)) return s->dim;
+    return std::nullopt;
+  };
+}
+
+QuantityLookup SymbolTable::constant_lookup() const {
+  return [this](const std::string& n) -> std::optional<Quantity> {
+    if (const Symbol* s = find(n); s && s->kind == Symbol::Kind::Constant) return Quantity{s->value, s->dim};
+    return std::nullopt;
+  };
+}
+
+static void add_constants(SymbolTable& t, const std::map<std::string, Quantity>& values) {
+  for (const auto& [n, q] : values) {
+    Symbol s;
+    s.kind = Symbol::Kind::Constant;
+    s.dim = q.dim;
+    s.value = q.value;
+    s.read_only = true;
+    t.add(n, s);
+  }
+}
+
+static void add_group_variables(SymbolTable& t, const ir::NeuronGroup& g, Symbol::Kind kind, const std::string& suffix) {
+  const Dimension second = Dimension::base(2);
+  for (const auto& eq : g.equations) {
+    Symbol s;
+    s.kind = eq.kind == ir::Equation::Kind::Subexpression && kind == Symbol::Kind::Variable ? Symbol::Kind::Subexpression : kind;
+    s.dim = eq.dim;
+    s.type = eq.type;
+    s.owner = g.name;
+    s.variable = eq.name;
+    s.equation = &eq;
+    s.is_ode = eq.kind == ir::Equation::Kind::Differential;
+    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
+    t.add(eq.name + suffix, s);
+  }
+  if (g.refractory.kind != ir::Refractory::Kind::None) {
+    Symbol ls{kind, second, ir::ValueType::Float, g.name, "lastspike"};
+    t.add("lastspike" + suffix, ls);
+    Symbol nr{kind, Dimension::dimensionless(), ir::ValueType::Boolean, g.name, "not_refractory"};
+    t.add("not_refractory" + suffix, nr);
+  }
+}
+
+static Symbol builtin(Dimension d, ir::ValueType type, double value = 0.0) {
+  Symbol s;
+  s.kind = Symbol::Kind::Builtin;
+  s.dim = d;
+  s.type = type;
+  s.value = value;
+  s.read_only = true;
+  return s;
+}
+
+SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group) {
+  SymbolTable t;
+  add_constants(t, model.parameters);
+  add_constants(t, model.constants);
+  add_constants(t, group.constants);
+  add_group_variables(t, group, Symbol::Kind::Variable, "");
+  const Dimension second = Dimension::base(2);
+  t.add("t", builtin(second, ir::ValueType::Float));
+  t.add("dt", builtin(second, ir::ValueType::Float, model.dt));
+  t.add("i", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
+  t.add("N", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(group.size)));
+  return t;
+}
+
+SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
+  SymbolTable t;
+  add_constants(t, model.parameters);
+  add_constants(t, model.constants);
+  add_constants(t, syn.constants);
+  const ir::NeuronGroup* pre = model.find_group(syn.source.group);
+  const ir::NeuronGroup* post = model.find_group(syn.target.group);
+  if (post) {
+    add_group_variables(t, *post, Symbol::Kind::PostVariable, "");  // bare names: postsynaptic...
+    add_group_variables(t, *post, Symbol::Kind::PostVariable, "_post");
+  }
+  if (pre) add_group_variables(t, *pre, Symbol::Kind::PreVariable, "_pre");
+  for (const auto& eq : syn.equations) {  // ...unless a synaptic variable has the same name
+    Symbol s;
+    s.kind = eq.kind == ir::Equation::Kind::Subexpression ? Symbol::Kind::Subexpression : Symbol::Kind::Variable;
+    s.dim = eq.dim;
+    s.type = eq.type;
+    s.owner = syn.name;
+    s.variable = eq.name;
+    s.equation = &eq;
+    s.is_ode = eq.kind == ir::Equation::Kind::Differential;
+    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
+    t.add(eq.name, s);
+  }
+  const Dimension second = Dimension::base(2);
+  t.add("t", builtin(second, ir::ValueType::Float));
+  t.add("dt", builtin(second, ir::ValueType::Float, model.dt));
+  t.add("i", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
+  t.add("j", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
+  if (pre) t.add("N_pre", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.source.stop - syn.source.start)));
+  if (post) t.add("N_post", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.target.stop - syn.target.start)));
+  return t;
+}
+
+bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope) {
+  using K = ir::Expr::Kind;
+  if (!e) return false;
+  switch (e->kind) {
+    case K::Boolean: return true;
+    case K::Name: {
+      const Symbol* s = scope.find(e->name);
+      return s && s->type == ir::ValueType::Boolean;
+    }
+    case K::Unary: return e->op == ir::Op::Not;
+    case K::Binary: return ir::is_comparison(e->op) || e->op == ir::Op::And || e->op == ir::Op::Or;
+    case K::Call: return e->name == "_select" && e->args.size() == 3 && is_boolean_expression(e->args[1], scope);
+    default: return false;
+  }
+}
+
+}  // namespace modelc

@@ -1,0 +1,54 @@
+// What a name means inside a piece of code: the scope of a neuron group's or a synapse group's code
+// strings. Shared by name resolution, constant folding, subexpression inlining and lowering so that
+// all of them agree on Brian2's rules (group constants shadow model constants shadow parameters;
+// in synapse code bare names are synaptic variables first, then postsynaptic ones).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/model.h"
+
+namespace modelc {
+
+struct Symbol {
+  enum class Kind {
+    Variable,       // a state variable or parameter of the code's own group (or a synaptic variable)
+    Subexpression,  // inlined at use sites
+    Constant,       // a named constant or parameter: folded to a literal
+    Builtin,        // t, dt, i, j, N
+    PreVariable,    // synapse code: a variable of the presynaptic group (x_pre)
+    PostVariable,   // synapse code: a variable of the postsynaptic group (x_post or bare x)
+  };
+  Kind kind = Kind::Variable;
+  Dimension dim;
+  ir::ValueType type = ir::ValueType::Float;
+  std::string owner;     // group that stores it (Variable, Pre/PostVariable)
+  std::string variable;  // its name in the owner
+  double value = 0.0;    // Constant / Builtin N
+  const ir::Equation* equation = nullptr;  // defining equation, when there is one
+  bool is_ode = false;
+  bool read_only = false;  // constants, built-ins, subexpressions, (constant) parameters
+};
+
+class SymbolTable {
+ public:
+  void add(const std::string& name, Symbol s) { symbols_[name] = std::move(s); }
+  const Symbol* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  DimensionLookup dimension_lookup() const;
+  QuantityLookup constant_lookup() const;
+
+ private:
+  std::map<std::string, Symbol> symbols_;
+};
+
+SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group);
+SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn);
+
+// True when `e` evaluates to a boolean (comparison, and/or/not, True/False, boolean variable).
+bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope);
+
+}  // namespace modelc

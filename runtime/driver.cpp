@@ -1,0 +1,82 @@
+#include "runtime/driver.h"
+
+#include <chrono>
+
+#include "passes/pass_manager.h"
+
+namespace modelc {
+
+static double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string modelc_version() {
+#ifdef MODELC_VERSION_STRING
+  return MODELC_VERSION_STRING;
+#else
+  return "dev";
+#endif
+}
+
+bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
+                 PhaseTimings& timings, DiagnosticEngine& diags) {
+  register_builtin_passes();
+  auto t0 = std::chrono::steady_clock::now();
+  auto model = frontend::read_model_file(path, options.read, diags);
+  timings["parse"] = seconds_since(t0);
+  if (!model) return false;
+  unit.model = std::move(*model);
+
+  PassManager pm;
+  if (!pm.add_pipeline(options.passes.empty() ? default_pipeline() : options.passes, options.disabled_passes, diags))
+    return false;
+  if (!options.print_after.empty()) {
+    auto names = PassRegistry::instance().names();
+    for (const auto& n : options.print_after)
+      if (n != "all" && std::find(names.begin(), names.end(), n) == names.end()) {
+        auto close = closest_match(n, names);
+        diags.error("--print-after: unknown pass '" + n + "'", "",
+                    close ? "did you mean '" + *close + "'?" : "`modelc passes` lists the passes");
+        return false;
+      }
+    pm.print_after(options.print_after, options.dump_stream);
+  }
+  t0 = std::chrono::steady_clock::now();
+  bool ok = pm.run(unit, diags);
+  timings["passes"] = seconds_since(t0);
+  return ok;
+}
+
+bool compile_model(const std::string& path, const PipelineOptions& options, CompiledModel& out,
+                   DiagnosticEngine& diags) {
+  register_builtin_backends();
+  auto backend = BackendRegistry::instance().create(options.backend);
+  if (!backend) {
+    auto names = BackendRegistry::instance().names();
+    auto close = closest_match(options.backend, names);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    diags.error("unknown backend '" + options.backend + "'", "",
+                close ? "did you mean '" + *close + "'?" : "available backends: " + list);
+    return false;
+  }
+  out.backend = backend->name();
+  if (!lower_model(path, options, out.unit, out.timings, diags)) return false;
+  if (!out.unit.program) {
+    diags.error("the pass pipeline did not produce kernel IR", "", "include 'lower-to-kernels' in --passes");
+    return false;
+  }
+  const kir::Program& prog = *out.unit.program;
+  BackendCapabilities caps = backend->capabilities();
+  if ((prog.scalar == kir::Type::Double && !caps.float64) || (prog.scalar == kir::Type::Float && !caps.float32)) {
+    diags.error("backend '" + out.backend + "' does not support " + kir::type_name(prog.scalar) + " precision",
+                "/simulation/precision", "choose the other precision or another backend");
+    return false;
+  }
+  if (!backend->build(prog, options.build, out.build, diags)) return false;
+  out.timings["codegen"] = out.build.codegen_seconds;
+  out.timings["compile"] = out.build.compile_seconds;
+  return true;
+}
+
+}  // namespace modelc

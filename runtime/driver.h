@@ -1,0 +1,47 @@
+// The library API frontends use (the CLI, later the Brian2 device and Python): model file ->
+// model IR -> passes -> kernel IR -> backend build. Running the built module is runtime/simulation.h.
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backends/backend.h"
+#include "frontend/model_reader.h"
+#include "passes/pass.h"
+
+namespace modelc {
+
+struct PipelineOptions {
+  frontend::ReadOptions read;
+  std::vector<std::string> passes;          // empty: default_pipeline()
+  std::set<std::string> disabled_passes;
+  std::set<std::string> print_after;        // pass names or "all"
+  std::ostream* dump_stream = nullptr;      // where --print-after goes
+  std::string backend = "cpu";
+  BuildOptions build;
+};
+
+// Phase timings in seconds: "parse", "passes", "codegen", "compile".
+using PhaseTimings = std::map<std::string, double>;
+
+// Reads and validates a model and runs the pass pipeline (no code generation).
+bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
+                 PhaseTimings& timings, DiagnosticEngine& diags);
+
+struct CompiledModel {
+  CompilationUnit unit;
+  BuildResult build;
+  PhaseTimings timings;
+  std::string backend;
+};
+
+// lower_model + emit + build with the chosen backend.
+bool compile_model(const std::string& path, const PipelineOptions& options, CompiledModel& out,
+                   DiagnosticEngine& diags);
+
+std::string modelc_version();
+
+}  // namespace modelc

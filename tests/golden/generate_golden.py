@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Generate Brian2 reference results for the golden models.
+
+Reads each modelc model file in ``tests/golden/models/``, translates it into a
+Brian2 script (``modelc_to_brian2.py``), runs it with Brian2 and writes
+``tests/golden/expected/<name>.json``.  The modelc files are the single source
+of the models, so what modelc is tested on and what Brian2 ran cannot drift.
+
+Two kinds of golden:
+
+* ``exact``: deterministic models (no random numbers).  Records every spike as
+  (neuron, step, t), the state monitors, and the smallest distance of the
+  threshold variable from the threshold over all non-refractory (neuron, step)
+  pairs, which tells how far floating-point differences would have to push a
+  value to change a spike.
+* ``stats``: random networks.  Brian2's generator is not modelc's Philox, so
+  only statistics are recorded, for several Brian2 seeds, with their mean and
+  sample standard deviation (see README.md for the definitions and tolerances).
+
+Usage (Brian2 2.5.1 is installed for the system interpreter):
+
+    /usr/bin/python3 tests/golden/generate_golden.py            # all
+    /usr/bin/python3 tests/golden/generate_golden.py --only hh_current
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import platform
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+MODELS_DIR = HERE / "models"
+EXPECTED_DIR = HERE / "expected"
+sys.path.insert(0, str(HERE))
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # pythran/numpy noise on import
+import brian2  # noqa: E402
+import numpy as np  # noqa: E402
+from brian2.units.fundamentalunits import get_unit  # noqa: E402
+
+import modelc_to_brian2  # noqa: E402
+
+RATE_BIN = 1e-3  # seconds; bin of the smoothed population rate (synchrony measure)
+
+
+@dataclass(frozen=True)
+class Golden:
+    """One golden model: its kind and the Brian2 seeds it is run with."""
+    kind: str               # "exact" or "stats"
+    seeds: tuple = (0,)
+    description: str = ""
+
+
+GOLDENS = {
+    "lif_current": Golden("exact", description="20 LIF neurons, constant per-neuron drive, exact"),
+    "lif_current_euler": Golden("exact", description="lif_current integrated with euler"),
+    "lif_current_rk4": Golden("exact", description="lif_current integrated with rk4"),
+    "hh_current": Golden("exact", description="10 Traub-Miles HH neurons (COBAHH channels), "
+                                              "constant injected current, exponential_euler"),
+    "cuba_stats": Golden("stats", seeds=(1, 2, 3, 4, 5),
+                         description="CUBA (Vogels-Abbott) N=4000, 1 s, statistics over seeds"),
+    "cobahh_stats": Golden("stats", seeds=(1, 2, 3),
+                           description="COBAHH (Brette 2007 benchmark 3) N=4000, 1 s, "
+                                       "statistics over seeds"),
+}
+
+STAT_DEFINITIONS = {
+    "rate_hz": "total spikes / (N * duration), over the whole run",
+    "cv_isi": "mean over neurons with >= 3 spikes of std(ISI)/mean(ISI) (population std, ddof=0)",
+    "fraction_fired": "fraction of the N neurons with >= 1 spike",
+    "neurons_with_3_spikes": "number of neurons entering cv_isi",
+    "rate_std_hz": "std (ddof=0) over all steps of the population rate per dt bin "
+                   "(PopulationRateMonitor.rate)",
+    "rate_std_1ms_hz": "std (ddof=0) of the population rate in 1 ms bins (spikes with step "
+                       "// round(1 ms/dt) == k, divided by N * 1 ms); synchrony measure",
+}
+
+
+# -- provenance --------------------------------------------------------------------------
+
+def provenance(model_path, model, script_text, golden, target):
+    """Everything needed to reproduce or audit one expected file."""
+    methods = {g["name"]: g.get("method", "(Brian2 default)") for g in model["neuron_groups"]}
+    sim = model["simulation"]
+    return {
+        "model_file": str(model_path.relative_to(REPO_ROOT)),
+        "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "generated_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "generator": "tests/golden/generate_golden.py",
+        "translator_version": modelc_to_brian2.TRANSLATOR_VERSION,
+        "brian2_version": brian2.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "codegen_target": target,
+        "method": methods,
+        "dt": sim.get("dt", "0.1 ms"),
+        "duration": sim["duration"],
+        "brian2_seeds": list(golden.seeds),
+        "brian2_script": script_text,
+    }
+
+
+# -- running ---------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """A finished Brian2 run of a translated model."""
+    net: object
+    groups: dict
+    monitors: dict         # name -> (kind, Brian2 monitor, indices or None)
+    extras: dict           # group name -> threshold probe monitor
+    steps: int
+    seconds: float
+
+    @property
+    def synapse_counts(self):
+        return {obj.name: int(len(obj)) for obj in self.net.objects
+                if isinstance(obj, brian2.Synapses)}
+
+
+def run_model(script, seed, extra_monitors=None):
+    """Build the translated network with Brian2 seed ``seed``, add probes, run it."""
+    brian2.start_scope()
+    net, groups, monitors = script["build"](seed)
+    extras = extra_monitors(groups) if extra_monitors else {}
+    for monitor in extras.values():
+        net.add(monitor)
+    started = time.perf_counter()
+    net.run(script["DURATION"])
+    elapsed = time.perf_counter() - started
+    steps = int(round(float(script["DURATION"]) / float(script["DT"])))
+    return Run(net, groups, monitors, extras, steps, elapsed)
+
+
+def spike_table(monitor, indices, dt):
+    """Spikes sorted by (step, neuron) as parallel lists, optionally filtered to ``indices``."""
+    neurons = np.asarray(monitor.i[:], dtype=np.int64)
+    times = np.asarray(monitor.t_[:], dtype=float)
+    if indices is not None:
+        keep = np.isin(neurons, indices)
+        neurons, times = neurons[keep], times[keep]
+    steps = np.rint(times / dt).astype(np.int64)
+    order = np.lexsort((neurons, steps))
+    return {
+        "count": int(len(neurons)),
+        "i": neurons[order].tolist(),
+        "step": steps[order].tolist(),
+        "t": times[order].tolist(),
+    }
+
+
+def state_table(monitor, indices, dt):
+    """State monitor contents: time axis and one [neuron][sample] array per variable."""
+    table = {
+        "indices": indices if indices is not None else np.asarray(monitor.record).tolist(),
+        "step": np.rint(np.asarray(monitor.t_[:]) / dt).astype(np.int64).tolist(),
+        "t": np.asarray(monitor.t_[:]).tolist(),
+        "units": {},
+        "values": {},
+    }
+    for variable in monitor.record_variables:
+        table["units"][variable] = repr(get_unit(monitor.variables[variable].dim))
+        table["values"][variable] = np.asarray(getattr(monitor, variable + "_")).tolist()
+    return table
+
+
+_THRESHOLD = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|>|<=|<)\s*(.+?)\s*$")
+
+
+def threshold_probes(model):
+    """Per group with a ``var <op> constant`` threshold: (group, variable, threshold source)."""
+    probes = []
+    for group in model["neuron_groups"]:
+        match = _THRESHOLD.match(group.get("threshold", ""))
+        if match:
+            probes.append((group["name"], match.group(1), match.group(3),
+                           "refractory" in group))
+    return probes
+
+
+def threshold_monitors(probes):
+    """Factory for monitors of the threshold variable right before spike detection."""
+    def make(groups):
+        monitors = {}
+        for group_name, variable, _, refractory in probes:
+            variables = [variable] + (["not_refractory"] if refractory else [])
+            monitors[group_name] = brian2.StateMonitor(
+                groups[group_name], variables, record=True, when="thresholds", order=-1,
+                name=f"threshold_probe_{group_name}")
+        return monitors
+    return make
+
+
+def threshold_margins(probes, groups, extras):
+    """Smallest |var - threshold| over non-refractory (neuron, step) pairs, per group."""
+    margins = {}
+    for group_name, variable, source, refractory in probes:
+        scope = modelc_to_brian2.ConstantScope(groups[group_name].namespace)
+        threshold = float(scope.evaluate(source, f"threshold of {group_name}"))
+        values = np.asarray(getattr(extras[group_name], variable + "_"))
+        if refractory:
+            values = values[np.asarray(extras[group_name].not_refractory, dtype=bool)]
+        margins[group_name] = {
+            "variable": variable,
+            "threshold": threshold,
+            "min_distance": float(np.min(np.abs(values - threshold))),
+        }
+    return margins
+
+
+# -- golden kinds -----------------------------------------------------------------------
+
+def exact_results(model, script, golden):
+    """Spikes, state traces and threshold margins of a deterministic model."""
+    probes = threshold_probes(model)
+    run = run_model(script, golden.seeds[0], threshold_monitors(probes))
+    dt = float(script["DT"])
+    spikes, states = {}, {}
+    for name, (kind, monitor, indices) in run.monitors.items():
+        if kind == "spikes":
+            spikes[name] = spike_table(monitor, indices, dt)
+        elif kind == "state":
+            states[name] = state_table(monitor, indices, dt)
+    return {
+        "steps": run.steps,
+        "run_seconds": round(run.seconds, 3),
+        "threshold_margin": threshold_margins(probes, run.groups, run.extras),
+        "spikes": spikes,
+        "state": states,
+    }
+
+
+def spike_statistics(monitor, n_neurons, duration, dt):
+    """The statistics of STAT_DEFINITIONS that come from a spike monitor."""
+    neurons = np.asarray(monitor.i[:], dtype=np.int64)
+    times = np.asarray(monitor.t_[:], dtype=float)
+    counts = np.bincount(neurons, minlength=n_neurons)
+    cvs = []
+    order = np.lexsort((times, neurons))
+    by_neuron = np.split(times[order], np.cumsum(counts)[:-1])
+    for spike_times in by_neuron:
+        if len(spike_times) >= 3:
+            isi = np.diff(spike_times)
+            cvs.append(np.std(isi) / np.mean(isi))
+    steps_per_bin = int(round(RATE_BIN / dt))
+    n_bins = int(round(duration / dt)) // steps_per_bin
+    bins = np.rint(times / dt).astype(np.int64) // steps_per_bin
+    binned = np.bincount(bins[bins < n_bins], minlength=n_bins) / (n_neurons * RATE_BIN)
+    return {
+        "rate_hz": float(len(neurons) / (n_neurons * duration)),
+        "cv_isi": float(np.mean(cvs)) if cvs else None,
+        "fraction_fired": float(np.count_nonzero(counts) / n_neurons),
+        "neurons_with_3_spikes": len(cvs),
+        "rate_std_1ms_hz": float(np.std(binned)),
+    }
+
+
+def stats_results(model, script, golden):
+    """Statistics per Brian2 seed and their mean / sample std."""
+    per_seed = []
+    for seed in golden.seeds:
+        run = run_model(script, seed)
+        dt, duration = float(script["DT"]), float(script["DURATION"])
+        record = {"seed": seed}
+        for kind, monitor, indices in run.monitors.values():
+            if kind == "spikes":
+                if indices is not None:
+                    raise modelc_to_brian2.UnsupportedModel("stats need unfiltered spike monitors")
+                record.update(spike_statistics(monitor, len(monitor.source), duration, dt))
+            elif kind == "rate":
+                record["rate_std_hz"] = float(np.std(np.asarray(monitor.rate_)))
+        record["synapses"] = run.synapse_counts
+        record["run_seconds"] = round(run.seconds, 2)
+        print(f"  seed {seed}: " + ", ".join(
+            f"{k}={v:.4g}" for k, v in record.items() if isinstance(v, float)), flush=True)
+        per_seed.append(record)
+    summary = {}
+    for key in STAT_DEFINITIONS:
+        values = [r[key] for r in per_seed if r.get(key) is not None]
+        if values:
+            summary[key] = {"mean": float(np.mean(values)),
+                            "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+                            "min": float(np.min(values)), "max": float(np.max(values))}
+    return {"steps": run.steps, "definitions": STAT_DEFINITIONS,
+            "per_seed": per_seed, "summary": summary}
+
+
+# -- driver ----------------------------------------------------------------------------
+
+def generate(name, target):
+    """Run one golden and write its expected file; returns (path, seconds)."""
+    golden = GOLDENS[name]
+    model_path = MODELS_DIR / f"{name}.json"
+    model = json.loads(model_path.read_text())
+    script_text = modelc_to_brian2.translate(model, str(model_path.relative_to(REPO_ROOT)))
+    script = modelc_to_brian2.load_script(script_text, f"<brian2 script for {name}>")
+    started = time.perf_counter()
+    if golden.kind == "exact":
+        results = exact_results(model, script, golden)
+    else:
+        results = stats_results(model, script, golden)
+    document = {
+        "golden": name,
+        "kind": golden.kind,
+        "description": golden.description,
+        "provenance": provenance(model_path, model, script_text, golden, target),
+        **results,
+    }
+    EXPECTED_DIR.mkdir(parents=True, exist_ok=True)
+    out_path = EXPECTED_DIR / f"{name}.json"
+    out_path.write_text(json.dumps(document, indent=1) + "\n")
+    return out_path, time.perf_counter() - started
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(GOLDENS), metavar="NAME",
+                        help=f"generate only this golden (repeatable): {', '.join(GOLDENS)}")
+    parser.add_argument("--target", default="numpy", choices=("numpy", "cython"),
+                        help="Brian2 code generation target (default numpy)")
+    args = parser.parse_args(argv)
+
+    brian2.prefs.codegen.target = args.target
+    brian2.prefs.core.default_float_dtype = np.float64
+    total = time.perf_counter()
+    for name in args.only or GOLDENS:
+        print(f"{name}: running Brian2 {brian2.__version__} ({args.target})", flush=True)
+        path, seconds = generate(name, args.target)
+        size_kb = path.stat().st_size / 1024
+        print(f"{name}: wrote {path.relative_to(REPO_ROOT)} ({size_kb:.1f} KB, {seconds:.1f} s)",
+              flush=True)
+    print(f"done in {time.perf_counter() - total:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
