@@ -137,8 +137,10 @@ static std::string render(const ExprPtr& e, int parent_prec, bool right_operand)
       break;
     case Expr::Kind::Binary: {
       // ** is right-associative; the others left-associative.
+      // Comparisons do not associate (Python would chain them), so both sides need parentheses.
       bool right_assoc = e->op == Op::Pow;
-      std::string lhs = render(e->args[0], right_assoc ? prec + 1 : prec, false);
+      bool non_assoc = is_comparison(e->op);
+      std::string lhs = render(e->args[0], right_assoc || non_assoc ? prec + 1 : prec, false);
       std::string rhs = render(e->args[1], right_assoc ? prec : prec + 1, true);
       const char* sp = e->op == Op::Pow ? "" : " ";
       s = lhs + sp + op_spelling(e->op) + sp + rhs;

@@ -63,6 +63,7 @@ GOLDENS = {
     "lif_current": Golden("exact", description="20 LIF neurons, constant per-neuron drive, exact"),
     "lif_current_euler": Golden("exact", description="lif_current integrated with euler"),
     "lif_current_rk4": Golden("exact", description="lif_current integrated with rk4"),
+    "hh_coupled": Golden("exact", description="400 COBAHH neurons, deterministic initial values and connectivity (a condition on i, j): network dynamics spike for spike"),
     "hh_current": Golden("exact", description="10 Traub-Miles HH neurons (COBAHH channels), "
                                               "constant injected current, exponential_euler"),
     "cuba_stats": Golden("stats", seeds=(1, 2, 3, 4, 5),

@@ -58,7 +58,7 @@ TEST_P(GoldenExact, SpikesAndTracesMatchBrian2) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Brian2, GoldenExact,
-                         ::testing::Values("lif_current", "lif_current_euler", "lif_current_rk4", "hh_current"));
+                         ::testing::Values("lif_current", "lif_current_euler", "lif_current_rk4", "hh_current", "hh_coupled"));
 
 }  // namespace
 }  // namespace modelc::testing

@@ -145,7 +145,7 @@ TEST(Parser, RoundTripThroughToString) {
       "not a and b", "not (a and b)", "(a or b) and c", "-(a + b)", "(a < b) and (c > d) or x", "10 ms", "-49 mV",
       "1/10 ms", "exp(-(v - El)/(4*mV))", "clip(v, 0*mV, 1 + x**2)", "1.5e-3 second", "True or not False",
       "0.32*4/exprel((13*mV - v + VT)/(4*mV))/ms", "(gl*(El - v) + ge*(Ee - v) - g_na*(m*m*m)*h*(v - ENa))/Cm",
-      "a // b % c", "- - a", "1e300 * 1e-300", "0.1 + 0.2", "--a**-b**c",
+      "a // b % c", "- - a", "1e300 * 1e-300", "0.1 + 0.2", "--a**-b**c", "(a < b) == c", "a == (b < c)",
   };
   for (const char* text : cases) {
     DiagnosticEngine diags;
