@@ -54,9 +54,12 @@ RATE_BIN = 1e-3  # seconds; bin of the smoothed population rate (synchrony measu
 @dataclass(frozen=True)
 class Golden:
     """One golden model: its kind and the Brian2 seeds it is run with."""
-    kind: str               # "exact" or "stats"
+    kind: str               # "exact", "stats" or a statistics function name (STATS_KINDS)
     seeds: tuple = (0,)
     description: str = ""
+    # exact goldens: extra margins for custom-event conditions "var > threshold and flag":
+    # (group, variable, threshold source, flag variable or None)
+    event_margins: tuple = ()
 
 
 GOLDENS = {
@@ -68,9 +71,38 @@ GOLDENS = {
                                               "constant injected current, exponential_euler"),
     "cuba_stats": Golden("stats", seeds=(1, 2, 3, 4, 5),
                          description="CUBA (Vogels-Abbott) N=4000, 1 s, statistics over seeds"),
-    "cobahh_stats": Golden("stats", seeds=(1, 2, 3),
+    "cobahh_stats": Golden("stats", seeds=tuple(range(1, 11)),
                            description="COBAHH (Brette 2007 benchmark 3) N=4000, 1 s, "
                                        "statistics over seeds"),
+    # -- IR v2 (docs/ir-v2.md) ---------------------------------------------------------------
+    "delays_hetero": Golden("exact", description="spike generator -> LIF through explicit "
+                            "synapses with per-synapse delays (rounded to steps) and a "
+                            "homogeneous-delay pathway"),
+    "stdp_pairs": Golden("exact", description="Song-2000 STDP, event-driven traces, on_pre and "
+                         "on_post, designed pre/post timing between spike generators"),
+    "summed_gap": Golden("exact", description="gap junctions through a (summed) variable"),
+    "timed_input": Golden("exact", description="1-D and 2-D TimedArray current injection"),
+    "custom_events_dendrite": Golden(
+        "exact", description="Dendrify-style soma + 2 dendrites, dendritic Na spikes as custom "
+        "events with run_on_event code and flag-based refractoriness",
+        event_margins=(("N", "V_d1", "Vth_d", "allow_d1"), ("N", "V_d2", "Vth_d", "allow_d2"))),
+    "run_regularly_shared": Golden("exact", description="run_regularly at a 5 ms period writing "
+                                   "(shared) variables, (constant over dt) subexpression, rk4"),
+    "brunel_hakim_homog": Golden("brunel", seeds=tuple(range(1, 9)),
+                                 description="Brunel-Hakim 1999 sparse inhibitory network with "
+                                 "noise (xi, euler), N=5000, C=1000, delay 2 ms"),
+    "brunel_hakim_hetero": Golden("brunel", seeds=tuple(range(1, 9)),
+                                  description="Brunel-Hakim with heterogeneous delays "
+                                  "4*ms*rand(), N=5000, C=1000"),
+    "stdp_song": Golden("stdp_song", seeds=tuple(range(1, 7)),
+                        description="Song et al. 2000: 1000 Poisson inputs at 15 Hz onto one LIF "
+                        "neuron with STDP; final weight distribution"),
+    "poisson_input": Golden("poisson_input", seeds=tuple(range(1, 11)),
+                            description="PoissonInput onto 500 uncoupled LIF neurons: rate and "
+                            "membrane potential statistics"),
+    "mushroom_body_small": Golden("mushroom_body", seeds=tuple(range(1, 7)),
+                                  description="Nowotny 2005 mushroom body, 100 PN / 2500 iKC / "
+                                  "100 eKC, STDP iKC->eKC"),
 }
 
 STAT_DEFINITIONS = {
@@ -89,7 +121,9 @@ STAT_DEFINITIONS = {
 
 def provenance(model_path, model, script_text, golden, target):
     """Everything needed to reproduce or audit one expected file."""
-    methods = {g["name"]: g.get("method", "(Brian2 default)") for g in model["neuron_groups"]}
+    methods = {g["name"]: g.get("method", "(Brian2 default)") for g in model["neuron_groups"]
+               if g.get("kind", "neurons") == "neurons"}
+    methods.update({s["name"]: s["method"] for s in model.get("synapses", []) if "method" in s})
     sim = model["simulation"]
     return {
         "model_file": str(model_path.relative_to(REPO_ROOT)),
@@ -180,6 +214,8 @@ def threshold_probes(model):
     """Per group with a ``var <op> constant`` threshold: (group, variable, threshold source)."""
     probes = []
     for group in model["neuron_groups"]:
+        if group.get("kind", "neurons") != "neurons":
+            continue
         match = _THRESHOLD.match(group.get("threshold", ""))
         if match:
             probes.append((group["name"], match.group(1), match.group(3),
@@ -219,24 +255,66 @@ def threshold_margins(probes, groups, extras):
 
 # -- golden kinds -----------------------------------------------------------------------
 
+def event_margin_monitors(event_margins, base=None):
+    """Adds probes (right before custom-event detection) of each event-margin variable."""
+    def make(groups):
+        monitors = base(groups) if base else {}
+        for k, (group_name, variable, _, flag) in enumerate(event_margins):
+            variables = [variable] + ([flag] if flag else [])
+            monitors[f"event_probe_{k}"] = brian2.StateMonitor(
+                groups[group_name], variables, record=True, when="after_thresholds", order=-1,
+                name=f"event_probe_{k}")
+        return monitors
+    return make
+
+
+def event_margin_values(event_margins, groups, extras):
+    """Smallest |var - threshold| over (neuron, step) pairs where the event's flag holds."""
+    margins = {}
+    for k, (group_name, variable, source, flag) in enumerate(event_margins):
+        scope = modelc_to_brian2.ConstantScope(groups[group_name].namespace)
+        threshold = float(scope.evaluate(source, f"event margin {k}"))
+        probe = extras[f"event_probe_{k}"]
+        values = np.asarray(getattr(probe, variable + "_"))
+        if flag:
+            values = values[np.asarray(getattr(probe, flag), dtype=bool)]
+        margins[f"{group_name}.{variable}"] = {
+            "variable": variable, "threshold": threshold, "flag": flag,
+            "min_distance": float(np.min(np.abs(values - threshold))),
+        }
+    return margins
+
+
 def exact_results(model, script, golden):
-    """Spikes, state traces and threshold margins of a deterministic model."""
+    """Spikes, custom events, state traces and threshold margins of a deterministic model."""
     probes = threshold_probes(model)
-    run = run_model(script, golden.seeds[0], threshold_monitors(probes))
+    factory = threshold_monitors(probes)
+    if golden.event_margins:
+        factory = event_margin_monitors(golden.event_margins, factory)
+    run = run_model(script, golden.seeds[0], factory)
     dt = float(script["DT"])
-    spikes, states = {}, {}
+    spikes, events, states = {}, {}, {}
     for name, (kind, monitor, indices) in run.monitors.items():
         if kind == "spikes":
             spikes[name] = spike_table(monitor, indices, dt)
+        elif kind == "events":
+            events[name] = spike_table(monitor, indices, dt)
+            events[name]["event"] = monitor.event
         elif kind == "state":
             states[name] = state_table(monitor, indices, dt)
-    return {
+    margins = threshold_margins(probes, run.groups, run.extras)
+    if golden.event_margins:
+        margins.update(event_margin_values(golden.event_margins, run.groups, run.extras))
+    results = {
         "steps": run.steps,
         "run_seconds": round(run.seconds, 3),
-        "threshold_margin": threshold_margins(probes, run.groups, run.extras),
+        "threshold_margin": margins,
         "spikes": spikes,
-        "state": states,
     }
+    if events:
+        results["events"] = events
+    results["state"] = states
+    return results
 
 
 def spike_statistics(monitor, n_neurons, duration, dt):
@@ -301,7 +379,8 @@ def generate(name, target):
     golden = GOLDENS[name]
     model_path = MODELS_DIR / f"{name}.json"
     model = json.loads(model_path.read_text())
-    script_text = modelc_to_brian2.translate(model, str(model_path.relative_to(REPO_ROOT)))
+    script_text = modelc_to_brian2.translate(model, str(model_path.relative_to(REPO_ROOT)),
+                                             model_path.parent)
     script = modelc_to_brian2.load_script(script_text, f"<brian2 script for {name}>")
     started = time.perf_counter()
     if golden.kind == "exact":

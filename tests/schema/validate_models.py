@@ -24,6 +24,8 @@ import jsonschema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = Path("docs/modelc-ir-v1.schema.json")
+# Each model file is validated against the schema of the IR version it declares.
+SCHEMA_BY_VERSION = {1: SCHEMA_PATH, 2: Path("docs/modelc-ir-v2.schema.json")}
 MODEL_GLOBS = ("examples/*.json", "tests/golden/models/*.json")
 
 # Smallest valid model; the bad documents below are each one edit away from it.
@@ -150,8 +152,14 @@ def main(argv=None):
         except (OSError, json.JSONDecodeError) as exc:
             tally.record(False, label, str(exc))
             continue
-        error = _first_error(validator, document)
-        tally.record(error is None, label, error or "")
+        version = document.get("modelc_ir") if isinstance(document, dict) else None
+        schema_path = SCHEMA_BY_VERSION.get(version, SCHEMA_PATH)
+        if not (args.root / schema_path).exists():
+            tally.record(False, label, f"no schema {schema_path} for IR version {version}")
+            continue
+        version_validator = jsonschema.Draft202012Validator(json.loads((args.root / schema_path).read_text()))
+        error = _first_error(version_validator, document)
+        tally.record(error is None, label + f" (IR v{version})", error or "")
 
     tally.record(_first_error(validator, MINIMAL_MODEL) is None, "accepts the minimal model")
     for description, document in BAD_DOCUMENTS:
