@@ -1,5 +1,8 @@
 #include "backends/backend.h"
 #include "backends/cpu/cpu_backend.h"
+#ifdef MODELC_HAVE_OPENCL
+#include "backends/opencl/opencl_backend.h"
+#endif
 
 namespace modelc {
 
@@ -25,6 +28,9 @@ void register_builtin_backends() {
   // Idempotent: tools and tests may both call it.
   auto& r = BackendRegistry::instance();
   r.add("cpu", [] { return std::make_unique<cpu::CpuBackend>(); });
+#ifdef MODELC_HAVE_OPENCL
+  r.add("opencl", [] { return std::make_unique<opencl::OpenCLBackend>(); });
+#endif
 }
 
 }  // namespace modelc

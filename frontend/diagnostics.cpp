@@ -94,6 +94,10 @@ std::optional<std::string> closest_match(const std::string& word, const std::vec
   std::optional<std::string> best;
   size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;
   for (const auto& c : candidates) {
+    // The length difference is a lower bound of the edit distance: skipping hopeless candidates
+    // keeps hints cheap for long or numerous unknown names (1500 unit names are searched).
+    size_t gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (gap >= best_d) continue;
     size_t d = edit_distance(word, c);
     if (d < best_d) { best_d = d; best = c; }
   }

@@ -1,6 +1,7 @@
 #include "frontend/model_reader.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "frontend/parser.h"
+#include "frontend/model_reader_impl.h"
 #include "frontend/units.h"
 
 namespace modelc::frontend {
 
 using json = nlohmann::ordered_json;
+
 
 namespace {
 
@@ -20,55 +23,11 @@ const std::set<std::string> kReserved = {
     "t", "dt", "i", "j", "N", "lastspike", "not_refractory", "xi", "t_in_timesteps", "True", "False",
     "pi", "e", "inf", "and", "or", "not", "delay", "lastupdate", "N_incoming", "N_outgoing"};
 
-const std::set<std::string> kMethods = {"exact", "linear", "euler", "rk2", "rk4", "exponential_euler"};
+const std::set<std::string> kMethods = {"exact", "linear", "euler", "rk2", "rk4", "exponential_euler", "heun"};
 
-std::string join_pointer(const std::string& base, const std::string& key) {
-  return base + "/" + json_pointer_escape(key);
-}
-std::string join_pointer(const std::string& base, size_t index) { return base + "/" + std::to_string(index); }
+}  // namespace
 
-// Reads one model file. Holds the evaluation scopes for quantities while reading.
-class Reader {
- public:
-  Reader(DiagnosticEngine& diags, const ReadOptions& options) : diags_(diags), options_(options) {}
-
-  std::optional<ir::Model> read(const json& doc, const std::string& file_name);
-
- private:
-  DiagnosticEngine& diags_;
-  const ReadOptions& options_;
-  ir::Model model_;
-  // Scopes searched innermost first when evaluating constant expressions.
-  std::vector<const std::map<std::string, Quantity>*> scopes_;
-
-  bool check_fields(const json& obj, const std::string& ptr, const std::vector<std::string>& allowed,
-                    const std::vector<std::string>& required);
-  std::optional<Quantity> quantity(const json& v, const std::string& ptr, const std::optional<Dimension>& expect,
-                                   const std::string& what);
-  std::optional<int64_t> integer(const json& v, const std::string& ptr, const std::string& what, int64_t min,
-                                 int64_t max);
-  ir::ExprPtr expression(const json& v, const std::string& ptr, const std::string& what);
-  std::vector<ir::Stmt> statements(const json& v, const std::string& ptr, const std::string& what);
-  std::vector<ir::Equation> equations(const json& v, const std::string& ptr);
-  bool name(const json& v, const std::string& ptr, const std::string& what, std::string& out);
-  void named_quantities(const json& obj, const std::string& ptr, std::map<std::string, Quantity>& out,
-                        const std::string& what);
-  std::vector<ir::NamedExpr> initial_values(const json& obj, const std::string& ptr);
-  std::optional<ir::GroupSlice> slice(const json& v, const std::string& ptr);
-
-  void read_simulation(const json& sim, const std::string& ptr);
-  void read_neuron_group(const json& g, const std::string& ptr);
-  void read_synapses(const json& s, const std::string& ptr);
-  void read_monitor(const json& m, const std::string& ptr);
-
-  std::optional<Quantity> lookup(const std::string& n) const {
-    for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-      auto f = (*it)->find(n);
-      if (f != (*it)->end()) return f->second;
-    }
-    return std::nullopt;
-  }
-};
+namespace detail {
 
 bool Reader::check_fields(const json& obj, const std::string& ptr, const std::vector<std::string>& allowed,
                           const std::vector<std::string>& required) {
@@ -137,7 +96,11 @@ std::optional<int64_t> Reader::integer(const json& v, const std::string& ptr, co
     return std::nullopt;
   }
   if (r < static_cast<double>(min) || r > static_cast<double>(max)) {
-    diags_.error(what + " is " + std::to_string(static_cast<long long>(r)) + ", outside the allowed range [" +
+    // Only values that fit are printed as integers: casting 1e300 to long long is undefined.
+    char text[40];
+    if (std::fabs(r) < 9.0e18) std::snprintf(text, sizeof text, "%lld", static_cast<long long>(r));
+    else std::snprintf(text, sizeof text, "%.6g", r);
+    diags_.error(what + " is " + text + ", outside the allowed range [" +
                      std::to_string(min) + ", " + std::to_string(max) + "]",
                  ptr);
     return std::nullopt;
@@ -256,6 +219,24 @@ std::vector<ir::NamedExpr> Reader::initial_values(const json& obj, const std::st
     ne.name = key;
     ne.json_pointer = p;
     ne.si_number = value.is_number();
+    if (is_array_value(value)) {
+      // IR v2: one value per neuron / synapse. Dimension checked against the variable later.
+      if (model_.ir_version < 2) {
+        diags_.error("an array as initial value of '" + key + "' needs IR version 2", p,
+                     "set \"modelc_ir\": 2 at the top of the file");
+        continue;
+      }
+      auto a = number_array(value, p, std::nullopt, "initial value of '" + key + "'");
+      if (!a) continue;
+      if (a->shape.size() != 1) {
+        diags_.error("the initial array of '" + key + "' must be one-dimensional", p);
+        continue;
+      }
+      ne.values = std::move(a->values);
+      ne.si_number = true;
+      out.push_back(std::move(ne));
+      continue;
+    }
     ne.expr = expression(value, p, "initial value of '" + key + "'");
     if (ne.expr) out.push_back(std::move(ne));
   }
@@ -309,6 +290,12 @@ std::optional<ir::GroupSlice> Reader::slice(const json& v, const std::string& pt
         if (!q || diags_.error_count() != before) return std::nullopt;
         if (!q->dim.is_dimensionless() || std::fabs(q->value - std::round(q->value)) > 1e-9) {
           diags_.error("slice bound '" + part + "' must be a dimensionless integer", ptr, "use int(...)");
+          return std::nullopt;
+        }
+        // Checked before the cast: converting inf or 1e30 to int64 is undefined behaviour.
+        if (!(std::fabs(q->value) <= static_cast<double>(INT32_MAX))) {
+          diags_.error("slice bound '" + part + "' is " + std::to_string(q->value) + ", outside the group sizes modelc supports",
+                       ptr, "use 0 <= start < stop <= size");
           return std::nullopt;
         }
         return static_cast<int64_t>(std::round(q->value));
@@ -375,9 +362,11 @@ void Reader::read_simulation(const json& sim, const std::string& ptr) {
 
 void Reader::read_neuron_group(const json& g, const std::string& ptr) {
   if (!check_fields(g, ptr,
-                    {"name", "size", "equations", "constants", "threshold", "reset", "refractory", "method", "initial"},
+                    {"name", "size", "equations", "constants", "threshold", "reset", "refractory", "method", "initial",
+                     "kind", "rates", "indices", "times", "period", "events", "run_regularly", "links"},
                     {"name", "size"}))
     return;
+  require_v2(g, ptr, {"kind", "rates", "indices", "times", "period", "events", "run_regularly", "links"});
   ir::NeuronGroup group;
   group.json_pointer = ptr;
   if (!name(g["name"], join_pointer(ptr, "name"), "group name", group.name)) return;
@@ -403,7 +392,12 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
   if (g.contains("method")) {
     const auto& m = g["method"];
     std::string p = join_pointer(ptr, "method");
-    if (!m.is_string() || !kMethods.count(m.get<std::string>())) {
+    if (m == "milstein") {
+      diags_.error("the 'milstein' method is not supported", p,
+                   "use \"euler\" (Euler-Maruyama, Brian2's default for stochastic equations) or \"heun\"");
+    } else if (m == "heun" && model_.ir_version < 2) {
+      diags_.error("method 'heun' needs IR version 2", p, "set \"modelc_ir\": 2 at the top of the file");
+    } else if (!m.is_string() || !kMethods.count(m.get<std::string>())) {
       std::vector<std::string> names(kMethods.begin(), kMethods.end());
       auto close = m.is_string() ? closest_match(m.get<std::string>(), names) : std::nullopt;
       diags_.error("unknown integration method " + m.dump(), p,
@@ -413,13 +407,27 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
     }
   }
   if (g.contains("initial")) group.initial = initial_values(g["initial"], join_pointer(ptr, "initial"));
+  for (const auto& ie : group.initial)
+    if (ie.values && static_cast<int64_t>(ie.values->size()) != group.size)
+      diags_.error("the initial array of '" + ie.name + "' has " + std::to_string(ie.values->size()) +
+                       " values, but the group has " + std::to_string(group.size) + " neurons",
+                   ie.json_pointer, "give one value per neuron");
+  if (model_.ir_version >= 2) read_neuron_group_v2(g, ptr, group);
   model_.neuron_groups.push_back(std::move(group));
 }
 
 void Reader::read_synapses(const json& s, const std::string& ptr) {
-  if (!check_fields(s, ptr, {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial"},
-                    {"name", "source", "target", "on_pre", "connect"}))
+  if (!check_fields(s, ptr,
+                    {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial",
+                     "on_post", "on_event", "method"},
+                    {"name", "source", "target", "connect"}))
     return;
+  if (!require_v2(s, ptr, {"on_post", "on_event", "method"})) return;
+  if (!s.contains("on_pre") && !s.contains("on_post") && model_.ir_version < 2) {
+    diags_.error("missing required field 'on_pre'", ptr,
+                 model_.ir_version >= 2 ? "give 'on_pre' and/or 'on_post' statements" : "see docs/ir.md for what 'on_pre' holds");
+    return;
+  }
   ir::SynapseGroup syn;
   syn.json_pointer = ptr;
   if (!name(s["name"], join_pointer(ptr, "name"), "synapse group name", syn.name)) return;
@@ -430,14 +438,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
   syn.target = *tgt;
   if (s.contains("constants")) named_quantities(s["constants"], join_pointer(ptr, "constants"), syn.constants, "constant");
   if (s.contains("equations")) syn.equations = equations(s["equations"], join_pointer(ptr, "equations"));
-  syn.on_pre = statements(s["on_pre"], join_pointer(ptr, "on_pre"), "on_pre");
-  if (s.contains("delay")) {
-    std::string p = join_pointer(ptr, "delay");
-    if (auto q = quantity(s["delay"], p, Dimension::base(2), "delay")) {
-      if (q->value < 0) diags_.error("delay must not be negative", p, "use a delay >= 0 ms");
-      else syn.delay = q;
-    }
-  }
+  read_pathways(s, ptr, syn);
   const json& c = s["connect"];
   std::string cp = join_pointer(ptr, "connect");
   syn.connect.json_pointer = cp;
@@ -454,6 +455,24 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
                          std::to_string(syn.source.stop - syn.source.start) + " vs " +
                          std::to_string(syn.target.stop - syn.target.start) + ")",
                      cp);
+    } else if ((c.contains("i") && c["i"].is_object()) || (c.contains("j") && c["j"].is_object())) {
+      // IR v2: explicit pairs from .npy sidecars.
+      syn.connect.kind = ir::ConnectSpec::Kind::Explicit;
+      const int64_t ns = syn.source.stop - syn.source.start, nt = syn.target.stop - syn.target.start;
+      if (!c.contains("i") || !c.contains("j")) {
+        diags_.error("explicit connections need both 'i' and 'j'", cp);
+      } else if (require_v2(c, cp, {"i"})) {
+        auto a = index_array(c["i"], join_pointer(cp, "i"), "presynaptic index", ns);
+        auto b = index_array(c["j"], join_pointer(cp, "j"), "postsynaptic index", nt);
+        if (a && b && a->size() != b->size())
+          diags_.error("explicit connections need 'i' and 'j' of equal length (" + std::to_string(a->size()) + " vs " +
+                           std::to_string(b->size()) + ")",
+                       cp);
+        else if (a && b) {
+          syn.connect.i = *a;
+          syn.connect.j = *b;
+        }
+      }
     } else if (c.contains("i") || c.contains("j")) {
       syn.connect.kind = ir::ConnectSpec::Kind::Explicit;
       if (!c.contains("i") || !c.contains("j") || !c["i"].is_array() || !c["j"].is_array() || c["i"].size() != c["j"].size()) {
@@ -486,27 +505,47 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
     }
   }
   if (s.contains("initial")) syn.initial = initial_values(s["initial"], join_pointer(ptr, "initial"));
+  if (s.contains("method")) {
+    std::string p = join_pointer(ptr, "method");
+    if (!s["method"].is_string() || !kMethods.count(s["method"].get<std::string>()))
+      diags_.error("unknown integration method " + s["method"].dump(), p, "use one of exact, euler, rk2, rk4, heun");
+    else syn.method = s["method"] == "linear" ? "exact" : s["method"].get<std::string>();
+  }
   model_.synapses.push_back(std::move(syn));
 }
 
 void Reader::read_monitor(const json& m, const std::string& ptr) {
-  if (!check_fields(m, ptr, {"name", "kind", "source", "variables", "indices", "every"}, {"name", "kind", "source"}))
+  if (!check_fields(m, ptr, {"name", "kind", "source", "variables", "indices", "every", "event"}, {"name", "kind", "source"}))
     return;
+  if (!require_v2(m, ptr, {"event"})) return;
   ir::Monitor mon;
   mon.json_pointer = ptr;
   if (!name(m["name"], join_pointer(ptr, "name"), "monitor name", mon.name)) return;
   const auto& k = m["kind"];
   if (k == "spikes") mon.kind = ir::Monitor::Kind::Spikes;
+  else if (k == "events" && model_.ir_version >= 2) mon.kind = ir::Monitor::Kind::Spikes;
   else if (k == "state") mon.kind = ir::Monitor::Kind::State;
   else if (k == "rate") mon.kind = ir::Monitor::Kind::Rate;
   else {
     diags_.error("unknown monitor kind " + k.dump(), join_pointer(ptr, "kind"), "use \"spikes\", \"state\" or \"rate\"");
     return;
   }
-  auto src = slice(m["source"], join_pointer(ptr, "source"));
-  if (!src) return;
-  mon.source = *src;
-  const int64_t n = mon.source.stop - mon.source.start;
+  // IR v2: a state monitor may record a synapse group.
+  const ir::SynapseGroup* syn_src = nullptr;
+  if (model_.ir_version >= 2 && mon.kind == ir::Monitor::Kind::State && m["source"].is_string() &&
+      (syn_src = model_.find_synapses(m["source"].get<std::string>()))) {
+    mon.synapses = true;
+    mon.synapse_group = syn_src->name;
+    mon.source.group = syn_src->name;
+    mon.source.json_pointer = join_pointer(ptr, "source");
+  } else {
+    auto src = slice(m["source"], join_pointer(ptr, "source"));
+    if (!src) return;
+    mon.source = *src;
+  }
+  if (model_.ir_version >= 2) read_monitor_v2(m, ptr, mon);
+  // Synapse indices are only known at run time: the upper bound is checked there.
+  const int64_t n = mon.synapses ? INT32_MAX : mon.source.stop - mon.source.start;
   if (m.contains("variables")) {
     const auto& v = m["variables"];
     if (!v.is_array()) diags_.error("'variables' must be an array of variable names", join_pointer(ptr, "variables"));
@@ -518,8 +557,11 @@ void Reader::read_monitor(const json& m, const std::string& ptr) {
   }
   if (mon.kind == ir::Monitor::Kind::State && mon.variables.empty())
     diags_.error("a state monitor needs a non-empty 'variables' list", ptr, "e.g. \"variables\": [\"v\"]");
-  if (mon.kind != ir::Monitor::Kind::State && !mon.variables.empty())
-    diags_.error("'variables' is only supported for state monitors in IR v1", join_pointer(ptr, "variables"));
+  if (mon.kind == ir::Monitor::Kind::Rate && !mon.variables.empty())
+    diags_.error("'variables' is not supported for rate monitors", join_pointer(ptr, "variables"));
+  if (mon.kind == ir::Monitor::Kind::Spikes && !mon.variables.empty() && model_.ir_version < 2)
+    diags_.error("'variables' is only supported for state monitors in IR v1", join_pointer(ptr, "variables"),
+                 "set \"modelc_ir\": 2 to record variables at spikes");
   if (m.contains("indices") && m["indices"] != "all") {
     const auto& v = m["indices"];
     std::string p = join_pointer(ptr, "indices");
@@ -558,17 +600,20 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
   model_.file_name = file_name;
   if (!check_fields(doc, "",
                     {"modelc_ir", "name", "parameters", "simulation", "constants", "neuron_groups", "synapses", "monitors",
-                     "description"},
+                     "description", "timed_arrays", "poisson_inputs"},
                     {"modelc_ir", "name", "simulation", "neuron_groups"}))
     if (!doc.is_object()) return std::nullopt;
   if (doc.contains("modelc_ir")) {
     const auto& v = doc["modelc_ir"];
-    if (!v.is_number_integer() || v.get<int64_t>() != ir::kIrVersion) {
-      diags_.error("unsupported IR version " + v.dump() + "; this modelc reads version " + std::to_string(ir::kIrVersion),
-                   "/modelc_ir", "convert the model to IR version " + std::to_string(ir::kIrVersion) + " (docs/ir.md)");
+    if (!v.is_number_integer() || v.get<int64_t>() < ir::kMinIrVersion || v.get<int64_t>() > ir::kIrVersion) {
+      diags_.error("unsupported IR version " + v.dump() + "; this modelc reads versions " +
+                       std::to_string(ir::kMinIrVersion) + " and " + std::to_string(ir::kIrVersion),
+                   "/modelc_ir", "convert the model to IR version " + std::to_string(ir::kIrVersion) + " (docs/ir-v2.md)");
       return std::nullopt;
     }
+    model_.ir_version = static_cast<int>(v.get<int64_t>());
   }
+  require_v2(doc, "", {"timed_arrays", "poisson_inputs"});
   if (doc.contains("name")) {
     if (!doc["name"].is_string() || doc["name"].get<std::string>().empty()) diags_.error("'name' must be a non-empty string", "/name");
     else model_.name = doc["name"].get<std::string>();
@@ -603,6 +648,7 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
   if (doc.contains("constants")) named_quantities(doc["constants"], "/constants", model_.constants, "constant");
   scopes_.push_back(&model_.constants);
   if (doc.contains("simulation")) read_simulation(doc["simulation"], "/simulation");
+  if (doc.contains("timed_arrays") && model_.ir_version >= 2) read_timed_arrays(doc["timed_arrays"], "/timed_arrays");
 
   std::set<std::string> names;
   auto unique = [&](const std::string& n, const std::string& ptr) {
@@ -628,6 +674,8 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
         if (model_.synapses.size() > before) unique(model_.synapses.back().name, join_pointer("/synapses", k) + "/name");
       }
   }
+  if (doc.contains("poisson_inputs") && model_.ir_version >= 2)
+    read_poisson_inputs(doc["poisson_inputs"], "/poisson_inputs");
   if (doc.contains("monitors")) {
     const auto& mons = doc["monitors"];
     std::set<std::string> mon_names;
@@ -645,7 +693,7 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
   return std::move(model_);
 }
 
-}  // namespace
+}  // namespace detail
 
 bool is_valid_identifier(const std::string& n) {
   if (n.empty() || n.size() > 128) return false;
@@ -674,8 +722,15 @@ std::optional<ir::Model> read_model_text(const std::string& text, const std::str
                     (pos == std::string::npos ? what : what.substr(pos)),
                 "", "check for a missing comma, quote or bracket near that position");
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value JSON cannot hold (e.g. out_of_range.406 for 1e999).
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    diags.error("invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)), "",
+                "numbers must be finite and fit a double (write very large or infinite values as errors)");
+    return std::nullopt;
   }
-  Reader reader(diags, options);
+  detail::Reader reader(diags, options);
   return reader.read(doc, file_name);
 }
 

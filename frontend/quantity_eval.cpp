@@ -304,6 +304,26 @@ class Evaluator {
   std::optional<Quantity> call(const Expr& e, int depth) {
     const FnSpec* fn = find_function(e.name);
     if (fn && fn->kind == FnKind::MinMax && !values()) fn = nullptr;  // constants only
+    // IR v2: user functions (TimedArrays) are known to the dimension lookup as "name()" with their
+    // result's dimension; their arguments are a time and optionally a dimensionless index.
+    if (!fn && !values() && dimension_lookup && *dimension_lookup)
+      if (auto d = (*dimension_lookup)(e.name + "()")) {
+        for (size_t k = 0; k < e.args.size(); ++k) {
+          auto a = eval(e.args[k], depth + 1);
+          if (!a) return std::nullopt;
+          Dimension want = k == 0 ? Dimension::base(2) : Dimension::dimensionless();
+          if (!(a->dim == want)) {
+            error(e.args[k]->loc, e.name + "() needs " + (k == 0 ? "a time" : "a dimensionless index") + ", got " + describe(a->dim),
+                  k == 0 ? "call it as " + e.name + "(t)" : "call it as " + e.name + "(t, i)");
+            return std::nullopt;
+          }
+        }
+        if (e.args.empty() || e.args.size() > 2) {
+          error(e.loc, e.name + "() takes (t) or (t, i)", "call it as " + e.name + "(t)");
+          return std::nullopt;
+        }
+        return Quantity{kNaN, *d};
+      }
     if (!fn) {
       auto close = closest_match(e.name, builtin_function_names());
       std::string all;

@@ -105,6 +105,11 @@ std::string CStylePrinter::cast(const std::string& a, Type, Type to) const {
 }
 
 std::string CStylePrinter::random(const Expr& e) const {
+  if (e.name == "binomial" && e.args.size() == 2) {  // IR v2
+    std::string fn = std::string("mc_binomial") + (e.type == Type::Float ? "_float" : "_double");
+    return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +
+           "), (uint64_t)(" + keys_.step + "), (int64_t)(" + expr(e.args[0]) + "), (double)(" + expr(e.args[1]) + "))";
+  }
   std::string fn = std::string("mc_") + (e.name == "normal" ? "normal" : "uniform") +
                    (e.type == Type::Float ? "_float" : "_double");
   return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +

@@ -33,6 +33,10 @@ const Population* Program::find_population(const std::string& name) const {
 const SynapseGroup* Program::find_synapse_group(const std::string& name) const {
   return find_named(synapse_groups, name);
 }
+const EventList* Population::find_event(const std::string& name) const { return find_named(events, name); }
+const SynapseGroup::Pathway* SynapseGroup::find_pathway(const std::string& name) const {
+  return find_named(pathways, name);
+}
 
 // --- builders ------------------------------------------------------------------------------------
 
@@ -187,8 +191,11 @@ std::string to_string(const Expr& e) {
     }
     case Expr::Kind::Select: return "select(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";
     case Expr::Kind::Cast: return std::string(type_name(e.type)) + "(" + arg(0) + ")";
-    case Expr::Kind::Random:
-      return "rand_" + e.name + "<" + type_name(e.type) + ">(stream=" + std::to_string(e.stream) + ")";
+    case Expr::Kind::Random: {
+      std::string s = "rand_" + e.name + "<" + type_name(e.type) + ">(stream=" + std::to_string(e.stream);
+      for (size_t k = 0; k < e.args.size(); ++k) s += ", " + arg(k);
+      return s + ")";
+    }
   }
   return "?";
 }
@@ -231,6 +238,7 @@ static const char* role_text(BufferRole r) {
     case BufferRole::NeuronState: return "state";
     case BufferRole::SynapseState: return "synapse state";
     case BufferRole::Internal: return "internal";
+    case BufferRole::Table: return "table";
   }
   return "?";
 }
@@ -257,8 +265,20 @@ static std::string domain_text(const Domain& d) {
     case Domain::Kind::Spikes: return "spikes(" + d.population + ")";
     case Domain::Kind::SynapticEvents: return "synaptic_events(" + d.synapses + ")";
     case Domain::Kind::Synapses: return "synapses(" + d.synapses + ")";
+    case Domain::Kind::PostSynapticEvents: return "post_synaptic_events(" + d.synapses + ")";
+    case Domain::Kind::QueuedEvents: return "queued_events(" + d.synapses + ")";
+    case Domain::Kind::SpikeGenerator: return "spike_generator(" + d.population + ")";
   }
   return "?";
+}
+
+// IR v2 qualifiers of a domain, appended so v1 dumps keep their exact text.
+static std::string domain_extra(const Domain& d) {
+  std::string s;
+  if (!d.pathway.empty() && d.pathway != "pre") s += " pathway=" + d.pathway;
+  if (!d.event.empty() && d.event != "spike") s += " event=" + d.event;
+  if (d.size > 0) s += " range=[" + std::to_string(d.offset) + ":" + std::to_string(d.offset + d.size) + "]";
+  return s;
 }
 
 static std::string join_ints(const std::vector<int64_t>& v) {
@@ -276,21 +296,42 @@ std::string to_string(const Program& p) {
            (b.role == BufferRole::SynapseState && b.size == 0 ? std::string("synapses") : std::to_string(b.size)) +
            "] (" + role_text(b.role) + " of " + b.owner + "." + b.variable;
     if (!b.unit.empty()) out += ", " + b.unit;
+    if (!b.init_values.empty()) out += " init_values=" + std::to_string(b.init_values.size());
     out += ")\n";
   }
-  for (const auto& pop : p.populations)
-    out += "population " + pop.name + " size=" + std::to_string(pop.size) + " history=" + std::to_string(pop.history) + "\n";
+  for (const auto& pop : p.populations) {
+    out += "population " + pop.name + " size=" + std::to_string(pop.size) + " history=" + std::to_string(pop.history);
+    for (const auto& ev : pop.events) out += " event=" + ev.name + "(history=" + std::to_string(ev.history) + ")";
+    if (pop.generator)
+      out += " generator=" + std::to_string(pop.generator->steps.size()) + " period=" +
+             std::to_string(pop.generator->period_steps);
+    out += "\n";
+  }
   for (const auto& g : p.synapse_groups) {
     out += "synapses " + g.name + " : " + g.source + "[" + std::to_string(g.source_offset) + ":" +
            std::to_string(g.source_offset + g.source_size) + "] -> " + g.target + "[" +
            std::to_string(g.target_offset) + ":" + std::to_string(g.target_offset + g.target_size) +
-           "] delay=" + std::to_string(g.delay_steps) + " connect=" + connect_text(g.connect) + "\n";
+           "] delay=" + std::to_string(g.delay_steps) + " connect=" + connect_text(g.connect);
+    bool v1 = g.pathways.size() == 1 && g.pathways[0].name == "pre" && !g.pathways[0].post &&
+              g.pathways[0].event == "spike" && g.pathways[0].delay_buffer.empty();
+    if (!v1)
+      for (const auto& pw : g.pathways)
+        out += " pathway=" + pw.name + "(" + (pw.post ? "post" : "pre") + ", event=" + pw.event + ", delay=" +
+               (pw.delay_buffer.empty() ? std::to_string(pw.delay_steps) : "buffer " + pw.delay_buffer) + ")";
+    if (g.needs_transpose) out += " transposed";
+    out += "\n";
   }
   for (const auto& m : p.monitors) {
     const char* kind = m.kind == Monitor::Kind::Spikes ? "spikes" : m.kind == Monitor::Kind::State ? "state" : "rate";
     out += "monitor " + m.name + " : " + kind + " " + m.population + "[" + std::to_string(m.offset) + ":" +
            std::to_string(m.offset + m.size) + "]";
     if (m.kind != Monitor::Kind::Rate) out += " indices=" + (m.indices.empty() ? std::string("all") : join_ints(m.indices));
+    if (!m.event.empty()) out += " event=" + m.event;
+    if (!m.synapses.empty()) out += " synapses=" + m.synapses;
+    if (m.kind == Monitor::Kind::Spikes && !m.buffers.empty()) {
+      out += " vars=";
+      for (size_t k = 0; k < m.buffers.size(); ++k) out += (k ? "," : "") + m.buffers[k];
+    }
     if (m.kind == Monitor::Kind::State) {
       out += " vars=";
       for (size_t k = 0; k < m.buffers.size(); ++k) {
@@ -302,7 +343,9 @@ std::string to_string(const Program& p) {
     out += "\n";
   }
   for (const auto& k : p.kernels) {
-    out += "kernel " + k.name + " over " + domain_text(k.domain) + (k.emits_spikes ? " emits_spikes" : "") + " {\n";
+    out += "kernel " + k.name + " over " + domain_text(k.domain) + domain_extra(k.domain) +
+           (k.emits_spikes ? " emits_spikes" : "") + (k.event.empty() ? "" : " event=" + k.event) +
+           (k.every_steps > 1 ? " every=" + std::to_string(k.every_steps) : "") + " {\n";
     dump_block(k.body, 1, out);
     out += "}\n";
   }

@@ -56,6 +56,7 @@ struct Expr {
 //                   synapse group's source slice.
 //   "j"     Int64   SynapticEvents/Synapses: postsynaptic index relative to the target slice.
 //   "syn"   Int64   SynapticEvents/Synapses: the synapse index (position in the CSR arrays).
+//   (IR v2) PostSynapticEvents/QueuedEvents domains define "i", "j" and "syn" like SynapticEvents.
 // Random draws use the domain's element index (i for neuron domains, syn for synapse domains) as
 // counter, together with the step and the stream: see runtime/philox.h.
 //
@@ -63,6 +64,13 @@ struct Expr {
 //   exp log log10 sqrt fabs sin cos tan sinh cosh tanh asin acos atan floor ceil pow expm1 log1p
 //   "exprel" (expm1(x)/x, 1 at x = 0), "sign" (-1/0/1), "clip"(x, lo, hi), "fmin" "fmax",
 //   "timestep"(t, dt) -> Int64: (int64)((t + 1e-3*dt)/dt), Brian2's rounding of times to steps.
+//
+// Random draws (Expr::Kind::Random), IR v2 addition: `name` "binomial" with args {n (Int64),
+// p (Double)} draws Binomial(n, p) exactly as Brian2's BinomialFunction: the normal approximation
+// randn()*sqrt(n p (1-p)) + n p when n p > 5 and n (1-p) > 5 (not rounded, as in Brian2), else
+// inversion (Brian2's algorithm). Result type `type` (the scalar type). CPU reference:
+// mc_binomial_double/float in backends/cpu/support/cpu_support.h. Extra uniforms of the inversion
+// use element + (k << 40) for the k-th redraw.
 
 struct Stmt;
 using Block = std::vector<Stmt>;
@@ -77,6 +85,7 @@ struct Stmt {
                  // (synaptic input into a postsynaptic variable): parallel backends use atomics.
     If,          // if (value) { then_body } else { else_body }
     EmitSpike,   // the element `index` spikes this step: append it to the population's spike list
+                 // (IR v2: the list of the kernel's `event`, see Kernel::event)
   };
   Kind kind = Kind::Assign;
   Type type = Type::Double;
@@ -92,6 +101,8 @@ enum class BufferRole {
   NeuronState,    // a per-neuron (size N) or shared (size 1) variable of a population
   SynapseState,   // a per-synapse variable (size = the synapse count, known after connect)
   Internal,       // lastspike / not_refractory and other bookkeeping
+  // IR v2 additions:
+  Table,          // read-only data filled from `init_values` at creation (TimedArray values)
 };
 
 struct Buffer {
@@ -102,6 +113,27 @@ struct Buffer {
   std::string variable;  // the model variable it holds ("v", "w", "lastspike")
   std::string unit;    // for the results manifest, e.g. "volt"
   int64_t size = 0;    // elements; for SynapseState 0 = "the owner's synapse count"
+  // IR v2: initial contents (SI values converted to `type`), applied when the buffer is allocated,
+  // before any init kernel. Empty = zero-filled. For per-synapse buffers the length must equal the
+  // synapse count built at run time (else mc_init fails with a message); arrays from the model file
+  // are in CSR order already (the lowering permutes creation order to CSR order).
+  std::vector<double> init_values;
+};
+
+// IR v2: a custom event list of a population (Brian2 `events`). Like the spike list: a ring of
+// `history` slots of [size] indices, slot (step % history) holding the neurons with the event at
+// `step`, ascending.
+struct EventList {
+  std::string name;
+  int64_t history = 1;
+};
+
+// IR v2: a SpikeGeneratorGroup's spikes, sorted by (step, index). With `period_steps` > 0 the
+// pattern repeats: at step s the neurons with steps[k] == s % period_steps spike (Brian2's period).
+struct SpikeGeneratorTable {
+  std::vector<int64_t> steps;
+  std::vector<int64_t> indices;
+  int64_t period_steps = 0;
 };
 
 struct Population {
@@ -110,6 +142,10 @@ struct Population {
   // Spike history ring depth: 1 + the largest delay (in steps) of any synapse group reading this
   // population's spikes. Slot (step % history) holds the spikes emitted at `step`.
   int64_t history = 1;
+  // IR v2: custom events (Kernel::event, Domain::event name them) and spike generator data.
+  std::vector<EventList> events;
+  std::optional<SpikeGeneratorTable> generator;
+  const EventList* find_event(const std::string& name) const;
 };
 
 struct ConnectRule {
@@ -135,6 +171,24 @@ struct SynapseGroup {
   int64_t target_offset = 0, target_size = 0;
   ConnectRule connect;
   int64_t delay_steps = 0;  // homogeneous delay: spikes of step s are delivered at step s + delay
+                            // (IR v2: the delay of the pathway named "pre", else 0)
+  // IR v2: the pathways; a v1 model has exactly one: {"pre", pre, "spike", delay_steps, ""}.
+  struct Pathway {
+    std::string name;          // "pre", "post", "pre2", ...
+    bool post = false;         // triggered by the target slice's events, synapses found through the
+                               // transposed (post-major) index
+    std::string event = "spike";
+    int64_t delay_steps = 0;   // homogeneous delay (when delay_buffer is empty)
+    // Heterogeneous delays: a per-synapse Double buffer (seconds) whose value is converted to steps
+    // once at the end of mc_init, as Brian2 does: round(delay / dt). Delivery then uses a ring of
+    // per-slot synapse lists of depth 1 + max steps (see Domain::Kind::QueuedEvents).
+    std::string delay_buffer;
+  };
+  std::vector<Pathway> pathways;
+  // IR v2: some post pathway exists: backends build the transposed index at init from the CSR:
+  // for every target neuron j (slice-relative) the synapses with post j, in ascending synapse order.
+  bool needs_transpose = false;
+  const Pathway* find_pathway(const std::string& name) const;
 };
 
 struct Domain {
@@ -144,10 +198,28 @@ struct Domain {
     SynapticEvents,  // for each spike of synapse group `synapses`' source slice emitted at
                      // step - delay_steps, every synapse of its row: "i", "j", "syn"
     Synapses,        // every synapse of `synapses`: "i", "j", "syn"
+    // IR v2 additions:
+    PostSynapticEvents,  // for each `event` of the synapse group's target slice emitted at
+                         // step - delay_steps of `pathway` (a post pathway), every synapse of its
+                         // column (transposed index, ascending syn): "i", "j", "syn"
+    QueuedEvents,        // heterogeneous delays of `pathway` (pre or post): first every synapse of
+                         // each `event` of this step (rows for pre, columns for post) is inserted
+                         // into ring slot (step + delay[syn]) % depth; then the body runs for each
+                         // synapse of slot step % depth in insertion order, and the slot is emptied
+    SpikeGenerator,      // `population` is a spike generator: emit the neurons of its table for this
+                         // step (the body is empty; the kernel emits_spikes)
   };
   Kind kind = Kind::Neurons;
   std::string population;
   std::string synapses;
+  // IR v2: the event a Spikes domain iterates (empty or "spike" = spikes) or that triggers a
+  // SynapticEvents / PostSynapticEvents / QueuedEvents domain; and the pathway those serve (empty =
+  // the synapse group's "pre" pathway, as in v1).
+  std::string event;
+  std::string pathway;
+  // IR v2: Neurons domain restricted to [offset, offset + size) of the population (size 0 = all);
+  // "i" stays the population index.
+  int64_t offset = 0, size = 0;
 };
 
 struct Kernel {
@@ -157,6 +229,11 @@ struct Kernel {
   // Kernels whose body contains EmitSpike: the population's spike list for this step is cleared
   // before the kernel runs. CPU backends run them serially so spike order is ascending.
   bool emits_spikes = false;
+  // IR v2: the event list EmitSpike appends to (empty = the spike list). Its list for this step is
+  // cleared before the kernel runs, as for spikes.
+  std::string event;
+  // IR v2: run only on steps with step % every_steps == 0 (run_regularly).
+  int64_t every_steps = 1;
 };
 
 struct Monitor {
@@ -171,6 +248,16 @@ struct Monitor {
   std::vector<std::string> variables;  // State: the variable names, same order
   std::vector<std::string> units;      // State: units of the variables
   int64_t every = 1;                 // State: record when step % every == 0
+  // IR v2 additions:
+  std::string event;                 // Spikes: the recorded event (empty = spikes)
+  // Spikes with variables: `buffers`/`variables`/`units` list them; each event also records the
+  // buffers' values at the event's neuron (after the thresholds, before the resets).
+  std::string synapses;              // State on a synapse group: `population` is empty, `indices`
+                                     // are synapse indices (CSR order) and `buffers` per-synapse buffers
+  std::vector<int64_t> storage_indices;  // ... where `indices` (Brian2's synapse indices, creation
+                                         // order) are stored: the CSR positions to read
+  bool all_synapses = false;         // ... every synapse, in CSR order (count known at run time;
+                                     // mc_monitor_info.num_indices is -1, see modelc_abi.h)
 };
 
 // What one step does, in order (Brian2's schedule: start, groups, thresholds, synapses, resets).

@@ -50,6 +50,24 @@ const Equation* SynapseGroup::find_equation(const std::string& n) const {
 
 int64_t Model::steps() const { return static_cast<int64_t>(std::llround(duration / dt)); }
 
+const Pathway* SynapseGroup::find_pathway(const std::string& n) const {
+  for (const auto& p : pathways)
+    if (p.name == n) return &p;
+  return nullptr;
+}
+
+const SynapseGroup* Model::find_synapses(const std::string& n) const {
+  for (const auto& s : synapses)
+    if (s.name == n) return &s;
+  return nullptr;
+}
+
+const TimedArray* Model::find_timed_array(const std::string& n) const {
+  for (const auto& t : timed_arrays)
+    if (t.name == n) return &t;
+  return nullptr;
+}
+
 NeuronGroup* Model::find_group(const std::string& n) {
   for (auto& g : neuron_groups)
     if (g.name == n) return &g;
@@ -95,6 +113,19 @@ std::string to_string(const Model& m) {
         << to_string(g.refractory.expr) << "\n";
     for (const auto& ie : g.initial) o << "    initial " << ie.name << " = " << to_string(ie.expr) << "\n";
     for (const auto& s : g.state_update) o << "    update " << to_string(s) << "\n";
+    // IR v2 additions (only printed when used, so v1 dumps stay unchanged).
+    if (g.kind == NeuronGroup::Kind::Poisson) o << "    poisson rates=" << to_string(g.rates) << "\n";
+    if (g.kind == NeuronGroup::Kind::SpikeGenerator)
+      o << "    spike_generator spikes=" << g.generator_indices.size() << " period=" << g.generator_period << "\n";
+    for (const auto& ev : g.events) {
+      o << "    event " << ev.name << " condition=" << to_string(ev.condition) << (ev.refractory ? " refractory" : "") << "\n";
+      for (const auto& st : ev.code) o << "      code " << to_string(st) << "\n";
+    }
+    for (const auto& rr : g.run_regularly) {
+      o << "    run_regularly every=" << rr.every_steps << " when=" << rr.when << "\n";
+      for (const auto& st : rr.code) o << "      code " << to_string(st) << "\n";
+    }
+    for (const auto& l : g.links) o << "    link " << l.variable << " -> " << l.group << "." << l.source_variable << "\n";
   }
   for (const auto& s : m.synapses) {
     o << "  synapses " << s.name << " " << slice_text(s.source) << " -> " << slice_text(s.target);
@@ -113,7 +144,23 @@ std::string to_string(const Model& m) {
       case ConnectSpec::Kind::Explicit: o << "    connect explicit (" << s.connect.i.size() << " pairs)\n"; break;
     }
     for (const auto& st : s.on_pre) o << "    on_pre " << to_string(st) << "\n";
-    for (const auto& ie : s.initial) o << "    initial " << ie.name << " = " << to_string(ie.expr) << "\n";
+    for (const auto& ie : s.initial)
+      o << "    initial " << ie.name << " = " << (ie.expr ? to_string(ie.expr) : "array[" + std::to_string(ie.values ? ie.values->size() : 0) + "]") << "\n";
+    // IR v2 additions.
+    if (!(s.pathways.size() == 1 && s.pathways[0].name == "pre" && !s.pathways[0].heterogeneous_delay() &&
+          s.pathways[0].event == "spike")) {
+      for (const auto& p : s.pathways) {
+        o << "    pathway " << p.name << (p.post ? " post" : " pre") << " event=" << p.event;
+        if (p.delay) o << " delay=" << p.delay->value;
+        if (p.delay_expr) o << " delay=" << to_string(p.delay_expr);
+        if (p.delay_values) o << " delay=array[" << p.delay_values->size() << "]";
+        o << "\n";
+        for (const auto& st : p.event_driven_update) o << "      lazy " << to_string(st) << "\n";
+        for (const auto& st : p.code) o << "      code " << to_string(st) << "\n";
+      }
+    }
+    if (!s.chosen_method.empty()) o << "    chosen_method=" << s.chosen_method << "\n";
+    for (const auto& st : s.state_update) o << "    update " << to_string(st) << "\n";
   }
   for (const auto& mon : m.monitors) {
     const char* kind = mon.kind == Monitor::Kind::Spikes ? "spikes" : mon.kind == Monitor::Kind::State ? "state" : "rate";
@@ -121,8 +168,16 @@ std::string to_string(const Model& m) {
     for (const auto& v : mon.variables) o << " " << v;
     if (mon.indices) o << " indices=" << mon.indices->size();
     if (mon.every != 1) o << " every=" << mon.every;
+    if (mon.event != "spike") o << " event=" << mon.event;
+    if (mon.synapses) o << " synapses=" << mon.synapse_group;
     o << "\n";
   }
+  for (const auto& ta : m.timed_arrays)
+    o << "  timed_array " << ta.name << " " << ta.rows << "x" << ta.columns << (ta.two_d ? " 2d" : " 1d") << " dt=" << ta.dt
+      << "\n";
+  for (const auto& pi : m.poisson_inputs)
+    o << "  poisson_input " << pi.name << " -> " << slice_text(pi.target) << "." << pi.variable << " N=" << pi.n
+      << " rate=" << pi.rate << " weight=" << to_string(pi.weight) << "\n";
   return o.str();
 }
 

@@ -14,7 +14,8 @@
 
 namespace modelc::ir {
 
-constexpr int kIrVersion = 1;
+constexpr int kIrVersion = 2;     // the newest version modelc reads (docs/ir-v2.md)
+constexpr int kMinIrVersion = 1;  // the oldest; v1 files keep their meaning under v2
 
 enum class ValueType { Float, Integer, Boolean };
 const char* value_type_name(ValueType t);
@@ -41,6 +42,35 @@ struct NamedExpr {  // "initial" entries and similar name -> expression maps, in
   ExprPtr expr;
   std::string json_pointer;
   bool si_number = false;  // written as a bare JSON number: a value in SI units, not dimension-checked
+  // IR v2: an array (inline or .npy) instead of an expression: one SI value per neuron / synapse
+  // (synapses: in creation order). `expr` is null then.
+  std::optional<std::vector<double>> values;
+};
+
+// IR v2: a custom event of a neuron group (Brian2's `events={'name': 'cond'}` + `run_on_event`).
+struct CustomEvent {
+  std::string name;
+  ExprPtr condition;
+  std::vector<Stmt> code;        // run in the `resets` slot for each neuron with the event
+  bool refractory = false;       // true: the event cannot happen while the neuron is refractory
+  std::string json_pointer;
+};
+
+// IR v2: `G.run_regularly(code, dt=, when=)`.
+struct RunRegularly {
+  std::vector<Stmt> code;
+  int64_t every_steps = 1;
+  std::string when = "start";  // start groups thresholds synapses resets end
+  std::string json_pointer;
+};
+
+// IR v2: `linked_var(G, 'v', index=...)` for a parameter flagged (linked).
+struct Link {
+  std::string variable;  // the (linked) parameter of this group
+  std::string group, source_variable;
+  ExprPtr index;                                // of i; null = i
+  std::optional<std::vector<int64_t>> indices;  // explicit index array
+  std::string json_pointer;
 };
 
 struct GroupSlice {  // "P" or "P[0:3200]"
@@ -57,6 +87,8 @@ struct Refractory {
 };
 
 struct NeuronGroup {
+  enum class Kind { Neurons, Poisson, SpikeGenerator };  // IR v2 `kind`
+  Kind kind = Kind::Neurons;
   std::string name;
   int64_t size = 0;
   std::vector<Equation> equations;
@@ -68,6 +100,15 @@ struct NeuronGroup {
   std::vector<NamedExpr> initial;
   std::string json_pointer;                   // "/neuron_groups/0"
 
+  // IR v2.
+  ExprPtr rates;                              // Poisson: Hz, may use t, i and TimedArrays
+  std::vector<int64_t> generator_indices;     // SpikeGenerator: spikes (index, time in s)
+  std::vector<double> generator_times;
+  double generator_period = 0.0;              // s; 0 = no repetition
+  std::vector<CustomEvent> events;            // custom events (the spike event is not listed)
+  std::vector<RunRegularly> run_regularly;
+  std::vector<Link> links;
+
   // Filled in by StateUpdateLoweringPass: the method used and Brian2-style abstract code for one
   // step (temporaries begin with '_'; may call the internal functions `_select(c, a, b)` and
   // `timestep(t, dt)`). Runs for every neuron in the 'groups' slot.
@@ -75,6 +116,24 @@ struct NeuronGroup {
   std::vector<Stmt> state_update;
 
   const Equation* find_equation(const std::string& name) const;
+};
+
+// IR v2: one synaptic pathway (`on_pre={'pre': ...}`, `on_post`): code run for every synapse of an
+// event of the source (pre pathways) or target (post pathways), after the pathway's delay.
+struct Pathway {
+  std::string name;                 // "pre", "post", "pre2", ...
+  bool post = false;                // an on_post pathway: triggered by the target's events
+  std::string event = "spike";      // the triggering event (`on_event`)
+  std::vector<Stmt> code;
+  std::optional<Quantity> delay;    // homogeneous delay (time); none = 0 unless one of the next two
+  ExprPtr delay_expr;               // heterogeneous: per-synapse expression (may use i, j, rand())
+  std::optional<std::vector<double>> delay_values;  // heterogeneous: per-synapse seconds, creation order
+  std::string json_pointer;         // of the code
+  std::string delay_pointer;        // of the delay entry, "" when none
+  // Filled in by SynapticEquationsPass: brings the event-driven variables up to date (before `code`).
+  std::vector<Stmt> event_driven_update;
+
+  bool heterogeneous_delay() const { return delay_expr || delay_values; }
 };
 
 struct ConnectSpec {
@@ -97,6 +156,15 @@ struct SynapseGroup {
   std::vector<NamedExpr> initial;
   std::string json_pointer;                   // "/synapses/0"
 
+  // IR v2. `pathways` is the source of truth for synaptic code; `on_pre` and `delay` above mirror
+  // the pathway named "pre" for code written against IR v1.
+  std::vector<Pathway> pathways;
+  std::string method;                         // of clock-driven ODEs ("" = like Brian2)
+  // Filled in by SynapticEquationsPass: clock-driven state update (every synapse, every step).
+  std::string chosen_method;
+  std::vector<Stmt> state_update;
+
+  const Pathway* find_pathway(const std::string& name) const;
   const Equation* find_equation(const std::string& name) const;
 };
 
@@ -108,6 +176,32 @@ struct Monitor {
   std::vector<std::string> variables;         // State
   std::optional<std::vector<int64_t>> indices;  // nullopt = all neurons of the slice
   int64_t every = 1;                          // State: record every k steps
+  std::string json_pointer;
+  // IR v2.
+  std::string event = "spike";                // Spikes: the recorded event ("events" monitors)
+  bool synapses = false;                      // State: `source` names a synapse group
+  std::string synapse_group;                  // ... that one (source.group is then empty)
+};
+
+// IR v2: `TimedArray` declared at top level: a function name(t) (1-D) or name(t, i) (2-D).
+struct TimedArray {
+  std::string name;
+  std::vector<double> values;  // SI, row-major [steps][columns]
+  int64_t rows = 0, columns = 1;  // columns = 1 and two_d = false for 1-D
+  bool two_d = false;
+  double dt = 0.0;             // seconds per row
+  Dimension dim;               // of the values
+  std::string json_pointer;
+};
+
+// IR v2: `PoissonInput(target, variable, N, rate, weight)`.
+struct PoissonInput {
+  std::string name;
+  GroupSlice target;
+  std::string variable;
+  int64_t n = 0;
+  double rate = 0.0;  // Hz
+  ExprPtr weight;
   std::string json_pointer;
 };
 
@@ -125,11 +219,15 @@ struct Model {
   std::vector<NeuronGroup> neuron_groups;
   std::vector<SynapseGroup> synapses;
   std::vector<Monitor> monitors;
+  std::vector<TimedArray> timed_arrays;    // IR v2
+  std::vector<PoissonInput> poisson_inputs;  // IR v2
   std::string file_name;   // for diagnostics and the manifest
 
   int64_t steps() const;   // round(duration / dt)
   NeuronGroup* find_group(const std::string& name);
   const NeuronGroup* find_group(const std::string& name) const;
+  const SynapseGroup* find_synapses(const std::string& name) const;
+  const TimedArray* find_timed_array(const std::string& name) const;
 };
 
 // Readable dump of the whole model IR (for --print-after and golden tests).

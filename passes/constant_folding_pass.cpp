@@ -137,6 +137,12 @@ class ConstantFoldingPass : public Pass {
       f(g.refractory.expr);
       for (auto& ie : g.initial) f(ie.expr);
       for (auto& s : g.state_update) f(s.value);
+      for (auto& ev : g.events) {  // IR v2
+        f(ev.condition);
+        for (auto& st : ev.code) f(st.value);
+      }
+      for (auto& rr : g.run_regularly)
+        for (auto& st : rr.code) f(st.value);
     }
     for (auto& s : m.synapses) {
       SymbolTable scope = synapse_scope(m, s);
@@ -146,7 +152,15 @@ class ConstantFoldingPass : public Pass {
       for (auto& ie : s.initial) f(ie.expr);
       f(s.connect.p);
       f(s.connect.condition);
+      for (auto& pw : s.pathways) {  // IR v2
+        for (auto& st : pw.code) f(st.value);
+        for (auto& st : pw.event_driven_update) f(st.value);
+        f(pw.delay_expr);
+      }
+      for (auto& st : s.state_update) f(st.value);
     }
+    for (auto& pi : m.poisson_inputs)
+      if (const ir::NeuronGroup* g = m.find_group(pi.target.group)) pi.weight = fold_constants(pi.weight, neuron_scope(m, *g));
     return true;
   }
 };

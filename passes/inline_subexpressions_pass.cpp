@@ -16,7 +16,8 @@ using SubMap = std::map<std::string, ir::ExprPtr>;
 SubMap inlined_subexpressions(const std::vector<ir::Equation>& eqs) {
   SubMap raw, done;
   for (const auto& eq : eqs)
-    if (eq.kind == ir::Equation::Kind::Subexpression) raw[eq.name] = eq.expr;
+    // (summed) subexpressions are not substituted: their name is the target's variable (g_post).
+    if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("summed")) raw[eq.name] = eq.expr;
   std::function<ir::ExprPtr(const std::string&, int)> resolve = [&](const std::string& n, int depth) -> ir::ExprPtr {
     if (auto it = done.find(n); it != done.end()) return it->second;
     if (depth > 256) return raw[n];  // cycles were rejected earlier; this only bounds the recursion
@@ -65,6 +66,13 @@ class InlineSubexpressionsPass : public Pass {
       for (auto& s : g.reset) s.value = inline_in(s.value, subs);
       if (g.refractory.expr) g.refractory.expr = inline_in(g.refractory.expr, subs);
       for (auto& ie : g.initial) ie.expr = inline_in(ie.expr, subs);
+      // IR v2 code strings.
+      for (auto& ev : g.events) {
+        ev.condition = inline_in(ev.condition, subs);
+        for (auto& st : ev.code) st.value = inline_in(st.value, subs);
+      }
+      for (auto& rr : g.run_regularly)
+        for (auto& st : rr.code) st.value = inline_in(st.value, subs);
     }
     for (auto& s : m.synapses) {
       SubMap subs = inlined_subexpressions(s.equations);
@@ -83,6 +91,13 @@ class InlineSubexpressionsPass : public Pass {
       if (subs.empty()) continue;
       for (auto& st : s.on_pre) st.value = inline_in(st.value, subs);
       for (auto& ie : s.initial) ie.expr = inline_in(ie.expr, subs);
+      // IR v2: pathways, delays, synaptic ODEs and summed variables.
+      for (auto& pw : s.pathways) {
+        for (auto& st : pw.code) st.value = inline_in(st.value, subs);
+        pw.delay_expr = inline_in(pw.delay_expr, subs);
+      }
+      for (auto& eq : s.equations)
+        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag("summed")) eq.expr = inline_in(eq.expr, subs);
       if (s.connect.p) s.connect.p = inline_in(s.connect.p, subs);
       if (s.connect.condition) s.connect.condition = inline_in(s.connect.condition, subs);
     }

@@ -190,6 +190,15 @@ std::optional<std::vector<Stmt>> exponential_euler(const OdeSystem& sys, Diagnos
 
 std::optional<std::vector<Stmt>> integrate(const std::string& method, const OdeSystem& sys, double dt,
                                            DiagnosticEngine& diags) {
+  if (method == "heun") return heun(sys, diags);
+  if (has_noise(sys)) {
+    if (method == "euler") return stochastic_euler(sys, diags);
+    std::string pointer = !sys.locs.empty() && sys.locs[0].source ? sys.locs[0].source->json_pointer : "";
+    if (auto at = pointer.rfind("/equations"); at != std::string::npos) pointer = pointer.substr(0, at) + "/method";
+    diags.error("the method '" + method + "' cannot integrate stochastic equations (they use xi)", pointer,
+                "use \"euler\" (Euler-Maruyama, Brian2's default for stochastic equations) or \"heun\"");
+    return std::nullopt;
+  }
   if (method == "euler") return euler(sys, diags);
   if (method == "rk2") return rk2(sys, diags);
   if (method == "rk4") return rk4(sys, diags);
@@ -199,7 +208,7 @@ std::optional<std::vector<Stmt>> integrate(const std::string& method, const OdeS
   std::string pointer = !sys.locs.empty() && sys.locs[0].source ? sys.locs[0].source->json_pointer : "";
   if (auto at = pointer.rfind("/equations"); at != std::string::npos) pointer = pointer.substr(0, at) + "/method";
   diags.error("unknown integration method '" + method + "'", pointer,
-              "use one of 'exact', 'euler', 'rk2', 'rk4', 'exponential_euler'");
+              "use one of 'exact', 'euler', 'rk2', 'rk4', 'exponential_euler', 'heun'");
   return std::nullopt;
 }
 

@@ -49,6 +49,13 @@ std::optional<std::vector<ir::Stmt>> exponential_euler(const OdeSystem& sys, Dia
 // and symbolic coefficients in coupled equations.
 std::optional<std::vector<ir::Stmt>> exact(const OdeSystem& sys, double dt_value, DiagnosticEngine& diags);
 
+// IR v2 (stochastic_integrators.cpp): systems with white noise xi / xi_<name>.
+bool has_noise(const OdeSystem& sys);
+// Euler-Maruyama: x_new = x + dt*f + g*dW, dW = sqrt(dt)*randn() per noise term (Brian2's euler).
+std::optional<std::vector<ir::Stmt>> stochastic_euler(const OdeSystem& sys, DiagnosticEngine& diags);
+// Brian2's heun (Stratonovich); without noise it is x + dt*f, as Brian2's description gives.
+std::optional<std::vector<ir::Stmt>> heun(const OdeSystem& sys, DiagnosticEngine& diags);
+
 // True when `exact` can integrate the system; the pass uses it to pick 'exact' like Brian2 does.
 // Unlike Brian2 (which solves symbolic systems with sympy) coupled equations with non-numeric
 // coefficients are reported as not integrable exactly, so the pass falls back to another method.

@@ -6,27 +6,13 @@
 #include <set>
 
 #include "passes/constant_folding.h"
+#include "passes/kernel_lowering.h"
 #include "passes/passes.h"
 #include "passes/symbols.h"
 
 namespace modelc {
+namespace detail {
 namespace {
-
-using kir::Type;
-
-int rank(Type t) {
-  switch (t) {
-    case Type::Bool: return 0;
-    case Type::Int32: return 1;
-    case Type::Int64: return 2;
-    case Type::Float: return 3;
-    case Type::Double: return 4;
-  }
-  return 4;
-}
-Type promote(Type a, Type b) { return rank(a) >= rank(b) ? a : b; }
-kir::ExprP convert(kir::ExprP e, Type t) { return e->type == t ? e : kir::cast(std::move(e), t); }
-
 const std::map<std::string, std::string> kFunctionNames = {
     {"exp", "exp"},     {"log", "log"},       {"log10", "log10"}, {"sqrt", "sqrt"},   {"abs", "fabs"},
     {"sin", "sin"},     {"cos", "cos"},       {"tan", "tan"},     {"sinh", "sinh"},   {"cosh", "cosh"},
@@ -34,57 +20,7 @@ const std::map<std::string, std::string> kFunctionNames = {
     {"ceil", "ceil"},   {"expm1", "expm1"},   {"log1p", "log1p"}, {"exprel", "exprel"}, {"sign", "sign"},
     {"clip", "clip"}};
 
-struct CodeContext {
-  const SymbolTable* scope = nullptr;
-  const ir::NeuronGroup* group = nullptr;   // neuron code
-  const ir::SynapseGroup* syn = nullptr;    // synapse code
-  std::map<std::string, Type> locals;
-  bool double_literals = false;  // inside timestep(): time arithmetic stays in double
-};
-
-class Lowerer {
- public:
-  Lowerer(const ir::Model& m, DiagnosticEngine& diags, std::vector<std::pair<std::string, std::string>>& decisions)
-      : m_(m), diags_(diags), decisions_(decisions) {
-    scalar_ = m.precision == ir::Precision::Float ? Type::Float : Type::Double;
-  }
-  std::optional<kir::Program> lower();
-
- private:
-  const ir::Model& m_;
-  DiagnosticEngine& diags_;
-  std::vector<std::pair<std::string, std::string>>& decisions_;
-  Type scalar_;
-  kir::Program prog_;
-  uint32_t next_stream_ = 1;
-  std::map<std::pair<std::string, std::string>, std::string> buffer_of_;  // (owner, variable) -> buffer
-  std::set<std::string> used_names_;
-
-  std::string unique_name(const std::string& base);
-  Type type_of(ir::ValueType t) const {
-    return t == ir::ValueType::Float ? scalar_ : t == ir::ValueType::Integer ? Type::Int32 : Type::Bool;
-  }
-  void add_buffer(const std::string& owner, const std::string& var, Type t, kir::BufferRole role, int64_t size,
-                  const std::string& unit);
-  std::string buffer(const std::string& owner, const std::string& var) const {
-    auto it = buffer_of_.find({owner, var});
-    return it == buffer_of_.end() ? std::string() : it->second;
-  }
-
-  kir::ExprP expr(const ir::ExprPtr& e, CodeContext& c);
-  kir::ExprP variable(const std::string& n, const SourceLoc& loc, CodeContext& c);
-  kir::ExprP var_index(const Symbol& s, CodeContext& c);
-  kir::ExprP call(const ir::Expr& e, CodeContext& c);
-  kir::ExprP binary(const ir::Expr& e, CodeContext& c);
-  void statement(const ir::Stmt& s, CodeContext& c, kir::Block& out);
-  void statements(const std::vector<ir::Stmt>& ss, CodeContext& c, kir::Block& out) {
-    for (const auto& s : ss) statement(s, c, out);
-  }
-  size_t add_kernel(kir::Kernel k) {
-    prog_.kernels.push_back(std::move(k));
-    return prog_.kernels.size() - 1;
-  }
-};
+}  // namespace
 
 std::string Lowerer::unique_name(const std::string& base) {
   std::string n = base;
@@ -154,6 +90,7 @@ kir::ExprP Lowerer::variable(const std::string& n, const SourceLoc& loc, CodeCon
 
 kir::ExprP Lowerer::call(const ir::Expr& e, CodeContext& c) {
   const std::string& f = e.name;
+  if (m_.find_timed_array(f)) return timed_array_call(e, c);
   if (f == "rand" || f == "randn") return kir::random(f == "rand" ? "uniform" : "normal", next_stream_++, scalar_);
   if (f == "_select" && e.args.size() == 3) {
     auto cond = convert(expr(e.args[0], c), Type::Bool);
@@ -289,7 +226,21 @@ void Lowerer::statement(const ir::Stmt& s, CodeContext& c, kir::Block& out) {
     Type t = op == ir::Op::Div ? promote(promote(b->type, v->type), scalar_) : promote(promote(b->type, v->type), Type::Int32);
     st.value = convert(kir::binary(op, convert(kir::load(buf, b->type, st.index), t), convert(v, t), t), b->type);
   }
-  out.push_back(std::move(st));
+  out.push_back(guard_conditional_write(std::move(st), sym->owner, sym->variable, c));
+}
+
+kir::Stmt Lowerer::guard_conditional_write(kir::Stmt st, const std::string& owner, const std::string& variable,
+                                           const CodeContext& c) const {
+  if (!c.conditional_writes) return st;
+  const ir::NeuronGroup* g = m_.find_group(owner);
+  if (!g || g->refractory.kind == ir::Refractory::Kind::None) return st;
+  const ir::Equation* eq = g->find_equation(variable);
+  if (!eq || eq->kind != ir::Equation::Kind::Differential || !eq->has_flag("unless refractory")) return st;
+  kir::Stmt guarded;
+  guarded.kind = kir::Stmt::Kind::If;
+  guarded.value = kir::load(buffer(owner, "not_refractory"), Type::Bool, st.index);
+  guarded.then_body.push_back(std::move(st));
+  return guarded;
 }
 
 std::optional<kir::Program> Lowerer::lower() {
@@ -315,11 +266,9 @@ std::optional<kir::Program> Lowerer::lower() {
       add_buffer(g.name, "not_refractory", Type::Bool, kir::BufferRole::Internal, g.size, "1");
     }
   }
-  for (const auto& s : m_.synapses)
-    for (const auto& eq : s.equations)
-      if (eq.kind == ir::Equation::Kind::Parameter)
-        add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, 0,
-                   eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
+  for (const auto& g : m_.neuron_groups) add_initial_arrays(g.name, g.initial, nullptr);
+  for (const auto& s : m_.synapses) add_synapse_storage(s);
+  add_timed_array_buffers();
 
   std::vector<size_t> updates, thresholds, propagations, resets;
   std::map<std::string, size_t> threshold_of;
@@ -337,8 +286,9 @@ std::optional<kir::Program> Lowerer::lower() {
       k.name = unique_name(g.name + "_init");
       k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
       CodeContext c = ctx();
+      c.conditional_writes = false;  // every neuron starts non-refractory
       for (const auto& b : prog_.buffers) {
-        if (b.owner != g.name || b.role == kir::BufferRole::SynapseState) continue;
+        if (b.owner != g.name || b.role == kir::BufferRole::SynapseState || !b.init_values.empty()) continue;
         kir::Stmt st;
         st.kind = kir::Stmt::Kind::Store;
         st.name = b.name;
@@ -351,6 +301,7 @@ std::optional<kir::Program> Lowerer::lower() {
         k.body.push_back(st);
       }
       for (const auto& ie : g.initial) {
+        if (!ie.expr) continue;  // IR v2 array: Buffer::init_values
         ir::Stmt s;
         s.target = ie.name;
         s.value = fold_constants(ie.expr, scope);
@@ -364,6 +315,7 @@ std::optional<kir::Program> Lowerer::lower() {
       k.name = unique_name(g.name + "_update");
       k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
       CodeContext c = ctx();
+      c.conditional_writes = false;
       std::vector<ir::Stmt> code = g.state_update;
       for (auto& s : code) s.value = fold_constants(s.value, scope);
       statements(code, c, k.body);
@@ -409,6 +361,7 @@ std::optional<kir::Program> Lowerer::lower() {
         r.name = unique_name(g.name + "_reset");
         r.domain = {kir::Domain::Kind::Spikes, g.name, ""};
         CodeContext rc = ctx();
+        rc.conditional_writes = false;
         std::vector<ir::Stmt> code = g.reset;
         for (auto& s : code) s.value = fold_constants(s.value, scope);
         statements(code, rc, r.body);
@@ -417,76 +370,11 @@ std::optional<kir::Program> Lowerer::lower() {
     } else if (!g.reset.empty()) {
       diags_.warning("group '" + g.name + "' has a reset but no threshold: the reset never runs", g.json_pointer + "/reset");
     }
+    lower_neuron_group_v2(g, scope);
   }
 
-  for (const auto& s : m_.synapses) {
-    SymbolTable scope = synapse_scope(m_, s);
-    CodeContext c;
-    c.scope = &scope;
-    c.syn = &s;
-    kir::SynapseGroup sg;
-    sg.name = s.name;
-    sg.source = s.source.group;
-    sg.source_offset = s.source.start;
-    sg.source_size = s.source.stop - s.source.start;
-    sg.target = s.target.group;
-    sg.target_offset = s.target.start;
-    sg.target_size = s.target.stop - s.target.start;
-    sg.delay_steps = s.delay ? std::llround(s.delay->value / m_.dt) : 0;
-    switch (s.connect.kind) {
-      case ir::ConnectSpec::Kind::Probability: {
-        sg.connect.kind = kir::ConnectRule::Kind::Probability;
-        auto p = s.connect.p ? fold_constants(s.connect.p, scope) : nullptr;
-        auto cond = s.connect.condition ? fold_constants(s.connect.condition, scope) : nullptr;
-        sg.connect.depends_on_j = (p && ir::uses_name(p, "j")) || (cond && ir::uses_name(cond, "j"));
-        if (p) sg.connect.p = convert(expr(p, c), Type::Double);
-        if (cond) sg.connect.condition = convert(expr(cond, c), Type::Bool);
-        sg.connect.stream = next_stream_++;
-        if (p && p->kind == ir::Expr::Kind::Number && (p->number < 0 || p->number > 1))
-          diags_.warning("connection probability " + std::to_string(p->number) + " is outside [0, 1]; it is clipped",
-                         s.connect.json_pointer + "/p");
-        break;
-      }
-      case ir::ConnectSpec::Kind::OneToOne: sg.connect.kind = kir::ConnectRule::Kind::OneToOne; break;
-      case ir::ConnectSpec::Kind::AllToAll: sg.connect.kind = kir::ConnectRule::Kind::AllToAll; break;
-      case ir::ConnectSpec::Kind::Explicit:
-        sg.connect.kind = kir::ConnectRule::Kind::Explicit;
-        sg.connect.explicit_i = s.connect.i;
-        sg.connect.explicit_j = s.connect.j;
-        break;
-    }
-    for (auto& pop : prog_.populations)
-      if (pop.name == sg.source) pop.history = std::max<int64_t>(pop.history, sg.delay_steps + 1);
-    decisions_.emplace_back("connectivity of " + s.name + ": CSR, presynaptic push",
-                            "the only strategy in this version; chosen by cost model in later versions");
-    if (sg.delay_steps > 0)
-      decisions_.emplace_back("delay of " + s.name + ": " + std::to_string(sg.delay_steps) + " steps",
-                              "homogeneous delay: spikes are read from the source's spike history ring");
-    prog_.synapse_groups.push_back(sg);
-
-    bool has_vars = false;
-    for (const auto& b : prog_.buffers) has_vars |= b.owner == s.name;
-    if (has_vars) {
-      kir::Kernel k;
-      k.name = unique_name(s.name + "_init");
-      k.domain = {kir::Domain::Kind::Synapses, "", s.name};
-      for (const auto& ie : s.initial) {
-        ir::Stmt st;
-        st.target = ie.name;
-        st.value = fold_constants(ie.expr, scope);
-        statement(st, c, k.body);
-      }
-      if (!k.body.empty()) prog_.init_kernels.push_back(add_kernel(std::move(k)));
-    }
-    c.locals.clear();
-    kir::Kernel k;
-    k.name = unique_name(s.name + "_pre");
-    k.domain = {kir::Domain::Kind::SynapticEvents, "", s.name};
-    std::vector<ir::Stmt> code = s.on_pre;
-    for (auto& st : code) st.value = fold_constants(st.value, scope);
-    statements(code, c, k.body);
-    propagations.push_back(add_kernel(std::move(k)));
-  }
+  for (const auto& s : m_.synapses) lower_synapse_group(s, propagations);
+  lower_poisson_inputs();
 
   // Monitors.
   for (const auto& mon : m_.monitors) {
@@ -509,21 +397,36 @@ std::optional<kir::Program> Lowerer::lower() {
       const kir::Buffer* buf = prog_.find_buffer(b);
       km.units.push_back(buf ? buf->unit : "1");
     }
+    lower_monitor_v2(mon, km);
     prog_.monitors.push_back(km);
   }
 
-  // The schedule of one step: start, groups, thresholds, synapses, resets.
+  // The schedule of one step: start, groups, thresholds, synapses, resets (IR v2: and end).
+  auto run_all = [&](const std::vector<size_t>& ks) {
+    for (size_t k : ks) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
+  };
   for (size_t k = 0; k < prog_.monitors.size(); ++k)
     if (prog_.monitors[k].kind == kir::Monitor::Kind::State) prog_.step_tasks.push_back({kir::Task::Kind::RecordState, k});
-  for (size_t k : updates) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
+  run_all(v2_.run_regularly["start"]);
+  run_all(v2_.summed);  // Brian2: order = target.order - 1, before the state updaters
+  run_all(updates);
+  run_all(v2_.synapse_updates);
+  run_all(v2_.run_regularly["groups"]);
   for (const auto& g : m_.neuron_groups) {
     if (threshold_of.count(g.name)) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, threshold_of[g.name]});
+    run_all(v2_.after_threshold[g.name]);
     for (size_t k = 0; k < prog_.monitors.size(); ++k)
       if (prog_.monitors[k].kind != kir::Monitor::Kind::State && prog_.monitors[k].population == g.name)
         prog_.step_tasks.push_back({kir::Task::Kind::RecordSpikes, k});
   }
-  for (size_t k : propagations) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
-  for (size_t k : resets) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
+  run_all(v2_.run_regularly["thresholds"]);
+  run_all(propagations);
+  run_all(v2_.poisson_inputs);
+  run_all(v2_.run_regularly["synapses"]);
+  run_all(resets);
+  run_all(v2_.event_code);
+  run_all(v2_.run_regularly["resets"]);
+  run_all(v2_.run_regularly["end"]);
   (void)thresholds;
   if (diags_.has_errors()) return std::nullopt;
   return std::move(prog_);
@@ -544,8 +447,8 @@ class KernelLoweringPass : public Pass {
   }
 };
 
-}  // namespace
+}  // namespace detail
 
-std::unique_ptr<Pass> create_kernel_lowering_pass() { return std::make_unique<KernelLoweringPass>(); }
+std::unique_ptr<Pass> create_kernel_lowering_pass() { return std::make_unique<detail::KernelLoweringPass>(); }
 
 }  // namespace modelc

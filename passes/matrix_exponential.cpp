@@ -39,9 +39,11 @@ double norm1(const Matrix& a, int n) {
 
 std::vector<double> matrix_exponential(const std::vector<double>& a, int n) {
   double norm = norm1(a, n);
+  // Checked before the cast below: converting an infinite log2 to int is undefined behaviour.
+  if (!std::isfinite(norm)) return Matrix(a.size(), NAN);
   int squarings = 0;
   if (norm > 0.5) squarings = static_cast<int>(std::ceil(std::log2(norm / 0.5)));
-  if (!std::isfinite(norm) || squarings > 1000) return Matrix(a.size(), NAN);
+  if (squarings > 1000) return Matrix(a.size(), NAN);
   double scale = std::ldexp(1.0, -squarings);
 
   Matrix scaled(a.size());

@@ -11,6 +11,7 @@ std::unique_ptr<Pass> create_resolve_names_pass();         // "resolve-names"
 std::unique_ptr<Pass> create_inline_subexpressions_pass(); // "inline-subexpressions"
 std::unique_ptr<Pass> create_constant_folding_pass();      // "fold-constants"
 std::unique_ptr<Pass> create_state_update_pass();          // "state-update"
+std::unique_ptr<Pass> create_synaptic_equations_pass();    // "synaptic-equations" (IR v2)
 std::unique_ptr<Pass> create_kernel_lowering_pass();       // "lower-to-kernels"
 
 }  // namespace modelc

@@ -7,30 +7,11 @@
 #include <set>
 
 #include "passes/passes.h"
+#include "passes/resolve_names.h"
 #include "passes/symbols.h"
 
 namespace modelc {
-namespace {
-
-class ResolveNamesPass : public Pass {
- public:
-  std::string name() const override { return "resolve-names"; }
-  std::string description() const override {
-    return "resolve every identifier and check the physical dimensions of equations, thresholds, resets, "
-           "synaptic code and initial values";
-  }
-  bool run(CompilationUnit& unit, DiagnosticEngine& diags) override;
-
- private:
-  DiagnosticEngine* diags_ = nullptr;
-  bool check_names(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& extra = {});
-  std::optional<Dimension> dim(const ir::ExprPtr& e, const SymbolTable& scope);
-  void check_equations(const std::vector<ir::Equation>& eqs, const SymbolTable& scope);
-  void check_subexpression_cycles(const std::vector<ir::Equation>& eqs);
-  void check_statements(const std::vector<ir::Stmt>& stmts, const SymbolTable& scope, const std::string& what);
-  void check_boolean(const ir::ExprPtr& e, const SymbolTable& scope, const std::string& what);
-  void check_initial(const std::vector<ir::NamedExpr>& init, const SymbolTable& scope, bool synapses);
-};
+namespace detail {
 
 const std::set<std::string> kFunctions = {"exp", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "sinh",
                                           "cosh", "tanh", "arcsin", "arccos", "arctan", "floor", "ceil", "clip",
@@ -51,7 +32,8 @@ bool ResolveNamesPass::check_names(const ir::ExprPtr& e, const SymbolTable& scop
     }
     return true;
   }
-  if (e->kind == ir::Expr::Kind::Call && !kFunctions.count(e->name) && e->name != "_select" && e->name != "timestep") {
+  if (e->kind == ir::Expr::Kind::Call && !kFunctions.count(e->name) && e->name != "_select" && e->name != "timestep" &&
+      !(model_ && model_->find_timed_array(e->name))) {
     std::vector<std::string> fns(kFunctions.begin(), kFunctions.end());
     auto close = closest_match(e->name, fns);
     diags_->error_at(e->loc, "unknown function '" + e->name + "'",
@@ -157,7 +139,7 @@ void ResolveNamesPass::check_statements(const std::vector<ir::Stmt>& stmts, cons
         s.value,
         [&](const std::string& n) -> std::optional<Dimension> {
           if (const Symbol* sym = scope.find(n)) return sym->dim;
-          return std::nullopt;
+          return scope.dimension_lookup()(n);  // IR v2: TimedArray functions ("name()")
         },
         scope.constant_lookup(), *diags_);
     if (!d) continue;
@@ -192,6 +174,7 @@ void ResolveNamesPass::check_initial(const std::vector<ir::NamedExpr>& init, con
                     ie.json_pointer, close ? "did you mean '" + *close + "'?" : "declare it in 'equations'");
       continue;
     }
+    if (!ie.expr) continue;  // IR v2 array: SI values, one per element
     auto d = dim(ie.expr, scope);
     if (!d || ie.si_number) continue;
     if (target->type == ir::ValueType::Boolean) {
@@ -208,6 +191,7 @@ void ResolveNamesPass::check_initial(const std::vector<ir::NamedExpr>& init, con
 
 bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   diags_ = &diags;
+  model_ = &unit.model;
   int before = diags.error_count();
   ir::Model& m = unit.model;
   const Dimension second = Dimension::base(2);
@@ -237,15 +221,17 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
     check_boolean(g.threshold, scope, "the threshold");
     check_statements(g.reset, scope, "the reset");
     check_initial(g.initial, scope, false);
+    check_neuron_group_v2(m, g, scope);
   }
   for (auto& s : m.synapses) {
     SymbolTable scope = synapse_scope(m, s);
     check_equations(s.equations, scope);
     for (const auto& eq : s.equations)
-      if (eq.kind != ir::Equation::Kind::Parameter)
+      if (eq.kind != ir::Equation::Kind::Parameter && m.ir_version < 2)
         diags.error_at(eq.loc, "synaptic ODEs and subexpressions are not supported in IR v1",
-                       "declare per-synapse parameters only (e.g. 'w : volt'); plasticity comes with IR v2");
-    check_statements(s.on_pre, scope, "on_pre");
+                       "declare per-synapse parameters only (e.g. 'w : volt'), or set \"modelc_ir\": 2 (docs/ir-v2.md)");
+    for (const auto& pw : s.pathways) check_statements(pw.code, scope, pw.post ? "on_post" : "on_pre");
+    check_synapses_v2(m, s, scope);
     check_initial(s.initial, scope, true);
     if (s.connect.kind == ir::ConnectSpec::Kind::Probability) {
       if (s.connect.p) {
@@ -254,17 +240,20 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
       }
       check_boolean(s.connect.condition, scope, "the connection condition");
     }
-    if (s.delay) {
-      double steps = s.delay->value / m.dt;
-      if (std::fabs(steps - std::round(steps)) > 1e-6)
-        diags.warning("delay " + std::to_string(s.delay->value) + " s is not a multiple of dt; it is rounded to " +
-                          std::to_string(std::llround(steps)) + " steps as Brian2 does",
-                      s.json_pointer + "/delay");
-    }
+    for (const auto& pw : s.pathways)
+      if (pw.delay) {
+        double steps = pw.delay->value / m.dt;
+        if (std::fabs(steps - std::round(steps)) > 1e-6)
+          diags.warning("delay " + std::to_string(pw.delay->value) + " s is not a multiple of dt; it is rounded to " +
+                            std::to_string(std::llround(steps)) + " steps as Brian2 does",
+                        pw.delay_pointer);
+      }
   }
+  check_model_v2(m);
   for (auto& mon : m.monitors) {
+    check_monitor_v2(m, mon);
     const ir::NeuronGroup* g = m.find_group(mon.source.group);
-    if (!g) continue;
+    if (!g || mon.synapses) continue;
     SymbolTable scope = neuron_scope(m, *g);
     for (size_t k = 0; k < mon.variables.size(); ++k) {
       const Symbol* s = scope.find(mon.variables[k]);
@@ -287,8 +276,8 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   return diags.error_count() == before;
 }
 
-}  // namespace
+}  // namespace detail
 
-std::unique_ptr<Pass> create_resolve_names_pass() { return std::make_unique<ResolveNamesPass>(); }
+std::unique_ptr<Pass> create_resolve_names_pass() { return std::make_unique<detail::ResolveNamesPass>(); }
 
 }  // namespace modelc

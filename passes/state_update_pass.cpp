@@ -53,7 +53,10 @@ class StateUpdatePass : public Pass {
     }
     std::string method = g.method;
     std::string why;
-    if (method.empty()) {
+    if (method.empty() && integrators::has_noise(sys)) {
+      method = "euler";
+      why = "no method given; the equations are stochastic, so Euler-Maruyama ('euler') is used as in Brian2";
+    } else if (method.empty()) {
       // Brian2 tries 'exact' first; it fails on non-linear systems, then 'euler' is used.
       DiagnosticEngine probe;
       if (integrators::integrate("exact", sys, unit.model.dt, probe)) {
@@ -63,7 +66,7 @@ class StateUpdatePass : public Pass {
         method = "euler";
         why = "no method given; the equations are not linear with constant coefficients, so 'euler' is used as in Brian2";
       }
-    } else {
+    } else if (why.empty()) {
       why = "requested in the model";
     }
     auto code = integrators::integrate(method, sys, unit.model.dt, diags);

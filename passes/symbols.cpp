@@ -16,6 +16,8 @@ std::vector<std::string> SymbolTable::names() const {
 DimensionLookup SymbolTable::dimension_lookup() const {
   return [this](const std::string& n) -> std::optional<Dimension> {
     if (const Symbol* s = find(n)) return s->dim;
+    if (n.size() > 2 && n.compare(n.size() - 2, 2, "()") == 0)  // IR v2: TimedArray functions
+      if (const Symbol* s = find(n.substr(0, n.size() - 2)); s && s->kind == Symbol::Kind::Function) return s->dim;
     return std::nullopt;
   };
 }
@@ -70,8 +72,38 @@ static Symbol builtin(Dimension d, ir::ValueType type, double value = 0.0) {
   return s;
 }
 
+// IR v2: white noise `xi` / `xi_<name>` (unit second**-0.5) used in equations.
+static void add_noise_symbols(SymbolTable& t, const std::vector<ir::Equation>& eqs) {
+  Dimension d;
+  d.twice[2] = -1;
+  for (const auto& eq : eqs) {
+    std::vector<std::string> names;
+    ir::collect_names(eq.expr, names);
+    for (const auto& n : names)
+      if (is_noise_name(n) && !t.find(n)) {
+        Symbol s = builtin(d, ir::ValueType::Float);
+        t.add(n, s);
+      }
+  }
+}
+
+bool is_noise_name(const std::string& n) { return n == "xi" || (n.size() > 3 && n.compare(0, 3, "xi_") == 0); }
+
+// IR v2: TimedArrays are functions of t (and i).
+static void add_timed_arrays(SymbolTable& t, const ir::Model& model) {
+  for (const auto& ta : model.timed_arrays) {
+    Symbol s;
+    s.kind = Symbol::Kind::Function;
+    s.dim = ta.dim;
+    s.read_only = true;
+    s.variable = ta.name;
+    t.add(ta.name, s);
+  }
+}
+
 SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group) {
   SymbolTable t;
+  add_timed_arrays(t, model);
   add_constants(t, model.parameters);
   add_constants(t, model.constants);
   add_constants(t, group.constants);
@@ -81,11 +113,13 @@ SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group) {
   t.add("dt", builtin(second, ir::ValueType::Float, model.dt));
   t.add("i", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
   t.add("N", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(group.size)));
+  add_noise_symbols(t, group.equations);
   return t;
 }
 
 SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   SymbolTable t;
+  add_timed_arrays(t, model);
   add_constants(t, model.parameters);
   add_constants(t, model.constants);
   add_constants(t, syn.constants);
@@ -97,6 +131,7 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   }
   if (pre) add_group_variables(t, *pre, Symbol::Kind::PreVariable, "_pre");
   for (const auto& eq : syn.equations) {  // ...unless a synaptic variable has the same name
+    if (eq.has_flag("summed")) continue;  // `g_post = ... (summed)` names the target's variable
     Symbol s;
     s.kind = eq.kind == ir::Equation::Kind::Subexpression ? Symbol::Kind::Subexpression : Symbol::Kind::Variable;
     s.dim = eq.dim;
@@ -113,6 +148,15 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   t.add("dt", builtin(second, ir::ValueType::Float, model.dt));
   t.add("i", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
   t.add("j", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
+  // IR v2: event-driven variables keep the time of their last update per synapse.
+  bool event_driven = false;
+  for (const auto& eq : syn.equations) event_driven |= eq.has_flag("event-driven");
+  if (event_driven) {
+    Symbol lu{Symbol::Kind::Variable, second, ir::ValueType::Float, syn.name, "lastupdate"};
+    lu.read_only = true;
+    t.add("lastupdate", lu);
+  }
+  add_noise_symbols(t, syn.equations);
   if (pre) t.add("N_pre", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.source.stop - syn.source.start)));
   if (post) t.add("N_post", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.target.stop - syn.target.start)));
   return t;

@@ -21,6 +21,7 @@ struct Symbol {
     Builtin,        // t, dt, i, j, N
     PreVariable,    // synapse code: a variable of the presynaptic group (x_pre)
     PostVariable,   // synapse code: a variable of the postsynaptic group (x_post or bare x)
+    Function,       // IR v2: a TimedArray, called as name(t) or name(t, i); `dim` is its result's
   };
   Kind kind = Kind::Variable;
   Dimension dim;
@@ -47,6 +48,9 @@ class SymbolTable {
 
 SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group);
 SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn);
+
+// IR v2: `xi` or `xi_<name>`, white noise in stochastic equations.
+bool is_noise_name(const std::string& name);
 
 // True when `e` evaluates to a boolean (comparison, and/or/not, True/False, boolean variable).
 bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope);

@@ -73,6 +73,7 @@ bool compile_model(const std::string& path, const PipelineOptions& options, Comp
                 "/simulation/precision", "choose the other precision or another backend");
     return false;
   }
+  if (options.before_build && !options.before_build(prog, diags)) return false;
   if (!backend->build(prog, options.build, out.build, diags)) return false;
   out.timings["codegen"] = out.build.codegen_seconds;
   out.timings["compile"] = out.build.compile_seconds;

@@ -2,6 +2,7 @@
 // model IR -> passes -> kernel IR -> backend build. Running the built module is runtime/simulation.h.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <set>
@@ -22,6 +23,9 @@ struct PipelineOptions {
   std::ostream* dump_stream = nullptr;      // where --print-after goes
   std::string backend = "cpu";
   BuildOptions build;
+  // Called by compile_model after lowering, before code generation and the host compiler; returning
+  // false (after reporting) stops the build. `modelc run` checks the memory estimate here.
+  std::function<bool(const kir::Program&, DiagnosticEngine&)> before_build;
 };
 
 // Phase timings in seconds: "parse", "passes", "codegen", "compile".

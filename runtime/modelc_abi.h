@@ -44,7 +44,9 @@ typedef struct mc_monitor_info {
   int32_t num_variables;   /* state monitors */
   const char* const* variables;
   const char* const* units;
-  int64_t num_indices;     /* state: recorded neurons; spikes: 0 = whole slice */
+  int64_t num_indices;     /* state: recorded neurons; spikes: 0 = whole slice; IR v2: -1 = every
+                              synapse of the synapse group named in `population` (state monitors of
+                              synapse groups; the count is mc_synapse_count) */
   const int64_t* indices;
   int64_t every;           /* state: record every `every` steps */
   int64_t slice_size;      /* neurons in the monitored slice (rate = count / slice_size / dt) */

@@ -170,6 +170,14 @@ bool Simulation::collect_monitor(int32_t index, MonitorResult& out, std::string&
       break;
     case MC_MON_STATE: {
       out.indices.assign(mon.indices, mon.indices + std::max<int64_t>(mon.num_indices, 0));
+      if (mon.num_indices < 0) {
+        // IR v2: a state monitor of every synapse of the synapse group named in `population`.
+        for (int32_t g = 0; g < info().num_synapse_groups; ++g)
+          if (std::string(str_or(info().synapse_groups[g].name, "")) == out.population) {
+            int64_t n = fn.synapse_count(module_, g);
+            for (int64_t k = 0; k < n; ++k) out.indices.push_back(k);
+          }
+      }
       if (mon.num_indices > 0 && length > std::numeric_limits<int64_t>::max() / mon.num_indices) {
         error = "monitor " + out.name + " reports an impossible length";
         return false;

@@ -2,7 +2,9 @@
 // backends. All errors reach the user as diagnostics (what, where, how to fix), never as a crash.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,8 @@
 
 #include "passes/pass_manager.h"
 #include "runtime/driver.h"
+#include "runtime/interrupt.h"
+#include "runtime/resource_estimate.h"
 #include "runtime/simulation.h"
 
 namespace fs = std::filesystem;
@@ -119,21 +123,56 @@ int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
   return 0;
 }
 
-int cmd_run(const CommonOptions& c, const std::string& results_dir, int threads, int64_t seed, bool quiet) {
+// Removes a directory when it goes out of scope, whichever way cmd_run leaves.
+struct TempDirGuard {
+  fs::path dir;
+  ~TempDirGuard() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+fs::path partial_dir_of(const std::string& results_dir) {
+  fs::path clean = fs::path(results_dir).lexically_normal();
+  if (!clean.has_filename()) clean = clean.parent_path();  // "out/" -> "out"
+  return fs::path(clean.string() + ".partial");
+}
+
+struct RunSettings {
+  std::string results_dir;
+  int threads = 0;
+  int64_t seed = -1;
+  bool quiet = false;
+  int64_t flush_every = 0;  // 0: write results only at the end
+};
+
+int cmd_run(const CommonOptions& c, const RunSettings& rs) {
+  // Installed before compiling: Ctrl-C during a long host compile must also clean up.
+  runtime::InterruptGuard interrupt_guard;
+  auto stopped = [&]() {
+    int sig = runtime::interrupt_signal();
+    std::cerr << "modelc: run stopped by signal " << sig << "; no results written to " << rs.results_dir << "\n";
+    return runtime::interrupt_exit_code(sig);
+  };
   DiagnosticEngine diags;
   PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
-  fs::path build_dir = fs::path(results_dir).parent_path() / (fs::path(results_dir).filename().string() + ".build");
-  o.build.out_dir = fs::temp_directory_path() / ("modelc-build-" + std::to_string(getpid()));
-  o.build.num_threads = threads;
+  TempDirGuard build_dir{fs::temp_directory_path() / ("modelc-build-" + std::to_string(getpid()))};
+  o.build.out_dir = build_dir.dir;
+  o.build.num_threads = rs.threads;
+  // Refuse a model that cannot fit before generating code or allocating anything.
+  o.before_build = [](const kir::Program& prog, DiagnosticEngine& d) {
+    std::string problem = runtime::check_memory(prog, runtime::available_memory_bytes());
+    if (problem.empty()) return true;
+    d.error(problem, "", "reduce the sizes or connection probabilities, or run on a larger machine "
+                         "(MODELC_SKIP_MEMORY_CHECK=1 skips this check)");
+    return false;
+  };
   CompiledModel cm;
   bool ok = compile_model(c.model, o, cm, diags);
   report(diags, c.model);
-  std::error_code ec;
-  if (!ok) {
-    fs::remove_all(o.build.out_dir, ec);
-    return 1;
-  }
+  if (!ok) return runtime::interrupt_requested() ? stopped() : 1;
+  if (runtime::interrupt_requested()) return stopped();
   std::string err;
   runtime::LoadedModule module;
   if (!module.load(cm.build.module_path, err)) {
@@ -141,25 +180,15 @@ int cmd_run(const CommonOptions& c, const std::string& results_dir, int threads,
     return 1;
   }
   mc_options mo = runtime::Simulation::default_options(module);
-  mo.num_threads = threads;
-  if (seed >= 0) mo.seed = static_cast<uint64_t>(seed);
+  mo.num_threads = rs.threads;
+  if (rs.seed >= 0) mo.seed = static_cast<uint64_t>(rs.seed);
   runtime::Simulation sim(module, mo);
   if (!sim.init(err)) {
     std::cerr << "modelc: error: network construction failed: " << err << "\n";
     return 1;
   }
-  runtime::ProgressLine progress(!quiet && isatty(2));
-  if (!sim.run(cm.unit.program->steps, progress.enabled() ? progress.callback() : runtime::ProgressCallback{}, err)) {
-    progress.finish();
-    std::cerr << "modelc: error: simulation failed: " << err << "\n";
-    return 1;
-  }
-  progress.finish();
-  runtime::RunResults results;
-  if (!sim.collect(results, err)) {
-    std::cerr << "modelc: error: reading results failed: " << err << "\n";
-    return 1;
-  }
+  if (runtime::interrupt_requested()) return stopped();
+
   runtime::ManifestExtras extras;
   extras.model_name = cm.unit.model.name;
   extras.backend = cm.backend;
@@ -169,16 +198,83 @@ int cmd_run(const CommonOptions& c, const std::string& results_dir, int threads,
   extras.compile_cached = cm.build.cache_hit;
   extras.decisions = cm.unit.decisions;
   extras.extra["model_file"] = fs::absolute(c.model).string();
-  extras.extra["threads"] = threads;
+  extras.extra["threads"] = rs.threads;
   extras.extra["compiler_command"] = cm.build.compiler_command;
-  if (!runtime::write_results(results_dir, results, extras, err)) {
+
+  const int64_t total = cm.unit.program->steps;
+  const fs::path partial_dir = partial_dir_of(rs.results_dir);
+  // Writes everything recorded so far as a complete results directory <dir>.partial (atomically,
+  // via ResultsWriter), marked partial in its manifest.
+  auto flush_partial = [&]() -> bool {
+    runtime::RunResults partial;
+    runtime::ManifestExtras pe = extras;
+    pe.extra["partial"] = true;
+    pe.extra["steps_total"] = total;
+    if (!sim.collect(partial, err) || !runtime::write_results(partial_dir, partial, pe, err)) {
+      std::cerr << "modelc: error: writing partial results to " << partial_dir.string() << " failed: " << err << "\n";
+      return false;
+    }
+    return true;
+  };
+
+  if (c.verbose) std::cerr << "modelc: simulating " << total << " steps\n";
+  runtime::ProgressLine progress(!rs.quiet && isatty(2));
+  // Chunks sized from the measured speed to take about a quarter of a second, so a signal is
+  // honoured promptly and the progress line stays live; never past the next flush point.
+  constexpr double kChunkSeconds = 0.25;
+  const double dt = sim.info().dt;
+  const int64_t first = sim.current_step();
+  int64_t done = 0, chunk = std::min<int64_t>(total, 10), next_flush = rs.flush_every;
+  auto t0 = std::chrono::steady_clock::now();
+  while (done < total) {
+    int64_t n = std::min(chunk, total - done);
+    if (rs.flush_every > 0) n = std::min(n, next_flush - done);
+    auto c0 = std::chrono::steady_clock::now();
+    if (!sim.run(n, {}, err)) {
+      progress.finish();
+      std::cerr << "modelc: error: simulation failed: " << err << "\n";
+      return 1;
+    }
+    done += n;
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double chunk_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    if (progress.enabled())
+      progress.update((first + done) * dt, (first + total) * dt, wall > 0 ? done * dt / wall : 0.0,
+                      wall > 0 && done > 0 ? (total - done) * wall / done : 0.0);
+    double wanted = chunk_wall > 0 ? n * (kChunkSeconds / chunk_wall) : n * 8.0;
+    chunk = static_cast<int64_t>(std::clamp(wanted, 1.0, std::max<double>(n, 1) * 8.0));
+    bool stop = runtime::interrupt_requested() && done < total;
+    if (rs.flush_every > 0 && (done == next_flush || stop) && done < total) {
+      progress.finish();
+      if (!flush_partial()) return 1;
+      next_flush = done + rs.flush_every;
+    }
+    if (stop) {
+      progress.finish();
+      int sig = runtime::interrupt_signal();
+      std::cerr << "modelc: run stopped by signal " << sig << " at step " << done << " of " << total
+                << "; no results written to " << rs.results_dir;
+      if (rs.flush_every > 0) std::cerr << "; the steps simulated so far are in " << partial_dir.string();
+      std::cerr << "\n";
+      return runtime::interrupt_exit_code(sig);
+    }
+  }
+  progress.finish();
+  // Once every step has run, a late signal no longer discards the run: writing takes moments and
+  // leaves complete results, which is what the user wants from a finished simulation.
+  runtime::RunResults results;
+  if (!sim.collect(results, err)) {
+    std::cerr << "modelc: error: reading results failed: " << err << "\n";
+    return 1;
+  }
+  if (!runtime::write_results(rs.results_dir, results, extras, err)) {
     std::cerr << "modelc: error: writing results failed: " << err << "\n";
     return 1;
   }
-  fs::remove_all(o.build.out_dir, ec);
-  (void)build_dir;
+  std::error_code ec;
+  if (rs.flush_every > 0) fs::remove_all(partial_dir, ec);  // superseded by the complete results
   std::cout << runtime::format_summary(results, extras);
-  std::cout << "results written to " << results_dir << "/\n";
+  std::cout << "results written to " << rs.results_dir << "/\n";
   return 0;
 }
 
@@ -212,16 +308,18 @@ int main(int argc, char** argv) {
   add_common(compile, common, true);
   compile->add_option("-o,--output", out_dir, "directory for the generated sources and the module");
 
-  std::string results_dir = "results";
-  int threads = 0;
-  int64_t seed = -1;
-  bool quiet = false;
+  RunSettings rs;
+  rs.results_dir = "results";
   auto* run = app.add_subcommand("run", "compile, run, write results/ and print a summary");
   add_common(run, common, true);
-  run->add_option("-o,--output", results_dir, "results directory (written atomically)");
-  run->add_option("--threads,-j", threads, "threads for the CPU backend (0 = all cores)")->check(CLI::Range(0, 1024));
-  run->add_option("--seed", seed, "override the model's random seed")->check(CLI::NonNegativeNumber);
-  run->add_flag("--quiet,-q", quiet, "no progress line");
+  run->add_option("-o,--output", rs.results_dir, "results directory (written atomically)");
+  run->add_option("--threads,-j", rs.threads, "threads for the CPU backend (0 = all cores)")->check(CLI::Range(0, 1024));
+  run->add_option("--seed", rs.seed, "override the model's random seed")->check(CLI::NonNegativeNumber);
+  run->add_flag("--quiet,-q", rs.quiet, "no progress line");
+  run->add_option("--flush-every", rs.flush_every,
+                  "every STEPS steps, write the results so far to <output>.partial (replaced by <output> "
+                  "at the end; kept if the run is interrupted)")
+      ->check(CLI::Range(int64_t{1}, INT64_MAX));
 
   auto* explain = app.add_subcommand("explain", "print what the compiler decided for a model and why");
   add_common(explain, common, true);
@@ -237,7 +335,7 @@ int main(int argc, char** argv) {
   try {
     if (*check) return cmd_check(common);
     if (*compile) return cmd_compile(common, out_dir);
-    if (*run) return cmd_run(common, results_dir, threads, seed, quiet);
+    if (*run) return cmd_run(common, rs);
     if (*explain) return cmd_explain(common);
     if (*passes) {
       register_builtin_passes();

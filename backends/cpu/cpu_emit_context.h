@@ -32,7 +32,23 @@ std::string double_text(double v);            // a C double literal that round-t
 // `static int rec<idx>(mc_module* m, int64_t step)` (0 = ok) for every monitor.
 void emit_kernels(EmitContext& c);
 void emit_monitor_recorders(EmitContext& c);
+// `mc_get_info()` and the static tables behind it; `backend_name` is what mc_model_info.backend says.
+void emit_info(EmitContext& c, const std::string& backend_name = "cpu");
 // `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok).
 void emit_connect(EmitContext& c);
+
+// IR v2 (cpu_v2_emitter.cpp): custom event lists, init_values tables, spike generators, the
+// transposed index and heterogeneous-delay queues. Each hooks into one place of the module layout.
+std::string event_field(const EmitContext& c, int pk, const std::string& event, const char* what);
+int64_t event_history(const EmitContext& c, int pk, const std::string& event);
+bool check_event(EmitContext& c, int pk, const std::string& event, const std::string& who);
+void emit_v2_module_fields(EmitContext& c);  // inside struct mc_module
+void emit_v2_tables(EmitContext& c);         // static data, before the kernels
+void emit_v2_create(EmitContext& c);         // in mc_create, where MC_ALLOC is defined
+void emit_v2_destroy(EmitContext& c);        // in mc_destroy
+void emit_v2_init_synapses(EmitContext& c);  // in mc_init, once per-synapse buffers exist
+void emit_v2_init_delivery(EmitContext& c);  // in mc_init, after the synapse init kernels
+// The loop of a kernel whose domain only IR v2 produces; false when `k` has another domain.
+bool emit_v2_domain(EmitContext& c, const kir::Kernel& k);
 
 }  // namespace modelc::cpu::detail

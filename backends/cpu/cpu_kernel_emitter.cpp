@@ -61,12 +61,55 @@ std::string pop_field(int k, const char* what) { return "m->pop" + std::to_strin
 std::string syn_field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
 // The spike list of population `k` for the step held in the C variable `step_var`.
-void bind_spike_slot(EmitContext& c, int k, const std::string& step_var) {
+// IR v2: `event` selects a custom event list instead (empty or "spike": the spikes).
+void bind_spike_slot(EmitContext& c, int k, const std::string& step_var, const std::string& event = "") {
   const kir::Population& pop = c.p.populations[k];
-  c.out += "  const int64_t _mc_slot = " + step_var + " % " + int_text(pop.history) + ";\n";
-  c.out += "  const int32_t* __restrict _mc_spikes = " + pop_field(k, "spikes") + " + _mc_slot * " +
+  c.out += "  const int64_t _mc_slot = " + step_var + " % " + int_text(event_history(c, k, event)) + ";\n";
+  c.out += "  const int32_t* __restrict _mc_spikes = " + event_field(c, k, event, "spikes") + " + _mc_slot * " +
            int_text(pop.size) + ";\n";
-  c.out += "  const int64_t _mc_nspikes = " + pop_field(k, "count") + "[_mc_slot];\n";
+  c.out += "  const int64_t _mc_nspikes = " + event_field(c, k, event, "count") + "[_mc_slot];\n";
+}
+
+// IR v2: records per-synapse buffers at the listed synapse indices (checked against the synapse
+// count built at run time).
+void emit_synapse_state_recorder(EmitContext& c, size_t k) {
+  const kir::Monitor& mon = c.p.monitors[k];
+  const std::string ks = std::to_string(k), arr = "m->mon" + ks;
+  int g = c.group_index(mon.synapses);
+  if (g < 0 || mon.kind != kir::Monitor::Kind::State) {
+    c.error("monitor '" + mon.name + "' records unknown synapse group '" + mon.synapses + "'");
+    c.out += "  return 0;\n}\n\n";
+    return;
+  }
+  const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
+  c.out += "  if (step % " + int_text(mon.every < 1 ? 1 : mon.every) + " != 0) return 0;\n";
+  const std::string nidx = mon.all_synapses ? syn_field(g, "n") : "_mc_mon" + ks + "_nidx";
+  // Brian2's synapse indices (reported) map to CSR positions (read): a table of its own.
+  c.out += "  static const int64_t _mc_sidx[] = {";
+  for (size_t n = 0; n < mon.storage_indices.size(); ++n) c.out += (n ? ", " : "") + int_text(mon.storage_indices[n]);
+  c.out += mon.storage_indices.empty() ? "0}; (void)_mc_sidx;\n" : "};\n";
+  const std::string at = mon.all_synapses ? "_mc_k" : mon.storage_indices.empty() ? "_mc_mon" + ks + "_idx[_mc_k]" : "_mc_sidx[_mc_k]";
+  if (!mon.all_synapses) {
+    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_mon" + ks + "_nidx; ++_mc_k)\n";
+    c.out += "    if (" + at + " >= " + syn_field(g, "n") + ") { snprintf(m->error, sizeof m->error, \"monitor " + mon.name +
+             " records synapse %lld, but only %lld synapses exist\", (long long)_mc_mon" + ks + "_idx[_mc_k], (long long)" +
+             syn_field(g, "n") + "); m->failed = 1; return 1; }\n";
+  }
+  c.out += "  int64_t* _mc_s = (int64_t*)mc_array_grow(" + arr + "[0], 1);\n";
+  c.out += "  if (!_mc_s) " + oom + "\n  *_mc_s = step;\n";
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) {
+      c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
+      continue;
+    }
+    const kir::Buffer& b = c.p.buffers[bi];
+    c.out += "  {\n    double* _mc_d = (double*)mc_array_grow(" + arr + "[" + std::to_string(v + 1) + "], (size_t)" + nidx +
+             ");\n    if (!_mc_d) " + oom + "\n";
+    c.out += "    const " + c.printer.storage_type_name(b.type) + "* __restrict _mc_b = m->b_" + b.name + ";\n";
+    c.out += "    for (int64_t _mc_k = 0; _mc_k < " + nidx + "; ++_mc_k) _mc_d[_mc_k] = (double)_mc_b[" + at + "];\n  }\n";
+  }
+  c.out += "  return 0;\n}\n\n";
 }
 
 void emit_kernel(EmitContext& c, size_t idx) {
@@ -98,6 +141,8 @@ void emit_kernel(EmitContext& c, size_t idx) {
   kir::RandomKeys keys;
   keys.element = neuron_domain ? "i" : "syn";
   c.printer.set_random_keys(keys);
+  if (k.every_steps > 1) c.out += "  if (step % " + int_text(k.every_steps) + " != 0) return;\n";  // run_regularly
+  if (emit_v2_domain(c, k)) return;
 
   if (neuron_domain) {
     int pk = c.population_index(d.population);
@@ -108,16 +153,29 @@ void emit_kernel(EmitContext& c, size_t idx) {
     }
     const kir::Population& pop = c.p.populations[pk];
     std::string n = int_text(pop.size);
+    // IR v2: a Neurons domain may cover a range of the population.
+    std::string first = "0";
+    if (d.kind == Domain::Kind::Neurons && d.size > 0) {
+      if (d.offset < 0 || d.offset + d.size > pop.size) c.error("kernel '" + k.name + "' covers a range outside its population");
+      first = int_text(d.offset);
+      n = int_text(d.offset + d.size);
+    }
+    const std::string& ev = d.kind == Domain::Kind::Spikes ? d.event : k.event;
+    if (!check_event(c, pk, ev, "kernel '" + k.name + "'")) {
+      c.out += "}\n\n";
+      return;
+    }
     if (d.kind == Domain::Kind::Neurons && emits) {
       // Serial so that the spike list comes out in ascending order, as the IR promises.
-      c.out += "  const int64_t _mc_slot = step % " + int_text(pop.history) + ";\n";
-      c.out += "  int32_t* __restrict _mc_spk = " + pop_field(pk, "spikes") + " + _mc_slot * " + n + ";\n";
+      c.out += "  const int64_t _mc_slot = step % " + int_text(event_history(c, pk, k.event)) + ";\n";
+      c.out += "  int32_t* __restrict _mc_spk = " + event_field(c, pk, k.event, "spikes") + " + _mc_slot * " +
+               int_text(pop.size) + ";\n";
       c.out += "  int64_t _mc_nspk = 0;\n";
-      c.out += "  for (int64_t i = 0; i < " + n + "; ++i) {\n";
+      c.out += "  for (int64_t i = " + first + "; i < " + n + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
-      c.out += "  " + pop_field(pk, "count") + "[_mc_slot] = _mc_nspk;\n";
-      c.out += "  " + pop_field(pk, "total") + " += _mc_nspk;\n";
+      c.out += "  " + event_field(c, pk, k.event, "count") + "[_mc_slot] = _mc_nspk;\n";
+      c.out += "  " + event_field(c, pk, k.event, "total") + " += _mc_nspk;\n";
     } else if (d.kind == Domain::Kind::Neurons) {
       if (block_elementwise(k.body, writes, "i")) {
         if (pop.size >= c.options.parallel_min_size)
@@ -125,12 +183,12 @@ void emit_kernel(EmitContext& c, size_t idx) {
         else
           c.out += "#pragma omp simd\n";
       }
-      c.out += "  for (int64_t i = 0; i < " + n + "; ++i) {\n";
+      c.out += "  for (int64_t i = " + first + "; i < " + n + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
     } else {
       if (emits) c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
-      bind_spike_slot(c, pk, "step");
+      bind_spike_slot(c, pk, "step", d.event);
       c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
       c.out += "    const int64_t i = _mc_spikes[_mc_k];\n";
       c.printer.block(k.body, 2, c.out);
@@ -157,14 +215,22 @@ void emit_kernel(EmitContext& c, size_t idx) {
       c.out += "}\n\n";
       return;
     }
-    if (sg.delay_steps >= c.p.populations[pk].history)
-      c.error("synapse group '" + sg.name + "' has a delay of " + std::to_string(sg.delay_steps) +
+    // IR v2: the pathway names its delay and triggering event (v1 programs: sg.delay_steps, spikes).
+    const kir::SynapseGroup::Pathway* pw = d.pathway.empty() ? nullptr : sg.find_pathway(d.pathway);
+    const int64_t delay = pw ? pw->delay_steps : sg.delay_steps;
+    const std::string event = pw ? pw->event : d.event;
+    if (!check_event(c, pk, event, "kernel '" + k.name + "'")) {
+      c.out += "}\n\n";
+      return;
+    }
+    if (delay >= event_history(c, pk, event))
+      c.error("synapse group '" + sg.name + "' has a delay of " + std::to_string(delay) +
               " steps but population '" + sg.source + "' keeps only " +
-              std::to_string(c.p.populations[pk].history) + " steps of spikes");
+              std::to_string(event_history(c, pk, event)) + " steps of spikes");
     std::string off = int_text(sg.source_offset), end = int_text(sg.source_offset + sg.source_size);
-    c.out += "  const int64_t _mc_src_step = step - " + int_text(sg.delay_steps) + ";\n";
+    c.out += "  const int64_t _mc_src_step = step - " + int_text(delay) + ";\n";
     c.out += "  if (_mc_src_step < 0) return;\n";
-    bind_spike_slot(c, pk, "_mc_src_step");
+    bind_spike_slot(c, pk, "_mc_src_step", event);
     // Spikes are ascending, so rows are visited in memory order; the prefetch hides the latency of
     // jumping to the next spiking neuron's row.
     c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
@@ -208,6 +274,10 @@ void emit_monitor_recorders(EmitContext& c) {
     const std::string ks = std::to_string(k), arr = "m->mon" + ks;
     c.out += "// monitor " + mon.name + "\n";
     c.out += "static int rec" + ks + "(mc_module* __restrict m, int64_t step) {\n";
+    if (!mon.synapses.empty()) {  // IR v2: a state monitor of a synapse group
+      emit_synapse_state_recorder(c, k);
+      continue;
+    }
     int pk = c.population_index(mon.population);
     if (pk < 0) {
       c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
@@ -248,7 +318,8 @@ void emit_monitor_recorders(EmitContext& c) {
         break;
       }
       case kir::Monitor::Kind::Spikes: {
-        bind_spike_slot(c, pk, "step");
+        if (!check_event(c, pk, mon.event, "monitor '" + mon.name + "'")) break;
+        bind_spike_slot(c, pk, "step", mon.event);
         std::string keep = "_mc_idx >= " + off + " && _mc_idx < " + end;
         if (!mon.indices.empty()) keep += " && m->mon" + ks + "_mask[_mc_idx - " + off + "]";
         // Two passes (count, then fill) so each array grows once per step.

@@ -165,7 +165,17 @@ std::vector<std::string> HostCompiler::module_compile_flags(bool debug) const {
   // order (no FMA fusion) identical to the other backends; deliberately no -ffast-math.
   f.insert(f.end(), {"-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
                      "-I" + source_root().string()});
+  // The sanitizer build (CMake preset "asan") sets MODELC_GENERATED_SANITIZE=1 so generated modules
+  // are checked too. Only for a modelc built with the same sanitizers and compiler: the module takes
+  // the sanitizer runtime from the host process.
+  if (generated_sanitize())
+    f.insert(f.end(), {"-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-g"});
   return f;
+}
+
+bool generated_sanitize() {
+  const char* v = std::getenv("MODELC_GENERATED_SANITIZE");
+  return v != nullptr && std::string(v) == "1";
 }
 
 std::vector<std::string> HostCompiler::module_link_flags() const {

@@ -29,6 +29,9 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
 
 std::string join_command(const std::vector<std::string>& argv);  // for messages and manifests
 
+// True when MODELC_GENERATED_SANITIZE=1: generated modules are built with ASan + UBSan.
+bool generated_sanitize();
+
 struct CompileJob {
   std::string source;                     // the translation unit text
   std::filesystem::path source_path;      // where it has been written (passed to the compiler)

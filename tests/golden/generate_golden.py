@@ -85,22 +85,22 @@ GOLDENS = {
     "custom_events_dendrite": Golden(
         "exact", description="Dendrify-style soma + 2 dendrites, dendritic Na spikes as custom "
         "events with run_on_event code and flag-based refractoriness",
-        event_margins=(("N", "V_d1", "Vth_d", "allow_d1"), ("N", "V_d2", "Vth_d", "allow_d2"))),
+        event_margins=(("cells", "V_d1", "Vth_d", "allow_d1"), ("cells", "V_d2", "Vth_d", "allow_d2"))),
     "run_regularly_shared": Golden("exact", description="run_regularly at a 5 ms period writing "
                                    "(shared) variables, (constant over dt) subexpression, rk4"),
-    "brunel_hakim_homog": Golden("brunel", seeds=tuple(range(1, 9)),
+    "brunel_hakim_homog": Golden("stats", seeds=tuple(range(1, 11)),
                                  description="Brunel-Hakim 1999 sparse inhibitory network with "
                                  "noise (xi, euler), N=5000, C=1000, delay 2 ms"),
-    "brunel_hakim_hetero": Golden("brunel", seeds=tuple(range(1, 9)),
+    "brunel_hakim_hetero": Golden("stats", seeds=tuple(range(1, 11)),
                                   description="Brunel-Hakim with heterogeneous delays "
                                   "4*ms*rand(), N=5000, C=1000"),
-    "stdp_song": Golden("stdp_song", seeds=tuple(range(1, 7)),
+    "stdp_song": Golden("stdp_song", seeds=tuple(range(1, 9)),
                         description="Song et al. 2000: 1000 Poisson inputs at 15 Hz onto one LIF "
                         "neuron with STDP; final weight distribution"),
     "poisson_input": Golden("poisson_input", seeds=tuple(range(1, 11)),
                             description="PoissonInput onto 500 uncoupled LIF neurons: rate and "
                             "membrane potential statistics"),
-    "mushroom_body_small": Golden("mushroom_body", seeds=tuple(range(1, 7)),
+    "mushroom_body_small": Golden("mushroom_body", seeds=tuple(range(1, 9)),
                                   description="Nowotny 2005 mushroom body, 100 PN / 2500 iKC / "
                                   "100 eKC, STDP iKC->eKC"),
 }
@@ -342,33 +342,122 @@ def spike_statistics(monitor, n_neurons, duration, dt):
     }
 
 
+def final_samples(monitor, variable):
+    """Last sample of a state monitor (every recorded element): the 'final' values."""
+    return np.asarray(getattr(monitor, variable + "_"))[:, -1]
+
+
+def network_stats(run, dt, duration):
+    """STAT_DEFINITIONS from the spike and rate monitors (CUBA, COBAHH, Brunel-Hakim)."""
+    record = {}
+    for kind, monitor, indices in run.monitors.values():
+        if kind == "spikes":
+            if indices is not None:
+                raise modelc_to_brian2.UnsupportedModel("stats need unfiltered spike monitors")
+            record.update(spike_statistics(monitor, len(monitor.source), duration, dt))
+        elif kind == "rate":
+            record["rate_std_hz"] = float(np.std(np.asarray(monitor.rate_)))
+    return record
+
+
+WEIGHT_BINS = 10
+
+
+def weight_stats(weights, w_max):
+    """Distribution of final weights in units of w_max (see WEIGHT_DEFINITIONS)."""
+    x = np.asarray(weights) / w_max
+    hist = np.histogram(np.clip(x, 0, 1), bins=WEIGHT_BINS, range=(0.0, 1.0))[0] / len(x)
+    record = {"w_mean": float(np.mean(x)), "w_p10": float(np.percentile(x, 10)),
+              "w_p50": float(np.percentile(x, 50)), "w_p90": float(np.percentile(x, 90)),
+              "w_frac_low": float(np.mean(x < 0.1)), "w_frac_high": float(np.mean(x > 0.9))}
+    record.update({f"w_hist_{k}": float(h) for k, h in enumerate(hist)})
+    return record
+
+
+WEIGHT_DEFINITIONS = {
+    "w_mean": "mean final weight / w_max (final = last sample of the 'weights' state monitor)",
+    "w_p10": "10th percentile of final weight / w_max (numpy linear interpolation)",
+    "w_p50": "median of final weight / w_max",
+    "w_p90": "90th percentile of final weight / w_max",
+    "w_frac_low": "fraction of synapses with final weight < 0.1 w_max",
+    "w_frac_high": "fraction of synapses with final weight > 0.9 w_max",
+    "w_hist_k": f"fraction of synapses in bin k of {WEIGHT_BINS} equal bins over [0, w_max] "
+                "(numpy.histogram: the last bin includes w_max)",
+}
+
+
+def stdp_song_stats(run, dt, duration):
+    _, spikes, _ = run.monitors["post_spikes"]
+    _, weights, _ = run.monitors["weights"]
+    w_max = float(run.groups["S"].namespace["gmax"])
+    record = {"post_rate_hz": float(spikes.num_spikes / (len(spikes.source) * duration))}
+    record.update(weight_stats(final_samples(weights, "w"), w_max))
+    return record
+
+
+def poisson_input_stats(run, dt, duration):
+    _, spikes, _ = run.monitors["spikes"]
+    _, trace, _ = run.monitors["v_trace"]
+    record = spike_statistics(spikes, len(spikes.source), duration, dt)
+    v = np.asarray(trace.v_)
+    record.update({"v_mean": float(np.mean(v)), "v_std": float(np.std(v))})
+    return record
+
+
+def mushroom_body_stats(run, dt, duration):
+    record = {}
+    for population in ("iKC", "eKC"):
+        _, spikes, _ = run.monitors[f"{population}_spikes"]
+        stats = spike_statistics(spikes, len(spikes.source), duration, dt)
+        record[f"{population}_rate_hz"] = stats["rate_hz"]
+        record[f"{population}_fraction_fired"] = stats["fraction_fired"]
+    _, weights, _ = run.monitors["weights"]
+    w_max = float(run.groups["iKC_eKC"].namespace["g_max"])
+    record.update(weight_stats(final_samples(weights, "g_raw"), w_max))
+    return record
+
+
+STATS_KINDS = {
+    # kind: (statistics function, definitions)
+    "stats": (network_stats, STAT_DEFINITIONS),
+    "stdp_song": (stdp_song_stats, dict(
+        {"post_rate_hz": "spikes of the postsynaptic neuron / duration"}, **WEIGHT_DEFINITIONS)),
+    "poisson_input": (poisson_input_stats, dict(
+        {k: STAT_DEFINITIONS[k] for k in ("rate_hz", "cv_isi", "fraction_fired",
+                                          "neurons_with_3_spikes", "rate_std_1ms_hz")},
+        v_mean="mean of v over every sample of the 'v_trace' monitor (every 5th neuron, 1 ms)",
+        v_std="std (ddof=0) of v over every sample of 'v_trace' (all neurons and times pooled)")),
+    "mushroom_body": (mushroom_body_stats, dict(
+        {"iKC_rate_hz": "iKC spikes / (N_MB * duration)",
+         "eKC_rate_hz": "eKC spikes / (N_LB * duration)",
+         "iKC_fraction_fired": "fraction of iKCs with >= 1 spike",
+         "eKC_fraction_fired": "fraction of eKCs with >= 1 spike"}, **WEIGHT_DEFINITIONS)),
+}
+
+
 def stats_results(model, script, golden):
     """Statistics per Brian2 seed and their mean / sample std."""
+    statistics, definitions = STATS_KINDS[golden.kind]
     per_seed = []
     for seed in golden.seeds:
         run = run_model(script, seed)
         dt, duration = float(script["DT"]), float(script["DURATION"])
         record = {"seed": seed}
-        for kind, monitor, indices in run.monitors.values():
-            if kind == "spikes":
-                if indices is not None:
-                    raise modelc_to_brian2.UnsupportedModel("stats need unfiltered spike monitors")
-                record.update(spike_statistics(monitor, len(monitor.source), duration, dt))
-            elif kind == "rate":
-                record["rate_std_hz"] = float(np.std(np.asarray(monitor.rate_)))
+        record.update(statistics(run, dt, duration))
         record["synapses"] = run.synapse_counts
         record["run_seconds"] = round(run.seconds, 2)
         print(f"  seed {seed}: " + ", ".join(
             f"{k}={v:.4g}" for k, v in record.items() if isinstance(v, float)), flush=True)
         per_seed.append(record)
     summary = {}
-    for key in STAT_DEFINITIONS:
+    keys = [k for k in per_seed[0] if k not in ("seed", "synapses", "run_seconds")]
+    for key in keys:
         values = [r[key] for r in per_seed if r.get(key) is not None]
         if values:
             summary[key] = {"mean": float(np.mean(values)),
                             "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
                             "min": float(np.min(values)), "max": float(np.max(values))}
-    return {"steps": run.steps, "definitions": STAT_DEFINITIONS,
+    return {"steps": run.steps, "definitions": definitions,
             "per_seed": per_seed, "summary": summary}
 
 

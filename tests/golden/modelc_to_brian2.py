@@ -1,11 +1,25 @@
-"""Translate a modelc IR v1 model (docs/ir.md) into the text of a Brian2 script.
+"""Translate a modelc IR v1 or v2 model (docs/ir.md, docs/ir-v2.md) into the text of a Brian2 script.
 
 Only the subset of the IR used by the golden models is supported: parameters,
 constants, neuron groups (equations, threshold, reset, refractory, method,
 initial, group constants), synapse groups (on_pre, homogeneous delay,
 connect by p / condition / rule / explicit pairs, initial, slices) and the
-three monitor kinds.  Anything else raises ``UnsupportedModel`` rather than
-being silently ignored.
+three monitor kinds; and from IR v2: ``timed_arrays``, ``poisson_inputs``,
+Poisson and spike-generator groups, custom ``events``, ``run_regularly``,
+``links``, synaptic ODEs / summed variables (passed to Brian2 unchanged),
+``method``, ``on_post``, pathways (``on_pre``/``on_post`` objects,
+``on_event``), homogeneous / heterogeneous / per-pathway delays, the v2
+``connect`` forms, array initial values, ``{"npy": ...}`` arrays, spike
+monitor ``variables``, event monitors and state monitors of synapse groups.
+Anything else raises ``UnsupportedModel`` rather than being silently ignored.
+
+Where docs/ir-v2.md leaves a Brian2 scheduling detail open, the translator
+uses Brian2's defaults (custom events are detected in ``after_thresholds`` and
+their code runs in ``after_resets``; summed variables are computed in
+``groups`` before the target's state update; ``(constant over dt)``
+subexpressions in ``before_start``), except that ``run_regularly`` operations
+in the ``start`` slot get ``order=-1`` so that they run before the state
+monitors record (Brian2 would otherwise order them by object name).
 
 The output is Python source text, not live objects, so that the exact Brian2
 script behind a golden file can be stored next to its results.  Constant
@@ -32,7 +46,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Unit, get_dimensions, get_unit
 
-TRANSLATOR_VERSION = "1"
+TRANSLATOR_VERSION = "2"
 
 _UNITS = {name: value for name, value in vars(brian2).items() if isinstance(value, Unit)}
 _FUNCTIONS = {
@@ -161,18 +175,72 @@ def _namespace_literal(defined):
     return f"dict(namespace, **{_dict_literal(defined)})" if defined else "dict(namespace)"
 
 
+_SCHEDULE_SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+_TRIPLE = "'" * 3
+
+
+def _is_array(value):
+    return isinstance(value, list) or (isinstance(value, dict) and "npy" in value)
+
+
+def _array_literal(values):
+    """``np.array([...])`` source text whose numbers round-trip exactly."""
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return f"np.array({values.tolist()!r}, dtype=bool)"
+    if np.issubdtype(values.dtype, np.integer):
+        return f"np.array({values.tolist()!r}, dtype=np.int64)"
+    flat = [float(x) for x in values.ravel()]
+    if values.ndim == 1:
+        return f"np.array({flat!r})"
+    return f"np.array({flat!r}).reshape({list(values.shape)!r})"
+
+
+def _with_dims(value, unit):
+    """A plain number is in the SI unit ``unit``; quantities stay as they are."""
+    if get_dimensions(value) is DIMENSIONLESS:
+        return value * unit
+    return value
+
+
 class Translator:
     """Builds the Brian2 script text for one model document."""
 
-    def __init__(self, model, label):
+    def __init__(self, model, label, base_dir=None):
         self.model = model
         self.label = label
+        self.base_dir = Path(base_dir) if base_dir is not None else None
+        self.version = model.get("modelc_ir")
         self.scope = ConstantScope()
         self.out = _ScriptWriter()
         self.group_sizes = {}
+        self.synapse_names = set()
+        self.deferred_links = []
+
+    def v2(self, where, fields):
+        """Fields that need IR v2 are an error in a v1 file."""
+        if self.version != 2 and fields:
+            raise UnsupportedModel(f"{where}: {sorted(fields)} need \"modelc_ir\": 2")
+
+    # -- arrays -----------------------------------------------------------------------
+    def array(self, value, where):
+        """Numbers of an inline array or an ``{"npy": path}`` file (SI unless "unit")."""
+        if isinstance(value, dict):
+            _check_fields(value, {"npy", "unit"}, where)
+            if self.base_dir is None:
+                raise UnsupportedModel(f"{where}: npy arrays need the model file's directory")
+            root = self.base_dir.resolve()
+            path = (root / value["npy"]).resolve()
+            if root not in path.parents:
+                raise UnsupportedModel(f"{where}: {value['npy']!r} leaves the model directory")
+            data = np.load(path, allow_pickle=False)
+            if "unit" in value:
+                data = data * float(self.scope.evaluate(f"1*{value['unit']}", where))
+            return data
+        return np.asarray(value)
 
     # -- references -----------------------------------------------------------------
-    def group_reference(self, ref, where):
+    def group_reference(self, ref, where, allow_synapses=False):
         """Python expression for a group or slice, e.g. ``P[0:3200]``."""
         if isinstance(ref, dict):
             group, start, stop = ref["group"], ref.get("start"), ref.get("stop")
@@ -181,6 +249,8 @@ class Translator:
             if not match:
                 raise UnsupportedModel(f"{where}: bad group reference {ref!r}")
             group, start, stop = match.groups()
+        if allow_synapses and group in self.synapse_names and start is None and stop is None:
+            return group
         if group not in self.group_sizes:
             raise UnsupportedModel(f"{where}: unknown group {group!r}")
         if start is None and stop is None:
@@ -200,16 +270,59 @@ class Translator:
         duration = self.scope.evaluate(sim["duration"], "/simulation/duration")
         return dt, dt_source, duration, sim["duration"]
 
+    def timed_arrays(self):
+        for name, spec in (self.model.get("timed_arrays") or {}).items():
+            where = f"/timed_arrays/{name}"
+            _check_fields(spec, {"values", "dt", "unit"}, where)
+            values = np.asarray(self.array(spec["values"], f"{where}/values"), dtype=float)
+            dt = _with_dims(self.scope.evaluate(spec["dt"], f"{where}/dt"), brian2.second)
+            unit = spec.get("unit", "1")
+            unit_source = "1" if unit == "1" else juxtaposed_units_to_products(unit)
+            self.out.line(f"{name} = TimedArray({_array_literal(values)} * ({unit_source}), "
+                          f"dt={quantity_literal(dt)}, name={name!r})")
+            self.out.line(f"namespace[{name!r}] = {name}")
+
     def neuron_group(self, index, group):
         where = f"/neuron_groups/{index}"
-        _check_fields(group, {"name", "size", "equations", "constants", "threshold", "reset",
-                              "refractory", "method", "initial"}, where)
+        v1_fields = {"name", "size", "equations", "constants", "threshold", "reset",
+                     "refractory", "method", "initial"}
+        v2_fields = {"kind", "rates", "indices", "times", "period", "events", "run_regularly",
+                     "links"}
+        _check_fields(group, v1_fields | v2_fields, where)
+        self.v2(where, set(group) & v2_fields)
         name = group["name"]
+        kind = group.get("kind", "neurons")
         size = int(self.scope.evaluate(group["size"], f"{where}/size"))
         self.group_sizes[name] = size
         local = self.scope.child()
         defined = local.define_all(group.get("constants"), f"{where}/constants")
-        args = [repr(size), f"'''\n{_equations_text(group.get('equations', []))}\n'''"]
+        if kind == "poisson":
+            _check_fields(group, {"name", "size", "kind", "rates", "constants"}, where)
+            rates = group["rates"]
+            value = local.try_evaluate(rates) if isinstance(rates, str) else rates
+            if value is None:
+                rates_source = repr(juxtaposed_units_to_products(rates))
+            else:
+                rates_source = quantity_literal(_with_dims(value, brian2.Hz))
+            self.out.line(f"{name} = PoissonGroup({size}, rates={rates_source},  # {rates!r}")
+            self.out.line(f"    namespace={_namespace_literal(defined)}, name={name!r})")
+            return
+        if kind == "spike_generator":
+            _check_fields(group, {"name", "size", "kind", "indices", "times", "period"}, where)
+            indices = self.array(group["indices"], f"{where}/indices").astype(np.int64)
+            times = np.asarray(self.array(group["times"], f"{where}/times"), dtype=float)
+            period = _with_dims(local.evaluate(group.get("period", 0), f"{where}/period"),
+                                brian2.second)
+            self.out.line(f"{name} = SpikeGeneratorGroup({size},")
+            self.out.line(f"    {_array_literal(indices)},")
+            self.out.line(f"    {_array_literal(times)} * second,")
+            self.out.line(f"    period={quantity_literal(period)},")
+            self.out.line(f"    name={name!r})")
+            return
+        if kind != "neurons":
+            raise UnsupportedModel(f"{where}/kind: unknown kind {kind!r}")
+        equations = _equations_text(group.get("equations", []))
+        args = [repr(size), f"{_TRIPLE}\n{equations}\n{_TRIPLE}"]
         if "threshold" in group:
             args.append(f"threshold={juxtaposed_units_to_products(group['threshold'])!r}")
         if "reset" in group:
@@ -223,44 +336,176 @@ class Translator:
                 args.append(f"refractory={quantity_literal(value)}")
         if "method" in group:
             args.append(f"method={_METHOD_ALIASES.get(group['method'], group['method'])!r}")
+        events = group.get("events") or {}
+        if events:
+            conditions = {}
+            for event, spec in events.items():
+                _check_fields(spec, {"condition", "code", "refractory"}, f"{where}/events/{event}")
+                condition = juxtaposed_units_to_products(spec["condition"])
+                if spec.get("refractory", False):
+                    condition = f"({condition}) and not_refractory"
+                conditions[event] = condition
+            args.append(f"events={conditions!r}")
         self.out.line(f"{name} = NeuronGroup(")
         for arg in args:
             self.out.line(f"    {arg},")
         self.out.line(f"    namespace={_namespace_literal(defined)},")
         self.out.line(f"    name={name!r})")
-        self._initial(name, group.get("initial"))
+        for event, spec in events.items():
+            if spec.get("code"):
+                # Brian2's default slot for run_on_event: 'after_resets'.
+                self.out.line(f"{name}.run_on_event({event!r}, "
+                              f"{juxtaposed_units_to_products(spec['code'])!r})")
+        for k, op in enumerate(group.get("run_regularly") or []):
+            w = f"{where}/run_regularly/{k}"
+            _check_fields(op, {"code", "dt", "when"}, w)
+            when = op.get("when", "start")
+            if when not in _SCHEDULE_SLOTS:
+                raise UnsupportedModel(f"{w}/when: unknown slot {when!r}")
+            dt_arg = ""
+            if "dt" in op:
+                op_dt = _with_dims(local.evaluate(op["dt"], f"{w}/dt"), brian2.second)
+                dt_arg = f", dt={quantity_literal(op_dt)}"
+            order = ", order=-1" if when == "start" else ""
+            self.out.line(f"{name}.run_regularly({juxtaposed_units_to_products(op['code'])!r}"
+                          f"{dt_arg}, when={when!r}{order}, "
+                          f"name={name + '_run_regularly_' + str(k)!r})")
+        for variable, link in (group.get("links") or {}).items():
+            w = f"{where}/links/{variable}"
+            _check_fields(link, {"group", "variable", "index"}, w)
+            self.deferred_links.append((name, variable, link, w))
+        self._initial(name, group.get("initial"), f"{where}/initial")
+
+    def links(self):
+        for name, variable, link, where in self.deferred_links:
+            if link["group"] not in self.group_sizes:
+                raise UnsupportedModel(f"{where}/group: unknown group {link['group']!r}")
+            index = link.get("index")
+            if index is None:
+                index_arg = ""
+            elif isinstance(index, str):
+                values = [int(eval(index, {"__builtins__": {}}, {"i": k, "int": int}))  # noqa: S307
+                          for k in range(self.group_sizes[name])]
+                index_arg = f", index={_array_literal(np.asarray(values, dtype=np.int64))}"
+            else:
+                values = self.array(index, f"{where}/index").astype(np.int64)
+                index_arg = f", index={_array_literal(values)}"
+            self.out.line(f"{name}.{variable} = linked_var({link['group']}, "
+                          f"{link['variable']!r}{index_arg})")
 
     def synapse_group(self, index, syn):
         where = f"/synapses/{index}"
-        _check_fields(syn, {"name", "source", "target", "equations", "constants", "on_pre",
-                            "delay", "connect", "initial"}, where)
+        v1_fields = {"name", "source", "target", "equations", "constants", "on_pre",
+                     "delay", "connect", "initial"}
+        v2_fields = {"method", "on_post", "on_event"}
+        _check_fields(syn, v1_fields | v2_fields, where)
+        self.v2(where, set(syn) & v2_fields)
         name = syn["name"]
+        self.synapse_names.add(name)
         local = self.scope.child()
         defined = local.define_all(syn.get("constants"), f"{where}/constants")
         source = self.group_reference(syn["source"], f"{where}/source")
         target = self.group_reference(syn["target"], f"{where}/target")
+
+        def code(field):
+            value = syn[field]
+            if isinstance(value, dict):
+                self.v2(f"{where}/{field}", {f"{field} (pathway object)"})
+                return {k: juxtaposed_units_to_products(v) for k, v in value.items()}
+            return juxtaposed_units_to_products(value)
+
+        on_pre = code("on_pre") if "on_pre" in syn else None
+        on_post = code("on_post") if "on_post" in syn else None
+        pre_paths = list(on_pre) if isinstance(on_pre, dict) else (["pre"] if on_pre else [])
+        post_paths = list(on_post) if isinstance(on_post, dict) else (["post"] if on_post else [])
+        # Homogeneous delays go to the constructor (Brian2 then stores one scalar delay for the
+        # pathway); per-synapse delays (expressions, arrays) are set after connect().
+        delay = syn.get("delay")
+        if isinstance(delay, dict) and "npy" not in delay:
+            self.v2(f"{where}/delay", {"delay (pathway object)"})
+            delays = dict(delay)
+        elif delay is None:
+            delays = {}
+        else:
+            delays = {pre_paths[0] if pre_paths else "pre": delay}
+        homogeneous, heterogeneous = {}, {}
+        for path, value in delays.items():
+            if path not in pre_paths + post_paths:
+                raise UnsupportedModel(f"{where}/delay: unknown pathway {path!r}")
+            if _is_array(value):
+                self.v2(f"{where}/delay", {"delay (array)"})
+                heterogeneous[path] = ("array", self.array(value, f"{where}/delay"))
+                continue
+            constant = local.try_evaluate(value) if isinstance(value, str) else value
+            if constant is None:
+                self.v2(f"{where}/delay", {"delay (expression)"})
+                heterogeneous[path] = ("expr", juxtaposed_units_to_products(value))
+            else:
+                homogeneous[path] = (_with_dims(constant, brian2.second), value)
         self.out.line(f"{name} = Synapses(")
         self.out.line(f"    {source}, {target},")
         if syn.get("equations"):
-            self.out.line(f"    model='''\n{_equations_text(syn['equations'])}\n''',")
-        self.out.line(f"    on_pre={juxtaposed_units_to_products(syn['on_pre'])!r},")
-        if "delay" in syn:
-            delay = local.evaluate(syn["delay"], f"{where}/delay")
-            self.out.line(f"    delay={quantity_literal(delay)},  # {syn['delay']!r}")
+            self.out.line(f"    model={_TRIPLE}\n{_equations_text(syn['equations'])}\n{_TRIPLE},")
+        if on_pre is not None:
+            self.out.line(f"    on_pre={on_pre!r},")
+        if on_post is not None:
+            self.out.line(f"    on_post={on_post!r},")
+        if "on_event" in syn:
+            unknown = set(syn["on_event"]) - set(pre_paths + post_paths)
+            if unknown:
+                raise UnsupportedModel(f"{where}/on_event: unknown pathways {sorted(unknown)}")
+            self.out.line(f"    on_event={dict(syn['on_event'])!r},")
+        if homogeneous:
+            if list(homogeneous) == ["pre"] and not isinstance(delay, dict):
+                value, text = homogeneous["pre"]
+                self.out.line(f"    delay={quantity_literal(value)},  # {text!r}")
+            else:
+                entries = ", ".join(f"{p!r}: {quantity_literal(v)}"
+                                    for p, (v, _) in homogeneous.items())
+                self.out.line(f"    delay={{{entries}}},")
+        if "method" in syn:
+            self.out.line(f"    method={_METHOD_ALIASES.get(syn['method'], syn['method'])!r},")
         self.out.line(f"    namespace={_namespace_literal(defined)},")
         self.out.line(f"    name={name!r})")
         self.out.line(f"{name}.connect({self._connect_args(syn['connect'], local, where)})")
-        self._initial(name, syn.get("initial"))
+        for path, (form, value) in heterogeneous.items():
+            if form == "array":
+                values = _array_literal(np.asarray(value, dtype=float))
+                self.out.line(f"{name}.{path}.delay = {values} * second")
+            else:
+                self.out.line(f"{name}.{path}.delay = {value!r}")
+        self._initial(name, syn.get("initial"), f"{where}/initial")
 
     def _connect_args(self, connect, local, where):
         where = f"{where}/connect"
         if "rule" in connect:
             _check_fields(connect, {"rule"}, where)
             return {"one_to_one": "j='i'", "all_to_all": ""}[connect["rule"]]
+        extra = []
+        if "n" in connect:
+            self.v2(where, {"n"})
+            n = connect["n"]
+            value = local.try_evaluate(n) if isinstance(n, str) else n
+            extra.append(f"n={int(value)!r}" if value is not None
+                         else f"n={juxtaposed_units_to_products(n)!r}")
+        if "skip_if_invalid" in connect:
+            self.v2(where, {"skip_if_invalid"})
+            extra.append(f"skip_if_invalid={bool(connect['skip_if_invalid'])!r}")
+        if isinstance(connect.get("j"), str):
+            self.v2(where, {"j (generator)"})
+            _check_fields(connect, {"j", "condition", "n", "skip_if_invalid"}, where)
+            args = [f"j={juxtaposed_units_to_products(connect['j'])!r}"]
+            if "condition" in connect:
+                args.append(f"condition={juxtaposed_units_to_products(connect['condition'])!r}")
+            return ", ".join(args + extra)
         if "i" in connect or "j" in connect:
-            _check_fields(connect, {"i", "j"}, where)
-            return f"i={list(connect['i'])!r}, j={list(connect['j'])!r}"
-        _check_fields(connect, {"p", "condition"}, where)
+            _check_fields(connect, {"i", "j", "n"}, where)
+            if isinstance(connect["i"], list) and isinstance(connect["j"], list) and not extra:
+                return f"i={list(connect['i'])!r}, j={list(connect['j'])!r}"
+            i = self.array(connect["i"], f"{where}/i").astype(np.int64)
+            j = self.array(connect["j"], f"{where}/j").astype(np.int64)
+            return ", ".join([f"i={_array_literal(i)}", f"j={_array_literal(j)}"] + extra)
+        _check_fields(connect, {"p", "condition", "n", "skip_if_invalid"}, where)
         args = []
         if "condition" in connect:
             args.append(f"condition={juxtaposed_units_to_products(connect['condition'])!r}")
@@ -270,24 +515,62 @@ class Translator:
                 args.append(f"p={juxtaposed_units_to_products(connect['p'])!r}")
             else:
                 args.append(f"p={quantity_literal(float(value))}")
-        return ", ".join(args)
+        return ", ".join(args + extra)
 
-    def _initial(self, owner, initial):
+    def _initial(self, owner, initial, where=""):
         for variable, value in (initial or {}).items():
             if isinstance(value, str):
                 self.out.line(f"{owner}.{variable} = {juxtaposed_units_to_products(value)!r}")
+            elif _is_array(value):
+                self.v2(f"{where}/{variable}", {"initial (array)"})
+                values = self.array(value, f"{where}/{variable}")
+                self.out.line(f"{owner}.{variable}_[:] = {_array_literal(values)}")
             else:  # plain number in SI base units (or a boolean)
                 self.out.line(f"{owner}.{variable}_[:] = {value!r}")
 
+    def poisson_inputs(self):
+        names = []
+        for k, spec in enumerate(self.model.get("poisson_inputs") or []):
+            where = f"/poisson_inputs/{k}"
+            _check_fields(spec, {"name", "target", "variable", "N", "rate", "weight"}, where)
+            name = spec["name"]
+            target = self.group_reference(spec["target"], f"{where}/target")
+            n = int(self.scope.evaluate(spec["N"], f"{where}/N"))
+            rate = _with_dims(self.scope.evaluate(spec["rate"], f"{where}/rate"), brian2.Hz)
+            weight = spec["weight"]
+            value = self.scope.try_evaluate(weight) if isinstance(weight, str) else weight
+            weight_source = (repr(juxtaposed_units_to_products(weight)) if value is None
+                             else repr(quantity_literal(value)))
+            self.out.line(f"{name} = PoissonInput({target}, {spec['variable']!r}, {n}, "
+                          f"{quantity_literal(rate)}, weight={weight_source})"
+                          f"  # weight {weight!r}")
+            names.append(name)
+        return names
+
     def monitor(self, index, mon, dt):
         where = f"/monitors/{index}"
-        _check_fields(mon, {"name", "kind", "source", "variables", "indices", "every"}, where)
+        _check_fields(mon, {"name", "kind", "source", "variables", "indices", "every", "event"},
+                      where)
         name, kind = mon["name"], mon["kind"]
-        source = self.group_reference(mon["source"], f"{where}/source")
+        source = self.group_reference(mon["source"], f"{where}/source",
+                                      allow_synapses=(kind == "state"))
+        if source in self.synapse_names:
+            self.v2(f"{where}/source", {"source (synapse group)"})
         indices = mon.get("indices", "all")
         indices = None if indices == "all" else list(indices)
         if kind == "spikes":
-            self.out.line(f"{name} = SpikeMonitor({source}, name={name!r})")
+            if "variables" in mon:
+                self.v2(where, {"variables (spike monitor)"})
+                self.out.line(f"{name} = SpikeMonitor({source}, variables={mon['variables']!r}, "
+                              f"name={name!r})")
+            else:
+                self.out.line(f"{name} = SpikeMonitor({source}, name={name!r})")
+        elif kind == "events":
+            self.v2(where, {"kind: events"})
+            variables = mon.get("variables")
+            var_arg = f", variables={variables!r}" if variables else ""
+            self.out.line(f"{name} = EventMonitor({source}, {mon['event']!r}{var_arg}, "
+                          f"name={name!r})")
         elif kind == "rate":
             if indices is not None:
                 raise UnsupportedModel(f"{where}/indices: not supported for rate monitors")
@@ -309,10 +592,13 @@ class Translator:
     # -- whole script ---------------------------------------------------------------
     def script(self):
         model = self.model
-        _check_fields(model, {"modelc_ir", "name", "parameters", "simulation", "constants",
-                              "neuron_groups", "synapses", "monitors"}, "")
-        if model.get("modelc_ir") != 1:
-            raise UnsupportedModel("/modelc_ir: only version 1 is supported")
+        v1_fields = {"modelc_ir", "name", "parameters", "simulation", "constants",
+                     "neuron_groups", "synapses", "monitors"}
+        v2_fields = {"timed_arrays", "poisson_inputs", "description"}
+        _check_fields(model, v1_fields | v2_fields, "")
+        if model.get("modelc_ir") not in (1, 2):
+            raise UnsupportedModel("/modelc_ir: only versions 1 and 2 are supported")
+        self.v2("", set(model) & (v2_fields - {"description"}))
         parameters = self.scope.define_all(model.get("parameters"), "/parameters")
         constants = self.scope.define_all(model.get("constants"), "/constants")
         dt, dt_source, duration, duration_source = self.simulation()
@@ -320,24 +606,30 @@ class Translator:
         self.out.line("seed(seed_value)")
         self.out.line("defaultclock.dt = DT")
         self.out.line(f"namespace = {_dict_literal(parameters + constants)}")
+        self.timed_arrays()
         groups = []
         for index, group in enumerate(model["neuron_groups"]):
             self.neuron_group(index, group)
             groups.append(group["name"])
+        self.links()
         synapses = []
         for index, syn in enumerate(model.get("synapses", [])):
             self.synapse_group(index, syn)
             synapses.append(syn["name"])
+        inputs = self.poisson_inputs()
         monitor_entries = [self.monitor(index, mon, dt)
                            for index, mon in enumerate(model.get("monitors", []))]
         monitor_names = [mon["name"] for mon in model.get("monitors", [])]
-        self.out.line(f"net = Network([{', '.join(groups + synapses + monitor_names)}])")
-        self.out.line(f"groups = {{{', '.join(f'{g!r}: {g}' for g in groups)}}}")
+        self.out.line(f"net = Network([{', '.join(groups + synapses + inputs + monitor_names)}])")
+        # v1 scripts keep their exact previous text (the expected files store it).
+        named = groups + (synapses if self.version == 2 else [])
+        self.out.line(f"groups = {{{', '.join(f'{g!r}: {g}' for g in named)}}}")
         self.out.line(f"monitors = {{{', '.join(monitor_entries)}}}")
         self.out.line("return net, groups, monitors")
 
+        version = self.version
         header = [
-            f'"""Brian2 translation of {self.label} (modelc IR v1, model {model["name"]!r}).',
+            f'"""Brian2 translation of {self.label} (modelc IR v{version}, model {model["name"]!r}).',
             "",
             f"Generated by tests/golden/modelc_to_brian2.py, translator version {TRANSLATOR_VERSION}.",
             '"""',
@@ -353,15 +645,15 @@ class Translator:
         return "\n".join(header + self.out.lines) + "\n"
 
 
-def translate(model, label="<model>"):
-    """Brian2 script text for a parsed modelc model document."""
-    return Translator(model, label).script()
+def translate(model, label="<model>", base_dir=None):
+    """Brian2 script text for a parsed modelc model document (``base_dir``: for npy arrays)."""
+    return Translator(model, label, base_dir).script()
 
 
 def translate_file(path, label=None):
     """Brian2 script text for a modelc model file."""
     path = Path(path)
-    return translate(json.loads(path.read_text()), label or str(path))
+    return translate(json.loads(path.read_text()), label or str(path), path.parent)
 
 
 def load_script(script_text, filename="<modelc_to_brian2>"):

@@ -85,6 +85,35 @@ void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size) {
 
 void mc_free(void* p) { std::free(p); }
 
+mc_queue* mc_queue_new(int64_t depth) {
+  if (depth < 1) depth = 1;
+  mc_queue* q = static_cast<mc_queue*>(std::calloc(1, sizeof(mc_queue)));
+  if (!q) return nullptr;
+  q->slots = static_cast<mc_queue_slot*>(std::calloc(static_cast<size_t>(depth), sizeof(mc_queue_slot)));
+  if (!q->slots) {
+    std::free(q);
+    return nullptr;
+  }
+  q->depth = depth;
+  return q;
+}
+
+int mc_queue_grow(mc_queue_slot* s) {
+  int64_t cap = s->capacity ? 2 * s->capacity : 64;
+  void* d = std::realloc(s->data, static_cast<size_t>(cap) * sizeof(int32_t));
+  if (!d) return -1;
+  s->data = static_cast<int32_t*>(d);
+  s->capacity = cap;
+  return 0;
+}
+
+void mc_queue_free(mc_queue* q) {
+  if (!q) return;
+  for (int64_t k = 0; k < q->depth; ++k) std::free(q->slots[k].data);
+  std::free(q->slots);
+  std::free(q);
+}
+
 int mc_csr_from_pairs(int64_t n_pre, int64_t n_post, int64_t count, const int64_t* pre_in,
                       const int64_t* post_in, int64_t* row_ptr, int32_t* post, int32_t* pre, char* err,
                       size_t err_size) {

@@ -119,6 +119,72 @@ MC_INLINE int32_t mc_fmax_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 MC_INLINE int64_t mc_timestep(double t, double dt) { return (int64_t)((t + 1e-3 * dt) / dt); }
 MC_INLINE int64_t mc_timestepf(float t, float dt) { return (int64_t)((t + 1e-3f * dt) / dt); }
 
+/* --- IR v2: binomial draws (Brian2's BinomialFunction) -------------------------------------------
+ * Normal approximation randn()*sqrt(n p (1-p)) + n p when n p > 5 and n (1-p) > 5 (not rounded, as
+ * in Brian2); otherwise Brian2's inversion algorithm. The k-th extra uniform of the inversion is
+ * drawn with element + (k << 40), so every draw stays a pure function of its keys. */
+MC_INLINE double mc_binomial_double(uint64_t seed, uint32_t stream, uint64_t element, uint64_t step, int64_t n,
+                                    double p) {
+  if (n <= 0 || !(p > 0.0)) return 0.0;
+  if (p >= 1.0) return (double)n;
+  if ((double)n * p > 5.0 && (double)n * (1.0 - p) > 5.0)
+    return mc_normal_double(seed, stream, element, step) * sqrt((double)n * p * (1.0 - p)) + (double)n * p;
+  const int reverse = p > 0.5;
+  const double P = reverse ? 1.0 - p : p;
+  const double q = 1.0 - P;
+  const double qn = exp((double)n * log(q));
+  const double bound = fmin((double)n, (double)n * P + 10.0 * sqrt((double)n * P * q + 1.0));
+  uint64_t redraw = 0;
+  int64_t X = 0;
+  double px = qn;
+  double U = mc_uniform_double(seed, stream, element, step);
+  while (U > px) {
+    X++;
+    if ((double)X > bound) {
+      X = 0;
+      px = qn;
+      U = mc_uniform_double(seed, stream, element + ((++redraw) << 40), step);
+    } else {
+      U -= px;
+      px = ((double)(n - X + 1) * P * px) / ((double)X * q);
+    }
+  }
+  return (double)(reverse ? n - X : X);
+}
+MC_INLINE float mc_binomial_float(uint64_t seed, uint32_t stream, uint64_t element, uint64_t step, int64_t n,
+                                  double p) {
+  return (float)mc_binomial_double(seed, stream, element, step, n, p);
+}
+
+/* --- IR v2: delivery queue of heterogeneous delays --------------------------------------------------
+ * A ring of `depth` growable lists of synapse indices; slot (step + delay) % depth collects the
+ * synapses whose event is due at that step. Pushing is inline (it is on the hot path). */
+typedef struct mc_queue_slot {
+  int32_t* data;
+  int64_t size, capacity;
+} mc_queue_slot;
+typedef struct mc_queue {
+  mc_queue_slot* slots;
+  int64_t depth;
+} mc_queue;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+MC_EXPORT mc_queue* mc_queue_new(int64_t depth); /* NULL when out of memory */
+MC_EXPORT int mc_queue_grow(mc_queue_slot* s);   /* doubles the capacity; -1 when out of memory */
+MC_EXPORT void mc_queue_free(mc_queue* q);
+#ifdef __cplusplus
+}
+#endif
+
+MC_INLINE int mc_queue_push(mc_queue* q, int64_t slot, int32_t syn) {
+  mc_queue_slot* s = &q->slots[slot];
+  if (s->size == s->capacity && mc_queue_grow(s) != 0) return -1;
+  s->data[s->size++] = syn;
+  return 0;
+}
+
 /* --- exported runtime API ----------------------------------------------------------------------- */
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,310 @@
+// IR v2 parts of the CPU module: custom event lists, Buffer::init_values tables, spike generators,
+// the transposed (post-major) index of on_post pathways, and the delivery queues of heterogeneous
+// delays (docs/ir-v2.md; kernel IR: Domain::Kind::PostSynapticEvents / QueuedEvents /
+// SpikeGenerator).
+#include "backends/cpu/cpu_emit_context.h"
+
+namespace modelc::cpu::detail {
+
+namespace {
+
+bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+std::string syn_field(int g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
+
+int event_index(const kir::Population& pop, const std::string& event) {
+  for (size_t e = 0; e < pop.events.size(); ++e)
+    if (pop.events[e].name == event) return static_cast<int>(e);
+  return -1;
+}
+
+void emit_double_table(std::string& o, const std::string& name, const std::vector<double>& v) {
+  o += "static const double " + name + "[] = {";
+  for (size_t k = 0; k < v.size(); ++k) o += (k % 8 ? ", " : (k ? ",\n  " : "\n  ")) + double_text(v[k]);
+  o += v.empty() ? "0};\n" : "};\n";
+}
+
+}  // namespace
+
+std::string event_field(const EmitContext& c, int pk, const std::string& event, const char* what) {
+  const kir::Population& pop = c.p.populations[pk];
+  int e = event.empty() || event == "spike" ? -1 : event_index(pop, event);
+  return "m->pop" + std::to_string(pk) + (e < 0 ? "" : "_ev" + std::to_string(e)) + "_" + what;
+}
+
+int64_t event_history(const EmitContext& c, int pk, const std::string& event) {
+  const kir::Population& pop = c.p.populations[pk];
+  int e = event.empty() || event == "spike" ? -1 : event_index(pop, event);
+  int64_t h = e < 0 ? pop.history : pop.events[e].history;
+  return h < 1 ? 1 : h;
+}
+
+bool check_event(EmitContext& c, int pk, const std::string& event, const std::string& who) {
+  if (event.empty() || event == "spike" || event_index(c.p.populations[pk], event) >= 0) return true;
+  c.error(who + " uses event '" + event + "', which population '" + c.p.populations[pk].name + "' does not have");
+  return false;
+}
+
+void emit_v2_module_fields(EmitContext& c) {
+  const kir::Program& p = c.p;
+  for (size_t k = 0; k < p.populations.size(); ++k)
+    for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
+      std::string f = "pop" + std::to_string(k) + "_ev" + std::to_string(e);
+      c.out += "  int32_t* " + f + "_spikes;  // event " + p.populations[k].events[e].name + "\n";
+      c.out += "  int64_t* " + f + "_count;\n  int64_t " + f + "_total;\n";
+    }
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    const kir::SynapseGroup& sg = p.synapse_groups[g];
+    std::string gs = std::to_string(g);
+    if (sg.needs_transpose) c.out += "  int64_t* syn" + gs + "_col;\n  int32_t* syn" + gs + "_colsyn;\n";
+    for (size_t w = 0; w < sg.pathways.size(); ++w)
+      if (!sg.pathways[w].delay_buffer.empty())
+        c.out += "  int32_t* syn" + gs + "_dl" + std::to_string(w) + ";\n  mc_queue* syn" + gs + "_q" + std::to_string(w) + ";\n";
+  }
+}
+
+void emit_v2_tables(EmitContext& c) {
+  const kir::Program& p = c.p;
+  for (size_t b = 0; b < p.buffers.size(); ++b)
+    if (!p.buffers[b].init_values.empty()) emit_double_table(c.out, "_mc_init" + std::to_string(b), p.buffers[b].init_values);
+  for (size_t k = 0; k < p.populations.size(); ++k) {
+    if (!p.populations[k].generator) continue;
+    const auto& t = *p.populations[k].generator;
+    std::string ks = std::to_string(k);
+    for (int side = 0; side < 2; ++side) {
+      const auto& v = side ? t.indices : t.steps;
+      c.out += "static const int64_t _mc_gen" + ks + (side ? "_idx" : "_steps") + "[] = {";
+      for (size_t n = 0; n < v.size(); ++n) c.out += (n % 16 ? ", " : (n ? ",\n  " : "\n  ")) + int_text(v[n]);
+      c.out += v.empty() ? "0};\n" : "};\n";
+    }
+  }
+}
+
+void emit_v2_create(EmitContext& c) {
+  const kir::Program& p = c.p;
+  for (size_t k = 0; k < p.populations.size(); ++k)
+    for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
+      const kir::Population& pop = p.populations[k];
+      std::string f = "m->pop" + std::to_string(k) + "_ev" + std::to_string(e);
+      std::string h = int_text(pop.events[e].history < 1 ? 1 : pop.events[e].history);
+      c.out += "  MC_ALLOC(" + f + "_spikes, int32_t, " + h + " * " + int_text(pop.size) + ", " +
+               c_string("the " + pop.events[e].name + " event buffer of " + pop.name) + ")\n";
+      c.out += "  MC_ALLOC(" + f + "_count, int64_t, " + h + ", " + c_string("the event counts of " + pop.name) + ")\n";
+    }
+  for (size_t b = 0; b < p.buffers.size(); ++b) {
+    const kir::Buffer& buf = p.buffers[b];
+    if (buf.init_values.empty() || per_synapse(buf)) continue;
+    if (static_cast<int64_t>(buf.init_values.size()) != buf.size) {
+      c.error("buffer '" + buf.name + "' has " + std::to_string(buf.init_values.size()) + " initial values for " +
+              std::to_string(buf.size) + " elements");
+      continue;
+    }
+    c.out += "  for (int64_t k = 0; k < " + int_text(buf.size) + "; ++k) m->b_" + buf.name + "[k] = (" +
+             c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
+  }
+}
+
+void emit_v2_destroy(EmitContext& c) {
+  const kir::Program& p = c.p;
+  for (size_t k = 0; k < p.populations.size(); ++k)
+    for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
+      std::string f = "m->pop" + std::to_string(k) + "_ev" + std::to_string(e);
+      c.out += "  mc_free(" + f + "_spikes);\n  mc_free(" + f + "_count);\n";
+    }
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    const kir::SynapseGroup& sg = p.synapse_groups[g];
+    if (sg.needs_transpose) c.out += "  mc_free(" + syn_field(g, "col") + ");\n  mc_free(" + syn_field(g, "colsyn") + ");\n";
+    for (size_t w = 0; w < sg.pathways.size(); ++w)
+      if (!sg.pathways[w].delay_buffer.empty())
+        c.out += "  mc_free(" + syn_field(g, "dl" + std::to_string(w)) + ");\n  mc_queue_free(" +
+                 syn_field(g, "q" + std::to_string(w)) + ");\n";
+  }
+}
+
+void emit_v2_init_synapses(EmitContext& c) {
+  const kir::Program& p = c.p;
+  for (size_t b = 0; b < p.buffers.size(); ++b) {
+    const kir::Buffer& buf = p.buffers[b];
+    if (buf.init_values.empty() || !per_synapse(buf)) continue;
+    int g = c.group_index(buf.owner);
+    if (g < 0) continue;
+    std::string n = int_text(static_cast<int64_t>(buf.init_values.size()));
+    c.out += "  if (" + syn_field(g, "n") + " != " + n +
+             ") { snprintf(m->error, sizeof m->error, \"the initial array of " + buf.owner + "." + buf.variable +
+             " has " + n + " values, but %lld synapses were created\", (long long)" + syn_field(g, "n") +
+             "); m->failed = 1; return 1; }\n";
+    c.out += "  for (int64_t k = 0; k < " + n + "; ++k) m->b_" + buf.name + "[k] = (" +
+             c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
+  }
+}
+
+void emit_v2_init_delivery(EmitContext& c) {
+  const kir::Program& p = c.p;
+  const std::string fail = "{ m->failed = 1; return 1; }";
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    const kir::SynapseGroup& sg = p.synapse_groups[g];
+    std::string gs = std::to_string(g), T = int_text(sg.target_size);
+    if (sg.needs_transpose) {
+      // Counting sort of the synapses by post index: stable, so each column is in ascending order.
+      c.out += "  {\n    const int64_t _n = " + syn_field(g, "n") + ";\n";
+      c.out += "    if (!(" + syn_field(g, "col") + " = (int64_t*)mc_alloc(mc_bytes(" + T + " + 1, sizeof(int64_t)), " +
+               c_string("the transposed index of " + sg.name) + ", m->error, sizeof m->error))) " + fail + "\n";
+      c.out += "    if (!(" + syn_field(g, "colsyn") + " = (int32_t*)mc_alloc(mc_bytes(_n, sizeof(int32_t)), " +
+               c_string("the transposed index of " + sg.name) + ", m->error, sizeof m->error))) " + fail + "\n";
+      c.out += "    int64_t* _col = " + syn_field(g, "col") + ";\n    const int32_t* _post = " + syn_field(g, "post") + ";\n";
+      c.out += "    for (int64_t s = 0; s < _n; ++s) ++_col[_post[s] + 1];\n";
+      c.out += "    for (int64_t j = 0; j < " + T + "; ++j) _col[j + 1] += _col[j];\n";
+      c.out += "    int64_t* _fill = (int64_t*)mc_alloc(mc_bytes(" + T + ", sizeof(int64_t)), \"scratch\", m->error, sizeof m->error);\n";
+      c.out += "    if (!_fill) " + fail + "\n";
+      c.out += "    for (int64_t j = 0; j < " + T + "; ++j) _fill[j] = _col[j];\n";
+      c.out += "    for (int64_t s = 0; s < _n; ++s) " + syn_field(g, "colsyn") + "[_fill[_post[s]]++] = (int32_t)s;\n";
+      c.out += "    mc_free(_fill);\n  }\n";
+    }
+    for (size_t w = 0; w < sg.pathways.size(); ++w) {
+      const auto& pw = sg.pathways[w];
+      if (pw.delay_buffer.empty()) continue;
+      int bi = c.buffer_index(pw.delay_buffer);
+      if (bi < 0) {
+        c.error("pathway '" + pw.name + "' of '" + sg.name + "' uses unknown delay buffer '" + pw.delay_buffer + "'");
+        continue;
+      }
+      std::string ws = std::to_string(w), dl = syn_field(g, "dl" + ws);
+      // Brian2 rounds with numpy.round (half to even): nearbyint in the default rounding mode.
+      c.out += "  {\n    const int64_t _n = " + syn_field(g, "n") + ";\n";
+      c.out += "    if (!(" + dl + " = (int32_t*)mc_alloc(mc_bytes(_n, sizeof(int32_t)), " +
+               c_string("the delays of " + sg.name + "." + pw.name) + ", m->error, sizeof m->error))) " + fail + "\n";
+      c.out += "    int64_t _max = 0;\n";
+      c.out += "    for (int64_t s = 0; s < _n; ++s) {\n";
+      c.out += "      const double _d = nearbyint((double)m->b_" + pw.delay_buffer + "[s] / MC_DT);\n";
+      c.out += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
+               " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, (double)m->b_" + pw.delay_buffer +
+               "[s]); m->failed = 1; return 1; }\n";
+      c.out += "      " + dl + "[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n";
+      c.out += "    if (!(" + syn_field(g, "q" + ws) + " = mc_queue_new(_max + 1))) return mc_fail(m, " +
+               c_string("out of memory creating the delivery queue of " + sg.name + "." + pw.name) + ");\n  }\n";
+    }
+  }
+}
+
+// Domains only IR v2 produces. Returns false when `k` is none of them.
+bool emit_v2_domain(EmitContext& c, const kir::Kernel& k) {
+  const kir::Domain& d = k.domain;
+  if (d.kind == kir::Domain::Kind::SpikeGenerator) {
+    int pk = c.population_index(d.population);
+    if (pk < 0 || !c.p.populations[pk].generator) {
+      c.error("spike generator kernel '" + k.name + "' runs over a population without a generator table");
+      c.out += "}\n\n";
+      return true;
+    }
+    const kir::Population& pop = c.p.populations[pk];
+    const auto& t = *pop.generator;
+    std::string ks = std::to_string(pk), n = int_text(static_cast<int64_t>(t.steps.size()));
+    c.out += "  const int64_t _mc_slot = step % " + int_text(pop.history) + ";\n";
+    c.out += "  int32_t* __restrict _mc_spk = m->pop" + ks + "_spikes + _mc_slot * " + int_text(pop.size) + ";\n";
+    c.out += "  int64_t _mc_nspk = 0;\n";
+    c.out += "  const int64_t _mc_s = " + (t.period_steps > 0 ? "step % " + int_text(t.period_steps) : std::string("step")) + ";\n";
+    // First entry with steps >= _mc_s (binary search), then all entries of that step.
+    c.out += "  int64_t _mc_lo = 0, _mc_hi = " + n + ";\n";
+    c.out += "  while (_mc_lo < _mc_hi) { int64_t _mc_mid = (_mc_lo + _mc_hi) / 2; if (_mc_gen" + ks +
+             "_steps[_mc_mid] < _mc_s) _mc_lo = _mc_mid + 1; else _mc_hi = _mc_mid; }\n";
+    c.out += "  for (; _mc_lo < " + n + " && _mc_gen" + ks + "_steps[_mc_lo] == _mc_s; ++_mc_lo) _mc_spk[_mc_nspk++] = (int32_t)_mc_gen" +
+             ks + "_idx[_mc_lo];\n";
+    c.out += "  m->pop" + ks + "_count[_mc_slot] = _mc_nspk;\n  m->pop" + ks + "_total += _mc_nspk;\n}\n\n";
+    return true;
+  }
+  if (d.kind != kir::Domain::Kind::PostSynapticEvents && d.kind != kir::Domain::Kind::QueuedEvents) return false;
+  int g = c.group_index(d.synapses);
+  const kir::SynapseGroup* sg = g >= 0 ? &c.p.synapse_groups[g] : nullptr;
+  const kir::SynapseGroup::Pathway* pw = sg ? sg->find_pathway(d.pathway) : nullptr;
+  int pw_index = -1;
+  if (pw) pw_index = static_cast<int>(pw - sg->pathways.data());
+  if (!pw) {
+    c.error("kernel '" + k.name + "' serves unknown pathway '" + d.pathway + "' of synapse group '" + d.synapses + "'");
+    c.out += "}\n\n";
+    return true;
+  }
+  const bool post = pw->post;
+  int pk = c.population_index(post ? sg->target : sg->source);
+  if (pk < 0 || !check_event(c, pk, pw->event, "pathway '" + pw->name + "' of '" + sg->name + "'")) {
+    c.out += "}\n\n";
+    return true;
+  }
+  if (post && !sg->needs_transpose) c.error("synapse group '" + sg->name + "' has a post pathway but no transposed index");
+  const std::string off = int_text(post ? sg->target_offset : sg->source_offset);
+  const std::string end = int_text(post ? sg->target_offset + sg->target_size : sg->source_offset + sg->source_size);
+  const std::string spikes = event_field(c, pk, pw->event, "spikes"), count = event_field(c, pk, pw->event, "count");
+  const int64_t history = event_history(c, pk, pw->event);
+  const std::string size = int_text(c.p.populations[pk].size);
+  c.out += "  const int64_t* __restrict _mc_row = " + syn_field(g, "row") + "; (void)_mc_row;\n";
+  c.out += "  const int32_t* __restrict _mc_post = " + syn_field(g, "post") + ";\n";
+  c.out += "  const int32_t* __restrict _mc_pre = " + syn_field(g, "pre") + ";\n";
+  if (post) {
+    c.out += "  const int64_t* __restrict _mc_col = " + syn_field(g, "col") + ";\n";
+    c.out += "  const int32_t* __restrict _mc_colsyn = " + syn_field(g, "colsyn") + ";\n";
+  }
+  // The synapses of event neuron _mc_idx: its row (pre) or column (post).
+  auto for_each_synapse = [&](const std::string& body, int indent) {
+    std::string ind(2 * indent, ' ');
+    std::string o;
+    if (post) {
+      o += ind + "const int64_t _mc_j = _mc_idx - " + off + ";\n";
+      o += ind + "for (int64_t _mc_c = _mc_col[_mc_j]; _mc_c < _mc_col[_mc_j + 1]; ++_mc_c) {\n";
+      o += ind + "  const int64_t syn = _mc_colsyn[_mc_c];\n";
+    } else {
+      o += ind + "const int64_t _mc_i = _mc_idx - " + off + ";\n";
+      o += ind + "for (int64_t syn = _mc_row[_mc_i]; syn < _mc_row[_mc_i + 1]; ++syn) {\n";
+    }
+    o += body + ind + "}\n";
+    return o;
+  };
+  auto bind_events = [&](const std::string& step_var) {
+    c.out += "  const int64_t _mc_eslot = " + step_var + " % " + int_text(history) + ";\n";
+    c.out += "  const int32_t* __restrict _mc_ev = " + spikes + " + _mc_eslot * " + size + ";\n";
+    c.out += "  const int64_t _mc_nev = " + count + "[_mc_eslot];\n";
+  };
+  auto run_body = [&](int indent) {
+    std::string ind(2 * indent, ' ');
+    c.out += ind + "const int64_t i = _mc_pre[syn]; (void)i;\n";
+    c.out += ind + "const int64_t j = _mc_post[syn]; (void)j;\n";
+    c.printer.block(k.body, indent, c.out);
+  };
+  if (d.kind == kir::Domain::Kind::PostSynapticEvents) {
+    if (pw->delay_steps >= history)
+      c.error("pathway '" + pw->name + "' of '" + sg->name + "' has a delay of " + std::to_string(pw->delay_steps) +
+              " steps but the event history keeps only " + std::to_string(history));
+    c.out += "  const int64_t _mc_src_step = step - " + int_text(pw->delay_steps) + ";\n";
+    c.out += "  if (_mc_src_step < 0) return;\n";
+    bind_events("_mc_src_step");
+    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
+    c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
+    c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+    std::string saved;
+    std::swap(saved, c.out);
+    run_body(3);
+    std::string body;
+    std::swap(body, c.out);
+    c.out = std::move(saved);
+    c.out += for_each_synapse(body, 2);
+    c.out += "  }\n}\n\n";
+    return true;
+  }
+  // QueuedEvents: insert this step's events, then deliver the due slot.
+  std::string ws = std::to_string(pw_index);
+  c.out += "  mc_queue* _mc_q = " + syn_field(g, "q" + ws) + ";\n";
+  c.out += "  const int32_t* __restrict _mc_dl = " + syn_field(g, "dl" + ws) + ";\n";
+  bind_events("step");
+  c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
+  c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
+  c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  c.out += for_each_synapse("      if (mc_queue_push(_mc_q, (step + _mc_dl[syn]) % _mc_q->depth, (int32_t)syn)) { mc_fail(m, " +
+                                c_string("out of memory in the delivery queue of " + sg->name) + "); return; }\n",
+                            2);
+  c.out += "  }\n";
+  c.out += "  mc_queue_slot* _mc_due = &_mc_q->slots[step % _mc_q->depth];\n";
+  c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_due->size; ++_mc_k) {\n";
+  c.out += "    const int64_t syn = _mc_due->data[_mc_k];\n";
+  run_body(2);
+  c.out += "  }\n  _mc_due->size = 0;\n}\n\n";
+  return true;
+}
+
+}  // namespace modelc::cpu::detail

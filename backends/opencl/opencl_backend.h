@@ -1,0 +1,24 @@
+// The OpenCL backend: the kernel IR becomes an OpenCL C 1.2 program (kernels.cl, built by the
+// platform compiler when the module is created, binaries cached on disk) and a C++ host module
+// (model.cpp, built by the CPU backend's HostCompiler and linked with -lOpenCL) that implements
+// runtime/modelc_abi.h around it. Design notes: docs/opencl.md.
+#pragma once
+
+#include "backends/backend.h"
+
+namespace modelc::opencl {
+
+class OpenCLBackend : public Backend {
+ public:
+  std::string name() const override { return "opencl"; }
+  std::string description() const override;
+  BackendCapabilities capabilities() const override;
+  // Files: "model.cpp" (host module) and "kernels.cl" (the OpenCL C program, also embedded in
+  // model.cpp; written out for inspection and offline syntax checks).
+  GeneratedSources emit(const kir::Program& program, const BuildOptions& options,
+                        DiagnosticEngine& diags) override;
+  bool build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
+             DiagnosticEngine& diags) override;
+};
+
+}  // namespace modelc::opencl

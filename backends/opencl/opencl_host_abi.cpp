@@ -1,0 +1,173 @@
+// mc_init, mc_run and the variable / synapse / count accessors of the OpenCL host module (the
+// layout is described in opencl_host_emitter.cpp).
+#include <set>
+
+#include "backends/cpu/cpu_emit_context.h"
+#include "backends/opencl/opencl_emit_context.h"
+
+namespace modelc::opencl::detail {
+
+namespace {
+
+using cpu::detail::c_string;
+using cpu::detail::int_text;
+
+bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+
+void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
+  if (!e) return;
+  if (e->kind == kir::Expr::Kind::Load) out.insert(e->name);
+  for (const auto& a : e->args) collect_loads(a, out);
+}
+
+}  // namespace
+
+void emit_init_run(EmitContext& c, std::string& o) {
+  const kir::Program& p = c.p;
+  auto kernel_ok = [&](size_t idx) {
+    if (idx < c.plans.size() && c.plans[idx].kernel) return true;
+    c.error("task refers to kernel " + std::to_string(idx) + " but the program has " + std::to_string(p.kernels.size()));
+    return false;
+  };
+  o += "int mc_init(mc_module* m) {\n  if (!m) return 1;\n";
+  o += "  if (m->initialised) return mc_fail(m, \"mc_init called twice\");\n  if (m->failed) return 1;\n";
+  // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
+  for (size_t idx : p.init_kernels)
+    if (kernel_ok(idx) && c.plans[idx].group < 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
+  std::set<std::string> reads;
+  for (const auto& g : p.synapse_groups) {
+    collect_loads(g.connect.p, reads);
+    collect_loads(g.connect.condition, reads);
+  }
+  for (const auto& n : reads) {
+    int bi = c.buffer_index(n);
+    if (bi >= 0 && !per_synapse(p.buffers[bi]))
+      o += "  if (mc_read_var(m, " + std::to_string(bi) + ", m->b_" + n + ")) return 1;  // read by a connection rule\n";
+  }
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    const std::string gs = std::to_string(g), s = "m->syn" + gs;
+    const std::string rows = int_text(p.synapse_groups[g].source_size + 1);
+    o += "  if (connect" + gs + "(m)) { m->failed = 1; return 1; }\n";
+    o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
+    o += "  if (!(" + s + "_dpost = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
+    o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
+    o += "  MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_drow, CL_TRUE, 0, (size_t)" + rows + " * 8, " + s +
+         "_row, 0, NULL, NULL), \"uploading synapses\");\n";
+    o += "  if (" + s + "_n > 0) {\n";
+    o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_dpost, CL_TRUE, 0, (size_t)" + s + "_n * 4, " + s +
+         "_post, 0, NULL, NULL), \"uploading synapses\");\n";
+    o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_dpre, CL_TRUE, 0, (size_t)" + s + "_n * 4, " + s +
+         "_pre, 0, NULL, NULL), \"uploading synapses\");\n  }\n";
+  }
+  for (const auto& b : p.buffers) {
+    if (!per_synapse(b)) continue;
+    int g = c.group_index(b.owner);
+    if (g < 0) {
+      c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
+      continue;
+    }
+    const std::string elem = b.type == kir::Type::Bool ? "1" : b.type == kir::Type::Int32 || b.type == kir::Type::Float ? "4"
+                           : b.type == kir::Type::Int64 ? "8" : "m->f64_size";
+    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + elem + ", " +
+         c_string(b.owner + "." + b.variable) + "))) return 1;\n";
+  }
+  for (const auto& plan : c.plans)
+    if (plan.kernel && plan.group >= 0) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
+  for (size_t idx : p.init_kernels)
+    if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
+  o += "  MC_CL(clFinish(m->q), \"network construction\");\n  m->initialised = 1;\n  return 0;\n}\n\n";
+
+  o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
+  o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n  if (m->failed) return 1;\n";
+  o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = m->step;\n";
+  for (const auto& t : p.step_tasks) {
+    if (t.kind == kir::Task::Kind::RunKernel) {
+      if (kernel_ok(t.index)) o += "    if (mc_run" + std::to_string(t.index) + "(m, step)) return 1;\n";
+      continue;
+    }
+    if (t.index >= p.monitors.size()) {
+      c.error("task refers to monitor " + std::to_string(t.index) + " but the program has " + std::to_string(p.monitors.size()));
+      continue;
+    }
+    const kir::Monitor& mon = p.monitors[t.index];
+    bool state = mon.kind == kir::Monitor::Kind::State;
+    if (state != (t.kind == kir::Task::Kind::RecordState))
+      c.error("task kind does not match the kind of monitor '" + mon.name + "'");
+    int pk = c.population_index(mon.population);
+    if (pk < 0) continue;  // reported with the monitor
+    o += state ? "    if (mc_record_state" + std::to_string(t.index) + "(m, step)) return 1;\n"
+               : "    if (mc_record_pop" + std::to_string(pk) + "(m, step)) return 1;\n";
+  }
+  o += "    m->step = step + 1;\n  }\n";
+  o += "  if (mc_flush_all(m)) return 1;\n";
+  const size_t np = std::max<size_t>(1, p.populations.size());
+  o += "  cl_long totals[" + std::to_string(np) + "];\n";
+  o += "  MC_CL(clEnqueueReadBuffer(m->q, m->totals, CL_TRUE, 0, sizeof totals, totals, 0, NULL, NULL), \"reading spike counts\");\n";
+  for (size_t k = 0; k < p.populations.size(); ++k)
+    o += "  m->pop" + std::to_string(k) + "_total = totals[" + std::to_string(k) + "];\n";
+  o += "  return 0;\n}\n\n";
+}
+
+void emit_accessors(EmitContext& c, std::string& o) {
+  const kir::Program& p = c.p;
+  o += "int64_t mc_current_step(const mc_module* m) { return m ? m->step : -1; }\n";
+  o += "const char* mc_last_error(const mc_module* m) { return m ? m->error : \"no module\"; }\n\n";
+  o += "int64_t mc_var_size(const mc_module* m, int32_t var) {\n  if (!m) return -1;\n  switch (var) {\n";
+  for (size_t k = 0; k < p.buffers.size(); ++k) {
+    const kir::Buffer& b = p.buffers[k];
+    int g = c.group_index(b.owner);
+    o += "    case " + std::to_string(k) + ": return " +
+         (per_synapse(b) ? (g >= 0 ? "m->syn" + std::to_string(g) + "_n" : std::string("0")) : int_text(b.size)) + ";\n";
+  }
+  o += "    default: return -1;\n  }\n}\n\n";
+  o += "static cl_mem mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
+  for (size_t k = 0; k < p.buffers.size(); ++k) o += "    case " + std::to_string(k) + ": return m->d_" + p.buffers[k].name + ";\n";
+  o += "    default: return 0;\n  }\n}\n\n";
+  // Host element sizes follow the ABI; device Double buffers are float on fp64-less devices.
+  o += "static size_t mc_host_elem(int type) { return type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : 8; }\n\n";
+  for (int write = 0; write < 2; ++write) {
+    o += write ? "int mc_write_var(mc_module* m, int32_t var, const void* src) {\n"
+               : "int mc_read_var(mc_module* m, int32_t var, void* dst) {\n";
+    o += "  if (!m) return 1;\n";
+    o += "  if (var < 0 || var >= " + std::to_string(p.buffers.size()) +
+         ") { snprintf(m->error, sizeof m->error, \"no variable with index %d\", (int)var); return 1; }\n";
+    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  cl_mem b = mc_var_mem(m, var);\n";
+    o += "  if (!b) { snprintf(m->error, sizeof m->error, \"variable %s is not allocated yet (call mc_init)\", "
+         "mc_vars_[var].name); return 1; }\n";
+    o += "  const int type = mc_vars_[var].type;\n";
+    o += "  if (type == MC_DOUBLE && m->f64_size == 4) {\n";
+    o += "    float* tmp = (float*)malloc((size_t)n * 4);\n    if (!tmp) return mc_fail(m, \"out of memory converting a variable\");\n";
+    if (write) {
+      o += "    for (int64_t k = 0; k < n; ++k) tmp[k] = (float)((const double*)src)[k];\n";
+      o += "    cl_int e = clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * 4, tmp, 0, NULL, NULL);\n";
+      o += "    free(tmp);\n    MC_CL(e, \"writing a variable\");\n    return 0;\n  }\n";
+      o += "  MC_CL(clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * mc_host_elem(type), src, 0, NULL, NULL), \"writing a variable\");\n";
+    } else {
+      o += "    cl_int e = clEnqueueReadBuffer(m->q, b, CL_TRUE, 0, (size_t)n * 4, tmp, 0, NULL, NULL);\n";
+      o += "    if (e == CL_SUCCESS) for (int64_t k = 0; k < n; ++k) ((double*)dst)[k] = (double)tmp[k];\n";
+      o += "    free(tmp);\n    MC_CL(e, \"reading a variable\");\n    return 0;\n  }\n";
+      o += "  MC_CL(clEnqueueReadBuffer(m->q, b, CL_TRUE, 0, (size_t)n * mc_host_elem(type), dst, 0, NULL, NULL), \"reading a variable\");\n";
+    }
+    o += "  return 0;\n}\n\n";
+  }
+  o += "int64_t mc_synapse_count(const mc_module* m, int32_t g) {\n  if (!m) return -1;\n  switch (g) {\n";
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g)
+    o += "    case " + std::to_string(g) + ": return m->syn" + std::to_string(g) + "_n;\n";
+  o += "    default: return -1;\n  }\n}\n\n";
+  o += "int mc_read_synapses(mc_module* m, int32_t g, int32_t* pre, int32_t* post) {\n  if (!m) return 1;\n"
+       "  const int32_t* a = 0;\n  const int32_t* b = 0;\n  int64_t n = 0;\n  switch (g) {\n";
+  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    std::string gs = std::to_string(g);
+    o += "    case " + gs + ": a = m->syn" + gs + "_pre; b = m->syn" + gs + "_post; n = m->syn" + gs + "_n; break;\n";
+  }
+  o += "    default: snprintf(m->error, sizeof m->error, \"no synapse group with index %d\", (int)g); return 1;\n  }\n";
+  o += "  if (n > 0 && (!a || !b)) return mc_fail(m, \"synapses are not built yet (call mc_init)\");\n";
+  o += "  if (n > 0 && pre) memcpy(pre, a, (size_t)n * sizeof(int32_t));\n";
+  o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
+  o += "int64_t mc_spike_count(const mc_module* m, int32_t pop) {\n  if (!m) return -1;\n  switch (pop) {\n";
+  for (size_t k = 0; k < p.populations.size(); ++k)
+    o += "    case " + std::to_string(k) + ": return m->pop" + std::to_string(k) + "_total;\n";
+  o += "    default: return -1;\n  }\n}\n";
+}
+
+}  // namespace modelc::opencl::detail

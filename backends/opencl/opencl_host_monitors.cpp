@@ -1,0 +1,317 @@
+// Monitors of the OpenCL host module. Recording stays on the device and is pulled in chunks, so a
+// step costs no host transfer:
+//   - spikes: per population, a recorder kernel appends the step's spike count (and, when a spike
+//     monitor or a partial-slice rate monitor needs them, the indices) to device buffers; the host
+//     pulls them every `rec_interval` steps (MODELC_OPENCL_RECORD_STEPS, default 1000), earlier when
+//     the worst case (every neuron spiking every step) could overflow the list, and at the end of
+//     every mc_run. Spike and rate monitors of the population are then filled from that one copy.
+//   - state: a recorder kernel per monitor copies the recorded neurons' values into a sample buffer
+//     of rec_interval / every samples; the host pulls it when full and at the end of every mc_run.
+// Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
+#include "backends/cpu/cpu_emit_context.h"
+#include "backends/opencl/opencl_emit_context.h"
+
+namespace modelc::opencl::detail {
+
+namespace {
+
+using cpu::detail::c_string;
+using cpu::detail::double_text;
+using cpu::detail::int_text;
+using MK = kir::Monitor::Kind;
+
+int arrays_of(const kir::Monitor& m) {
+  return m.kind == MK::Spikes ? 2 : m.kind == MK::Rate ? 1 : 1 + static_cast<int>(m.buffers.size());
+}
+
+std::vector<int64_t> indices_of(const kir::Monitor& m) {
+  if (!m.indices.empty() || m.kind != MK::State) return m.indices;
+  std::vector<int64_t> all(static_cast<size_t>(m.size > 0 ? m.size : 0));
+  for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int64_t>(k);
+  return all;
+}
+
+bool full_slice(const EmitContext& c, const kir::Monitor& m) {
+  int pk = c.population_index(m.population);
+  return pk >= 0 && m.offset == 0 && m.size == c.p.populations[pk].size;
+}
+
+// Populations with spike or rate monitors, and whether their indices must be recorded.
+std::vector<std::pair<int, bool>> recorded_populations(const EmitContext& c) {
+  std::vector<std::pair<int, bool>> out;
+  for (const auto& m : c.p.monitors) {
+    if (m.kind == MK::State) continue;
+    int pk = c.population_index(m.population);
+    if (pk < 0) continue;
+    bool list = m.kind == MK::Spikes || !full_slice(c, m);
+    bool found = false;
+    for (auto& [k, l] : out)
+      if (k == pk) {
+        l = l || list;
+        found = true;
+      }
+    if (!found) out.push_back({pk, list});
+  }
+  return out;
+}
+
+std::string dev_type(const EmitContext& c, const std::string& buffer) {
+  int bi = c.buffer_index(buffer);
+  return bi < 0 ? "double" : c.printer.storage_type_name(c.p.buffers[bi].type);
+}
+
+void emit_spike_flush(EmitContext& c, int pk, bool list, std::string& o) {
+  const std::string ks = std::to_string(pk), r = "m->rec" + ks;
+  const int64_t n = c.p.populations[pk].size;
+  o += "static int mc_flush_pop" + ks + "(mc_module* m) {\n";
+  o += "  const int64_t ns = " + r + "_steps;\n  if (ns == 0) return 0;\n";
+  o += "  MC_CL(clEnqueueReadBuffer(m->q, " + r + "_counts, CL_TRUE, 0, (size_t)ns * 4, " + r +
+       "_hcounts, 0, NULL, NULL), \"reading recorded spike counts\");\n";
+  o += "  int64_t total = 0;\n  for (int64_t s = 0; s < ns; ++s) total += " + r + "_hcounts[s];\n";
+  o += "  (void)total;\n";
+  if (list) {
+    o += "  if (total > 0) MC_CL(clEnqueueReadBuffer(m->q, " + r + "_list, CL_TRUE, 0, (size_t)total * 4, " + r +
+         "_hlist, 0, NULL, NULL), \"reading recorded spikes\");\n";
+    o += "  const cl_int zero = 0;\n  MC_CL(clEnqueueWriteBuffer(m->q, " + r +
+         "_fill, CL_TRUE, 0, sizeof zero, &zero, 0, NULL, NULL), \"resetting the spike recorder\");\n";
+  }
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    if (mon.kind == MK::State || c.population_index(mon.population) != pk) continue;
+    const std::string ms = std::to_string(mi), arr = "m->mon" + ms;
+    const std::string off = int_text(mon.offset), end = int_text(mon.offset + mon.size);
+    const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
+    o += "  {  // monitor " + mon.name + "\n";
+    if (mon.kind == MK::Spikes) {
+      std::string keep = "idx >= " + off + " && idx < " + end;
+      if (!mon.indices.empty()) keep += " && " + arr + "_mask[idx - " + off + "]";
+      o += "    int64_t kept = 0;\n";
+      o += "    for (int64_t e = 0; e < total; ++e) { const int64_t idx = " + r + "_hlist[e]; kept += (" + keep + "); }\n";
+      o += "    if (kept > 0) {\n";
+      o += "      int32_t* ix = (int32_t*)mc_array_grow(" + arr + "[0], (size_t)kept);\n      if (!ix) " + oom + "\n";
+      o += "      int64_t* st = (int64_t*)mc_array_grow(" + arr + "[1], (size_t)kept);\n      if (!st) " + oom + "\n";
+      o += "      int64_t e = 0, w = 0;\n";
+      o += "      for (int64_t s = 0; s < ns; ++s)\n";
+      o += "        for (int32_t q = 0; q < " + r + "_hcounts[s]; ++q, ++e) {\n";
+      o += "          const int64_t idx = " + r + "_hlist[e];\n";
+      o += "          if (" + keep + ") { ix[w] = (int32_t)(idx - " + off + "); st[w] = " + r + "_step_ids[s]; ++w; }\n";
+      o += "        }\n    }\n";
+    } else {
+      o += "    double* rate = (double*)mc_array_grow(" + arr + "[0], (size_t)ns);\n    if (!rate) " + oom + "\n";
+      o += "    int64_t e = 0;\n    (void)e;\n";
+      o += "    for (int64_t s = 0; s < ns; ++s) {\n";
+      if (full_slice(c, mon) || !list) {
+        o += "      const int64_t cnt = " + r + "_hcounts[s];\n";
+      } else {
+        o += "      int64_t cnt = 0;\n";
+        o += "      for (int32_t q = 0; q < " + r + "_hcounts[s]; ++q, ++e) cnt += (" + r + "_hlist[e] >= " + off +
+             " && " + r + "_hlist[e] < " + end + ");\n";
+      }
+      o += "      rate[s] = (double)cnt / (" + double_text(static_cast<double>(mon.size > 0 ? mon.size : 1)) + " * MC_DT);\n";
+      o += "    }\n";
+    }
+    o += "  }\n";
+  }
+  o += "  " + r + "_steps = 0;\n  return 0;\n}\n\n";
+
+  o += "static int mc_record_pop" + ks + "(mc_module* m, int64_t step) {\n";
+  o += "  if (" + r + "_last == step) return 0;  // several monitors of one population share the recording\n";
+  o += "  " + r + "_last = step;\n";
+  o += "  if ((" + r + "_steps >= m->rec_interval" + (list ? " || (" + r + "_steps + 1) * " + int_text(n) + " > " + r + "_cap" : std::string()) +
+       ") && mc_flush_pop" + ks + "(m)) return 1;\n";
+  o += "  const cl_long slot = step % " + int_text(c.p.populations[pk].history) + ";\n";
+  o += "  const cl_int at = (cl_int)" + r + "_steps;\n";
+  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
+  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 7, sizeof at, &at), \"setting a recorder argument\");\n";
+  o += "  if (mc_launch(m, " + r + "_kernel, " + r + "_local, " + r + "_local, \"mc_record_spikes\")) return 1;\n";
+  o += "  " + r + "_step_ids[" + r + "_steps++] = step;\n  return 0;\n}\n\n";
+}
+
+void emit_state(EmitContext& c, size_t mi, std::string& o) {
+  const kir::Monitor& mon = c.p.monitors[mi];
+  const std::string ms = std::to_string(mi), r = "m->mon" + ms;
+  const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
+  o += "static int mc_flush_state" + ms + "(mc_module* m) {\n";
+  o += "  const int64_t ns = " + r + "_pending;\n  if (ns == 0) return 0;\n";
+  o += "  const size_t count = (size_t)(ns * _mc_mon" + ms + "_nidx);\n";
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
+    const bool f64 = t == "mc_f64";
+    o += "  {\n    const size_t elem = " + (f64 ? std::string("m->f64_size") : "sizeof(" + std::string(t == "uchar" ? "uint8_t" : t == "int" ? "int32_t" : t == "long" ? "int64_t" : t) + ")") + ";\n";
+    o += "    MC_CL(clEnqueueReadBuffer(m->q, " + r + "_o" + vs + ", CL_TRUE, 0, count * elem, " + r +
+         "_stage, 0, NULL, NULL), \"reading monitor " + mon.name + "\");\n";
+    o += "    double* d = (double*)mc_array_grow(" + r + "[" + std::to_string(v + 1) + "], count);\n    if (!d) " + oom + "\n";
+    std::string src = t == "uchar" ? "const uint8_t" : t == "int" ? "const int32_t" : t == "long" ? "const int64_t" : "const float";
+    if (f64) {
+      o += "    if (elem == 8) { const double* s = (const double*)" + r + "_stage; for (size_t k = 0; k < count; ++k) d[k] = s[k]; }\n";
+      o += "    else { const float* s = (const float*)" + r + "_stage; for (size_t k = 0; k < count; ++k) d[k] = (double)s[k]; }\n";
+    } else {
+      o += "    " + src + "* s = (" + src + "*)" + r + "_stage;\n    for (size_t k = 0; k < count; ++k) d[k] = (double)s[k];\n";
+    }
+    o += "  }\n";
+  }
+  o += "  " + r + "_pending = 0;\n  return 0;\n}\n\n";
+
+  o += "static int mc_record_state" + ms + "(mc_module* m, int64_t step) {\n";
+  o += "  if (step % " + int_text(mon.every < 1 ? 1 : mon.every) + " != 0) return 0;\n";
+  o += "  if (" + r + "_pending >= " + r + "_cap && mc_flush_state" + ms + "(m)) return 1;\n";
+  o += "  int64_t* s = (int64_t*)mc_array_grow(" + r + "[0], 1);\n  if (!s) " + oom + "\n  *s = step;\n";
+  o += "  const cl_long sample = " + r + "_pending;\n";
+  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 2, sizeof sample, &sample), \"setting a recorder argument\");\n";
+  o += "  if (mc_launch(m, " + r + "_kernel, " + r + "_global, " + r + "_local, \"mc_rec_state" + ms + "\")) return 1;\n";
+  o += "  ++" + r + "_pending;\n  return 0;\n}\n\n";
+}
+
+}  // namespace
+
+void emit_monitor_fields(EmitContext& c, std::string& o) {
+  o += "  int64_t rec_interval;\n";
+  for (auto [pk, list] : recorded_populations(c)) {
+    const std::string r = "rec" + std::to_string(pk);
+    o += "  cl_mem " + r + "_counts, " + r + "_list, " + r + "_fill;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local;\n";
+    o += "  int64_t " + r + "_steps, " + r + "_cap, " + r + "_last;\n  int64_t* " + r + "_step_ids;\n";
+    o += "  int32_t* " + r + "_hcounts;\n  int32_t* " + r + "_hlist;\n";
+  }
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    const std::string r = "mon" + std::to_string(mi);
+    o += "  mc_array* " + r + "[" + std::to_string(arrays_of(mon)) + "];  // " + mon.name + "\n";
+    if (mon.kind == MK::Spikes) o += "  uint8_t* " + r + "_mask;\n";
+    if (mon.kind != MK::State) continue;
+    o += "  cl_mem " + r + "_didx;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n";
+    o += "  int64_t " + r + "_pending, " + r + "_cap;\n  void* " + r + "_stage;\n";
+    for (size_t v = 0; v < mon.buffers.size(); ++v) o += "  cl_mem " + r + "_o" + std::to_string(v) + ";\n";
+  }
+}
+
+void emit_monitor_functions(EmitContext& c, std::string& o) {
+  const auto pops = recorded_populations(c);
+  for (auto [pk, list] : pops) emit_spike_flush(c, pk, list, o);
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)
+    if (c.p.monitors[mi].kind == MK::State) emit_state(c, mi, o);
+
+  // Allocation and kernel set-up, called from mc_setup once the program is built.
+  o += "static int mc_monitors_setup(mc_module* m) {\n";
+  o += "  const char* env = getenv(\"MODELC_OPENCL_RECORD_STEPS\");\n";
+  o += "  m->rec_interval = env && atoll(env) > 0 ? atoll(env) : 1000;\n  cl_int e = CL_SUCCESS;\n";
+  for (auto [pk, list] : pops) {
+    const std::string ks = std::to_string(pk), r = "m->rec" + ks;
+    const int64_t n = c.p.populations[pk].size;
+    o += "  " + r + "_last = -1;\n";
+    o += "  " + r + "_cap = " + (list ? "m->rec_interval * " + int_text(n) + " < (" + int_text(n) + " > (1 << 22) ? " + int_text(n) +
+                                            " : (1 << 22)) ? m->rec_interval * " + int_text(n) + " : (" + int_text(n) +
+                                            " > (1 << 22) ? " + int_text(n) + " : (1 << 22))"
+                                      : std::string("1")) + ";\n";
+    o += "  if (!(" + r + "_counts = mc_buf(m, (size_t)m->rec_interval * 4, \"spike recording of " + c.p.populations[pk].name + "\"))) return 1;\n";
+    o += "  if (!(" + r + "_list = mc_buf(m, (size_t)" + r + "_cap * 4, \"spike recording of " + c.p.populations[pk].name + "\"))) return 1;\n";
+    o += "  if (!(" + r + "_fill = mc_buf(m, 4, \"spike recording\"))) return 1;\n";
+    o += "  if (!(" + r + "_step_ids = (int64_t*)mc_alloc(mc_bytes(m->rec_interval, 8), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
+    o += "  if (!(" + r + "_hcounts = (int32_t*)mc_alloc(mc_bytes(m->rec_interval, 4), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
+    o += "  if (!(" + r + "_hlist = (int32_t*)mc_alloc(mc_bytes(" + r + "_cap, 4), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
+    o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_record_spikes\", &e);\n";
+    o += "  MC_CL(e, \"clCreateKernel(mc_record_spikes)\");\n";
+    o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
+    o += "  {\n    const cl_long n = " + int_text(n) + ";\n    const cl_int with_list = " + (list ? "1" : "0") + ";\n";
+    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &m->pop" + ks + "_spikes);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof(cl_mem), &m->pop" + ks + "_counts);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 2, sizeof n, &n);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 4, sizeof(cl_mem), &" + r + "_counts);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 5, sizeof(cl_mem), &" + r + "_list);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 6, sizeof(cl_mem), &" + r + "_fill);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 8, sizeof with_list, &with_list);\n";
+    o += "    MC_CL(ok, \"setting the spike recorder's arguments\");\n  }\n";
+  }
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    const std::string ms = std::to_string(mi), r = "m->mon" + ms;
+    for (int a = 0; a < arrays_of(mon); ++a)
+      o += "  if (!(" + r + "[" + std::to_string(a) + "] = mc_array_new(" + (mon.kind == MK::Spikes && a == 0 ? "4" : "8") +
+           "))) return mc_fail(m, \"out of memory creating monitor " + mon.name + "\");\n";
+    if (mon.kind == MK::Spikes) {
+      o += "  if (!(" + r + "_mask = (uint8_t*)mc_alloc(mc_bytes(" + int_text(mon.size) + ", 1), " +
+           c_string("the index filter of monitor " + mon.name) + ", m->error, sizeof m->error))) return 1;\n";
+      o += "  for (int64_t k = 0; k < _mc_mon" + ms + "_nidx; ++k)\n    if (_mc_mon" + ms + "_idx[k] >= 0 && _mc_mon" + ms +
+           "_idx[k] < " + int_text(mon.size) + ") " + r + "_mask[_mc_mon" + ms + "_idx[k]] = 1;\n";
+    }
+    if (mon.kind != MK::State) continue;
+    if (c.population_index(mon.population) < 0) {
+      c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
+      continue;
+    }
+    const int64_t nidx = static_cast<int64_t>(indices_of(mon).size());
+    o += "  " + r + "_cap = m->rec_interval / " + int_text(mon.every < 1 ? 1 : mon.every) + " + 1;\n";
+    o += "  if (!(" + r + "_didx = mc_buf(m, " + int_text(nidx) + " * 8, \"monitor " + mon.name + "\"))) return 1;\n";
+    o += "  if (" + int_text(nidx) + " > 0) MC_CL(clEnqueueWriteBuffer(m->q, " + r + "_didx, CL_TRUE, 0, " + int_text(nidx) +
+         " * 8, _mc_mon" + ms + "_idx, 0, NULL, NULL), \"uploading monitor indices\");\n";
+    o += "  if (!(" + r + "_stage = mc_alloc(mc_bytes(" + r + "_cap * " + int_text(nidx) + ", 8), \"monitor " + mon.name +
+         "\", m->error, sizeof m->error))) return 1;\n";
+    o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_rec_state" + ms + "\", &e);\n";
+    o += "  MC_CL(e, \"clCreateKernel(mc_rec_state" + ms + ")\");\n";
+    o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
+    o += "  " + r + "_global = mc_cl_round_up(" + int_text(nidx) + ", " + r + "_local);\n";
+    o += "  {\n    const cl_long nidx = " + int_text(nidx) + ";\n";
+    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + r + "_didx);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof nidx, &nidx);\n";
+    int arg = 3;
+    for (size_t v = 0; v < mon.buffers.size(); ++v) {
+      int bi = c.buffer_index(mon.buffers[v]);
+      if (bi < 0) {
+        c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
+        continue;
+      }
+      const std::string t = dev_type(c, mon.buffers[v]);
+      const std::string elem = t == "mc_f64" ? "m->f64_size" : t == "uchar" ? "1" : (t == "int" || t == "float") ? "4" : "8";
+      o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + int_text(nidx) + ") * " + elem +
+           ", \"monitor " + mon.name + "\"))) return 1;\n";
+      o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
+      o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_o" +
+           std::to_string(v) + ");\n";
+    }
+    o += "    MC_CL(ok, \"setting the arguments of monitor " + mon.name + "\");\n  }\n";
+  }
+  o += "  return 0;\n}\n\n";
+
+  o += "static void mc_monitors_release(mc_module* m) {\n";
+  for (auto [pk, list] : pops) {
+    const std::string r = "m->rec" + std::to_string(pk);
+    for (const char* f : {"_counts", "_list", "_fill"}) o += "  if (" + r + f + ") clReleaseMemObject(" + r + f + ");\n";
+    o += "  if (" + r + "_kernel) clReleaseKernel(" + r + "_kernel);\n";
+    for (const char* f : {"_step_ids", "_hcounts", "_hlist"}) o += "  mc_free(" + r + f + ");\n";
+  }
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    const std::string r = "m->mon" + std::to_string(mi);
+    o += "  for (int a = 0; a < " + std::to_string(arrays_of(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
+    if (mon.kind == MK::Spikes) o += "  mc_free(" + r + "_mask);\n";
+    if (mon.kind != MK::State) continue;
+    o += "  if (" + r + "_didx) clReleaseMemObject(" + r + "_didx);\n  if (" + r + "_kernel) clReleaseKernel(" + r + "_kernel);\n";
+    o += "  mc_free(" + r + "_stage);\n";
+    for (size_t v = 0; v < mon.buffers.size(); ++v)
+      o += "  if (" + r + "_o" + std::to_string(v) + ") clReleaseMemObject(" + r + "_o" + std::to_string(v) + ");\n";
+  }
+  o += "}\n\n";
+
+  o += "static int mc_flush_all(mc_module* m) {\n";
+  for (auto [pk, list] : pops) o += "  if (mc_flush_pop" + std::to_string(pk) + "(m)) return 1;\n";
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)
+    if (c.p.monitors[mi].kind == MK::State) o += "  if (mc_flush_state" + std::to_string(mi) + "(m)) return 1;\n";
+  o += "  return 0;\n}\n\n";
+
+  // The ABI's monitor accessors: the same array layout as the CPU module.
+  o += "static mc_array* mc_mon_array(const mc_module* m, int32_t mon, int32_t field) {\n  switch (mon) {\n";
+  for (size_t k = 0; k < c.p.monitors.size(); ++k)
+    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(arrays_of(c.p.monitors[k])) +
+         " ? m->mon" + std::to_string(k) + "[field] : 0;\n";
+  o += "    default: return 0;\n  }\n}\n\n";
+  o += "int64_t mc_monitor_length(const mc_module* m, int32_t mon) {\n  if (!m) return -1;\n"
+       "  mc_array* a = mc_mon_array(m, mon, 0);\n  return a ? (int64_t)mc_array_size(a) : -1;\n}\n\n";
+  o += "int mc_monitor_read(mc_module* m, int32_t mon, int32_t field, void* dst) {\n  if (!m) return 1;\n"
+       "  mc_array* a = mc_mon_array(m, mon, field);\n"
+       "  if (!a) { snprintf(m->error, sizeof m->error, \"monitor %d has no field %d\", (int)mon, (int)field); return 1; }\n"
+       "  size_t n = mc_array_size(a);\n"
+       "  size_t elem = (mon >= 0 && mon < " + std::to_string(c.p.monitors.size()) +
+       " && mc_mons_[mon].kind == MC_MON_SPIKES && field == 0) ? 4 : 8;\n"
+       "  if (n) memcpy(dst, mc_array_data(a), n * elem);\n  return 0;\n}\n\n";
+}
+
+}  // namespace modelc::opencl::detail

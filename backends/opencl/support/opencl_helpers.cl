@@ -1,0 +1,203 @@
+/* Helpers with Python / Brian2 semantics (see the CPU twin, backends/cpu/support/cpu_support.h,
+ * for why each behaves as it does). Follows runtime/philox.h in the generated program. */
+
+/* --- Python semantics for // and % --------------------------------------------------------- */
+static inline long mc_floordiv_i64(long a, long b) {
+  if (b == 0) return 0;
+  long q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+static inline long mc_mod_i64(long a, long b) {
+  if (b == 0) return 0;
+  long r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+static inline int mc_floordiv_i32(int a, int b) { return (int)mc_floordiv_i64(a, b); }
+static inline int mc_mod_i32(int a, int b) { return (int)mc_mod_i64(a, b); }
+
+/* The "double" family computes in mc_f64, so it also serves float models on fp64-less devices. */
+static inline mc_f64 mc_mod(mc_f64 a, mc_f64 b) {
+  mc_f64 m = fmod(a, b);
+  if (m != (mc_f64)0) {
+    if ((b < 0) != (m < 0)) m += b;
+  } else {
+    m = copysign((mc_f64)0, b);
+  }
+  return m;
+}
+static inline mc_f64 mc_floordiv(mc_f64 a, mc_f64 b) {
+  mc_f64 m = fmod(a, b);
+  mc_f64 div = (a - m) / b;
+  if (m != (mc_f64)0 && ((b < 0) != (m < 0))) div -= (mc_f64)1;
+  if (div != (mc_f64)0) {
+    mc_f64 f = floor(div);
+    if (div - f > (mc_f64)0.5) f += (mc_f64)1;
+    return f;
+  }
+  return copysign((mc_f64)0, a / b);
+}
+static inline float mc_modf(float a, float b) {
+  float m = fmod(a, b);
+  if (m != 0.0f) {
+    if ((b < 0) != (m < 0)) m += b;
+  } else {
+    m = copysign(0.0f, b);
+  }
+  return m;
+}
+static inline float mc_floordivf(float a, float b) {
+  float m = fmod(a, b);
+  float div = (a - m) / b;
+  if (m != 0.0f && ((b < 0) != (m < 0))) div -= 1.0f;
+  if (div != 0.0f) {
+    float f = floor(div);
+    if (div - f > 0.5f) f += 1.0f;
+    return f;
+  }
+  return copysign(0.0f, a / b);
+}
+
+/* --- Brian2 functions ------------------------------------------------------------------------ */
+static inline mc_f64 mc_exprel(mc_f64 x) {
+#if defined(MC_HAVE_FP64)
+  if (fabs(x) < 1e-16) return 1.0;
+  if (x > 717.0) return MC_INF;
+#else
+  if (fabs(x) < 1e-7f) return 1.0f;
+  if (x > 88.0f) return MC_INF;
+#endif
+  return expm1(x) / x;
+}
+static inline float mc_exprelf(float x) {
+  if (fabs(x) < 1e-7f) return 1.0f;
+  if (x > 88.0f) return MC_INFF;
+  return expm1(x) / x;
+}
+static inline mc_f64 mc_sign(mc_f64 x) { return (mc_f64)((x > 0) - (x < 0)); }
+static inline float mc_signf(float x) { return (float)((x > 0) - (x < 0)); }
+static inline long mc_sign_i64(long x) { return (x > 0) - (x < 0); }
+static inline int mc_sign_i32(int x) { return (x > 0) - (x < 0); }
+static inline mc_f64 mc_clip(mc_f64 x, mc_f64 lo, mc_f64 hi) { return x < lo ? lo : (x > hi ? hi : x); }
+static inline float mc_clipf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+static inline long mc_clip_i64(long x, long lo, long hi) { return x < lo ? lo : (x > hi ? hi : x); }
+static inline int mc_clip_i32(int x, int lo, int hi) { return x < lo ? lo : (x > hi ? hi : x); }
+static inline long mc_fabs_i64(long x) { return x < 0 ? -x : x; }
+static inline int mc_fabs_i32(int x) { return x < 0 ? -x : x; }
+static inline long mc_fmin_i64(long a, long b) { return a < b ? a : b; }
+static inline int mc_fmin_i32(int a, int b) { return a < b ? a : b; }
+static inline long mc_fmax_i64(long a, long b) { return a > b ? a : b; }
+static inline int mc_fmax_i32(int a, int b) { return a > b ? a : b; }
+static inline long mc_timestep(mc_f64 t, mc_f64 dt) { return (long)((t + (mc_f64)1e-3 * dt) / dt); }
+static inline long mc_timestepf(float t, float dt) { return (long)((t + 1e-3f * dt) / dt); }
+
+/* --- atomics for conflicting Accumulate statements ------------------------------------------
+ * Compare-and-swap on the bit pattern: read, compute, publish if nobody changed the value in the
+ * meantime, otherwise retry with the value seen. Sums are exact per update but their order follows
+ * the hardware's scheduling, so floating-point results may differ in the last bits between runs. */
+#define MC_CAS32(NAME, T, EXPR)                                                          \
+  static inline void NAME(volatile __global T* p, T v) {                                 \
+    uint expected = as_uint(*p);                                                         \
+    for (;;) {                                                                           \
+      const T old = as_##T(expected);                                                    \
+      const uint desired = as_uint((T)(EXPR));                                           \
+      const uint seen = atomic_cmpxchg((volatile __global uint*)p, expected, desired);   \
+      if (seen == expected) break;                                                       \
+      expected = seen;                                                                   \
+    }                                                                                    \
+  }
+MC_CAS32(mc_atomic_add_float, float, old + v)
+MC_CAS32(mc_atomic_mul_float, float, old * v)
+MC_CAS32(mc_atomic_div_float, float, old / v)
+MC_CAS32(mc_atomic_mul_int, int, old * v)
+MC_CAS32(mc_atomic_div_int, int, v == 0 ? 0 : old / v)
+static inline void mc_atomic_add_int(volatile __global int* p, int v) { atomic_add(p, v); }
+
+#if defined(MC_HAVE_INT64_ATOMICS)
+#define MC_CAS64(NAME, T, EXPR)                                                          \
+  static inline void NAME(volatile __global T* p, T v) {                                 \
+    ulong expected = as_ulong(*p);                                                       \
+    for (;;) {                                                                           \
+      const T old = as_##T(expected);                                                    \
+      const ulong desired = as_ulong((T)(EXPR));                                         \
+      const ulong seen = atom_cmpxchg((volatile __global ulong*)p, expected, desired);   \
+      if (seen == expected) break;                                                       \
+      expected = seen;                                                                   \
+    }                                                                                    \
+  }
+MC_CAS64(mc_atomic_mul_long, long, old * v)
+MC_CAS64(mc_atomic_div_long, long, v == 0 ? 0 : old / v)
+static inline void mc_atomic_add_long(volatile __global long* p, long v) { atom_add(p, v); }
+#endif
+
+#if defined(MC_HAVE_FP64)
+#if defined(MC_HAVE_INT64_ATOMICS)
+MC_CAS64(mc_atomic_add_double, double, old + v)
+MC_CAS64(mc_atomic_mul_double, double, old * v)
+MC_CAS64(mc_atomic_div_double, double, old / v)
+#endif /* without 64-bit atomics the module refuses models that need them before building */
+#else
+/* mc_f64 is float here: the double family is the float one. */
+#define mc_atomic_add_double mc_atomic_add_float
+#define mc_atomic_mul_double mc_atomic_mul_float
+#define mc_atomic_div_double mc_atomic_div_float
+#endif
+
+/* --- spike lists ---------------------------------------------------------------------------------
+ * Threshold kernels set flags[i] = 1 for every neuron that spikes. One work-group then scans the
+ * flags tile by tile (Hillis-Steele inclusive scan in local memory) and writes each spiking index
+ * at its rank: the list comes out ascending, exactly as the CPU backend and Brian2 produce it, with
+ * no sort and no atomics, and the flags are cleared for the next step. One work-group because the
+ * tiles must be ranked in order; the cost is O(n / local size * log(local size)) barriers, small
+ * next to the neuron and synapse kernels for the population sizes of spiking networks. */
+__kernel void mc_compact_spikes(__global uchar* restrict flags, __global int* restrict spikes,
+                                __global int* restrict counts, __global long* restrict totals,
+                                const int pop, const long n, const long slot,
+                                __local int* restrict scratch) {
+  const int lid = (int)get_local_id(0);
+  const int size = (int)get_local_size(0);
+  __global int* restrict out = spikes + slot * n;
+  int base = 0;
+  for (long t0 = 0; t0 < n; t0 += size) {
+    const long i = t0 + lid;
+    int f = 0;
+    if (i < n) {
+      f = flags[i] != 0;
+      flags[i] = 0;
+    }
+    scratch[lid] = f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int off = 1; off < size; off <<= 1) {
+      const int add = lid >= off ? scratch[lid - off] : 0;
+      barrier(CLK_LOCAL_MEM_FENCE);
+      scratch[lid] += add;
+      barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (f) out[base + scratch[lid] - 1] = (int)i;
+    base += scratch[size - 1];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (lid == 0) {
+    counts[slot] = base;
+    totals[pop] += base;
+  }
+}
+
+/* Appends this step's spike count (and, when a monitor needs the indices, the list) to the
+ * population's device-side recording buffers; the host pulls them every few hundred steps. One
+ * work-group: `fill` is read by every work-item before work-item 0 advances it. */
+__kernel void mc_record_spikes(__global const int* restrict spikes, __global const int* restrict counts,
+                               const long n, const long slot, __global int* restrict rec_counts,
+                               __global int* restrict rec_list, __global int* restrict rec_fill,
+                               const int rec_step, const int with_list) {
+  const int c = counts[slot];
+  const int base = rec_fill[0];
+  if (with_list)
+    for (int k = (int)get_local_id(0); k < c; k += (int)get_local_size(0)) rec_list[base + k] = spikes[slot * n + k];
+  barrier(CLK_GLOBAL_MEM_FENCE);
+  if (get_local_id(0) == 0) {
+    rec_counts[rec_step] = c;
+    if (with_list) rec_fill[0] = base + c;
+  }
+}

@@ -1,0 +1,97 @@
+// Internal to the frontend: the model reader class, shared by the files that implement it
+// (model_reader.cpp: v1 structure; model_reader_v2.cpp: neuron/top-level IR v2 additions;
+// model_reader_synapses.cpp: IR v2 synapse pathways and delays; npy_reader.cpp: sidecar arrays).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "frontend/diagnostics.h"
+#include "frontend/model_reader.h"
+#include "frontend/units.h"
+#include "ir/model.h"
+
+namespace modelc::frontend::detail {
+
+using json = nlohmann::ordered_json;
+
+inline std::string join_pointer(const std::string& base, const std::string& key) {
+  return base + "/" + json_pointer_escape(key);
+}
+inline std::string join_pointer(const std::string& base, size_t index) { return base + "/" + std::to_string(index); }
+
+// A numeric array read from the model (inline JSON or an .npy sidecar), in SI units.
+struct ArrayValue {
+  std::vector<double> values;
+  std::vector<int64_t> shape;  // 1 or 2 dimensions
+};
+
+// Reads one model file. Holds the evaluation scopes for quantities while reading.
+class Reader {
+ public:
+  Reader(DiagnosticEngine& diags, const ReadOptions& options) : diags_(diags), options_(options) {}
+
+  std::optional<ir::Model> read(const json& doc, const std::string& file_name);
+
+ private:
+  DiagnosticEngine& diags_;
+  const ReadOptions& options_;
+  ir::Model model_;
+  // Scopes searched innermost first when evaluating constant expressions.
+  std::vector<const std::map<std::string, Quantity>*> scopes_;
+
+  bool check_fields(const json& obj, const std::string& ptr, const std::vector<std::string>& allowed,
+                    const std::vector<std::string>& required);
+  std::optional<Quantity> quantity(const json& v, const std::string& ptr, const std::optional<Dimension>& expect,
+                                   const std::string& what);
+  std::optional<int64_t> integer(const json& v, const std::string& ptr, const std::string& what, int64_t min,
+                                 int64_t max);
+  ir::ExprPtr expression(const json& v, const std::string& ptr, const std::string& what);
+  std::vector<ir::Stmt> statements(const json& v, const std::string& ptr, const std::string& what);
+  std::vector<ir::Equation> equations(const json& v, const std::string& ptr);
+  bool name(const json& v, const std::string& ptr, const std::string& what, std::string& out);
+  void named_quantities(const json& obj, const std::string& ptr, std::map<std::string, Quantity>& out,
+                        const std::string& what);
+  std::vector<ir::NamedExpr> initial_values(const json& obj, const std::string& ptr);
+  std::optional<ir::GroupSlice> slice(const json& v, const std::string& ptr);
+
+  void read_simulation(const json& sim, const std::string& ptr);
+  void read_neuron_group(const json& g, const std::string& ptr);
+  void read_synapses(const json& s, const std::string& ptr);
+  void read_monitor(const json& m, const std::string& ptr);
+
+  // --- IR v2 (model_reader_v2.cpp, model_reader_synapses.cpp) ---
+  // Reports every field of `fields` present in `obj` when the file says "modelc_ir": 1.
+  // Returns true when none was found.
+  bool require_v2(const json& obj, const std::string& ptr, const std::vector<std::string>& fields);
+  // An array of numbers, inline (nested lists for 2-D) or {"npy": path, "unit": u}; values converted
+  // to SI with `unit` (npy) or read as quantities (inline strings). `expect` checks the dimension.
+  std::optional<ArrayValue> number_array(const json& v, const std::string& ptr, const std::optional<Dimension>& expect,
+                                         const std::string& what);
+  std::optional<std::vector<int64_t>> index_array(const json& v, const std::string& ptr, const std::string& what,
+                                                  int64_t size);
+  bool is_array_value(const json& v) const { return v.is_array() || (v.is_object() && v.contains("npy")); }
+  void read_neuron_group_v2(const json& g, const std::string& ptr, ir::NeuronGroup& group);
+  void read_custom_events(const json& v, const std::string& ptr, ir::NeuronGroup& group);
+  void read_run_regularly(const json& v, const std::string& ptr, ir::NeuronGroup& group);
+  void read_links(const json& v, const std::string& ptr, ir::NeuronGroup& group);
+  void read_timed_arrays(const json& v, const std::string& ptr);
+  void read_poisson_inputs(const json& v, const std::string& ptr);
+  void read_pathways(const json& s, const std::string& ptr, ir::SynapseGroup& syn);
+  void read_delay(const json& v, const std::string& ptr, ir::Pathway& pw);
+  void read_monitor_v2(const json& m, const std::string& ptr, ir::Monitor& mon);
+
+  std::optional<Quantity> lookup(const std::string& n) const {
+    for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
+      auto f = (*it)->find(n);
+      if (f != (*it)->end()) return f->second;
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace modelc::frontend::detail
