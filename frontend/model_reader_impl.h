@@ -63,6 +63,8 @@ class Reader {
   void read_neuron_group(const json& g, const std::string& ptr);
   void read_synapses(const json& s, const std::string& ptr);
   void read_monitor(const json& m, const std::string& ptr);
+  void read_connect(const json& c, const std::string& ptr, ir::SynapseGroup& syn);  // model_reader_connect.cpp
+  void read_connect_generator(const json& c, const std::string& ptr, ir::SynapseGroup& syn);
 
   // --- IR v2 (model_reader_v2.cpp, model_reader_synapses.cpp) ---
   // Reports every field of `fields` present in `obj` when the file says "modelc_ir": 1.

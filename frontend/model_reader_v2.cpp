@@ -1,6 +1,7 @@
 // IR v2 additions of the model reader (docs/ir-v2.md): arrays and .npy sidecars, neuron group kinds
-// (Poisson, spike generator), custom events, run_regularly, links, TimedArrays, PoissonInputs and
-// events monitors. Synapse pathways and delays are in model_reader_synapses.cpp.
+// (Poisson, spike generator), custom events, run_regularly, links, TimedArrays and PoissonInputs.
+// Synapse pathways and delays are in model_reader_synapses.cpp, connections in
+// model_reader_connect.cpp, monitors in model_reader_monitors.cpp.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -430,33 +431,6 @@ void Reader::read_poisson_inputs(const json& v, const std::string& ptr) {
     pi.rate = rate->value;
     pi.weight = expression(e["weight"], join_pointer(p, "weight"), "weight");
     if (pi.weight) model_.poisson_inputs.push_back(std::move(pi));
-  }
-}
-
-void Reader::read_monitor_v2(const json& m, const std::string& ptr, ir::Monitor& mon) {
-  bool events = m["kind"] == "events";
-  if (events) {
-    if (!m.contains("event") || !m["event"].is_string()) {
-      diags_.error("an events monitor needs 'event': the name of a custom event of the source", ptr,
-                   "e.g. \"event\": \"upcrossing\"");
-      return;
-    }
-    mon.event = m["event"].get<std::string>();
-    const ir::NeuronGroup* g = model_.find_group(mon.source.group);
-    bool known = mon.event == "spike";
-    if (g)
-      for (const auto& ev : g->events) known |= ev.name == mon.event;
-    if (!known) {
-      std::vector<std::string> names;
-      if (g)
-        for (const auto& ev : g->events) names.push_back(ev.name);
-      auto close = closest_match(mon.event, names);
-      diags_.error("group '" + mon.source.group + "' has no event '" + mon.event + "'", join_pointer(ptr, "event"),
-                   close ? "did you mean '" + *close + "'?" : "define it in the group's \"events\"");
-    }
-  } else if (m.contains("event")) {
-    diags_.error("'event' is only allowed in monitors of kind \"events\"", join_pointer(ptr, "event"),
-                 "use \"kind\": \"events\"");
   }
 }
 

@@ -250,11 +250,26 @@ static std::string connect_text(const ConnectRule& c) {
       if (c.condition) s += " condition=" + str(c.condition);
       s += " stream=" + std::to_string(c.stream);
       s += c.depends_on_j ? " sampling=per-pair" : " sampling=geometric";
+      if (c.n) s += " n=" + str(c.n);  // IR v2
       return s;
     }
     case ConnectRule::Kind::OneToOne: return "one_to_one";
     case ConnectRule::Kind::AllToAll: return "all_to_all";
     case ConnectRule::Kind::Explicit: return "explicit pairs=" + std::to_string(c.explicit_i.size());
+    case ConnectRule::Kind::Generator: {  // IR v2
+      const auto& g = c.generator;
+      auto e = [](const ExprP& x) { return x ? str(x) : std::string("-"); };
+      static const char* kIter[] = {"none", "range", "sample_p", "sample_size"};
+      std::string out = std::string("generator ") + kIter[static_cast<int>(g.iterator)] + " var=" + g.variable +
+                        " low=" + e(g.low) + " high=" + e(g.high) + " step=" + e(g.step);
+      if (g.p) out += " p=" + e(g.p);
+      if (g.size) out += " size=" + e(g.size);
+      out += " element=" + e(g.element);
+      if (g.condition) out += " condition=" + e(g.condition);
+      if (c.n) out += " n=" + str(c.n);
+      if (c.skip_if_invalid) out += " skip_if_invalid";
+      return out + " stream=" + std::to_string(c.stream);
+    }
   }
   return "?";
 }

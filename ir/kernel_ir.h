@@ -149,7 +149,7 @@ struct Population {
 };
 
 struct ConnectRule {
-  enum class Kind { Probability, OneToOne, AllToAll, Explicit };
+  enum class Kind { Probability, OneToOne, AllToAll, Explicit, Generator /* IR v2 */ };
   Kind kind = Kind::AllToAll;
   // Probability: for each pre i (source slice) and candidate post j (target slice), a synapse exists
   // when `condition` (Bool, may be null = true) holds and a uniform draw is < `p` (scalar, may use
@@ -161,6 +161,33 @@ struct ConnectRule {
   bool depends_on_j = true;  // p or condition uses j
   uint32_t stream = 0;
   std::vector<int64_t> explicit_i, explicit_j;  // Explicit (relative to the slices)
+  // IR v2 additions (docs/ir-v2.md, connect). `n`: Int64 number of synapses per connected pair (may
+  // use "i", "j" and pre/post loads; null = 1; negative counts create none); used by Probability and
+  // Generator (lowering turns one-to-one / all-to-all with n into generators).
+  ExprP n;
+  // Generator: Brian2's `j='ELEMENT for VAR in ITERATOR if CONDITION'`. For each pre i (slice
+  // relative), VAR (the Int64 kernel local `variable`) runs over the iterator; the synapse target is
+  // j = element; pairs with j outside [0, target_size) are skipped when `skip_if_invalid`, else the
+  // connection fails at run time with a message. Draws: mc_uniform with element = i, step = running
+  // draw number within row i, stream = `stream` (rows are generated twice identically).
+  struct Generator {
+    enum class Iterator {
+      None,        // no iterator: one candidate, j = element (of "i")
+      Range,       // VAR = low, low + step, ... while < high (step > 0) or > high (step < 0)
+      SampleP,     // the range's values, each kept with probability p (independently)
+      SampleSize,  // `size` of the range's values, uniformly without replacement, in range order
+    };
+    Iterator iterator = Iterator::None;
+    std::string variable;    // kernel-local name of the inner variable
+    ExprP low, high, step;   // Int64, of "i" (low null = 0, step null = 1)
+    ExprP p;                 // SampleP: Double, of "i"
+    ExprP size;              // SampleSize: Int64, of "i"
+    ExprP element;           // Int64: j, of `variable` and "i"
+    ExprP condition;         // Bool, of `variable`, "i", "j" (null = true)
+    bool condition_uses_j = false;  // as Brian2: j is range-checked before a condition that reads it
+  };
+  Generator generator;
+  bool skip_if_invalid = false;
 };
 
 struct SynapseGroup {
@@ -180,7 +207,8 @@ struct SynapseGroup {
     std::string event = "spike";
     int64_t delay_steps = 0;   // homogeneous delay (when delay_buffer is empty)
     // Heterogeneous delays: a per-synapse Double buffer (seconds) whose value is converted to steps
-    // once at the end of mc_init, as Brian2 does: round(delay / dt). Delivery then uses a ring of
+    // once at the end of mc_init, as Brian2's C++ spike queue does: (int64)(delay / dt + 0.5), the
+    // same rule as homogeneous delays (half up; see docs/ir-v2.md). Delivery then uses a ring of
     // per-slot synapse lists of depth 1 + max steps (see Domain::Kind::QueuedEvents).
     std::string delay_buffer;
   };

@@ -142,7 +142,22 @@ std::string to_string(const Model& m) {
       case ConnectSpec::Kind::OneToOne: o << "    connect one_to_one\n"; break;
       case ConnectSpec::Kind::AllToAll: o << "    connect all_to_all\n"; break;
       case ConnectSpec::Kind::Explicit: o << "    connect explicit (" << s.connect.i.size() << " pairs)\n"; break;
+      case ConnectSpec::Kind::Generator: {
+        const ConnectGenerator& g = s.connect.generator;
+        o << "    connect j=" << to_string(g.element);
+        auto e = [](const ExprPtr& x) { return x ? to_string(x) : std::string("-"); };
+        if (g.iterator == ConnectGenerator::Iterator::Range)
+          o << " for " << g.variable << " in range(" << e(g.low) << ", " << e(g.high) << ", " << e(g.step) << ")";
+        else if (g.iterator != ConnectGenerator::Iterator::None)
+          o << " for " << g.variable << " in sample(" << e(g.low) << ", " << e(g.high) << ", " << e(g.step)
+            << (g.iterator == ConnectGenerator::Iterator::SampleP ? ", p=" + e(g.p) : ", size=" + e(g.size)) << ")";
+        if (g.condition) o << " if " << to_string(g.condition);
+        if (s.connect.skip_if_invalid) o << " skip_if_invalid";
+        o << "\n";
+        break;
+      }
     }
+    if (s.connect.n) o << "    connect n=" << to_string(s.connect.n) << "\n";
     for (const auto& st : s.on_pre) o << "    on_pre " << to_string(st) << "\n";
     for (const auto& ie : s.initial)
       o << "    initial " << ie.name << " = " << (ie.expr ? to_string(ie.expr) : "array[" + std::to_string(ie.values ? ie.values->size() : 0) + "]") << "\n";

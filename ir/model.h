@@ -136,13 +136,29 @@ struct Pathway {
   bool heterogeneous_delay() const { return delay_expr || delay_values; }
 };
 
+// IR v2: `connect(j='ELEMENT for VAR in range(...)|sample(...) if COND')` (Brian2's generator syntax).
+struct ConnectGenerator {
+  enum class Iterator { None, Range, SampleP, SampleSize };  // None: `j` is a plain expression of i
+  Iterator iterator = Iterator::None;
+  std::string variable;      // the inner variable (k)
+  ExprPtr low, high, step;   // range / sample bounds (low defaults to 0, step to 1); may use i
+  ExprPtr p, size;           // SampleP / SampleSize; may use i
+  ExprPtr element;           // the postsynaptic index, of the inner variable and i
+  ExprPtr condition;         // `if` part (null = True); may use the inner variable, i, j, pre/post variables
+  SourceLoc loc;             // the whole string
+};
+
 struct ConnectSpec {
-  enum class Kind { Probability, OneToOne, AllToAll, Explicit };
+  enum class Kind { Probability, OneToOne, AllToAll, Explicit, Generator };
   Kind kind = Kind::AllToAll;
   ExprPtr p;          // Probability: may use i, j (null = 1)
   ExprPtr condition;  // Probability: boolean on i, j (null = true)
   std::vector<int64_t> i, j;
   std::string json_pointer;
+  // IR v2.
+  ExprPtr n;                     // synapses per connected pair, of i, j (null = 1); all generated kinds
+  bool skip_if_invalid = false;  // Generator: silently skip targets outside the target group
+  ConnectGenerator generator;    // Generator
 };
 
 struct SynapseGroup {

@@ -17,7 +17,9 @@ SubMap inlined_subexpressions(const std::vector<ir::Equation>& eqs) {
   SubMap raw, done;
   for (const auto& eq : eqs)
     // (summed) subexpressions are not substituted: their name is the target's variable (g_post).
-    if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("summed")) raw[eq.name] = eq.expr;
+    // IR v2: (constant over dt) ones are stored and read like variables (computed once per step).
+    if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("summed") && !eq.has_flag("constant over dt"))
+      raw[eq.name] = eq.expr;
   std::function<ir::ExprPtr(const std::string&, int)> resolve = [&](const std::string& n, int depth) -> ir::ExprPtr {
     if (auto it = done.find(n); it != done.end()) return it->second;
     if (depth > 256) return raw[n];  // cycles were rejected earlier; this only bounds the recursion
@@ -61,7 +63,7 @@ class InlineSubexpressionsPass : public Pass {
       SubMap subs = inlined_subexpressions(g.equations);
       if (subs.empty()) continue;
       for (auto& eq : g.equations)
-        if (eq.kind == ir::Equation::Kind::Differential) eq.expr = inline_in(eq.expr, subs);
+        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag("constant over dt")) eq.expr = inline_in(eq.expr, subs);
       g.threshold = inline_in(g.threshold, subs);
       for (auto& s : g.reset) s.value = inline_in(s.value, subs);
       if (g.refractory.expr) g.refractory.expr = inline_in(g.refractory.expr, subs);

@@ -61,6 +61,7 @@ class Lowerer {
   uint32_t next_stream_ = 1;
   std::map<std::pair<std::string, std::string>, std::string> buffer_of_;  // (owner, variable) -> buffer
   std::set<std::string> used_names_;
+  std::map<const ir::Link*, std::string> link_tables_;  // IR v2: index arrays of (linked) variables
 
   std::string unique_name(const std::string& base);
   Type type_of(ir::ValueType t) const {
@@ -99,6 +100,7 @@ class Lowerer {
     std::map<std::string, std::vector<size_t>> after_threshold;  // population -> event / generator kernels
     std::vector<size_t> poisson_inputs;   // synapses slot, after the pathways
     std::vector<size_t> event_code;       // resets slot, after the resets
+    std::vector<size_t> before_start;     // (constant over dt) subexpressions, before the state monitors
   };
   V2Slots v2_;
   void add_synapse_storage(const ir::SynapseGroup& s);
@@ -108,10 +110,20 @@ class Lowerer {
   void lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,
                      kir::Block& init_body, std::vector<size_t>& propagations);
   void lower_poisson_inputs();
+  kir::ConnectRule lower_connect(const ir::SynapseGroup& s, CodeContext& c);  // kernel_lowering_connect.cpp
   void lower_monitor_v2(const ir::Monitor& mon, kir::Monitor& km);
   // Permutation from creation order to CSR order for explicit connections (identity otherwise).
   std::vector<size_t> creation_to_csr(const ir::SynapseGroup& s) const;
   kir::ExprP timed_array_call(const ir::Expr& e, CodeContext& c);
+  // (kernel_lowering_shared.cpp) Brian2's scalar/vector split: the scalar statements of `code` run once
+  // (a kernel over one element), then the vector statements over `domain`; appends the kernel
+  // indices to `out`. Scalar temporaries the vector code reads travel through one-element buffers.
+  void add_split_kernels(const std::string& name, const kir::Domain& domain, int64_t every_steps,
+                         const std::vector<ir::Stmt>& code, const CodeContext& c, std::vector<size_t>& out);
+  // (constant over dt) subexpressions: storage and the kernel that evaluates them every step.
+  void lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable& scope);
+  // The element of a (linked) variable's source read at neuron `base` of the linking group.
+  kir::ExprP linked_index(const Symbol& s, kir::ExprP base);
   void add_timed_array_buffers();
   void add_initial_arrays(const std::string& owner, const std::vector<ir::NamedExpr>& init, const std::vector<size_t>* perm);
 };

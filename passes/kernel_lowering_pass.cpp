@@ -45,19 +45,18 @@ void Lowerer::add_buffer(const std::string& owner, const std::string& var, Type 
 }
 
 kir::ExprP Lowerer::var_index(const Symbol& s, CodeContext& c) {
-  bool shared = s.equation && s.equation->has_flag("shared");
-  if (shared) return kir::lit_int(0);
+  if (s.shared) return kir::lit_int(0);
   auto i = kir::builtin("i", Type::Int64);
   auto j = kir::builtin("j", Type::Int64);
   auto plus = [](kir::ExprP a, int64_t off) {
     return off == 0 ? a : kir::binary(ir::Op::Add, a, kir::lit_int(off), Type::Int64);
   };
-  if (c.group) return i;
-  switch (s.kind) {
-    case Symbol::Kind::PreVariable: return plus(i, c.syn->source.start);
-    case Symbol::Kind::PostVariable: return plus(j, c.syn->target.start);
-    default: return kir::builtin("syn", Type::Int64);
-  }
+  kir::ExprP base;
+  if (c.group) base = i;
+  else if (s.kind == Symbol::Kind::PreVariable) base = plus(i, c.syn->source.start);
+  else if (s.kind == Symbol::Kind::PostVariable) base = plus(j, c.syn->target.start);
+  else return kir::builtin("syn", Type::Int64);
+  return s.link ? linked_index(s, base) : base;  // IR v2: (linked) variables read their source
 }
 
 kir::ExprP Lowerer::variable(const std::string& n, const SourceLoc& loc, CodeContext& c) {
@@ -257,7 +256,10 @@ std::optional<kir::Program> Lowerer::lower() {
     pop.size = g.size;
     prog_.populations.push_back(pop);
     for (const auto& eq : g.equations) {
-      if (eq.kind == ir::Equation::Kind::Subexpression) continue;
+      // Subexpressions are inlined, except (constant over dt) ones (IR v2), which are stored;
+      // (linked) variables are read from their source group.
+      if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("constant over dt")) continue;
+      if (eq.has_flag("linked")) continue;
       add_buffer(g.name, eq.name, type_of(eq.type), kir::BufferRole::NeuronState, eq.has_flag("shared") ? 1 : g.size,
                  eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
     }
@@ -267,6 +269,13 @@ std::optional<kir::Program> Lowerer::lower() {
     }
   }
   for (const auto& g : m_.neuron_groups) add_initial_arrays(g.name, g.initial, nullptr);
+  for (const auto& g : m_.neuron_groups)  // IR v2: link index arrays
+    for (const auto& l : g.links) {
+      if (!l.indices) continue;
+      add_buffer(g.name, "_link_" + l.variable, Type::Int64, kir::BufferRole::Table, static_cast<int64_t>(l.indices->size()), "1");
+      prog_.buffers.back().init_values.assign(l.indices->begin(), l.indices->end());
+      link_tables_[&l] = prog_.buffers.back().name;
+    }
   for (const auto& s : m_.synapses) add_synapse_storage(s);
   add_timed_array_buffers();
 
@@ -311,16 +320,14 @@ std::optional<kir::Program> Lowerer::lower() {
       prog_.init_kernels.push_back(add_kernel(std::move(k)));
     }
     if (!g.state_update.empty()) {
-      kir::Kernel k;
-      k.name = unique_name(g.name + "_update");
-      k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
       CodeContext c = ctx();
       c.conditional_writes = false;
       std::vector<ir::Stmt> code = g.state_update;
       for (auto& s : code) s.value = fold_constants(s.value, scope);
-      statements(code, c, k.body);
-      updates.push_back(add_kernel(std::move(k)));
+      // (shared) ODE variables are integrated once per step, not once per neuron.
+      add_split_kernels(g.name + "_update", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, updates);
     }
+    lower_constant_over_dt(g, scope);
     if (g.threshold) {
       kir::Kernel k;
       k.name = unique_name(g.name + "_threshold");
@@ -405,9 +412,10 @@ std::optional<kir::Program> Lowerer::lower() {
   auto run_all = [&](const std::vector<size_t>& ks) {
     for (size_t k : ks) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
   };
+  run_all(v2_.before_start);  // (constant over dt) subexpressions: Brian2's before_start slot
+  run_all(v2_.run_regularly["start"]);  // before the state monitors (golden decision 1: order -1)
   for (size_t k = 0; k < prog_.monitors.size(); ++k)
     if (prog_.monitors[k].kind == kir::Monitor::Kind::State) prog_.step_tasks.push_back({kir::Task::Kind::RecordState, k});
-  run_all(v2_.run_regularly["start"]);
   run_all(v2_.summed);  // Brian2: order = target.order - 1, before the state updaters
   run_all(updates);
   run_all(v2_.synapse_updates);

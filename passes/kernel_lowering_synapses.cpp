@@ -10,6 +10,9 @@
 namespace modelc::detail {
 
 namespace {
+// Delay rounding, one rule for homogeneous and heterogeneous delays: Brian2's C++ spike queue
+// (cpp_standalone / cython: `(int)(delay / dt + 0.5)`, half up; docs/ir-v2.md "Delay rounding").
+int64_t delay_steps(double delay, double dt) { return static_cast<int64_t>(delay / dt + 0.5); }
 std::string delay_variable(const ir::Pathway& pw) { return pw.name == "pre" ? "delay" : "delay_" + pw.name; }
 std::string summed_target(const ir::Equation& eq) {
   std::string var = eq.name;
@@ -48,7 +51,7 @@ void Lowerer::add_synapse_storage(const ir::SynapseGroup& s) {
   for (const auto& eq : s.equations) {
     event_driven |= eq.has_flag("event-driven");
     if (eq.kind == ir::Equation::Kind::Parameter || eq.kind == ir::Equation::Kind::Differential)
-      add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, 0,
+      add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, eq.has_flag("shared") ? 1 : 0,
                  eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
   }
   if (event_driven) add_buffer(s.name, "lastupdate", Type::Double, kir::BufferRole::SynapseState, 0, "second");
@@ -89,29 +92,8 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
   sg.target_offset = s.target.start;
   sg.target_size = s.target.stop - s.target.start;
   const ir::Pathway* pre = s.find_pathway("pre");
-  sg.delay_steps = pre && !pre->post && pre->delay ? std::llround(pre->delay->value / m_.dt) : 0;
-  switch (s.connect.kind) {
-    case ir::ConnectSpec::Kind::Probability: {
-      sg.connect.kind = kir::ConnectRule::Kind::Probability;
-      auto p = s.connect.p ? fold_constants(s.connect.p, scope) : nullptr;
-      auto cond = s.connect.condition ? fold_constants(s.connect.condition, scope) : nullptr;
-      sg.connect.depends_on_j = (p && ir::uses_name(p, "j")) || (cond && ir::uses_name(cond, "j"));
-      if (p) sg.connect.p = convert(expr(p, c), Type::Double);
-      if (cond) sg.connect.condition = convert(expr(cond, c), Type::Bool);
-      sg.connect.stream = next_stream_++;
-      if (p && p->kind == ir::Expr::Kind::Number && (p->number < 0 || p->number > 1))
-        diags_.warning("connection probability " + std::to_string(p->number) + " is outside [0, 1]; it is clipped",
-                       s.connect.json_pointer + "/p");
-      break;
-    }
-    case ir::ConnectSpec::Kind::OneToOne: sg.connect.kind = kir::ConnectRule::Kind::OneToOne; break;
-    case ir::ConnectSpec::Kind::AllToAll: sg.connect.kind = kir::ConnectRule::Kind::AllToAll; break;
-    case ir::ConnectSpec::Kind::Explicit:
-      sg.connect.kind = kir::ConnectRule::Kind::Explicit;
-      sg.connect.explicit_i = s.connect.i;
-      sg.connect.explicit_j = s.connect.j;
-      break;
-  }
+  sg.delay_steps = pre && !pre->post && pre->delay ? delay_steps(pre->delay->value, m_.dt) : 0;
+  sg.connect = lower_connect(s, c);
   decisions_.emplace_back("connectivity of " + s.name + ": CSR, presynaptic push",
                           "the only strategy in this version; chosen by cost model in later versions");
   if (sg.delay_steps > 0 && pre && !pre->heterogeneous_delay())
@@ -177,14 +159,10 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
   }
   // Clock-driven synaptic ODEs.
   if (!s.state_update.empty()) {
-    kir::Kernel k;
-    k.name = unique_name(s.name + "_update");
-    k.domain = {kir::Domain::Kind::Synapses, "", s.name};
     c.locals.clear();
     std::vector<ir::Stmt> code = s.state_update;
     for (auto& st : code) st.value = fold_constants(st.value, scope);
-    statements(code, c, k.body);
-    v2_.synapse_updates.push_back(add_kernel(std::move(k)));
+    add_split_kernels(s.name + "_update", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, v2_.synapse_updates);
   }
 }
 
@@ -195,7 +173,7 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
   kp.name = pw.name;
   kp.post = pw.post;
   kp.event = pw.event;
-  kp.delay_steps = pw.delay ? std::llround(pw.delay->value / m_.dt) : 0;
+  kp.delay_steps = pw.delay ? delay_steps(pw.delay->value, m_.dt) : 0;
   if (pw.heterogeneous_delay()) {
     kp.delay_buffer = buffer(s.name, delay_variable(pw));
     if (pw.delay_expr) {
@@ -209,7 +187,7 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
       init_body.push_back(st);
     }
     decisions_.emplace_back("delay of " + s.name + "." + pw.name + ": heterogeneous",
-                            "per-synapse delays rounded to steps at init (round(delay/dt), as Brian2); events are "
+                            "per-synapse delays rounded to steps at init (int(delay/dt + 0.5), as Brian2's C++ spike queue); events are "
                             "delivered through a ring of per-step synapse lists");
   }
   if (pw.post) sg.needs_transpose = true;

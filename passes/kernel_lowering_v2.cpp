@@ -110,15 +110,11 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
     }
   }
   for (const auto& rr : g.run_regularly) {
-    CodeContext c = ctx();
-    kir::Kernel k;
-    k.name = unique_name(g.name + "_run_regularly");
-    k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
-    k.every_steps = rr.every_steps;
     std::vector<ir::Stmt> code = rr.code;
     for (auto& st : code) st.value = fold_constants(st.value, scope);
-    statements(code, c, k.body);
-    v2_.run_regularly[rr.when].push_back(add_kernel(std::move(k)));
+    // Writes to (shared) variables run once per operation (golden decision 7), before the rest.
+    add_split_kernels(g.name + "_run_regularly", {kir::Domain::Kind::Neurons, g.name, ""}, rr.every_steps, code, ctx(),
+                      v2_.run_regularly[rr.when]);
   }
 }
 

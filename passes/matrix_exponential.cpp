@@ -35,6 +35,25 @@ double norm1(const Matrix& a, int n) {
   return best;
 }
 
+// A variable that lies on no cycle with other variables (a 1x1 diagonal block of the block-triangular
+// form, e.g. CUBA's ge and gi, and v driven by them) has exp(a_rr) as its diagonal entry of exp(A).
+// Setting it from std::exp gives the correctly rounded factor Brian2 computes at run time, rather
+// than the series' result, which can be one ulp off.
+void exact_singleton_diagonal(const std::vector<double>& a, int n, Matrix& result) {
+  std::vector<char> reach(static_cast<size_t>(n) * n, 0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) reach[i * n + j] = i != j && a[i * n + j] != 0.0;
+  for (int k = 0; k < n; ++k)  // transitive closure (Warshall); the systems are small
+    for (int i = 0; i < n; ++i)
+      if (reach[i * n + k])
+        for (int j = 0; j < n; ++j) reach[i * n + j] |= reach[k * n + j];
+  for (int r = 0; r < n; ++r) {
+    bool on_cycle = false;
+    for (int j = 0; j < n && !on_cycle; ++j) on_cycle = j != r && reach[r * n + j] && reach[j * n + r];
+    if (!on_cycle) result[r * n + r] = std::exp(a[r * n + r]);
+  }
+}
+
 }  // namespace
 
 std::vector<double> matrix_exponential(const std::vector<double>& a, int n) {
@@ -58,6 +77,7 @@ std::vector<double> matrix_exponential(const std::vector<double>& a, int n) {
     if (norm1(term, n) <= 1e-20 * norm1(result, n)) break;
   }
   for (int s = 0; s < squarings; ++s) result = multiply(result, result, n);
+  exact_singleton_diagonal(a, n, result);
   return result;
 }
 

@@ -29,8 +29,11 @@ class PassRegistry {
 // Registers the passes of this build with PassRegistry (idempotent).
 void register_builtin_passes();
 
-// The default pipeline from the model IR to the kernel IR.
+// The default pipeline from the model IR to the kernel IR (= pipeline_for_opt_level(2)).
 std::vector<std::string> default_pipeline();
+// The pipeline for an optimisation level (`modelc -O<level>`): 0 = no kernel-IR optimisation,
+// 1 and 2 = the exact ones (the default), 3 = also strength-reduce-fast (may change the last bits).
+std::vector<std::string> pipeline_for_opt_level(int level);
 
 struct PassTiming {
   std::string name;

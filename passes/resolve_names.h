@@ -38,6 +38,12 @@ class ResolveNamesPass : public Pass {
   void check_synapses_v2(const ir::Model& m, const ir::SynapseGroup& s, const SymbolTable& scope);
   void check_model_v2(const ir::Model& m);
   void check_monitor_v2(const ir::Model& m, const ir::Monitor& mon);
+  // (shared) writes: allowed in run_regularly (scalar values, before any per-neuron write), an
+  // error elsewhere, as in Brian2 (`allows_scalar_write` is only set for its state-update template).
+  void check_shared_writes(const std::vector<ir::Stmt>& stmts, const SymbolTable& scope, const std::string& what,
+                           bool allowed);
+  void check_connect_v2(const ir::SynapseGroup& s, const SymbolTable& scope);
+  void check_links(const ir::Model& m, ir::NeuronGroup& g, const SymbolTable& scope);
 };
 
 

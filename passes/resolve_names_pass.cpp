@@ -3,6 +3,7 @@
 // writable variable with a value of the right dimension. This is where most user mistakes surface,
 // so every error points at the offending token and suggests a fix.
 #include <cmath>
+#include <map>
 #include <functional>
 #include <set>
 
@@ -115,9 +116,23 @@ void ResolveNamesPass::check_boolean(const ir::ExprPtr& e, const SymbolTable& sc
 void ResolveNamesPass::check_statements(const std::vector<ir::Stmt>& stmts, const SymbolTable& scope,
                                         const std::string& what) {
   std::set<std::string> locals;  // Brian2 abstract code may introduce temporaries: `x = ...` to a new name
+  std::map<std::string, Dimension> local_dims;
+  auto lookup = [&](const std::string& n) -> std::optional<Dimension> {
+    if (auto it = local_dims.find(n); it != local_dims.end()) return it->second;
+    if (const Symbol* sym = scope.find(n)) return sym->dim;
+    return scope.dimension_lookup()(n);  // IR v2: TimedArray functions ("name()")
+  };
   for (const auto& s : stmts) {
     const Symbol* target = scope.find(s.target);
     if (!check_names(s.value, scope, locals)) continue;
+    // IR v2: a new name starting with '_' assigned with '=' is a temporary of the code block (as in
+    // Brian2's abstract code; other unknown names stay errors, since they are most often typos).
+    if (!target && !locals.count(s.target) && s.op == "=" && s.target.starts_with("_") && model_ &&
+        model_->ir_version >= 2) {
+      locals.insert(s.target);
+      if (auto d = infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_)) local_dims[s.target] = *d;
+      continue;
+    }
     if (!target) {
       if (locals.count(s.target)) continue;
       auto close = closest_match(s.target, scope.names());
@@ -129,19 +144,16 @@ void ResolveNamesPass::check_statements(const std::vector<ir::Stmt>& stmts, cons
       std::string kind = target->kind == Symbol::Kind::Constant   ? "a constant"
                          : target->kind == Symbol::Kind::Builtin  ? "a built-in"
                          : target->kind == Symbol::Kind::Subexpression ? "a subexpression"
-                                                                       : "a (constant) parameter";
+                         : target->link                                 ? "a (linked) variable"
+                         : target->equation && target->equation->kind == ir::Equation::Kind::Subexpression
+                             ? "a (constant over dt) subexpression"
+                             : "a (constant) parameter";
       diags_->error_at(s.target_loc, "'" + s.target + "' is " + kind + " and cannot be assigned in " + what,
                        "assign a state variable or a non-constant parameter instead");
       continue;
     }
     // Dimension of the value, with the target's own dimension known for `x = x * 2`-style code.
-    auto d = infer_dimension(
-        s.value,
-        [&](const std::string& n) -> std::optional<Dimension> {
-          if (const Symbol* sym = scope.find(n)) return sym->dim;
-          return scope.dimension_lookup()(n);  // IR v2: TimedArray functions ("name()")
-        },
-        scope.constant_lookup(), *diags_);
+    auto d = infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_);
     if (!d) continue;
     Dimension expected = target->dim;
     if (s.op == "*=" || s.op == "/=") expected = Dimension::dimensionless();
@@ -172,6 +184,11 @@ void ResolveNamesPass::check_initial(const std::vector<ir::NamedExpr>& init, con
       diags_->error(std::string("initial value for '") + ie.name + "', which is not a " +
                         (synapses ? "synaptic" : "neuron") + " variable of this group",
                     ie.json_pointer, close ? "did you mean '" + *close + "'?" : "declare it in 'equations'");
+      continue;
+    }
+    if (target->link) {  // IR v2: the value lives in the linked group
+      diags_->error("'" + ie.name + "' is (linked) to '" + target->owner + "." + target->variable + "' and has no initial value of its own",
+                    ie.json_pointer, "set the initial value of '" + target->variable + "' in group '" + target->owner + "'");
       continue;
     }
     if (!ie.expr) continue;  // IR v2 array: SI values, one per element
@@ -245,7 +262,7 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
         double steps = pw.delay->value / m.dt;
         if (std::fabs(steps - std::round(steps)) > 1e-6)
           diags.warning("delay " + std::to_string(pw.delay->value) + " s is not a multiple of dt; it is rounded to " +
-                            std::to_string(std::llround(steps)) + " steps as Brian2 does",
+                            std::to_string(static_cast<int64_t>(steps + 0.5)) + " steps as Brian2 does",
                         pw.delay_pointer);
       }
   }
@@ -258,6 +275,11 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
     for (size_t k = 0; k < mon.variables.size(); ++k) {
       const Symbol* s = scope.find(mon.variables[k]);
       std::string ptr = mon.json_pointer + "/variables/" + std::to_string(k);
+      if (s && s->link) {
+        diags.error("'" + mon.variables[k] + "' is a (linked) variable of '" + g->name + "' and cannot be recorded here", ptr,
+                    "record '" + s->variable + "' of group '" + s->owner + "' instead");
+        continue;
+      }
       if (!s || s->kind != Symbol::Kind::Variable) {
         std::vector<std::string> vars;
         for (const auto& n : scope.names())

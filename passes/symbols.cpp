@@ -40,11 +40,17 @@ static void add_constants(SymbolTable& t, const std::map<std::string, Quantity>&
   }
 }
 
-static void add_group_variables(SymbolTable& t, const ir::NeuronGroup& g, Symbol::Kind kind, const std::string& suffix) {
+static void add_group_variables(SymbolTable& t, const ir::Model& model, const ir::NeuronGroup& g, Symbol::Kind kind,
+                                const std::string& suffix) {
   const Dimension second = Dimension::base(2);
   for (const auto& eq : g.equations) {
     Symbol s;
-    s.kind = eq.kind == ir::Equation::Kind::Subexpression && kind == Symbol::Kind::Variable ? Symbol::Kind::Subexpression : kind;
+    // IR v2: a (constant over dt) subexpression is stored (computed once per step), so it is read
+    // like a read-only variable rather than inlined.
+    bool stored_sub = eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag("constant over dt");
+    s.kind = eq.kind == ir::Equation::Kind::Subexpression && !stored_sub && kind == Symbol::Kind::Variable
+                 ? Symbol::Kind::Subexpression
+                 : kind;
     s.dim = eq.dim;
     s.type = eq.type;
     s.owner = g.name;
@@ -52,6 +58,20 @@ static void add_group_variables(SymbolTable& t, const ir::NeuronGroup& g, Symbol
     s.equation = &eq;
     s.is_ode = eq.kind == ir::Equation::Kind::Differential;
     s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
+    s.shared = eq.has_flag("shared");
+    if (eq.has_flag("linked")) {
+      // IR v2: read through the link; Brian2's linked variables are read-only.
+      s.read_only = true;
+      for (const auto& l : g.links)
+        if (l.variable == eq.name) s.link = &l;
+      if (s.link) {
+        s.owner = s.link->group;
+        s.variable = s.link->source_variable;
+        const ir::NeuronGroup* src = model.find_group(s.link->group);
+        const ir::Equation* se = src ? src->find_equation(s.link->source_variable) : nullptr;
+        s.shared = se && se->has_flag("shared");
+      }
+    }
     t.add(eq.name + suffix, s);
   }
   if (g.refractory.kind != ir::Refractory::Kind::None) {
@@ -107,7 +127,7 @@ SymbolTable neuron_scope(const ir::Model& model, const ir::NeuronGroup& group) {
   add_constants(t, model.parameters);
   add_constants(t, model.constants);
   add_constants(t, group.constants);
-  add_group_variables(t, group, Symbol::Kind::Variable, "");
+  add_group_variables(t, model, group, Symbol::Kind::Variable, "");
   const Dimension second = Dimension::base(2);
   t.add("t", builtin(second, ir::ValueType::Float));
   t.add("dt", builtin(second, ir::ValueType::Float, model.dt));
@@ -126,10 +146,10 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   const ir::NeuronGroup* pre = model.find_group(syn.source.group);
   const ir::NeuronGroup* post = model.find_group(syn.target.group);
   if (post) {
-    add_group_variables(t, *post, Symbol::Kind::PostVariable, "");  // bare names: postsynaptic...
-    add_group_variables(t, *post, Symbol::Kind::PostVariable, "_post");
+    add_group_variables(t, model, *post, Symbol::Kind::PostVariable, "");  // bare names: postsynaptic...
+    add_group_variables(t, model, *post, Symbol::Kind::PostVariable, "_post");
   }
-  if (pre) add_group_variables(t, *pre, Symbol::Kind::PreVariable, "_pre");
+  if (pre) add_group_variables(t, model, *pre, Symbol::Kind::PreVariable, "_pre");
   for (const auto& eq : syn.equations) {  // ...unless a synaptic variable has the same name
     if (eq.has_flag("summed")) continue;  // `g_post = ... (summed)` names the target's variable
     Symbol s;
@@ -141,6 +161,7 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
     s.equation = &eq;
     s.is_ode = eq.kind == ir::Equation::Kind::Differential;
     s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
+    s.shared = eq.has_flag("shared");
     t.add(eq.name, s);
   }
   const Dimension second = Dimension::base(2);
@@ -160,6 +181,55 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   if (pre) t.add("N_pre", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.source.stop - syn.source.start)));
   if (post) t.add("N_post", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.target.stop - syn.target.start)));
   return t;
+}
+
+bool is_scalar_expression(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
+  using K = ir::Expr::Kind;
+  if (!e) return true;
+  switch (e->kind) {
+    case K::Number:
+    case K::Boolean: return true;
+    case K::Name: {
+      if (scalar_locals.count(e->name)) return true;
+      const Symbol* s = scope.find(e->name);
+      if (!s) return e->name == "pi" || e->name == "e" || e->name == "inf" || lookup_unit(e->name).has_value();
+      switch (s->kind) {
+        case Symbol::Kind::Constant: return true;
+        case Symbol::Kind::Builtin: return e->name != "i" && e->name != "j" && !is_noise_name(e->name);
+        case Symbol::Kind::Function: return true;
+        default: return s->shared;
+      }
+    }
+    case K::Call:
+      // rand()/randn() are vectorised in Brian2 (one draw per element) even without arguments.
+      if (e->name == "rand" || e->name == "randn") return false;
+      break;
+    default: break;
+  }
+  for (const auto& a : e->args)
+    if (!is_scalar_expression(a, scope, scalar_locals)) return false;
+  return true;
+}
+
+ScalarSplit split_scalar_statements(const std::vector<ir::Stmt>& code, const SymbolTable& scope) {
+  ScalarSplit out;
+  std::set<std::string> vector_locals;
+  for (const auto& st : code) {
+    const Symbol* target = scope.find(st.target);
+    bool scalar;
+    if (target && !st.target.starts_with("_")) {
+      scalar = target->shared;
+    } else if (out.scalar_locals.count(st.target)) {
+      scalar = true;  // a temporary keeps the kind of its first definition, as in Brian2
+    } else if (vector_locals.count(st.target)) {
+      scalar = false;
+    } else {
+      scalar = is_scalar_expression(st.value, scope, out.scalar_locals);
+      (scalar ? out.scalar_locals : vector_locals).insert(st.target);
+    }
+    (scalar ? out.scalar : out.vector).push_back(st);
+  }
+  return out;
 }
 
 bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope) {

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct Symbol {
   const ir::Equation* equation = nullptr;  // defining equation, when there is one
   bool is_ode = false;
   bool read_only = false;  // constants, built-ins, subexpressions, (constant) parameters
+  // IR v2: one value for the whole group (Brian2 `(shared)`); for linked variables, whether the
+  // linked source is shared.
+  bool shared = false;
+  // IR v2: a `(linked)` parameter: `owner`/`variable` name the source, read through this link.
+  const ir::Link* link = nullptr;
 };
 
 class SymbolTable {
@@ -51,6 +57,17 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn);
 
 // IR v2: `xi` or `xi_<name>`, white noise in stochastic equations.
 bool is_noise_name(const std::string& name);
+
+// IR v2, Brian2's scalar/vector split (brian2/codegen/translation.py make_statements): an expression
+// is scalar when it only reads shared variables, constants, t, dt, N and scalar temporaries (no i/j,
+// no per-neuron variable, no rand()/randn()). A statement is scalar when it writes a shared variable,
+// or declares a temporary with a scalar value; scalar statements run once per code object.
+bool is_scalar_expression(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& scalar_locals);
+struct ScalarSplit {
+  std::vector<ir::Stmt> scalar, vector;
+  std::set<std::string> scalar_locals;  // temporaries declared by scalar statements
+};
+ScalarSplit split_scalar_statements(const std::vector<ir::Stmt>& code, const SymbolTable& scope);
 
 // True when `e` evaluates to a boolean (comparison, and/or/not, True/False, boolean variable).
 bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope);

@@ -41,7 +41,7 @@ typedef struct mc_monitor_info {
   const char* name;
   const char* population;
   int32_t kind;            /* enum mc_monitor_kind */
-  int32_t num_variables;   /* state monitors */
+  int32_t num_variables;   /* state monitors; IR v2: also spike monitors (fields 2+k) */
   const char* const* variables;
   const char* const* units;
   int64_t num_indices;     /* state: recorded neurons; spikes: 0 = whole slice; IR v2: -1 = every
@@ -92,7 +92,11 @@ int64_t mc_synapse_count(const mc_module* m, int32_t synapse_group);
 /* pre/post indices relative to the source/target slices, in synapse order */
 int mc_read_synapses(mc_module* m, int32_t synapse_group, int32_t* pre, int32_t* post);
 int64_t mc_spike_count(const mc_module* m, int32_t population); /* total spikes so far */
-/* Monitors. Spikes: length = events; field 0 int32 neuron index (slice-relative), field 1 int64 step.
+/* Monitors. Spikes: length = events; field 0 int32 neuron index (slice-relative), field 1 int64 step;
+ * IR v2: field 2+k double[length] for variable k of mc_monitor_info.variables (num_variables of them,
+ * the state-monitor convention shifted past the two spike fields), the value at the event's neuron
+ * after the thresholds. Modules built before this addition report num_variables = 0 for spike
+ * monitors, so readers stay compatible without an ABI version bump.
  * State: length = samples; field 0 int64 step, field 1+k double[length * num_indices] for variable k
  * (sample-major). Rate: length = steps recorded; field 0 double rate in Hz per step. */
 int64_t mc_monitor_length(const mc_module* m, int32_t monitor);

@@ -167,6 +167,13 @@ bool Simulation::collect_monitor(int32_t index, MonitorResult& out, std::string&
       out.steps.resize(length);
       if (!read(0, out.spike_indices.data(), length) || !read(1, out.steps.data(), length))
         return false;
+      // IR v2: variables recorded at each event, fields 2 + k (older modules report none).
+      for (int32_t k = 0; k < mon.num_variables; ++k) {
+        out.variables.push_back(str_or(mon.variables[k], ""));
+        out.units.push_back(mon.units != nullptr ? str_or(mon.units[k], "1") : "1");
+        std::vector<double>& values = out.values.emplace_back(length);
+        if (!read(2 + k, values.data(), length)) return false;
+      }
       break;
     case MC_MON_STATE: {
       out.indices.assign(mon.indices, mon.indices + std::max<int64_t>(mon.num_indices, 0));
@@ -267,6 +274,19 @@ nlohmann::json array_meta(const std::string& monitor, const std::string& field,
   return {{"monitor", monitor}, {"field", field}, {"unit", unit}, {"description", description}};
 }
 
+// IR v2: `<monitor>_<variable>.npy`, one value per recorded event (spike monitors with variables).
+bool write_event_variables(ResultsWriter& writer, const MonitorResult& mon, std::string& error) {
+  for (size_t k = 0; k < mon.variables.size() && k < mon.values.size(); ++k) {
+    const std::string& var = mon.variables[k];
+    if (!writer.add_array(mon.name + "_" + var + ".npy", npy_view(mon.values[k]),
+                          array_meta(mon.name, var, k < mon.units.size() ? mon.units[k] : "1",
+                                     var + " of " + mon.population + " at each event"),
+                          error))
+      return false;
+  }
+  return true;
+}
+
 bool write_monitor(ResultsWriter& writer, const MonitorResult& mon, std::string& error) {
   const std::string& n = mon.name;
   switch (mon.kind) {
@@ -277,7 +297,8 @@ bool write_monitor(ResultsWriter& writer, const MonitorResult& mon, std::string&
                                              " (relative to the monitored slice)"),
                               error) &&
              writer.add_array(n + "_t.npy", npy_view(mon.times),
-                              array_meta(n, "t", "second", "time of each spike"), error);
+                              array_meta(n, "t", "second", "time of each spike"), error) &&
+             write_event_variables(writer, mon, error);
     case MC_MON_STATE: {
       if (!writer.add_array(n + "_t.npy", npy_view(mon.times),
                             array_meta(n, "t", "second", "time of each sample"), error) ||

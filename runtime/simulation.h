@@ -46,7 +46,8 @@ struct MonitorResult {
   // Spikes: neuron index (relative to the monitored slice) of each event.
   std::vector<int32_t> spike_indices;
   // State: recorded neurons, variables, and per variable the values [samples * indices],
-  // sample-major.
+  // sample-major. IR v2, spikes with variables: `variables`/`units`, and per variable one value
+  // per event (`values[k][event]`).
   std::vector<int64_t> indices;
   std::vector<std::string> variables;
   std::vector<std::string> units;
@@ -125,7 +126,8 @@ class Simulation {
 };
 
 // Writes `dir` atomically (see ResultsWriter): per spike monitor <name>_i.npy (int32) and
-// <name>_t.npy (float64 seconds); per state monitor <name>_t.npy, <name>_indices.npy (int64) and
+// <name>_t.npy (float64 seconds), IR v2: and <name>_<var>.npy (float64, one per event) for each
+// recorded variable; per state monitor <name>_t.npy, <name>_indices.npy (int64) and
 // <name>_<var>.npy (float64 [samples, indices]); per rate monitor <name>_t.npy and <name>_rate.npy
 // (Hz); and manifest.json.
 bool write_results(const std::filesystem::path& dir, const RunResults& results,

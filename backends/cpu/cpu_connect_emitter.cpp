@@ -30,21 +30,21 @@ void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
   for (const auto& a : e->args) collect_loads(a, out);
 }
 
-void emit_probability_row(EmitContext& c, int g) {
+// The head of `row<g>(m, i, out, bad)`: the number of synapses of row i (slice-relative), their post
+// indices written to `out` when non-null; a negative result is an error (see emit_row_errors), with
+// the offending value in *bad. Connect-time expressions may read neuron buffers.
+void emit_row_prologue(EmitContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
-  const std::string T = int_text(sg.target_size), stream = std::to_string(r.stream) + "u";
-  std::string p = r.p ? c.printer.expr(r.p) : "1.0";
-  std::string cond = r.condition ? c.printer.expr(r.condition) : "true";
   c.out += "// Synapses of row i of " + sg.name + "; writes their post indices when out is non-null.\n";
   c.out += "static int64_t row" + std::to_string(g) +
-           "(const mc_module* __restrict m, int64_t i, int32_t* __restrict _mc_out) {\n";
+           "(const mc_module* __restrict m, int64_t i, int32_t* __restrict _mc_out, int64_t* _mc_bad) {\n";
   c.out += "  const uint64_t seed = m->seed; (void)seed;\n  const int64_t step = 0; (void)step;\n";
-  c.out += "  const double t = 0.0; (void)t;\n  int64_t _mc_n = 0;\n";
-  // p and the condition may read pre/post variables.
+  c.out += "  const double t = 0.0; (void)t;\n  int64_t _mc_n = 0;\n  (void)_mc_bad;\n";
   std::set<std::string> loads;
-  collect_loads(r.p, loads);
-  collect_loads(r.condition, loads);
+  for (const auto& e : {r.p, r.condition, r.n, r.generator.low, r.generator.high, r.generator.step, r.generator.p,
+                        r.generator.size, r.generator.element, r.generator.condition})
+    collect_loads(e, loads);
   for (const auto& n : loads) {
     int bi = c.buffer_index(n);
     if (bi < 0) {
@@ -53,7 +53,117 @@ void emit_probability_row(EmitContext& c, int g) {
     }
     c.out += "  " + c.printer.buffer_pointer(c.p.buffers[bi].type, n, true) + " = m->b_" + n + ";\n";
   }
-  if (!r.depends_on_j) {
+}
+
+// Appends j to the row, `n` times when the rule has an n (IR v2).
+void emit_append(EmitContext& c, int g, const std::string& ind) {
+  const kir::ConnectRule& r = c.p.synapse_groups[g].connect;
+  if (!r.n) {
+    c.out += ind + "if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n" + ind + "++_mc_n;\n";
+    return;
+  }
+  c.out += ind + "for (int64_t _mc_rep = (int64_t)(" + c.printer.expr(r.n) + "); _mc_rep > 0; --_mc_rep) {\n";
+  c.out += ind + "  if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n" + ind + "  ++_mc_n;\n" + ind + "}\n";
+}
+
+// IR v2: Brian2's generator syntax (synapses_create_generator.cpp of cpp_standalone, with modelc's
+// counter-based draws: element = i, step = running draw number within the row).
+void emit_generator_row(EmitContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const kir::ConnectRule& r = sg.connect;
+  const auto& gen = r.generator;
+  using It = kir::ConnectRule::Generator::Iterator;
+  const std::string T = int_text(sg.target_size), stream = std::to_string(r.stream) + "u";
+  const std::string k = gen.variable.empty() ? "_mc_gk" : gen.variable;
+  auto x = [&](const kir::ExprP& e, const char* dflt) { return e ? "(int64_t)(" + c.printer.expr(e) + ")" : std::string(dflt); };
+  emit_row_prologue(c, g);
+  c.out += "  uint64_t _mc_draw = 0; (void)_mc_draw;\n";
+  // The candidate k -> j: range check (skip or fail) and condition, in Brian2's order.
+  std::string invalid = r.skip_if_invalid ? "continue;" : "{ *_mc_bad = j; return -1; }";
+  std::string body;
+  {
+    std::string saved;
+    std::swap(saved, c.out);
+    const std::string ind = "    ";
+    c.out += ind + "const int64_t j = (int64_t)(" + c.printer.expr(gen.element) + ");\n";
+    std::string check = ind + "if (j < 0 || j >= " + T + ") " + invalid + "\n";
+    std::string cond = gen.condition ? ind + "if (!(" + c.printer.expr(gen.condition) + ")) continue;\n" : "";
+    c.out += gen.condition_uses_j ? check + cond : cond + check;
+    emit_append(c, g, ind);
+    std::swap(saved, c.out);
+    body = std::move(saved);
+  }
+  if (gen.iterator == It::None) {
+    c.out += "  do {\n" + body + "  } while (0);\n  return _mc_n;\n}\n\n";
+    return;
+  }
+  c.out += "  const int64_t _mc_lo = " + x(gen.low, "0") + ", _mc_hi = " + x(gen.high, "0") + ", _mc_st = " +
+           x(gen.step, "1") + ";\n";
+  c.out += "  if (_mc_st == 0) { *_mc_bad = 0; return -4; }\n";
+  // Number of values of the range; candidate r is k = lo + r*st.
+  c.out += "  const int64_t _mc_total = _mc_st > 0 ? (_mc_hi > _mc_lo ? (_mc_hi - _mc_lo - 1) / _mc_st + 1 : 0)\n"
+           "                                     : (_mc_lo > _mc_hi ? (_mc_lo - _mc_hi - 1) / -_mc_st + 1 : 0);\n";
+  auto draw = "mc_uniform_double(seed, " + stream + ", (uint64_t)i, _mc_draw++)";
+  if (gen.iterator == It::Range) {
+    c.out += "  for (int64_t _mc_r = 0; _mc_r < _mc_total; ++_mc_r) {\n";
+    c.out += "    const int64_t " + k + " = _mc_lo + _mc_r * _mc_st;\n" + body + "  }\n";
+  } else if (gen.iterator == It::SampleP) {
+    // Each value independently with probability p: geometric gaps between kept values.
+    c.out += "  const double _mc_p = (double)(" + c.printer.expr(gen.p) + ");\n";
+    c.out += "  const double _mc_lq = _mc_p < 1.0 ? log1p(-_mc_p) : 0.0;\n";
+    c.out += "  for (int64_t _mc_r = -1; _mc_p > 0.0;) {\n";
+    c.out += "    if (_mc_p >= 1.0) { ++_mc_r; } else {\n";
+    c.out += "      const double _mc_skip = floor(log(1.0 - " + draw + ") / _mc_lq);\n";
+    c.out += "      if (_mc_skip >= (double)(_mc_total - 1 - _mc_r)) break;\n";
+    c.out += "      _mc_r += 1 + (int64_t)_mc_skip;\n    }\n";
+    c.out += "    if (_mc_r >= _mc_total) break;\n";
+    c.out += "    const int64_t " + k + " = _mc_lo + _mc_r * _mc_st;\n" + body + "  }\n";
+  } else {
+    // `size` values without replacement, in range order (Brian2's semantics). Selection sampling
+    // (Knuth, TAOCP 3.4.2, Algorithm S) when the sample is a sizeable fraction; otherwise rejection
+    // into a sorted list, which costs O(size log size) draws instead of O(total).
+    c.out += "  int64_t _mc_size = " + x(gen.size, "0") + ";\n";
+    c.out += "  if (_mc_size > _mc_total) { " +
+             std::string(r.skip_if_invalid ? "_mc_size = _mc_total;" : "*_mc_bad = _mc_size; return -2;") + " }\n";
+    c.out += "  if (_mc_size < 0) { " + std::string(r.skip_if_invalid ? "return 0;" : "*_mc_bad = _mc_size; return -3;") + " }\n";
+    c.out += "  if (_mc_size == 0) return 0;\n";
+    c.out += "  if ((double)_mc_size > 0.06 * (double)_mc_total) {\n";
+    c.out += "    int64_t _mc_sel = 0;\n";
+    c.out += "    for (int64_t _mc_r = 0; _mc_r < _mc_total && _mc_sel < _mc_size; ++_mc_r) {\n";
+    c.out += "      if ((double)(_mc_total - _mc_r) * " + draw + " >= (double)(_mc_size - _mc_sel)) continue;\n";
+    c.out += "      ++_mc_sel;\n";
+    c.out += "      const int64_t " + k + " = _mc_lo + _mc_r * _mc_st;\n" + body + "    }\n";
+    c.out += "  } else {\n";
+    c.out += "    int64_t* _mc_set = (int64_t*)malloc((size_t)_mc_size * sizeof(int64_t));\n";
+    c.out += "    if (!_mc_set) { *_mc_bad = _mc_size; return -5; }\n";
+    c.out += "    int64_t _mc_cnt = 0;\n";
+    c.out += "    while (_mc_cnt < _mc_size) {\n";
+    c.out += "      int64_t _mc_v = (int64_t)(" + draw + " * (double)_mc_total);\n";
+    c.out += "      if (_mc_v >= _mc_total) _mc_v = _mc_total - 1;\n";
+    c.out += "      int64_t _mc_a = 0, _mc_b = _mc_cnt;\n";
+    c.out += "      while (_mc_a < _mc_b) { int64_t _mc_mid = (_mc_a + _mc_b) / 2; if (_mc_set[_mc_mid] < _mc_v) _mc_a = _mc_mid + 1; else _mc_b = _mc_mid; }\n";
+    c.out += "      if (_mc_a < _mc_cnt && _mc_set[_mc_a] == _mc_v) continue;\n";
+    c.out += "      memmove(_mc_set + _mc_a + 1, _mc_set + _mc_a, (size_t)(_mc_cnt - _mc_a) * sizeof(int64_t));\n";
+    c.out += "      _mc_set[_mc_a] = _mc_v;\n      ++_mc_cnt;\n    }\n";
+    c.out += "    for (int64_t _mc_q = 0; _mc_q < _mc_size; ++_mc_q) {\n";
+    c.out += "      const int64_t " + k + " = _mc_lo + _mc_set[_mc_q] * _mc_st;\n";
+    // `continue` / `return` inside the body must not leak the set.
+    std::string b2 = body;
+    for (size_t pos = 0; (pos = b2.find("return -1;", pos)) != std::string::npos; pos += 30)
+      b2.replace(pos, 10, "free(_mc_set); return -1;");
+    c.out += b2 + "    }\n    free(_mc_set);\n  }\n";
+  }
+  c.out += "  return _mc_n;\n}\n\n";
+}
+
+void emit_probability_row(EmitContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const kir::ConnectRule& r = sg.connect;
+  const std::string T = int_text(sg.target_size), stream = std::to_string(r.stream) + "u";
+  std::string p = r.p ? c.printer.expr(r.p) : "1.0";
+  std::string cond = r.condition ? c.printer.expr(r.condition) : "true";
+  emit_row_prologue(c, g);
+  if (!r.depends_on_j && !r.n) {
     // Geometric skipping: the gap to the next synapse is Geometric(p), so the cost is O(synapses)
     // rather than O(candidates).
     c.out += "  if (!(" + cond + ")) return 0;\n";
@@ -72,6 +182,7 @@ void emit_probability_row(EmitContext& c, int g) {
     c.out += "    if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n";
     c.out += "    ++_mc_n;\n  }\n";
   } else {
+    if (!r.depends_on_j) c.out += "  if (!(" + cond + ")) return 0;\n";
     // Per-pair draws, draw number = j: a pair's draw does not depend on the condition of others.
     c.out += "  for (int64_t j = 0; j < " + T + "; ++j) {\n";
     c.out += "    if (!(" + cond + ")) continue;\n";
@@ -79,10 +190,33 @@ void emit_probability_row(EmitContext& c, int g) {
       c.out += "    const double _mc_p = (double)(" + p + ");\n";
       c.out += "    if (!(mc_uniform_double(seed, " + stream + ", (uint64_t)i, (uint64_t)j) < _mc_p)) continue;\n";
     }
-    c.out += "    if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n";
-    c.out += "    ++_mc_n;\n  }\n";
+    emit_append(c, g, "    ");
+    c.out += "  }\n";
   }
   c.out += "  return _mc_n;\n}\n\n";
+}
+
+// The messages of the row errors (Brian2's wording where it has one).
+void emit_row_errors(EmitContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const std::string who = "synapses " + sg.name + ": presynaptic neuron %lld ";
+  c.out += "  if (_mc_err_i >= 0) {\n";
+  c.out += "    if (_mc_err_code == -1) snprintf(m->error, sizeof m->error, " +
+           c_string(who + "tried to create a synapse to neuron j=%lld, outside the range 0 to " +
+                    std::to_string(sg.target_size - 1) + " (set \"skip_if_invalid\": true to skip such targets)") +
+           ", (long long)_mc_err_i, (long long)_mc_err_v);\n";
+  c.out += "    else if (_mc_err_code == -2) snprintf(m->error, sizeof m->error, " +
+           c_string(who + "requested the sample size %lld, bigger than the population size (set \"skip_if_invalid\": true to "
+                          "take the whole population)") +
+           ", (long long)_mc_err_i, (long long)_mc_err_v);\n";
+  c.out += "    else if (_mc_err_code == -3) snprintf(m->error, sizeof m->error, " +
+           c_string(who + "requested the negative sample size %lld (set \"skip_if_invalid\": true to skip such rows)") +
+           ", (long long)_mc_err_i, (long long)_mc_err_v);\n";
+  c.out += "    else if (_mc_err_code == -4) snprintf(m->error, sizeof m->error, " +
+           c_string(who + "has a connection range with step 0 (%lld)") + ", (long long)_mc_err_i, (long long)_mc_err_v);\n";
+  c.out += "    else snprintf(m->error, sizeof m->error, " + c_string(who + "ran out of memory sampling %lld targets") +
+           ", (long long)_mc_err_i, (long long)_mc_err_v);\n";
+  c.out += "    return 1;\n  }\n";
 }
 
 void emit_group(EmitContext& c, int g) {
@@ -98,6 +232,7 @@ void emit_group(EmitContext& c, int g) {
       sg.target_offset < 0 || sg.target_size < 0 || sg.target_offset + sg.target_size > c.p.populations[tgt].size)
     c.error("synapse group '" + sg.name + "' slices lie outside their populations");
   if (r.kind == kir::ConnectRule::Kind::Probability) emit_probability_row(c, g);
+  if (r.kind == kir::ConnectRule::Kind::Generator) emit_generator_row(c, g);
   if (r.kind == kir::ConnectRule::Kind::Explicit) {
     if (r.explicit_i.size() != r.explicit_j.size())
       c.error("synapse group '" + sg.name + "' has " + std::to_string(r.explicit_i.size()) + " explicit i but " +
@@ -138,16 +273,24 @@ void emit_group(EmitContext& c, int g) {
       break;
     }
     case kir::ConnectRule::Kind::Probability:
+    case kir::ConnectRule::Kind::Generator:
       c.out += "  _mc_row[0] = 0;\n";
+      // Count pass; a row that fails (IR v2 generators) reports its smallest i after the loop.
+      c.out += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n";
       c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
-      c.out += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] = row" + gs + "(m, i, 0);\n";
+      c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
+      c.out += "    int64_t _mc_b = 0;\n    int64_t _mc_c = row" + gs + "(m, i, 0, &_mc_b);\n";
+      c.out += "    if (_mc_c < 0) {\n#pragma omp critical(mc_connect_error)\n";
+      c.out += "      if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_b; _mc_err_code = _mc_c; }\n";
+      c.out += "      _mc_c = 0;\n    }\n    _mc_row[i + 1] = _mc_c;\n  }\n";
+      emit_row_errors(c, g);
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] += _mc_row[i];\n";
       emit_alloc_pairs(c, g, sg.name);
       c.out += "  int32_t* __restrict _mc_post = " + field(g, "post") + ";\n";
       c.out += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
       c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
-      c.out += "    row" + gs + "(m, i, _mc_post + _mc_row[i]);\n";
+      c.out += "    int64_t _mc_b = 0;\n    row" + gs + "(m, i, _mc_post + _mc_row[i], &_mc_b);\n";
       c.out += "    for (int64_t s = _mc_row[i]; s < _mc_row[i + 1]; ++s) _mc_pre[s] = (int32_t)i;\n";
       c.out += "  }\n";
       break;

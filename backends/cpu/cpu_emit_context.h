@@ -26,6 +26,12 @@ struct EmitContext {
 
 std::string c_string(const std::string& s);  // a quoted, escaped C string literal
 std::string int_text(int64_t v);              // a C integer literal valid for int64_t
+// Per-neuron buffers are allocated rounded up to whole blocks of 64 elements (any vector length x
+// unroll the host compiler picks divides it), so elementwise update loops run whole vectors only:
+// with libmvec, vector and scalar exp (and the AVX2 and AVX-512 variants) may differ in the last
+// bit, and every neuron must take the same path whatever the thread count (docs/passes.md).
+constexpr int64_t kSimdPad = 64;
+inline int64_t simd_padded(int64_t n) { return n <= 0 ? n : (n + kSimdPad - 1) / kSimdPad * kSimdPad; }
 std::string double_text(double v);            // a C double literal that round-trips
 
 // Functions `static void k<idx>(mc_module* m, int64_t step)` for every kernel, and
@@ -33,7 +39,9 @@ std::string double_text(double v);            // a C double literal that round-t
 void emit_kernels(EmitContext& c);
 void emit_monitor_recorders(EmitContext& c);
 // `mc_get_info()` and the static tables behind it; `backend_name` is what mc_model_info.backend says.
-void emit_info(EmitContext& c, const std::string& backend_name = "cpu");
+// `spike_variables`: the module records variables at spikes (IR v2; monitor fields 2 + k, see
+// modelc_abi.h); a backend that does not rejects spike monitors with variables.
+void emit_info(EmitContext& c, const std::string& backend_name = "cpu", bool spike_variables = false);
 // `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok).
 void emit_connect(EmitContext& c);
 

@@ -57,6 +57,36 @@ bool block_elementwise(const Block& b, const std::set<std::string>& written, con
   return true;
 }
 
+// True when the elementwise body can also run on the padding lanes [size, simd_padded(size)):
+// every access is at index i (or a literal) of a buffer at least as large as the population, and
+// every store hits a buffer of exactly the population's size (its padding is its own).
+bool expr_pad_safe(const EmitContext& c, const ExprP& e, int64_t n) {
+  if (!e) return true;
+  if (e->kind == Expr::Kind::Load) {
+    int bi = c.buffer_index(e->name);
+    const ExprP& ix = e->args.empty() ? nullptr : e->args[0];
+    bool literal = ix && ix->kind == Expr::Kind::Literal;
+    if (bi < 0 || c.p.buffers[bi].size == 0 || !(literal || (is_index(ix, "i") && c.p.buffers[bi].size >= n)))
+      return false;
+  }
+  for (const auto& a : e->args)
+    if (!expr_pad_safe(c, a, n)) return false;
+  return true;
+}
+
+bool block_pad_safe(const EmitContext& c, const Block& b, int64_t n) {
+  for (const Stmt& s : b) {
+    if (s.kind == Stmt::Kind::EmitSpike) return false;
+    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) {
+      int bi = c.buffer_index(s.name);
+      if (bi < 0 || c.p.buffers[bi].size != n || !is_index(s.index, "i")) return false;
+    }
+    if (!expr_pad_safe(c, s.index, n) || !expr_pad_safe(c, s.value, n)) return false;
+    if (!block_pad_safe(c, s.then_body, n) || !block_pad_safe(c, s.else_body, n)) return false;
+  }
+  return true;
+}
+
 std::string pop_field(int k, const char* what) { return "m->pop" + std::to_string(k) + "_" + what; }
 std::string syn_field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
@@ -178,10 +208,23 @@ void emit_kernel(EmitContext& c, size_t idx) {
       c.out += "  " + event_field(c, pk, k.event, "total") + " += _mc_nspk;\n";
     } else if (d.kind == Domain::Kind::Neurons) {
       if (block_elementwise(k.body, writes, "i")) {
-        if (pop.size >= c.options.parallel_min_size)
-          c.out += "#pragma omp parallel for simd schedule(static) num_threads(mc_threads(m))\n";
-        else
+        // Whole vectors only (padding lanes are computed and never read), and simd:static chunks
+        // (multiples of the vector length): each neuron takes the same vector or scalar path of
+        // libm whatever the thread count, so results do not depend on it.
+        if (first == "0" && d.size == 0 && block_pad_safe(c, k.body, pop.size)) n = int_text(simd_padded(pop.size));
+        if (pop.size >= c.options.parallel_min_size) {
+          // Thread chunks of whole blocks of kSimdPad iterations: every chunk starts at the same
+          // alignment and, but for the last, has no remainder, so no iteration ever falls into
+          // a peeled prologue or a (possibly narrower-ISA) vectorised epilogue because of the
+          // thread count. Measured necessary: with schedule(simd:static) GCC's AVX2 epilogue
+          // (_ZGVdN4v_exp) computed the chunk ends while AVX-512 (_ZGVeN8v_exp) did the rest.
+          c.out += "  const int64_t _mc_len = (int64_t)(" + n + ") - (int64_t)(" + first + ");\n";
+          c.out += "  const int64_t _mc_blocks = (_mc_len + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
+          c.out += "  const int64_t _mc_chunk = (_mc_blocks + mc_threads(m) - 1) / mc_threads(m) * " + int_text(kSimdPad) + ";\n";
+          c.out += "#pragma omp parallel for simd schedule(static, _mc_chunk) num_threads(mc_threads(m))\n";
+        } else {
           c.out += "#pragma omp simd\n";
+        }
       }
       c.out += "  for (int64_t i = " + first + "; i < " + n + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
@@ -332,10 +375,26 @@ void emit_monitor_recorders(EmitContext& c) {
         c.out += "  if (!_mc_ix) " + oom + "\n";
         c.out += "  int64_t* _mc_st = (int64_t*)mc_array_grow(" + arr + "[1], (size_t)_mc_c);\n";
         c.out += "  if (!_mc_st) " + oom + "\n";
+        // IR v2: recorded variables, one double per event (fields 2 + v).
+        std::string store_vars;
+        for (size_t v = 0; v < mon.buffers.size(); ++v) {
+          int bi = c.buffer_index(mon.buffers[v]);
+          if (bi < 0) {
+            c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
+            continue;
+          }
+          const kir::Buffer& b = c.p.buffers[bi];
+          std::string vs = std::to_string(v);
+          c.out += "  double* _mc_v" + vs + " = (double*)mc_array_grow(" + arr + "[" + std::to_string(v + 2) +
+                   "], (size_t)_mc_c);\n  if (!_mc_v" + vs + ") " + oom + "\n";
+          c.out += "  const " + c.printer.storage_type_name(b.type) + "* __restrict _mc_b" + vs + " = m->b_" + b.name + ";\n";
+          store_vars += " _mc_v" + vs + "[_mc_c] = (double)_mc_b" + vs + "[" + (b.size == 1 && pop.size != 1 ? "0" : "_mc_idx") + "];";
+        }
         c.out += "  _mc_c = 0;\n";
         c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
         c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
-        c.out += "    if (" + keep + ") { _mc_ix[_mc_c] = (int32_t)(_mc_idx - " + off + "); _mc_st[_mc_c] = step; ++_mc_c; }\n  }\n";
+        c.out += "    if (" + keep + ") { _mc_ix[_mc_c] = (int32_t)(_mc_idx - " + off + "); _mc_st[_mc_c] = step;" + store_vars +
+                 " ++_mc_c; }\n  }\n";
         break;
       }
       case kir::Monitor::Kind::Rate: {

@@ -83,7 +83,7 @@ int32_t mc_type_of(kir::Type t) {
 
 int monitor_arrays(const kir::Monitor& m) {
   switch (m.kind) {
-    case kir::Monitor::Kind::Spikes: return 2;
+    case kir::Monitor::Kind::Spikes: return 2 + static_cast<int>(m.buffers.size());  // IR v2: + variables
     case kir::Monitor::Kind::Rate: return 1;
     case kir::Monitor::Kind::State: return 1 + static_cast<int>(m.buffers.size());
   }
@@ -140,8 +140,14 @@ void emit_header(EmitContext& c) {
 }  // namespace
 
 // The static model description (mc_get_info); shared with the OpenCL backend's host module.
-void detail::emit_info(EmitContext& c, const std::string& backend_name) {
+void detail::emit_info(EmitContext& c, const std::string& backend_name, bool spike_variables) {
   const kir::Program& p = c.p;
+  if (!spike_variables)
+    for (const auto& m : p.monitors)
+      if (m.kind == kir::Monitor::Kind::Spikes && !m.buffers.empty())
+        c.error("monitor '" + m.name + "' records variables at spikes, which the " + backend_name +
+                    " backend does not support yet",
+                "use the cpu backend, or record the variables with a state monitor");
   std::string& o = c.out;
   o += "static const mc_var_info mc_vars_[] = {\n";
   for (const auto& b : p.buffers)
@@ -178,7 +184,10 @@ void detail::emit_info(EmitContext& c, const std::string& backend_name) {
     // IR v2: a synapse state monitor names its synapse group where populations are named.
     o += "  {" + c_string(m.name) + ", " + c_string(m.population.empty() ? m.synapses : m.population) + ", " +
          std::to_string(kind) + ", " +
-         std::to_string(m.kind == kir::Monitor::Kind::State ? m.buffers.size() : 0) + ", _mc_mon" + ks + "_vars, _mc_mon" +
+         std::to_string(m.kind != kir::Monitor::Kind::Rate && (spike_variables || m.kind == kir::Monitor::Kind::State)
+                            ? m.buffers.size()
+                            : 0) +
+         ", _mc_mon" + ks + "_vars, _mc_mon" +
          ks + "_units, _mc_mon" + ks + "_nidx, _mc_mon" + ks + "_idx, " + int_text(m.every < 1 ? 1 : m.every) + ", " +
          int_text(m.size) + "},\n";
   }
@@ -221,7 +230,8 @@ void emit_create_destroy(EmitContext& c) {
        "  if (!(dst = (type*)mc_alloc(mc_bytes(n, sizeof(type)), what, m->error, sizeof m->error))) goto fail;\n";
   for (const auto& b : p.buffers)
     if (!per_synapse(b))
-      o += "  MC_ALLOC(m->b_" + b.name + ", " + c.printer.storage_type_name(b.type) + ", " + int_text(b.size) + ", " +
+      // Padded to whole SIMD vectors: update loops iterate the padding too (cpu_kernel_emitter.cpp).
+      o += "  MC_ALLOC(m->b_" + b.name + ", " + c.printer.storage_type_name(b.type) + ", " + int_text(detail::simd_padded(b.size)) + ", " +
            c_string(b.owner + "." + b.variable) + ")\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
     const kir::Population& pop = p.populations[k];
@@ -392,7 +402,7 @@ std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& o
   EmitContext c{program, options, diags, CppPrinter{}, {}};
   c.out.reserve(64 * 1024);
   emit_header(c);
-  detail::emit_info(c);
+  detail::emit_info(c, "cpu", /*spike_variables=*/true);
   detail::emit_v2_tables(c);
   detail::emit_kernels(c);
   detail::emit_monitor_recorders(c);

@@ -52,11 +52,17 @@ struct CompileOutcome {
 
 class HostCompiler {
  public:
-  // Picks $CXX (may hold a wrapper and arguments, e.g. "ccache g++"), else clang++, else g++, and
-  // records its `--version` output as identity. Returns false after reporting.
+  // Picks $CXX (may hold a wrapper and arguments, e.g. "ccache g++"), else g++, else clang++, and
+  // records its `--version` output as identity. g++ is preferred because, with glibc's libmvec, it
+  // vectorises exp/log in the update loops without -ffast-math (docs/passes.md). Returns false
+  // after reporting.
   bool detect(DiagnosticEngine& diags);
   const std::vector<std::string>& command() const { return command_; }
   const std::string& identity() const { return identity_; }
+  bool is_gcc() const;
+  // Modules call libmvec's vector exp/log/expm1/pow (GCC on x86-64 Linux with libmvec.so found;
+  // MODELC_LIBMVEC=0 turns it off, e.g. to measure it).
+  bool uses_libmvec() const { return libmvec_; }
 
   // Flags for a generated CPU module (see host_compiler.cpp for why each is there).
   std::vector<std::string> module_compile_flags(bool debug) const;
@@ -67,8 +73,10 @@ class HostCompiler {
   bool build_shared(const CompileJob& job, CompileOutcome& out, DiagnosticEngine& diags) const;
 
  private:
+  bool detect_libmvec() const;
   std::vector<std::string> command_;
   std::string identity_;
+  bool libmvec_ = false;
 };
 
 }  // namespace modelc::cpu

@@ -14,12 +14,6 @@ using cpu::detail::int_text;
 
 bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
 
-void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
-  if (!e) return;
-  if (e->kind == kir::Expr::Kind::Load) out.insert(e->name);
-  for (const auto& a : e->args) collect_loads(a, out);
-}
-
 }  // namespace
 
 void emit_init_run(EmitContext& c, std::string& o) {
@@ -34,12 +28,7 @@ void emit_init_run(EmitContext& c, std::string& o) {
   // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && c.plans[idx].group < 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
-  std::set<std::string> reads;
-  for (const auto& g : p.synapse_groups) {
-    collect_loads(g.connect.p, reads);
-    collect_loads(g.connect.condition, reads);
-  }
-  for (const auto& n : reads) {
+  for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi >= 0 && !per_synapse(p.buffers[bi]))
       o += "  if (mc_read_var(m, " + std::to_string(bi) + ", m->b_" + n + ")) return 1;  // read by a connection rule\n";
@@ -59,6 +48,7 @@ void emit_init_run(EmitContext& c, std::string& o) {
     o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_dpre, CL_TRUE, 0, (size_t)" + s + "_n * 4, " + s +
          "_pre, 0, NULL, NULL), \"uploading synapses\");\n  }\n";
   }
+  emit_v2_init_transpose(c, o);
   for (const auto& b : p.buffers) {
     if (!per_synapse(b)) continue;
     int g = c.group_index(b.owner);
@@ -71,10 +61,17 @@ void emit_init_run(EmitContext& c, std::string& o) {
     o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + elem + ", " +
          c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
+  emit_v2_init_synapses(c, o);
+  // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
+  auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
   for (const auto& plan : c.plans)
-    if (plan.kernel && plan.group >= 0) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
+    if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
+  emit_v2_init_delivery(c, o);
+  for (const auto& plan : c.plans)
+    if (plan.kernel && plan.group >= 0 && queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
+  emit_synapse_monitor_setup(c, o);
   o += "  MC_CL(clFinish(m->q), \"network construction\");\n  m->initialised = 1;\n  return 0;\n}\n\n";
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
@@ -93,10 +90,14 @@ void emit_init_run(EmitContext& c, std::string& o) {
     bool state = mon.kind == kir::Monitor::Kind::State;
     if (state != (t.kind == kir::Task::Kind::RecordState))
       c.error("task kind does not match the kind of monitor '" + mon.name + "'");
+    if (state) {
+      o += "    if (mc_record_state" + std::to_string(t.index) + "(m, step)) return 1;\n";
+      continue;
+    }
     int pk = c.population_index(mon.population);
-    if (pk < 0) continue;  // reported with the monitor
-    o += state ? "    if (mc_record_state" + std::to_string(t.index) + "(m, step)) return 1;\n"
-               : "    if (mc_record_pop" + std::to_string(pk) + "(m, step)) return 1;\n";
+    int l = pk < 0 ? -1 : c.list_index(pk, mon.kind == kir::Monitor::Kind::Rate ? std::string() : mon.event);
+    if (l < 0) continue;  // reported with the monitor
+    o += "    if (mc_record_list" + std::to_string(l) + "(m, step)) return 1;\n";
   }
   o += "    m->step = step + 1;\n  }\n";
   o += "  if (mc_flush_all(m)) return 1;\n";

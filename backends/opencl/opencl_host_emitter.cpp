@@ -2,10 +2,15 @@
 // generated OpenCL C program through the ICD loader. Layout of struct mc_module:
 //   - per Buffer a device buffer `d_<name>` (and a host mirror `b_<name>` for the few buffers a
 //     connection rule reads: connectivity is built on the host);
-//   - per population k a device spike ring `pop<k>_spikes[history][size]`, its counts per slot
-//     `pop<k>_counts[history]`, the threshold flags `pop<k>_flags[size]`; totals in `totals[]`;
+//   - per event list (EmitContext::lists: each population's spikes, then custom events) a device
+//     ring `<prefix>_spikes[history][size]`, its counts per slot `<prefix>_counts[history]`, the
+//     threshold flags `<prefix>_flags[size]` and its compaction kernel; totals in `totals[list]`;
+//   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
 //   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the CPU backend's
 //     own connect code, see cpu_connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
+//     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
+//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_v2.cpp, opencl_v2_kernels.cpp);
 //   - per kernel its cl_kernel `k<idx>` with local and global sizes from device queries;
 //   - monitors (opencl_host_monitors.cpp).
 // Everything stays on the device across steps; mc_run only enqueues (in-order queue) and reads
@@ -30,16 +35,6 @@ void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
   if (!e) return;
   if (e->kind == kir::Expr::Kind::Load) out.insert(e->name);
   for (const auto& a : e->args) collect_loads(a, out);
-}
-
-// Buffers a connection rule reads: downloaded into host mirrors before the CSR is built.
-std::set<std::string> connect_reads(const kir::Program& p) {
-  std::set<std::string> out;
-  for (const auto& g : p.synapse_groups) {
-    collect_loads(g.connect.p, out);
-    collect_loads(g.connect.condition, out);
-  }
-  return out;
 }
 
 // The device element size of a buffer type (Double follows the device: 4 without fp64).
@@ -80,17 +75,20 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "  cl_uint compute_units;\n  cl_mem totals;\n";
   for (const auto& b : p.buffers)
     o += "  cl_mem d_" + b.name + ";\n  " + hc.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // host mirror\n";
-  for (size_t k = 0; k < p.populations.size(); ++k) {
-    std::string ks = std::to_string(k);
-    o += "  cl_mem pop" + ks + "_spikes, pop" + ks + "_counts, pop" + ks + "_flags;  // " + p.populations[k].name + "\n";
-    o += "  cl_kernel compact" + ks + ";\n  size_t compact" + ks + "_local;\n  int64_t pop" + ks + "_total;\n";
+  for (const auto& l : c.lists) {
+    const kir::Population& pop = p.populations[l.population];
+    o += "  cl_mem " + l.prefix + "_spikes, " + l.prefix + "_counts, " + l.prefix + "_flags;  // " + pop.name + " " +
+         (l.event < 0 ? std::string("spikes") : pop.events[l.event].name) + "\n";
+    o += "  cl_kernel " + l.prefix + "_compact;\n  size_t " + l.prefix + "_compact_local;\n";
   }
+  for (size_t k = 0; k < p.populations.size(); ++k) o += "  int64_t pop" + std::to_string(k) + "_total;\n";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     o += "  int64_t syn" + gs + "_n;  // " + p.synapse_groups[g].name + "\n";
     o += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
     o += "  cl_mem syn" + gs + "_drow, syn" + gs + "_dpost, syn" + gs + "_dpre;\n";
   }
+  emit_v2_fields(c, o);
   for (const auto& plan : c.plans) {
     std::string ks = std::to_string(plan.index);
     o += "  cl_kernel k" + ks + ";\n  size_t k" + ks + "_local, k" + ks + "_global;  // " + p.kernels[plan.index].name + "\n";
@@ -116,17 +114,43 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
        "    snprintf(m->error, sizeof m->error, \"out of device memory allocating %.1f MiB for %s on '%s' (%s)\",\n"
        "             (double)n / 1048576.0, what, m->device_name, mc_cl_error_name(e));\n    m->failed = 1;\n    return 0;\n  }\n"
        "  return b;\n}\n\n";
+  // IR v2: Buffer::init_values (doubles) converted to the device element type and uploaded.
+  o += "static int mc_upload(mc_module* m, cl_mem b, const double* v, int64_t n, int type, const char* what) {\n"
+       "  if (n <= 0) return 0;\n"
+       "  const size_t elem = type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : type == MC_INT64 ? 8 : m->f64_size;\n"
+       "  unsigned char* tmp = (unsigned char*)malloc((size_t)n * elem);\n"
+       "  if (!tmp) return mc_fail(m, \"out of memory uploading initial values\");\n"
+       "  for (int64_t k = 0; k < n; ++k) {\n"
+       "    if (type == MC_BOOL) tmp[k] = (uint8_t)(v[k] != 0.0);\n"
+       "    else if (type == MC_INT32) ((int32_t*)tmp)[k] = (int32_t)v[k];\n"
+       "    else if (type == MC_INT64) ((int64_t*)tmp)[k] = (int64_t)v[k];\n"
+       "    else if (elem == 4) ((float*)tmp)[k] = (float)v[k];\n"
+       "    else ((double*)tmp)[k] = v[k];\n  }\n"
+       "  cl_int e = clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * elem, tmp, 0, NULL, NULL);\n"
+       "  free(tmp);\n  return e == CL_SUCCESS ? 0 : mc_cl_fail(m, e, what);\n}\n\n";
   o += "static int mc_launch(mc_module* m, cl_kernel k, size_t global, size_t local, const char* what) {\n"
        "  MC_CL(clEnqueueNDRangeKernel(m->q, k, 1, NULL, &global, &local, 0, NULL, NULL), what);\n  return 0;\n}\n\n";
 }
 
 std::string param_value(const EmitContext& c, const KernelPlan& plan, const KernelParam& prm) {
   const std::string ps = std::to_string(plan.population), gs = std::to_string(plan.group);
+  const std::string lp = plan.list >= 0 ? "m->" + c.lists[plan.list].prefix : "m->pop" + ps;
+  const std::string ws = std::to_string(plan.pathway);
+  // A heterogeneous-delay pathway reads its own event ring, not the list.
+  const bool queued = plan.kernel->domain.kind == DK::QueuedEvents;
   switch (prm.kind) {
     case Kind::Buffer: return "sizeof(cl_mem), &m->d_" + prm.name;
-    case Kind::Flags: return "sizeof(cl_mem), &m->pop" + ps + "_flags";
-    case Kind::Spikes: return "sizeof(cl_mem), &m->pop" + ps + "_spikes";
-    case Kind::Counts: return "sizeof(cl_mem), &m->pop" + ps + "_counts";
+    case Kind::Flags: return "sizeof(cl_mem), &" + lp + "_flags";
+    case Kind::Spikes: return "sizeof(cl_mem), &" + (queued ? "m->syn" + gs + "_qev" + ws : lp + "_spikes");
+    case Kind::Counts: return "sizeof(cl_mem), &" + (queued ? "m->syn" + gs + "_qcnt" + ws : lp + "_counts");
+    case Kind::Totals: return "sizeof(cl_mem), &m->totals";
+    case Kind::GenSteps: return "sizeof(cl_mem), &m->pop" + ps + "_gsteps";
+    case Kind::GenIdx: return "sizeof(cl_mem), &m->pop" + ps + "_gidx";
+    case Kind::Col: return "sizeof(cl_mem), &m->syn" + gs + "_dcol";
+    case Kind::ColSyn: return "sizeof(cl_mem), &m->syn" + gs + "_dcolsyn";
+    case Kind::Seg: return "sizeof(cl_mem), &m->syn" + gs + "_dseg" + ws;
+    case Kind::Perm: return "sizeof(cl_mem), &m->syn" + gs + "_dperm" + ws;
+    case Kind::Depth: return "sizeof(cl_long), &depth";
     case Kind::Row: return "sizeof(cl_mem), &m->syn" + gs + "_drow";
     case Kind::Post: return "sizeof(cl_mem), &m->syn" + gs + "_dpost";
     case Kind::Pre: return "sizeof(cl_mem), &m->syn" + gs + "_dpre";
@@ -144,19 +168,24 @@ void emit_bind(EmitContext& c, const KernelPlan& plan, std::string& o) {
   const DK dk = plan.kernel->domain.kind;
   o += "static int mc_bind" + ks + "(mc_module* m) {\n  const cl_ulong seed = m->seed;\n  const cl_long zero = 0;\n";
   o += "  const cl_long nsyn = " + (plan.group >= 0 ? "m->syn" + std::to_string(plan.group) + "_n" : std::string("0")) + ";\n";
-  o += "  (void)seed; (void)zero; (void)nsyn;\n  cl_int ok = CL_SUCCESS;\n";
+  o += "  const cl_long depth = " + (dk == DK::QueuedEvents ? "m->syn" + std::to_string(plan.group) + "_depth" + std::to_string(plan.pathway) : std::string("0")) + ";\n";
+  o += "  (void)seed; (void)zero; (void)nsyn; (void)depth;\n  cl_int ok = CL_SUCCESS;\n";
   for (size_t a = 0; a < plan.params.size(); ++a)
     o += "  ok |= clSetKernelArg(" + k + ", " + std::to_string(a) + ", " + param_value(c, plan, plan.params[a]) + ");\n";
   o += "  MC_CL(ok, \"setting the arguments of kernel " + plan.kernel->name + "\");\n";
-  if (dk == DK::SynapticEvents) {
-    // Work-groups of up to 64 (two warps / one wavefront) per spike, a few groups per compute unit.
-    int64_t n = c.p.populations[plan.population].size;
+  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents) {
+    // Work-groups of up to 64 (two warps / one wavefront) per event, a few groups per compute unit
+    // (queued pathways: per (delay, event) pair, so not capped by the population size).
+    int64_t n = dk == DK::QueuedEvents ? INT32_MAX : c.p.populations[plan.population].size;
     o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 64);\n";
     o += "  size_t groups = (size_t)m->compute_units * 8;\n";
     o += "  if (groups > (size_t)" + int_text(n > 0 ? n : 1) + ") groups = (size_t)" + int_text(n > 0 ? n : 1) + ";\n";
     o += "  " + k + "_global = groups * " + k + "_local;\n";
+  } else if (dk == DK::SpikeGenerator) {  // one work-group
+    o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n  " + k + "_global = " + k + "_local;\n";
   } else {
-    std::string n = dk == DK::Synapses ? "(size_t)nsyn" : "(size_t)" + int_text(c.p.populations[plan.population].size);
+    const kir::Domain& d = plan.kernel->domain;
+    std::string n = dk == DK::Synapses ? "(size_t)nsyn" : "(size_t)" + int_text(d.size > 0 ? d.size : c.p.populations[plan.population].size);
     o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n";
     o += "  " + k + "_global = mc_cl_round_up(" + n + ", " + k + "_local);\n";
   }
@@ -170,12 +199,16 @@ void emit_run_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
   const size_t np = plan.params.size();
   o += "static int mc_run" + ks + "(mc_module* m, int64_t step) {\n";
   std::string slot = "0";
-  if (kern.domain.kind == DK::SynapticEvents) {
-    const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
-    o += "  const int64_t src = step - " + int_text(sg.delay_steps) + ";\n  if (src < 0) return 0;\n";
-    slot = "src % " + int_text(c.p.populations[plan.population].history);
-  } else if (plan.population >= 0) {
-    slot = "step % " + int_text(c.p.populations[plan.population].history);
+  const DK dk = kern.domain.kind;
+  if (kern.every_steps > 1) o += "  if (step % " + int_text(kern.every_steps) + " != 0) return 0;  // run_regularly\n";
+  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents) {
+    o += "  const int64_t src = step - " + int_text(plan.delay) + ";\n  if (src < 0) return 0;\n";
+    slot = "src % " + int_text(c.lists[plan.list].history);
+  } else if (dk == DK::QueuedEvents) {
+    o += "  if (mc_queue_events" + std::to_string(plan.group) + "_" + std::to_string(plan.pathway) + "(m, step)) return 1;\n";
+    slot = "step % m->syn" + std::to_string(plan.group) + "_depth" + std::to_string(plan.pathway);
+  } else if (plan.list >= 0) {
+    slot = "step % " + int_text(c.lists[plan.list].history);
   }
   if (kern.domain.kind == DK::Synapses) o += "  if (m->syn" + std::to_string(plan.group) + "_n == 0) return 0;\n";
   o += "  const cl_long st = step, slot = " + slot + ";\n";
@@ -183,10 +216,9 @@ void emit_run_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
   o += "  MC_CL(clSetKernelArg(" + k + ", " + std::to_string(np - 1) + ", sizeof slot, &slot), \"setting the slot\");\n";
   o += "  if (mc_launch(m, " + k + ", " + k + "_global, " + k + "_local, " + c_string("kernel " + kern.name) + ")) return 1;\n";
   if (plan.emits) {
-    const std::string ps = std::to_string(plan.population);
-    o += "  MC_CL(clSetKernelArg(m->compact" + ps + ", 6, sizeof slot, &slot), \"setting the slot\");\n";
-    o += "  if (mc_launch(m, m->compact" + ps + ", m->compact" + ps + "_local, m->compact" + ps +
-         "_local, \"spike compaction\")) return 1;\n";
+    const std::string cp = "m->" + c.lists[plan.list].prefix + "_compact";
+    o += "  MC_CL(clSetKernelArg(" + cp + ", 6, sizeof slot, &slot), \"setting the slot\");\n";
+    o += "  if (mc_launch(m, " + cp + ", " + cp + "_local, " + cp + "_local, \"spike compaction\")) return 1;\n";
   }
   o += "  return 0;\n}\n\n";
 }
@@ -243,6 +275,7 @@ void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
       o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + dev_elem(b.type) + ", " +
            c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
+  emit_v2_setup(c, o);
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi < 0 || per_synapse(p.buffers[bi])) continue;
@@ -250,26 +283,28 @@ void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
     o += "  if (!(m->b_" + n + " = (" + t + "*)mc_alloc(mc_bytes(" + int_text(p.buffers[bi].size) + ", sizeof(" + t + ")), " +
          c_string(n) + ", m->error, sizeof m->error))) return 1;\n";
   }
-  o += "  if (!(m->totals = mc_buf(m, " + std::to_string(8 * std::max<size_t>(1, p.populations.size())) +
+  o += "  if (!(m->totals = mc_buf(m, " + std::to_string(8 * std::max<size_t>(1, c.lists.size())) +
        ", \"spike totals\"))) return 1;\n";
-  for (size_t k = 0; k < p.populations.size(); ++k) {
-    const kir::Population& pop = p.populations[k];
-    const std::string ks = std::to_string(k), h = int_text(pop.history < 1 ? 1 : pop.history), n = int_text(pop.size);
+  for (size_t l = 0; l < c.lists.size(); ++l) {
+    const EventListInfo& li = c.lists[l];
+    const kir::Population& pop = p.populations[li.population];
+    const std::string f = "m->" + li.prefix, h = int_text(li.history), n = int_text(pop.size);
+    const std::string what = " of " + pop.name + (li.event < 0 ? std::string() : " (event " + pop.events[li.event].name + ")");
     if (pop.history < 1) c.error("population '" + pop.name + "' has a spike history depth below 1");
-    o += "  if (!(m->pop" + ks + "_spikes = mc_buf(m, (size_t)" + h + " * " + n + " * 4, " + c_string("the spike buffer of " + pop.name) + "))) return 1;\n";
-    o += "  if (!(m->pop" + ks + "_counts = mc_buf(m, (size_t)" + h + " * 4, " + c_string("the spike counts of " + pop.name) + "))) return 1;\n";
-    o += "  if (!(m->pop" + ks + "_flags = mc_buf(m, (size_t)" + n + ", " + c_string("the spike flags of " + pop.name) + "))) return 1;\n";
-    o += "  m->compact" + ks + " = clCreateKernel(m->prog, \"mc_compact_spikes\", &e);\n  MC_CL(e, \"clCreateKernel(mc_compact_spikes)\");\n";
-    o += "  m->compact" + ks + "_local = mc_cl_local_size(m->compact" + ks + ", m->dev, 256);\n";
-    o += "  {\n    const cl_int pop = " + ks + ";\n    const cl_long n = " + n + ", slot = 0;\n";
-    o += "    cl_int ok = clSetKernelArg(m->compact" + ks + ", 0, sizeof(cl_mem), &m->pop" + ks + "_flags);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 1, sizeof(cl_mem), &m->pop" + ks + "_spikes);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 2, sizeof(cl_mem), &m->pop" + ks + "_counts);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 3, sizeof(cl_mem), &m->totals);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 4, sizeof pop, &pop);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 5, sizeof n, &n);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 6, sizeof slot, &slot);\n";
-    o += "    ok |= clSetKernelArg(m->compact" + ks + ", 7, m->compact" + ks + "_local * sizeof(cl_int), NULL);\n";
+    o += "  if (!(" + f + "_spikes = mc_buf(m, (size_t)" + h + " * " + n + " * 4, " + c_string("the spike buffer" + what) + "))) return 1;\n";
+    o += "  if (!(" + f + "_counts = mc_buf(m, (size_t)" + h + " * 4, " + c_string("the spike counts" + what) + "))) return 1;\n";
+    o += "  if (!(" + f + "_flags = mc_buf(m, (size_t)" + n + ", " + c_string("the spike flags" + what) + "))) return 1;\n";
+    o += "  " + f + "_compact = clCreateKernel(m->prog, \"mc_compact_spikes\", &e);\n  MC_CL(e, \"clCreateKernel(mc_compact_spikes)\");\n";
+    o += "  " + f + "_compact_local = mc_cl_local_size(" + f + "_compact, m->dev, 256);\n";
+    o += "  {\n    const cl_int list = " + std::to_string(l) + ";\n    const cl_long n = " + n + ", slot = 0;\n";
+    o += "    cl_int ok = clSetKernelArg(" + f + "_compact, 0, sizeof(cl_mem), &" + f + "_flags);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 1, sizeof(cl_mem), &" + f + "_spikes);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 2, sizeof(cl_mem), &" + f + "_counts);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 3, sizeof(cl_mem), &m->totals);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 4, sizeof list, &list);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 5, sizeof n, &n);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 6, sizeof slot, &slot);\n";
+    o += "    ok |= clSetKernelArg(" + f + "_compact, 7, " + f + "_compact_local * sizeof(cl_int), NULL);\n";
     o += "    MC_CL(ok, \"setting the arguments of the spike compaction\");\n  }\n";
   }
   for (const auto& plan : c.plans)
@@ -282,11 +317,11 @@ void emit_create_destroy(EmitContext& c, std::string& o) {
   o += "void mc_destroy(mc_module* m) {\n  if (!m) return;\n  if (m->q) clFinish(m->q);\n  mc_monitors_release(m);\n";
   for (const auto& plan : c.plans) o += "  if (m->k" + std::to_string(plan.index) + ") clReleaseKernel(m->k" + std::to_string(plan.index) + ");\n";
   for (const auto& b : p.buffers) o += "  if (m->d_" + b.name + ") clReleaseMemObject(m->d_" + b.name + ");\n  mc_free(m->b_" + b.name + ");\n";
-  for (size_t k = 0; k < p.populations.size(); ++k) {
-    std::string ks = std::to_string(k);
-    for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  if (m->pop" + ks + f + ") clReleaseMemObject(m->pop" + ks + f + ");\n";
-    o += "  if (m->compact" + ks + ") clReleaseKernel(m->compact" + ks + ");\n";
+  for (const auto& l : c.lists) {
+    for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  if (m->" + l.prefix + f + ") clReleaseMemObject(m->" + l.prefix + f + ");\n";
+    o += "  if (m->" + l.prefix + "_compact) clReleaseKernel(m->" + l.prefix + "_compact);\n";
   }
+  emit_v2_release(c, o);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     for (const char* f : {"row", "post", "pre"}) o += std::string("  mc_free(m->syn") + gs + "_" + f + ");\n";
@@ -307,6 +342,19 @@ void emit_create_destroy(EmitContext& c, std::string& o) {
 
 }  // namespace
 
+// Buffers a connection rule reads (IR v2: also `n` and the generator's expressions): downloaded
+// into host mirrors before the CSR is built by the CPU backend's connect code.
+std::set<std::string> connect_reads(const kir::Program& p) {
+  std::set<std::string> out;
+  for (const auto& g : p.synapse_groups) {
+    const auto& r = g.connect;
+    const auto& gen = r.generator;
+    for (const kir::ExprP& e : {r.p, r.condition, r.n, gen.low, gen.high, gen.step, gen.p, gen.size, gen.element, gen.condition})
+      collect_loads(e, out);
+  }
+  return out;
+}
+
 void emit_init_run(EmitContext& c, std::string& o);
 void emit_accessors(EmitContext& c, std::string& o);
 
@@ -317,9 +365,11 @@ std::string emit_host_module(EmitContext& c, const std::string& device_source, i
   hc.out.reserve(device_source.size() + 64 * 1024);
   emit_header(c, hc, device_source, default_threads);
   cpu::detail::emit_info(hc, "opencl");
+  cpu::detail::emit_v2_tables(hc);  // init_values and spike generator tables, as the CPU module has them
   // Connectivity is built on the host by the CPU backend's code, then uploaded once.
   cpu::detail::emit_connect(hc);
   std::string& o = hc.out;
+  emit_v2_functions(c, o);
   for (const auto& plan : c.plans) {
     if (!plan.kernel) continue;
     emit_bind(c, plan, o);

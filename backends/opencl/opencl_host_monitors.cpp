@@ -1,12 +1,13 @@
 // Monitors of the OpenCL host module. Recording stays on the device and is pulled in chunks, so a
 // step costs no host transfer:
-//   - spikes: per population, a recorder kernel appends the step's spike count (and, when a spike
+//   - spikes (and IR v2 custom events): per event list, a recorder kernel appends the step's spike count (and, when a spike
 //     monitor or a partial-slice rate monitor needs them, the indices) to device buffers; the host
 //     pulls them every `rec_interval` steps (MODELC_OPENCL_RECORD_STEPS, default 1000), earlier when
 //     the worst case (every neuron spiking every step) could overflow the list, and at the end of
 //     every mc_run. Spike and rate monitors of the population are then filled from that one copy.
-//   - state: a recorder kernel per monitor copies the recorded neurons' values into a sample buffer
-//     of rec_interval / every samples; the host pulls it when full and at the end of every mc_run.
+//   - state: a recorder kernel per monitor copies the recorded neurons' (IR v2: synapses') values
+//     into a sample buffer of rec_interval / every samples; the host pulls it when full and at the
+//     end of every mc_run. Synapse monitors are set up in mc_init, once the synapse count is known.
 // Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
 #include "backends/cpu/cpu_emit_context.h"
 #include "backends/opencl/opencl_emit_context.h"
@@ -36,12 +37,19 @@ bool full_slice(const EmitContext& c, const kir::Monitor& m) {
   return pk >= 0 && m.offset == 0 && m.size == c.p.populations[pk].size;
 }
 
-// Populations with spike or rate monitors, and whether their indices must be recorded.
+// The event list a spike (event) or rate monitor records; -1 for state monitors.
+int list_of(const EmitContext& c, const kir::Monitor& m) {
+  if (m.kind == MK::State) return -1;
+  int pk = c.population_index(m.population);
+  return pk < 0 ? -1 : c.list_index(pk, m.kind == MK::Rate ? std::string() : m.event);
+}
+
+// Event lists with spike, event or rate monitors, and whether their indices must be recorded.
 std::vector<std::pair<int, bool>> recorded_populations(const EmitContext& c) {
   std::vector<std::pair<int, bool>> out;
   for (const auto& m : c.p.monitors) {
     if (m.kind == MK::State) continue;
-    int pk = c.population_index(m.population);
+    int pk = list_of(c, m);
     if (pk < 0) continue;
     bool list = m.kind == MK::Spikes || !full_slice(c, m);
     bool found = false;
@@ -60,9 +68,9 @@ std::string dev_type(const EmitContext& c, const std::string& buffer) {
   return bi < 0 ? "double" : c.printer.storage_type_name(c.p.buffers[bi].type);
 }
 
-void emit_spike_flush(EmitContext& c, int pk, bool list, std::string& o) {
-  const std::string ks = std::to_string(pk), r = "m->rec" + ks;
-  const int64_t n = c.p.populations[pk].size;
+void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
+  const std::string ks = std::to_string(li), r = "m->rec" + ks;
+  const int64_t n = c.p.populations[c.lists[li].population].size;
   o += "static int mc_flush_pop" + ks + "(mc_module* m) {\n";
   o += "  const int64_t ns = " + r + "_steps;\n  if (ns == 0) return 0;\n";
   o += "  MC_CL(clEnqueueReadBuffer(m->q, " + r + "_counts, CL_TRUE, 0, (size_t)ns * 4, " + r +
@@ -77,7 +85,7 @@ void emit_spike_flush(EmitContext& c, int pk, bool list, std::string& o) {
   }
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
-    if (mon.kind == MK::State || c.population_index(mon.population) != pk) continue;
+    if (mon.kind == MK::State || list_of(c, mon) != li) continue;
     const std::string ms = std::to_string(mi), arr = "m->mon" + ms;
     const std::string off = int_text(mon.offset), end = int_text(mon.offset + mon.size);
     const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
@@ -114,12 +122,12 @@ void emit_spike_flush(EmitContext& c, int pk, bool list, std::string& o) {
   }
   o += "  " + r + "_steps = 0;\n  return 0;\n}\n\n";
 
-  o += "static int mc_record_pop" + ks + "(mc_module* m, int64_t step) {\n";
+  o += "static int mc_record_list" + ks + "(mc_module* m, int64_t step) {\n";
   o += "  if (" + r + "_last == step) return 0;  // several monitors of one population share the recording\n";
   o += "  " + r + "_last = step;\n";
   o += "  if ((" + r + "_steps >= m->rec_interval" + (list ? " || (" + r + "_steps + 1) * " + int_text(n) + " > " + r + "_cap" : std::string()) +
        ") && mc_flush_pop" + ks + "(m)) return 1;\n";
-  o += "  const cl_long slot = step % " + int_text(c.p.populations[pk].history) + ";\n";
+  o += "  const cl_long slot = step % " + int_text(c.lists[li].history) + ";\n";
   o += "  const cl_int at = (cl_int)" + r + "_steps;\n";
   o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
   o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 7, sizeof at, &at), \"setting a recorder argument\");\n";
@@ -133,7 +141,7 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
   const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
   o += "static int mc_flush_state" + ms + "(mc_module* m) {\n";
   o += "  const int64_t ns = " + r + "_pending;\n  if (ns == 0) return 0;\n";
-  o += "  const size_t count = (size_t)(ns * _mc_mon" + ms + "_nidx);\n";
+  o += "  const size_t count = (size_t)(ns * " + r + "_n);\n";
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
     const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
     const bool f64 = t == "mc_f64";
@@ -162,7 +170,79 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
   o += "  ++" + r + "_pending;\n  return 0;\n}\n\n";
 }
 
+// Allocation and arguments of state monitor `mi` recording `nidx` elements (a C expression) read
+// at the int64 positions `idx` (a host array).
+void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const std::string& idx, std::string& o) {
+  const kir::Monitor& mon = c.p.monitors[mi];
+  const std::string ms = std::to_string(mi), r = "m->mon" + ms;
+  o += "  {\n  cl_int e = CL_SUCCESS;\n  " + r + "_n = " + nidx + ";\n";
+  o += "  " + r + "_cap = m->rec_interval / " + int_text(mon.every < 1 ? 1 : mon.every) + " + 1;\n";
+  o += "  if (!(" + r + "_didx = mc_buf(m, (size_t)" + r + "_n * 8, \"monitor " + mon.name + "\"))) return 1;\n";
+  o += "  if (" + r + "_n > 0) MC_CL(clEnqueueWriteBuffer(m->q, " + r + "_didx, CL_TRUE, 0, (size_t)" + r + "_n * 8, " + idx +
+       ", 0, NULL, NULL), \"uploading monitor indices\");\n";
+  o += "  if (!(" + r + "_stage = mc_alloc(mc_bytes(" + r + "_cap * " + r + "_n, 8), \"monitor " + mon.name +
+       "\", m->error, sizeof m->error))) return 1;\n";
+  o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_rec_state" + ms + "\", &e);\n";
+  o += "  MC_CL(e, \"clCreateKernel(mc_rec_state" + ms + ")\");\n";
+  o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
+  o += "  " + r + "_global = mc_cl_round_up((size_t)(" + r + "_n > 0 ? " + r + "_n : 1), " + r + "_local);\n";
+  o += "  {\n    const cl_long nidx = " + r + "_n;\n";
+  o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + r + "_didx);\n";
+  o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof nidx, &nidx);\n";
+  int arg = 3;
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) {
+      c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
+      continue;
+    }
+    const std::string t = dev_type(c, mon.buffers[v]);
+    const std::string elem = t == "mc_f64" ? "m->f64_size" : t == "uchar" ? "1" : (t == "int" || t == "float") ? "4" : "8";
+    o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + r + "_n) * " + elem +
+         ", \"monitor " + mon.name + "\"))) return 1;\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_o" +
+         std::to_string(v) + ");\n";
+  }
+  o += "    MC_CL(ok, \"setting the arguments of monitor " + mon.name + "\");\n  }\n  }\n";
+}
+
 }  // namespace
+
+// IR v2: state monitors of synapse groups read the CSR positions of the recorded synapses (every
+// synapse with all_synapses), checked against the synapse count built by mc_init.
+void emit_synapse_monitor_setup(EmitContext& c, std::string& o) {
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    if (mon.kind != MK::State || mon.synapses.empty()) continue;
+    const int g = c.group_index(mon.synapses);
+    if (g < 0) {
+      c.error("monitor '" + mon.name + "' records unknown synapse group '" + mon.synapses + "'");
+      continue;
+    }
+    const std::string ms = std::to_string(mi), n = "m->syn" + std::to_string(g) + "_n";
+    const std::vector<int64_t>& at = mon.storage_indices.empty() ? mon.indices : mon.storage_indices;
+    o += "  {\n    static const int64_t _mc_at[] = {";
+    for (size_t k = 0; k < at.size(); ++k) o += (k ? ", " : "") + int_text(at[k]);
+    o += at.empty() ? "0};\n" : "};\n";
+    if (mon.all_synapses) {
+      o += "    int64_t* _mc_all = (int64_t*)mc_alloc(mc_bytes(" + n + " > 0 ? " + n + " : 1, 8), \"monitor " + mon.name +
+           "\", m->error, sizeof m->error);\n    if (!_mc_all) { m->failed = 1; return 1; }\n";
+      o += "    for (int64_t k = 0; k < " + n + "; ++k) _mc_all[k] = k;\n";
+      std::string body;
+      emit_state_setup(c, mi, n, "_mc_all", body);
+      // The set-up returns on failure: free the index copy on every path.
+      o += "    int _mc_rc = [&]() -> int {\n" + body + "    return 0;\n    }();\n    mc_free(_mc_all);\n    if (_mc_rc) { m->failed = 1; return 1; }\n  }\n";
+      continue;
+    }
+    o += "    for (int64_t k = 0; k < " + int_text(static_cast<int64_t>(at.size())) + "; ++k)\n";
+    o += "      if (_mc_at[k] < 0 || _mc_at[k] >= " + n + ") { snprintf(m->error, sizeof m->error, \"monitor " + mon.name +
+         " records synapse %lld, but only %lld synapses exist\", (long long)_mc_mon" + ms + "_idx[k], (long long)" + n +
+         "); m->failed = 1; return 1; }\n";
+    emit_state_setup(c, mi, int_text(static_cast<int64_t>(at.size())), "_mc_at", o);
+    o += "  }\n";
+  }
+}
 
 void emit_monitor_fields(EmitContext& c, std::string& o) {
   o += "  int64_t rec_interval;\n";
@@ -178,7 +258,7 @@ void emit_monitor_fields(EmitContext& c, std::string& o) {
     o += "  mc_array* " + r + "[" + std::to_string(arrays_of(mon)) + "];  // " + mon.name + "\n";
     if (mon.kind == MK::Spikes) o += "  uint8_t* " + r + "_mask;\n";
     if (mon.kind != MK::State) continue;
-    o += "  cl_mem " + r + "_didx;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n";
+    o += "  cl_mem " + r + "_didx;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n  int64_t " + r + "_n;\n";
     o += "  int64_t " + r + "_pending, " + r + "_cap;\n  void* " + r + "_stage;\n";
     for (size_t v = 0; v < mon.buffers.size(); ++v) o += "  cl_mem " + r + "_o" + std::to_string(v) + ";\n";
   }
@@ -194,8 +274,9 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   o += "static int mc_monitors_setup(mc_module* m) {\n";
   o += "  const char* env = getenv(\"MODELC_OPENCL_RECORD_STEPS\");\n";
   o += "  m->rec_interval = env && atoll(env) > 0 ? atoll(env) : 1000;\n  cl_int e = CL_SUCCESS;\n";
-  for (auto [pk, list] : pops) {
-    const std::string ks = std::to_string(pk), r = "m->rec" + ks;
+  for (auto [li, list] : pops) {
+    const std::string ks = std::to_string(li), r = "m->rec" + ks, lp = "m->" + c.lists[li].prefix;
+    const int pk = c.lists[li].population;
     const int64_t n = c.p.populations[pk].size;
     o += "  " + r + "_last = -1;\n";
     o += "  " + r + "_cap = " + (list ? "m->rec_interval * " + int_text(n) + " < (" + int_text(n) + " > (1 << 22) ? " + int_text(n) +
@@ -212,8 +293,8 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
     o += "  MC_CL(e, \"clCreateKernel(mc_record_spikes)\");\n";
     o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
     o += "  {\n    const cl_long n = " + int_text(n) + ";\n    const cl_int with_list = " + (list ? "1" : "0") + ";\n";
-    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &m->pop" + ks + "_spikes);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof(cl_mem), &m->pop" + ks + "_counts);\n";
+    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + lp + "_spikes);\n";
+    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof(cl_mem), &" + lp + "_counts);\n";
     o += "    ok |= clSetKernelArg(" + r + "_kernel, 2, sizeof n, &n);\n";
     o += "    ok |= clSetKernelArg(" + r + "_kernel, 4, sizeof(cl_mem), &" + r + "_counts);\n";
     o += "    ok |= clSetKernelArg(" + r + "_kernel, 5, sizeof(cl_mem), &" + r + "_list);\n";
@@ -233,41 +314,12 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
       o += "  for (int64_t k = 0; k < _mc_mon" + ms + "_nidx; ++k)\n    if (_mc_mon" + ms + "_idx[k] >= 0 && _mc_mon" + ms +
            "_idx[k] < " + int_text(mon.size) + ") " + r + "_mask[_mc_mon" + ms + "_idx[k]] = 1;\n";
     }
-    if (mon.kind != MK::State) continue;
+    if (mon.kind != MK::State || !mon.synapses.empty()) continue;  // synapse monitors: mc_init
     if (c.population_index(mon.population) < 0) {
       c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
       continue;
     }
-    const int64_t nidx = static_cast<int64_t>(indices_of(mon).size());
-    o += "  " + r + "_cap = m->rec_interval / " + int_text(mon.every < 1 ? 1 : mon.every) + " + 1;\n";
-    o += "  if (!(" + r + "_didx = mc_buf(m, " + int_text(nidx) + " * 8, \"monitor " + mon.name + "\"))) return 1;\n";
-    o += "  if (" + int_text(nidx) + " > 0) MC_CL(clEnqueueWriteBuffer(m->q, " + r + "_didx, CL_TRUE, 0, " + int_text(nidx) +
-         " * 8, _mc_mon" + ms + "_idx, 0, NULL, NULL), \"uploading monitor indices\");\n";
-    o += "  if (!(" + r + "_stage = mc_alloc(mc_bytes(" + r + "_cap * " + int_text(nidx) + ", 8), \"monitor " + mon.name +
-         "\", m->error, sizeof m->error))) return 1;\n";
-    o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_rec_state" + ms + "\", &e);\n";
-    o += "  MC_CL(e, \"clCreateKernel(mc_rec_state" + ms + ")\");\n";
-    o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
-    o += "  " + r + "_global = mc_cl_round_up(" + int_text(nidx) + ", " + r + "_local);\n";
-    o += "  {\n    const cl_long nidx = " + int_text(nidx) + ";\n";
-    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + r + "_didx);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof nidx, &nidx);\n";
-    int arg = 3;
-    for (size_t v = 0; v < mon.buffers.size(); ++v) {
-      int bi = c.buffer_index(mon.buffers[v]);
-      if (bi < 0) {
-        c.error("monitor '" + mon.name + "' records unknown buffer '" + mon.buffers[v] + "'");
-        continue;
-      }
-      const std::string t = dev_type(c, mon.buffers[v]);
-      const std::string elem = t == "mc_f64" ? "m->f64_size" : t == "uchar" ? "1" : (t == "int" || t == "float") ? "4" : "8";
-      o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + int_text(nidx) + ") * " + elem +
-           ", \"monitor " + mon.name + "\"))) return 1;\n";
-      o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
-      o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_o" +
-           std::to_string(v) + ");\n";
-    }
-    o += "    MC_CL(ok, \"setting the arguments of monitor " + mon.name + "\");\n  }\n";
+    emit_state_setup(c, mi, int_text(static_cast<int64_t>(indices_of(mon).size())), "_mc_mon" + ms + "_idx", o);
   }
   o += "  return 0;\n}\n\n";
 

@@ -1,17 +1,19 @@
 // The OpenCL C side of the OpenCL backend: one __kernel per kernel IR kernel. How each launch
 // domain maps onto an NDRange (the host emitter launches them accordingly):
-//   Neurons         one work-item per neuron, global size rounded up to the work-group size, so
-//                   every kernel starts with a bounds check.
+//   Neurons         one work-item per neuron (of the domain's range), global size rounded up to the
+//                   work-group size, so every kernel starts with a bounds check.
 //   Neurons+emit    the same; EmitSpike sets the neuron's flag, and mc_compact_spikes (prelude)
-//                   then ranks the flags with a prefix-sum scan into the ascending spike list.
-//                   Chosen over "atomic append + sort": the scan is deterministic by construction,
-//                   needs no atomics and no sort of a list of unknown length.
-//   Spikes          one work-item per possible spike (the count lives on the device, the host
+//                   then ranks the flags with a prefix-sum scan into the ascending list (spikes or
+//                   the kernel's custom event). Chosen over "atomic append + sort": the scan is
+//                   deterministic by construction, needs no atomics and no sort of a list of
+//                   unknown length.
+//   Spikes          one work-item per possible event (the count lives on the device, the host
 //                   never waits for it); items past this step's count return at once.
-//   SynapticEvents  one work-group per spike (grid-stride over the spikes), its work-items stride
-//                   over the spike's CSR row, so consecutive work-items read consecutive `post`
+//   SynapticEvents  one work-group per event (grid-stride over the events), its work-items stride
+//                   over the event's CSR row, so consecutive work-items read consecutive `post`
 //                   entries (coalesced on GPUs). Conflicting Accumulates are atomics.
 //   Synapses        one work-item per synapse.
+// IR v2 domains (PostSynapticEvents, QueuedEvents, SpikeGenerator) are in opencl_v2_kernels.cpp.
 #include <set>
 
 #include "backends/opencl/opencl_emit_context.h"
@@ -64,8 +66,16 @@ std::string param_decl(const EmitContext& c, const KernelParam& prm) {
       return c.printer.buffer_pointer(b.type, prm.name, prm.read_only);
     }
     case Kind::Flags: return "__global uchar* restrict _mc_flags";
-    case Kind::Spikes: return "__global const int* restrict _mc_spikes";
-    case Kind::Counts: return "__global const int* restrict _mc_counts";
+    case Kind::Spikes: return std::string("__global ") + (prm.read_only ? "const " : "") + "int* restrict _mc_spikes";
+    case Kind::Counts: return std::string("__global ") + (prm.read_only ? "const " : "") + "int* restrict _mc_counts";
+    case Kind::Totals: return "__global long* restrict _mc_totals";
+    case Kind::GenSteps: return "__global const long* restrict _mc_gsteps";
+    case Kind::GenIdx: return "__global const int* restrict _mc_gidx";
+    case Kind::Col: return "__global const long* restrict _mc_col";
+    case Kind::ColSyn: return "__global const int* restrict _mc_colsyn";
+    case Kind::Seg: return "__global const long* restrict _mc_seg";
+    case Kind::Perm: return "__global const int* restrict _mc_perm";
+    case Kind::Depth: return "const long _mc_depth";
     case Kind::Row: return "__global const long* restrict _mc_row";
     case Kind::Post: return "__global const int* restrict _mc_post";
     case Kind::Pre: return "__global const int* restrict _mc_pre";
@@ -77,6 +87,12 @@ std::string param_decl(const EmitContext& c, const KernelParam& prm) {
   return "";
 }
 
+}  // namespace
+
+std::string kernel_param_decl(const EmitContext& c, const KernelParam& prm) { return param_decl(c, prm); }
+
+namespace {
+
 void emit_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
   const kir::Kernel& k = *plan.kernel;
   o += "/* kernel " + k.name + " */\n__kernel void k" + std::to_string(plan.index) + "(";
@@ -87,10 +103,16 @@ void emit_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
   kir::RandomKeys keys;
   keys.element = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes ? "i" : "syn";
   c.printer.set_random_keys(keys);
+  if (emit_v2_kernel_body(c, plan, o)) {
+    o += "}\n\n";
+    return;
+  }
   switch (d.kind) {
     case Domain::Kind::Neurons: {
-      const int64_t n = c.p.populations[plan.population].size;
-      o += "  const long i = (long)get_global_id(0);\n  if (i >= " + int_text(n) + ") return;\n";
+      // IR v2: a range [offset, offset + size) of the population; "i" stays the population index.
+      const int64_t first = d.size > 0 ? d.offset : 0;
+      const int64_t n = d.size > 0 ? d.offset + d.size : c.p.populations[plan.population].size;
+      o += "  const long i = (long)get_global_id(0) + " + int_text(first) + ";\n  if (i >= " + int_text(n) + ") return;\n";
       c.printer.block(k.body, 1, o);
       break;
     }
@@ -102,7 +124,7 @@ void emit_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
       c.printer.block(k.body, 1, o);
       break;
     }
-    case Domain::Kind::SynapticEvents: {
+    case Domain::Kind::SynapticEvents: {  // the slot of step - delay is set by the host
       const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
       const int64_t n = c.p.populations[plan.population].size;
       const std::string off = int_text(sg.source_offset), end = int_text(sg.source_offset + sg.source_size);
@@ -134,8 +156,9 @@ void emit_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
 void emit_state_recorder(EmitContext& c, size_t mi, std::string& o) {
   const kir::Monitor& mon = c.p.monitors[mi];
   const int pk = c.population_index(mon.population);
-  if (pk < 0) return;  // reported by the host emitter
-  const int64_t pop_size = c.p.populations[pk].size;
+  const bool synapses = !mon.synapses.empty();  // IR v2: `_mc_idx` holds CSR positions
+  if (pk < 0 && !synapses) return;  // reported by the host emitter
+  const int64_t pop_size = synapses ? 0 : c.p.populations[pk].size;
   o += "/* monitor " + mon.name + " */\n__kernel void mc_rec_state" + std::to_string(mi) +
        "(__global const long* restrict _mc_idx, const long _mc_nidx, const long _mc_sample";
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
@@ -151,62 +174,20 @@ void emit_state_recorder(EmitContext& c, size_t mi, std::string& o) {
     if (bi < 0) continue;
     const kir::Buffer& b = c.p.buffers[bi];
     // Shared (size 1) variables are recorded once per recorded neuron, as on the CPU.
-    std::string at = b.size == 1 && pop_size != 1 ? "0" : int_text(mon.offset) + " + _mc_idx[k]";
+    std::string at = synapses ? "_mc_idx[k]" : b.size == 1 && pop_size != 1 ? "0" : int_text(mon.offset) + " + _mc_idx[k]";
     o += "  _mc_o" + std::to_string(v) + "[_mc_sample * _mc_nidx + k] = _mc_b" + std::to_string(v) + "[" + at + "];\n";
   }
   o += "}\n\n";
 }
 
-bool expr_uses_binomial(const ExprP& e) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Random && e->name == "binomial") return true;
-  for (const auto& a : e->args)
-    if (expr_uses_binomial(a)) return true;
-  return false;
-}
-
-bool block_uses_binomial(const Block& b) {
-  for (const Stmt& s : b)
-    if (expr_uses_binomial(s.index) || expr_uses_binomial(s.value) || block_uses_binomial(s.then_body) ||
-        block_uses_binomial(s.else_body))
-      return true;
-  return false;
-}
-
-// The kernel IR v1 subset this backend implements; IR v2 additions are reported, never ignored.
+// What this backend does not implement is reported, never ignored. Everything the kernel IR has
+// (v1 and v2 as of ir/kernel_ir.h) is implemented except spike monitors that record variables,
+// which the CPU backend does not implement either.
 void check_supported(EmitContext& c) {
-  const kir::Program& p = c.p;
-  const std::string hint = "run this model with --backend cpu";
-  auto unsupported = [&](const std::string& what) { c.error(what + " is not supported by the opencl backend yet", hint); };
-  for (const auto& pop : p.populations) {
-    if (!pop.events.empty()) unsupported("custom events (population '" + pop.name + "')");
-    if (pop.generator) unsupported("spike generators (population '" + pop.name + "')");
-  }
-  for (const auto& b : p.buffers)
-    if (!b.init_values.empty() || b.role == kir::BufferRole::Table) unsupported("initial buffer contents (buffer '" + b.name + "')");
-  for (const auto& g : p.synapse_groups) {
-    if (g.needs_transpose) unsupported("post-synaptic pathways (synapse group '" + g.name + "')");
-    for (const auto& pw : g.pathways)
-      if (pw.post || !pw.delay_buffer.empty() || pw.name != "pre" || (pw.event != "spike" && !pw.event.empty()))
-        unsupported("pathway '" + pw.name + "' of synapse group '" + g.name + "'");
-  }
-  for (const auto& k : p.kernels) {
-    const Domain& d = k.domain;
-    if (d.kind != Domain::Kind::Neurons && d.kind != Domain::Kind::Spikes && d.kind != Domain::Kind::SynapticEvents &&
-        d.kind != Domain::Kind::Synapses)
-      unsupported("the launch domain of kernel '" + k.name + "'");
-    if ((!d.event.empty() && d.event != "spike") || (!k.event.empty() && k.event != "spike"))
-      unsupported("custom events (kernel '" + k.name + "')");
-    if (!d.pathway.empty() && d.pathway != "pre") unsupported("pathway '" + d.pathway + "' (kernel '" + k.name + "')");
-    if (d.offset != 0 || d.size != 0) unsupported("subgroup domains (kernel '" + k.name + "')");
-    if (k.every_steps != 1) unsupported("run_regularly intervals (kernel '" + k.name + "')");
-    if (block_uses_binomial(k.body)) unsupported("binomial random draws (kernel '" + k.name + "')");
-  }
-  for (const auto& m : p.monitors) {
-    if (!m.event.empty() && m.event != "spike") unsupported("event monitors (monitor '" + m.name + "')");
-    if (!m.synapses.empty()) unsupported("synapse state monitors (monitor '" + m.name + "')");
-    if (m.kind == kir::Monitor::Kind::Spikes && !m.buffers.empty()) unsupported("spike monitor variables (monitor '" + m.name + "')");
-  }
+  for (const auto& m : c.p.monitors)
+    if (m.kind == kir::Monitor::Kind::Spikes && !m.buffers.empty())
+      c.error("spike monitor variables (monitor '" + m.name + "') are not supported by the opencl backend yet",
+              "record the variables with a state monitor");
 }
 
 }  // namespace
@@ -226,6 +207,14 @@ int EmitContext::buffer_index(const std::string& name) const {
     if (p.buffers[k].name == name) return static_cast<int>(k);
   return -1;
 }
+int EmitContext::list_index(int pk, const std::string& event) const {
+  for (size_t l = 0; l < lists.size(); ++l) {
+    if (lists[l].population != pk) continue;
+    const int e = lists[l].event;
+    if (e < 0 ? (event.empty() || event == "spike") : p.populations[pk].events[e].name == event) return static_cast<int>(l);
+  }
+  return -1;
+}
 void EmitContext::error(const std::string& message, const std::string& hint) {
   diags.error("opencl backend: " + message, "", hint);
 }
@@ -236,11 +225,132 @@ bool needs_int64_atomics(const kir::Program& p) {
   return false;
 }
 
+// The event list `event` of population `pk` for `who`, reporting a missing event.
+static int need_list(EmitContext& c, int pk, const std::string& event, const std::string& who) {
+  int l = c.list_index(pk, event);
+  if (l < 0) c.error(who + " uses event '" + event + "', which population '" + c.p.populations[pk].name + "' does not have");
+  return l;
+}
+
+static void plan_lists(EmitContext& c) {
+  c.lists.clear();
+  for (size_t k = 0; k < c.p.populations.size(); ++k)
+    c.lists.push_back({static_cast<int>(k), -1, std::max<int64_t>(1, c.p.populations[k].history), "pop" + std::to_string(k)});
+  for (size_t k = 0; k < c.p.populations.size(); ++k)
+    for (size_t e = 0; e < c.p.populations[k].events.size(); ++e)
+      c.lists.push_back({static_cast<int>(k), static_cast<int>(e), std::max<int64_t>(1, c.p.populations[k].events[e].history),
+                         "pop" + std::to_string(k) + "_ev" + std::to_string(e)});
+}
+
+// The domain-specific part of a plan: population / group / list / pathway and the parameters
+// after the buffers. Returns false when the kernel cannot be emitted (errors are reported).
+static bool plan_domain(EmitContext& c, const kir::Kernel& k, bool emits, KernelPlan& plan) {
+  const Domain& d = k.domain;
+  const std::string who = "kernel '" + k.name + "'";
+  using DK = Domain::Kind;
+  if (d.kind == DK::Neurons || d.kind == DK::Spikes || d.kind == DK::SpikeGenerator) {
+    plan.population = c.population_index(d.population);
+    if (plan.population < 0) {
+      c.error(who + " runs over unknown population '" + d.population + "'");
+      return false;
+    }
+    const kir::Population& pop = c.p.populations[plan.population];
+    if (d.kind == DK::SpikeGenerator) {
+      if (!pop.generator) {
+        c.error("spike generator " + who + " runs over a population without a generator table");
+        return false;
+      }
+      plan.list = plan.population;
+      for (Kind kd : {Kind::GenSteps, Kind::GenIdx}) plan.params.push_back({kd, ""});
+      plan.params.push_back({Kind::Spikes, "", false});
+      plan.params.push_back({Kind::Counts, "", false});
+      plan.params.push_back({Kind::Totals, "", false});
+      return true;
+    }
+    if (d.kind == DK::Neurons && d.size > 0 && (d.offset < 0 || d.offset + d.size > pop.size)) {
+      c.error(who + " covers a range outside its population");
+      return false;
+    }
+    if (emits && d.kind == DK::Spikes)
+      c.error(who + " emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
+    if (d.kind == DK::Neurons && emits) {
+      plan.emits = true;
+      plan.list = need_list(c, plan.population, k.event, who);
+      plan.params.push_back({Kind::Flags, "", false});
+    }
+    if (d.kind == DK::Spikes) {
+      plan.list = need_list(c, plan.population, d.event, who);
+      plan.params.push_back({Kind::Spikes, ""});
+      plan.params.push_back({Kind::Counts, ""});
+    }
+    return plan.list >= 0 || !(emits || d.kind == DK::Spikes);
+  }
+  if (emits) c.error(who + " emits spikes from a synapse domain");
+  plan.group = c.group_index(d.synapses);
+  if (plan.group < 0) {
+    c.error(who + " runs over unknown synapse group '" + d.synapses + "'");
+    return false;
+  }
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  if (d.kind == DK::Synapses) {
+    for (Kind kd : {Kind::Pre, Kind::Post, Kind::SynCount}) plan.params.push_back({kd, ""});
+    return true;
+  }
+  // Event-driven synapse domains: the pathway names the triggering event and its delay (a v1
+  // program's SynapticEvents has no pathway: the group's delay, spikes).
+  const kir::SynapseGroup::Pathway* pw = d.pathway.empty() ? sg.find_pathway("pre") : sg.find_pathway(d.pathway);
+  if (!pw && (d.kind != DK::SynapticEvents || !d.pathway.empty())) {
+    c.error(who + " serves unknown pathway '" + d.pathway + "' of synapse group '" + sg.name + "'");
+    return false;
+  }
+  if (pw) plan.pathway = static_cast<int>(pw - sg.pathways.data());
+  const bool post = pw && pw->post;
+  if ((d.kind == DK::PostSynapticEvents) != post && d.kind != DK::QueuedEvents) {
+    c.error(who + ": pathway '" + pw->name + "' of '" + sg.name + "' is " + (post ? "a post" : "a pre") +
+            " pathway, which its launch domain does not serve");
+    return false;
+  }
+  if (post && !sg.needs_transpose) c.error("synapse group '" + sg.name + "' has a post pathway but no transposed index");
+  const std::string& popname = post ? sg.target : sg.source;
+  plan.population = c.population_index(popname);
+  if (plan.population < 0) {
+    c.error("synapse group '" + sg.name + "' has unknown " + (post ? "target" : "source") + " population '" + popname + "'");
+    return false;
+  }
+  const std::string event = pw ? pw->event : d.event;
+  plan.list = need_list(c, plan.population, event, who);
+  if (plan.list < 0) return false;
+  plan.delay = d.kind == DK::SynapticEvents && !pw ? sg.delay_steps : pw->delay_steps;
+  if (d.kind == DK::QueuedEvents) {
+    if (pw->delay_buffer.empty() || c.buffer_index(pw->delay_buffer) < 0) {
+      c.error(who + ": pathway '" + pw->name + "' of '" + sg.name + "' has no per-synapse delay buffer");
+      return false;
+    }
+    for (Kind kd : {Kind::Spikes, Kind::Counts, Kind::Seg, Kind::Perm, Kind::Pre, Kind::Post, Kind::Depth})
+      plan.params.push_back({kd, ""});
+    return true;
+  }
+  if (plan.delay >= c.lists[plan.list].history) {
+    c.error("synapse group '" + sg.name + "' has a delay of " + std::to_string(plan.delay) + " steps but population '" +
+            popname + "' keeps only " + std::to_string(c.lists[plan.list].history) + " steps of " +
+            (event.empty() ? std::string("spike") : event) + " events");
+    return false;
+  }
+  plan.params.push_back({Kind::Spikes, ""});
+  plan.params.push_back({Kind::Counts, ""});
+  if (d.kind == DK::PostSynapticEvents)
+    for (Kind kd : {Kind::Col, Kind::ColSyn, Kind::Pre, Kind::Post}) plan.params.push_back({kd, ""});
+  else
+    for (Kind kd : {Kind::Row, Kind::Post}) plan.params.push_back({kd, ""});
+  return true;
+}
+
 void plan_kernels(EmitContext& c) {
   std::map<std::string, kir::Type> types;
   for (const auto& b : c.p.buffers) types[b.name] = b.type;
   c.printer.set_buffer_types(std::move(types));
   c.plans.clear();
+  plan_lists(c);
   check_supported(c);
   for (size_t idx = 0; idx < c.p.kernels.size(); ++idx) {
     const kir::Kernel& k = c.p.kernels[idx];
@@ -250,6 +360,7 @@ void plan_kernels(EmitContext& c) {
     std::set<std::string> reads, writes;
     bool emits = k.emits_spikes;
     collect_block(k.body, reads, writes, emits);
+    if (k.domain.kind == Domain::Kind::SpikeGenerator) emits = false;  // writes its list directly
     bool ok = true;
     for (const auto& names : {reads, writes})
       for (const auto& n : names)
@@ -257,53 +368,14 @@ void plan_kernels(EmitContext& c) {
           c.error("kernel '" + k.name + "' uses unknown buffer '" + n + "'");
           ok = false;
         }
+    if (k.every_steps < 1) {
+      c.error("kernel '" + k.name + "' runs every " + std::to_string(k.every_steps) + " steps");
+      ok = false;
+    }
     std::set<std::string> all = reads;
     all.insert(writes.begin(), writes.end());
     for (const auto& n : all) plan.params.push_back({Kind::Buffer, n, writes.count(n) == 0});
-    const Domain& d = k.domain;
-    if (d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes) {
-      plan.population = c.population_index(d.population);
-      if (plan.population < 0) {
-        c.error("kernel '" + k.name + "' runs over unknown population '" + d.population + "'");
-        ok = false;
-      }
-      if (emits && d.kind == Domain::Kind::Spikes)
-        c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
-      if (d.kind == Domain::Kind::Neurons && emits) {
-        plan.emits = true;
-        plan.params.push_back({Kind::Flags, "", false});
-      }
-      if (d.kind == Domain::Kind::Spikes) {
-        plan.params.push_back({Kind::Spikes, ""});
-        plan.params.push_back({Kind::Counts, ""});
-      }
-    } else {
-      if (emits) c.error("kernel '" + k.name + "' emits spikes from a synapse domain");
-      plan.group = c.group_index(d.synapses);
-      if (plan.group < 0) {
-        c.error("kernel '" + k.name + "' runs over unknown synapse group '" + d.synapses + "'");
-        ok = false;
-      } else if (d.kind == Domain::Kind::SynapticEvents) {
-        const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
-        plan.population = c.population_index(sg.source);
-        if (plan.population < 0) {
-          c.error("synapse group '" + sg.name + "' has unknown source population '" + sg.source + "'");
-          ok = false;
-        } else if (sg.delay_steps >= c.p.populations[plan.population].history) {
-          c.error("synapse group '" + sg.name + "' has a delay of " + std::to_string(sg.delay_steps) +
-                  " steps but population '" + sg.source + "' keeps only " +
-                  std::to_string(c.p.populations[plan.population].history) + " steps of spikes");
-        }
-        plan.params.push_back({Kind::Spikes, ""});
-        plan.params.push_back({Kind::Counts, ""});
-        plan.params.push_back({Kind::Row, ""});
-        plan.params.push_back({Kind::Post, ""});
-      } else {
-        plan.params.push_back({Kind::Pre, ""});
-        plan.params.push_back({Kind::Post, ""});
-        plan.params.push_back({Kind::SynCount, ""});
-      }
-    }
+    ok = plan_domain(c, k, emits, plan) && ok;
     plan.params.push_back({Kind::Seed, ""});
     plan.params.push_back({Kind::Step, ""});
     plan.params.push_back({Kind::Slot, ""});

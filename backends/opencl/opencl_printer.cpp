@@ -1,5 +1,6 @@
 #include "backends/opencl/opencl_printer.h"
 
+#include <cmath>
 #include <limits>
 
 namespace modelc::opencl {
@@ -31,6 +32,11 @@ std::string OpenCLPrinter::int_literal(int64_t v, Type t) const {
   return v < 0 ? "(" + s + ")" : s;
 }
 
+std::string OpenCLPrinter::float_literal(double v, Type t) const {
+  std::string s = CStylePrinter::float_literal(v, t);
+  return t == Type::Double && std::isfinite(v) ? "((mc_f64)" + s + ")" : s;
+}
+
 std::string OpenCLPrinter::function_name(const std::string& fn, Type t) const {
   std::string name = CStylePrinter::function_name(fn, t);
   // The base appends `f` for Float C99 names (expf); OpenCL's overloads are unsuffixed. The mc_
@@ -60,6 +66,14 @@ std::string OpenCLPrinter::accumulate(const kir::Stmt& s, const std::string& tar
 
 std::string OpenCLPrinter::emit_spike(const kir::Stmt&, const std::string& index) const {
   return "_mc_flags[" + index + "] = (uchar)1;";
+}
+
+std::string OpenCLPrinter::random(const kir::Expr& e) const {
+  if (e.name != "binomial" || e.args.size() != 2) return CStylePrinter::random(e);
+  const kir::RandomKeys& k = random_keys();
+  return std::string("mc_binomial") + (e.type == Type::Float ? "_float" : "_double") + "(" + k.seed + ", " +
+         std::to_string(e.stream) + "u, (ulong)(" + k.element + "), (ulong)(" + k.step + "), (long)(" + expr(e.args[0]) +
+         "), (mc_f64)(" + expr(e.args[1]) + "))";
 }
 
 }  // namespace modelc::opencl

@@ -29,11 +29,16 @@ class OpenCLPrinter : public kir::CStylePrinter {
 
  protected:
   std::string int_literal(int64_t v, kir::Type t) const override;
+  // Double literals are cast to mc_f64: without fp64 a bare `50.0` makes overloaded built-ins
+  // (exp, sin) ambiguous in float models' double-typed time expressions.
+  std::string float_literal(double v, kir::Type t) const override;
   std::string function_name(const std::string& fn, kir::Type t) const override;
   std::string cast(const std::string& a, kir::Type from, kir::Type to) const override;
   std::string accumulate(const kir::Stmt& s, const std::string& target_index,
                          const std::string& value) const override;
   std::string emit_spike(const kir::Stmt& s, const std::string& index) const override;
+  // Binomial draws: OpenCL C has no int64_t, and `double` only with fp64 (mc_f64 instead).
+  std::string random(const kir::Expr& e) const override;
 
  private:
   std::map<std::string, kir::Type> buffer_types_;

@@ -513,3 +513,15 @@ TEST(Integrators, MatrixExponentialOfRotationAndLargeNorm) {
 
 }  // namespace
 }  // namespace modelc::integrators
+
+// Brian2 evaluates exp(-dt/tau) at run time, correctly rounded; the exact integrator's decay factors
+// of variables on no cycle (CUBA's v, ge, gi) must be the same double, not the series' neighbour.
+TEST(Integrators, MatrixExponentialDiagonalIsCorrectlyRounded) {
+  const double dt = 1e-4, taum = 0.02, taue = 0.005, taui = 0.01;
+  std::vector<double> a = {-dt / taum, dt / taum, dt / taum, 0, -dt / taue, 0, 0, 0, -dt / taui};
+  auto e = modelc::integrators::matrix_exponential(a, 3);
+  EXPECT_EQ(e[0], std::exp(-dt / taum));
+  EXPECT_EQ(e[4], std::exp(-dt / taue));
+  EXPECT_EQ(e[8], std::exp(-dt / taui));
+  EXPECT_NEAR(e[1], taum / (taum - taue) * (std::exp(-dt / taum) - std::exp(-dt / taue)) * (1 / taum) * taue, 1e-15);
+}

@@ -2,8 +2,11 @@
 // of every generated program with clang (so a codegen error shows even on machines without an
 // OpenCL driver), and the unsupported-construct diagnostics.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -52,9 +55,9 @@ TEST(OpenCLPrinter, DialectDifferences) {
   EXPECT_EQ(p.expr(kir::call("exp", {kir::lit(1.0, Type::Float)}, Type::Float)), "exp(1.0f)");
   EXPECT_EQ(p.expr(kir::call("exprel", {kir::lit(1.0, Type::Float)}, Type::Float)), "mc_exprelf(1.0f)");
   EXPECT_EQ(p.expr(kir::lit_int(int64_t{1} << 40)), "1099511627776L");
-  EXPECT_EQ(p.stmt(accumulate("ge", Type::Double, true)), "mc_atomic_add_double(&ge[j], 1.5);\n");
+  EXPECT_EQ(p.stmt(accumulate("ge", Type::Double, true)), "mc_atomic_add_double(&ge[j], ((mc_f64)1.5));\n");
   EXPECT_EQ(p.stmt(accumulate("gf", Type::Float, true, ir::Op::Sub)), "mc_atomic_add_float(&gf[j], -(1.5f));\n");
-  EXPECT_EQ(p.stmt(accumulate("ge", Type::Double, false)), "ge[j] += 1.5;\n");
+  EXPECT_EQ(p.stmt(accumulate("ge", Type::Double, false)), "ge[j] += ((mc_f64)1.5);\n");
   kir::Stmt spike;
   spike.kind = kir::Stmt::Kind::EmitSpike;
   spike.index = kir::builtin("i", Type::Int64);
@@ -74,6 +77,12 @@ fs::path variant(const fs::path& model, const std::string& precision, const fs::
 
 class OpenCLSyntax : public ::testing::TestWithParam<std::string> {};
 
+// Constructs the OpenCL backend does not support yet, by model: the backend must refuse them with a
+// clear error naming the construct, never emit wrong code. Remove an entry when the backend learns it.
+const std::map<std::string, std::string> kOpenCLUnsupported = {
+    {"examples/v2_connect_shared.json", "spike monitor variables"},
+};
+
 TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
   if (!have_clang()) GTEST_SKIP() << "clang not installed";
   const fs::path dir = fs::temp_directory_path() / ("modelc-ocl-syntax-" + std::to_string(getpid()));
@@ -89,6 +98,11 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
     opencl::OpenCLBackend backend;
     BuildOptions bo;
     GeneratedSources src = backend.emit(*unit.program, bo, diags);
+    if (auto it = kOpenCLUnsupported.find(GetParam()); it != kOpenCLUnsupported.end()) {
+      ASSERT_TRUE(diags.has_errors()) << GetParam() << " is listed as unsupported but now compiles: remove it";
+      EXPECT_NE(diags.render(model.string()).find(it->second), std::string::npos) << diags.render(model.string());
+      continue;
+    }
     ASSERT_FALSE(diags.has_errors()) << diags.render(model.string());
     ASSERT_TRUE(src.files.count("kernels.cl") && src.files.count("model.cpp"));
     const fs::path cl = dir / (model.stem().string() + ".cl");
@@ -113,12 +127,17 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
   fs::remove_all(dir, ec);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax,
-                         ::testing::Values("examples/cuba.json", "examples/cobahh.json", "examples/lif.json",
-                                           "tests/golden/models/lif_current.json", "tests/golden/models/lif_current_euler.json",
-                                           "tests/golden/models/lif_current_rk4.json", "tests/golden/models/hh_current.json",
-                                           "tests/golden/models/hh_coupled.json", "tests/golden/models/cuba_stats.json",
-                                           "tests/golden/models/cobahh_stats.json"));
+// Every example and golden model (IR v1 and v2).
+std::vector<std::string> all_models() {
+  std::vector<std::string> out;
+  for (const char* dir : {"examples", "tests/golden/models"})
+    for (const auto& e : fs::directory_iterator(source_root() / dir))
+      if (e.path().extension() == ".json") out.push_back(std::string(dir) + "/" + e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax, ::testing::ValuesIn(all_models()));
 
 TEST(OpenCLDevices, DescribesOpenCLAndCuda) {
   std::string s = opencl::describe_compute_devices();

@@ -16,9 +16,10 @@ int64_t first_step_reaching(const runtime::MonitorResult& mon, size_t k, double 
 }
 
 // A spike generator drives three synapses with explicit per-synapse delays. Each event must arrive
-// at exactly step + round(delay/dt) with numpy's round-half-to-even (Brian2's spike queue): 0.3 ms
-// -> 3 steps, 1.25 ms -> 12 steps (12.5 rounds to even), 0 ms -> same step. A state monitor records
-// at the start of a step, so a delivery in step s shows at sample s + 1.
+// at exactly step + int(delay/dt + 0.5), Brian2's C++ spike queue (the one rounding rule for every
+// delay, docs/ir-v2.md): 0.3 ms -> 3 steps, 1.25 ms -> 13 steps (1.25e-3/1e-4 is exactly 12.5 in
+// double: the tie rounds up), 0 ms -> same step. A state monitor records at the start of a step, so
+// a delivery in step s shows at sample s + 1.
 TEST(V2Synapses, HeterogeneousArrayDelaysDeliverAtRoundedSteps) {
   std::string err;
   auto out = run_v2("hetero_array", R"J({
@@ -37,7 +38,7 @@ TEST(V2Synapses, HeterogeneousArrayDelaysDeliverAtRoundedSteps) {
   const auto* mon = find_monitor(out->results, "c");
   ASSERT_NE(mon, nullptr);
   EXPECT_EQ(first_step_reaching(*mon, 0, 1), 10 + 3 + 1);   // synapse (0, 0): 0.3 ms
-  EXPECT_EQ(first_step_reaching(*mon, 1, 1), 10 + 12 + 1);  // synapse (0, 1): 1.25 ms, half to even
+  EXPECT_EQ(first_step_reaching(*mon, 1, 1), 10 + 13 + 1);  // synapse (0, 1): 1.25 ms, tie rounds up
   EXPECT_EQ(first_step_reaching(*mon, 2, 1), 20 + 0 + 1);   // synapse (1, 2): no delay
   EXPECT_EQ(state_at(*mon, mon->steps.size() - 1, 0), 1.0);  // each event delivered exactly once
 }

@@ -90,16 +90,19 @@ MC_INLINE float mc_floordivf(float a, float b) {
 }
 
 /* --- Brian2 functions --------------------------------------------------------------------------- */
-/* expm1(x)/x without the cancellation at 0 (Brian2's _exprel). */
+/* expm1(x)/x without the cancellation at 0 (Brian2's _exprel). Branch-free, so that an update loop
+ * calling it can be if-converted and vectorised: expm1 is always evaluated (with a divisor of 1
+ * where x is tiny, so no 0/0 is formed) and the special cases are selected afterwards. Same values
+ * as Brian2's branchy version: 1 for |x| < 1e-16, inf above 717 (where expm1 overflows anyway). */
 MC_INLINE double mc_exprel(double x) {
-  if (fabs(x) < 1e-16) return 1.0;
-  if (x > 717.0) return MC_INF;
-  return expm1(x) / x;
+  const int tiny = fabs(x) < 1e-16;
+  const double r = expm1(x) / (tiny ? 1.0 : x);
+  return tiny ? 1.0 : (x > 717.0 ? MC_INF : r);
 }
 MC_INLINE float mc_exprelf(float x) {
-  if (fabsf(x) < 1e-7f) return 1.0f;
-  if (x > 88.0f) return MC_INFF;
-  return expm1f(x) / x;
+  const int tiny = fabsf(x) < 1e-7f;
+  const float r = expm1f(x) / (tiny ? 1.0f : x);
+  return tiny ? 1.0f : (x > 88.0f ? MC_INFF : r);
 }
 MC_INLINE double mc_sign(double x) { return (double)((x > 0) - (x < 0)); }
 MC_INLINE float mc_signf(float x) { return (float)((x > 0) - (x < 0)); }
@@ -115,9 +118,54 @@ MC_INLINE int64_t mc_fmin_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 MC_INLINE int32_t mc_fmin_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 MC_INLINE int64_t mc_fmax_i64(int64_t a, int64_t b) { return a > b ? a : b; }
 MC_INLINE int32_t mc_fmax_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-/* Brian2's rounding of a time to a step number: robust against t being a hair below k*dt. */
-MC_INLINE int64_t mc_timestep(double t, double dt) { return (int64_t)((t + 1e-3 * dt) / dt); }
-MC_INLINE int64_t mc_timestepf(float t, float dt) { return (int64_t)((t + 1e-3f * dt) / dt); }
+/* Brian2's rounding of a time to a step number: robust against t being a hair below k*dt.
+ * AVX2 has no double -> int64 vector conversion, and a scalar (int64_t) cast stops the update loop
+ * from vectorising. For |x| < 2^51 the low mantissa bits of trunc(x) + 1.5*2^52 hold trunc(x) as a
+ * two's-complement offset, which is an exact conversion made of vectorisable operations (2^51 steps
+ * of 0.1 ms are 7000 years; beyond 2^63 the plain cast is undefined anyway). */
+MC_INLINE int64_t mc_steps_from_double(double x) {
+#if defined(__x86_64__) && !defined(__AVX512DQ__)
+  const double shifted = trunc(x) + 6755399441055744.0; /* 1.5 * 2^52 */
+  int64_t bits;
+  __builtin_memcpy(&bits, &shifted, sizeof bits);
+  return bits - INT64_C(0x4338000000000000);
+#else
+  return (int64_t)x;
+#endif
+}
+MC_INLINE int64_t mc_timestep(double t, double dt) { return mc_steps_from_double((t + 1e-3 * dt) / dt); }
+MC_INLINE int64_t mc_timestepf(float t, float dt) { return mc_steps_from_double((double)((t + 1e-3f * dt) / dt)); }
+
+/* --- SIMD variants of libm (glibc's libmvec) ----------------------------------------------------
+ * glibc's <math.h> declares the vector variants only under -ffast-math, which modelc does not use
+ * (it would reorder arithmetic). The host compiler flags define MC_LIBMVEC=1 when the compiler is
+ * GCC on x86-64 glibc and the module links -lmvec: these declarations then let `#pragma omp simd`
+ * loops call _ZGVdN4v_exp & co. (6.3x on COBAHH's update, docs/passes.md). The vector variants
+ * are accurate to a few ulp but are not the scalar functions: the CPU backend pads neuron loops to
+ * whole vectors so each neuron always takes the same (vector) path, whatever the thread count. */
+#if defined(MC_LIBMVEC) && MC_LIBMVEC && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__FAST_MATH__)
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define MC_SIMD_FN __attribute__((__simd__("notinbranch")))
+MC_SIMD_FN double exp(double) __THROW;
+MC_SIMD_FN double log(double) __THROW;
+MC_SIMD_FN double log10(double) __THROW;
+MC_SIMD_FN double expm1(double) __THROW;
+MC_SIMD_FN double log1p(double) __THROW;
+MC_SIMD_FN double pow(double, double) __THROW;
+MC_SIMD_FN float expf(float) __THROW;
+MC_SIMD_FN float logf(float) __THROW;
+MC_SIMD_FN float log10f(float) __THROW;
+MC_SIMD_FN float expm1f(float) __THROW;
+MC_SIMD_FN float log1pf(float) __THROW;
+MC_SIMD_FN float powf(float, float) __THROW;
+#undef MC_SIMD_FN
+#ifdef __cplusplus
+}
+#endif
+#endif
 
 /* --- IR v2: binomial draws (Brian2's BinomialFunction) -------------------------------------------
  * Normal approximation randn()*sqrt(n p (1-p)) + n p when n p > 5 and n (1-p) > 5 (not rounded, as

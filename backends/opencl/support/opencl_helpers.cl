@@ -201,3 +201,57 @@ __kernel void mc_record_spikes(__global const int* restrict spikes, __global con
     if (with_list) rec_fill[0] = base + c;
   }
 }
+
+/* --- IR v2: binomial draws (PoissonInput) ---------------------------------------------------------
+ * Brian2's BinomialFunction, the same algorithm, keys and redraw elements as mc_binomial_double in
+ * backends/cpu/support/cpu_support.h (keep the two in step). Without fp64 it runs in float with the
+ * float draws (float models on such devices only). */
+#if defined(MC_HAVE_FP64)
+#define MC_BINO_UNIFORM mc_uniform_double
+#define MC_BINO_NORMAL mc_normal_double
+#else
+#define MC_BINO_UNIFORM mc_uniform_float
+#define MC_BINO_NORMAL mc_normal_float
+#endif
+static inline mc_f64 mc_binomial_double(ulong seed, uint stream, ulong element, ulong step, long n, mc_f64 p) {
+  if (n <= 0 || !(p > (mc_f64)0)) return (mc_f64)0;
+  if (p >= (mc_f64)1) return (mc_f64)n;
+  const mc_f64 nf = (mc_f64)n;
+  if (nf * p > (mc_f64)5 && nf * ((mc_f64)1 - p) > (mc_f64)5)
+    return MC_BINO_NORMAL(seed, stream, element, step) * sqrt(nf * p * ((mc_f64)1 - p)) + nf * p;
+  const int reverse = p > (mc_f64)0.5;
+  const mc_f64 P = reverse ? (mc_f64)1 - p : p;
+  const mc_f64 q = (mc_f64)1 - P;
+  const mc_f64 qn = exp(nf * log(q));
+  const mc_f64 bound = fmin(nf, nf * P + (mc_f64)10 * sqrt(nf * P * q + (mc_f64)1));
+  ulong redraw = 0;
+  long X = 0;
+  mc_f64 px = qn;
+  mc_f64 U = MC_BINO_UNIFORM(seed, stream, element, step);
+  while (U > px) {
+    X++;
+    if ((mc_f64)X > bound) {
+      X = 0;
+      px = qn;
+      U = MC_BINO_UNIFORM(seed, stream, element + ((++redraw) << 40), step);
+    } else {
+      U -= px;
+      px = ((mc_f64)(n - X + 1) * P * px) / ((mc_f64)X * q);
+    }
+  }
+  return (mc_f64)(reverse ? n - X : X);
+}
+static inline float mc_binomial_float(ulong seed, uint stream, ulong element, ulong step, long n, mc_f64 p) {
+  return (float)mc_binomial_double(seed, stream, element, step, n, p);
+}
+
+/* --- IR v2: the event ring of a heterogeneous-delay pathway -------------------------------------
+ * Copies one step's event list (slot src_slot of an event list) into slot dst_slot of the
+ * pathway's own ring (see backends/opencl/opencl_v2_kernels.cpp). One work-group. */
+__kernel void mc_copy_events(__global const int* restrict src, __global const int* restrict src_counts,
+                             const long n, const long src_slot, __global int* restrict dst,
+                             __global int* restrict dst_counts, const long dst_slot) {
+  const int c = src_counts[src_slot];
+  for (int k = (int)get_local_id(0); k < c; k += (int)get_local_size(0)) dst[dst_slot * n + k] = src[src_slot * n + k];
+  if (get_local_id(0) == 0) dst_counts[dst_slot] = c;
+}
