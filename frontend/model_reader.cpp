@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -311,6 +312,7 @@ std::optional<ir::GroupSlice> Reader::slice(const json& v, const std::string& pt
     return std::nullopt;
   }
   const ir::NeuronGroup* g = model_.find_group(s.group);
+  if (!g && unreadable_groups_.count(s.group)) return std::nullopt;  // its own errors say why
   if (!g) {
     std::vector<std::string> names;
     for (const auto& gg : model_.neuron_groups) names.push_back(gg.name);
@@ -515,7 +517,10 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
       for (size_t k = 0; k < groups.size(); ++k) {
         size_t before = model_.neuron_groups.size();
         read_neuron_group(groups[k], join_pointer("/neuron_groups", k));
-        if (model_.neuron_groups.size() > before) unique(model_.neuron_groups.back().name, join_pointer("/neuron_groups", k) + "/name");
+        if (model_.neuron_groups.size() > before)
+          unique(model_.neuron_groups.back().name, join_pointer("/neuron_groups", k) + "/name");
+        else if (groups[k].is_object() && groups[k].contains("name") && groups[k]["name"].is_string())
+          unreadable_groups_.insert(groups[k]["name"].get<std::string>());
       }
   }
   if (doc.contains("synapses")) {
@@ -589,6 +594,11 @@ std::optional<ir::Model> read_model_text(const std::string& text, const std::str
 }
 
 std::optional<ir::Model> read_model_file(const std::string& path, const ReadOptions& options, DiagnosticEngine& diags) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diags.error("'" + path + "' is a directory, not a model file", "", "pass the path of a .json model file");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error("cannot open model file '" + path + "'", "", "check the path");

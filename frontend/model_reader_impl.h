@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ class Reader {
   DiagnosticEngine& diags_;
   const ReadOptions& options_;
   ir::Model model_;
+  // Groups whose definition had errors: references to them are not reported again, so the user
+  // sees the cause and not a cascade of "no neuron group named ..." errors.
+  std::set<std::string> unreadable_groups_;
   // Scopes searched innermost first when evaluating constant expressions.
   std::vector<const std::map<std::string, Quantity>*> scopes_;
 

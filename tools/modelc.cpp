@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +17,9 @@
 #include "runtime/interrupt.h"
 #include "runtime/resource_estimate.h"
 #include "runtime/simulation.h"
+#ifdef MODELC_HAVE_OPENCL
+#include "backends/opencl/opencl_devices.h"
+#endif
 
 namespace fs = std::filesystem;
 using namespace modelc;
@@ -30,6 +34,7 @@ struct CommonOptions {
   std::vector<std::string> print_after;
   std::string backend = "cpu";
   bool verbose = false;
+  int opt_level = 2;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -63,7 +68,7 @@ bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& 
     }
     o.read.parameter_overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  if (!c.passes.empty()) o.passes = split(c.passes, ',');
+  o.passes = c.passes.empty() ? pipeline_for_opt_level(c.opt_level) : split(c.passes, ',');
   for (const auto& d : c.disabled)
     for (const auto& n : split(d, ',')) o.disabled_passes.insert(n);
   for (const auto& p : c.print_after)
@@ -86,7 +91,10 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
   cmd->add_option("--passes", c.passes, "comma-separated pass pipeline (default: the standard pipeline)");
   cmd->add_option("--disable-pass", c.disabled, "drop a pass from the pipeline (repeatable)");
   cmd->add_option("--print-after", c.print_after, "dump the IR after the named pass, or 'all'");
-  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu");
+  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu or opencl (`modelc backends`)");
+  cmd->add_option("-O", c.opt_level, "optimisation level: 0 none, 1-2 result-preserving (default 2), 3 also "
+                                     "last-bit-changing rewrites")
+      ->check(CLI::Range(0, 3));
   cmd->add_flag("--verbose,-v", c.verbose, "print compiler command lines");
 }
 
@@ -118,7 +126,15 @@ int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
   bool ok = compile_model(c.model, o, cm, diags);
   report(diags, c.model);
   if (!ok) return 1;
-  std::cout << "wrote " << out_dir << " (module " << cm.build.module_path.string()
+  // The artefact lives in the build cache; a copy goes next to the sources so out/ is self-contained.
+  fs::path artefact = fs::path(out_dir) / cm.build.module_path.filename();
+  std::error_code ec;
+  fs::copy_file(cm.build.module_path, artefact, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    std::cerr << "modelc: error: cannot copy the module to " << artefact.string() << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << out_dir << " (module " << artefact.string()
             << (cm.build.cache_hit ? ", from the build cache" : "") << ")\n";
   return 0;
 }
@@ -141,6 +157,7 @@ fs::path partial_dir_of(const std::string& results_dir) {
 struct RunSettings {
   std::string results_dir;
   int threads = 0;
+  int device = 0;
   int64_t seed = -1;
   bool quiet = false;
   int64_t flush_every = 0;  // 0: write results only at the end
@@ -181,6 +198,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   }
   mc_options mo = runtime::Simulation::default_options(module);
   mo.num_threads = rs.threads;
+  mo.device = rs.device;
   if (rs.seed >= 0) mo.seed = static_cast<uint64_t>(rs.seed);
   runtime::Simulation sim(module, mo);
   if (!sim.init(err)) {
@@ -316,6 +334,8 @@ int main(int argc, char** argv) {
   run->add_option("--threads,-j", rs.threads, "threads for the CPU backend (0 = all cores)")->check(CLI::Range(0, 1024));
   run->add_option("--seed", rs.seed, "override the model's random seed")->check(CLI::NonNegativeNumber);
   run->add_flag("--quiet,-q", rs.quiet, "no progress line");
+  run->add_option("--device", rs.device, "accelerator backends: device index (`modelc devices`)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--flush-every", rs.flush_every,
                   "every STEPS steps, write the results so far to <output>.partial (replaced by <output> "
                   "at the end; kept if the run is interrupted)")
@@ -326,6 +346,7 @@ int main(int argc, char** argv) {
 
   auto* passes = app.add_subcommand("passes", "list the available passes");
   auto* backends = app.add_subcommand("backends", "list the available backends");
+  auto* devices = app.add_subcommand("devices", "list compute devices (OpenCL platforms and devices, CUDA)");
 
   try {
     app.parse(argc, argv);
@@ -354,6 +375,15 @@ int main(int argc, char** argv) {
         auto b = BackendRegistry::instance().create(n);
         std::cout << "  " << n << "  " << b->description() << "\n";
       }
+      return 0;
+    }
+    if (*devices) {
+      std::cout << "cpu: " << std::thread::hardware_concurrency() << " hardware threads (backend cpu)\n";
+#ifdef MODELC_HAVE_OPENCL
+      std::cout << opencl::describe_compute_devices();
+#else
+      std::cout << "OpenCL: this modelc was built without the OpenCL loader (Debian: ocl-icd-opencl-dev)\n";
+#endif
       return 0;
     }
   } catch (const std::exception& e) {
