@@ -58,6 +58,9 @@ class Backend {
                      DiagnosticEngine& diags) = 0;
 };
 
+// Writes every generated file into `out_dir` (created if needed). Shared by the backends' build().
+bool write_sources(const GeneratedSources& sources, const std::filesystem::path& out_dir, DiagnosticEngine& diags);
+
 // Registry of backends by name; backends register themselves from their own translation unit via
 // a static BackendRegistration (the registry is linked as a static library, so tools/ references
 // `register_builtin_backends()` to keep those objects alive).

@@ -1,4 +1,6 @@
 #include "backends/backend.h"
+
+#include <fstream>
 #include "backends/cpu/cpu_backend.h"
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_backend.h"
@@ -31,6 +33,25 @@ void register_builtin_backends() {
 #ifdef MODELC_HAVE_OPENCL
   r.add("opencl", [] { return std::make_unique<opencl::OpenCLBackend>(); });
 #endif
+}
+
+bool write_sources(const GeneratedSources& sources, const std::filesystem::path& out_dir, DiagnosticEngine& diags) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) {
+    diags.error("cannot create output directory '" + out_dir.string() + "': " + ec.message(), "");
+    return false;
+  }
+  for (const auto& [name, text] : sources.files) {
+    std::filesystem::path p = out_dir / name;
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+    if (!f) {
+      diags.error("cannot write '" + p.string() + "'", "");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace modelc

@@ -42,21 +42,8 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
   auto it = sources.files.find(kSourceName);
   if (diags.has_errors() || it == sources.files.end()) return false;
 
+  if (!write_sources(sources, options.out_dir, diags)) return false;
   std::error_code ec;
-  fs::create_directories(options.out_dir, ec);
-  if (ec) {
-    diags.error("cannot create output directory '" + options.out_dir.string() + "': " + ec.message(), "");
-    return false;
-  }
-  for (const auto& [name, text] : sources.files) {
-    fs::path p = options.out_dir / name;
-    std::ofstream f(p, std::ios::binary);
-    f << text;
-    if (!f) {
-      diags.error("cannot write '" + p.string() + "'", "");
-      return false;
-    }
-  }
 
   fs::path root = source_root(), lib = support_lib_dir();
   if (root.empty() || !fs::exists(root / "runtime/modelc_abi.h", ec)) {

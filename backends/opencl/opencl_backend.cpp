@@ -68,21 +68,8 @@ bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& optio
   auto it = sources.files.find(kHostName);
   if (diags.has_errors() || it == sources.files.end()) return false;
 
+  if (!write_sources(sources, options.out_dir, diags)) return false;
   std::error_code ec;
-  fs::create_directories(options.out_dir, ec);
-  if (ec) {
-    diags.error("cannot create output directory '" + options.out_dir.string() + "': " + ec.message(), "");
-    return false;
-  }
-  for (const auto& [name, text] : sources.files) {
-    fs::path p = options.out_dir / name;
-    std::ofstream f(p, std::ios::binary);
-    f << text;
-    if (!f) {
-      diags.error("cannot write '" + p.string() + "'", "");
-      return false;
-    }
-  }
   fs::path root = cpu::source_root(), lib = cpu::support_lib_dir();
   if (lib.empty() || !fs::exists(lib / "libmodelc_cpu_support.so", ec)) {
     diags.error("cannot find libmodelc_cpu_support.so (looked in '" + lib.string() + "')", "",
