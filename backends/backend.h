@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct BackendCapabilities {
   bool atomics_float_add = true;   // native atomic add on floating-point buffers
   bool parallel_neurons = true;    // neuron kernels run in parallel
   int preferred_block_size = 0;    // accelerators: threads per block / work-group size
+  bool accelerator = false;        // kernel launches cost; thousands of threads
+  // Strategies the backend implements, by name (passes/pass.h TargetInfo lists them): the strategy
+  // passes choose only among these.
+  std::set<std::string> features;
 };
 
 struct BuildOptions {

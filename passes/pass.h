@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "frontend/diagnostics.h"
@@ -14,8 +15,24 @@ namespace modelc {
 
 // What the passes work on: the model IR and, after KernelLoweringPass, the kernel IR. Passes record
 // the decisions they take in `decisions` (shown by `modelc explain`, written to the manifest).
+// What the passes may assume about the backend the kernel IR is for (filled from the backend's
+// BackendCapabilities before the pipeline runs; the default is the CPU backend's). Strategy passes
+// (connectivity, delay buffering, fusion) only choose what the target lists in `features`, so a
+// backend that does not implement a strategy yet is never handed it.
+struct TargetInfo {
+  std::string backend = "cpu";
+  bool accelerator = false;        // many threads, kernel launches cost: GPUs, OpenCL devices
+  bool atomics_float_add = false;  // native float atomics (else compare-and-swap loops or serial)
+  // Feature names (see docs/passes.md): "connectivity:sparse-u16", "connectivity:dense",
+  // "connectivity:bitmask", "connectivity:procedural", "delay:dendritic", "fusion:neuron-kernels",
+  // "fusion:synaptic-propagation".
+  std::set<std::string> features;
+  bool has(const std::string& feature) const { return features.count(feature) != 0; }
+};
+
 struct CompilationUnit {
   ir::Model model;
+  TargetInfo target;
   std::optional<kir::Program> program;
   std::vector<std::pair<std::string, std::string>> decisions;  // (what, why)
 };

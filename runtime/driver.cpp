@@ -18,14 +18,41 @@ std::string modelc_version() {
 #endif
 }
 
+static std::unique_ptr<Backend> create_backend(const std::string& name, DiagnosticEngine& diags) {
+  register_builtin_backends();
+  auto backend = BackendRegistry::instance().create(name);
+  if (!backend) {
+    auto names = BackendRegistry::instance().names();
+    auto close = closest_match(name, names);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    diags.error("unknown backend '" + name + "'", "",
+                close ? "did you mean '" + *close + "'?" : "available backends: " + list);
+  }
+  return backend;
+}
+
+TargetInfo target_info(const Backend& backend) {
+  BackendCapabilities caps = backend.capabilities();
+  TargetInfo t;
+  t.backend = backend.name();
+  t.accelerator = caps.accelerator;
+  t.atomics_float_add = caps.atomics_float_add;
+  t.features = caps.features;
+  return t;
+}
+
 bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags) {
   register_builtin_passes();
+  auto backend = create_backend(options.backend, diags);
+  if (!backend) return false;
   auto t0 = std::chrono::steady_clock::now();
   auto model = frontend::read_model_file(path, options.read, diags);
   timings["parse"] = seconds_since(t0);
   if (!model) return false;
   unit.model = std::move(*model);
+  unit.target = target_info(*backend);
 
   PassManager pm;
   if (!pm.add_pipeline(options.passes.empty() ? default_pipeline() : options.passes, options.disabled_passes, diags))
@@ -49,17 +76,8 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
 
 bool compile_model(const std::string& path, const PipelineOptions& options, CompiledModel& out,
                    DiagnosticEngine& diags) {
-  register_builtin_backends();
-  auto backend = BackendRegistry::instance().create(options.backend);
-  if (!backend) {
-    auto names = BackendRegistry::instance().names();
-    auto close = closest_match(options.backend, names);
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    diags.error("unknown backend '" + options.backend + "'", "",
-                close ? "did you mean '" + *close + "'?" : "available backends: " + list);
-    return false;
-  }
+  auto backend = create_backend(options.backend, diags);
+  if (!backend) return false;
   out.backend = backend->name();
   if (!lower_model(path, options, out.unit, out.timings, diags)) return false;
   if (!out.unit.program) {

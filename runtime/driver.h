@@ -31,6 +31,9 @@ struct PipelineOptions {
 // Phase timings in seconds: "parse", "passes", "codegen", "compile".
 using PhaseTimings = std::map<std::string, double>;
 
+// What the passes may assume about a backend (its capabilities and implemented strategies).
+TargetInfo target_info(const Backend& backend);
+
 // Reads and validates a model and runs the pass pipeline (no code generation).
 bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags);
