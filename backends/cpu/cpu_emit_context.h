@@ -39,9 +39,8 @@ std::string double_text(double v);            // a C double literal that round-t
 void emit_kernels(EmitContext& c);
 void emit_monitor_recorders(EmitContext& c);
 // `mc_get_info()` and the static tables behind it; `backend_name` is what mc_model_info.backend says.
-// `spike_variables`: the module records variables at spikes (IR v2; monitor fields 2 + k, see
-// modelc_abi.h); a backend that does not rejects spike monitors with variables.
-void emit_info(EmitContext& c, const std::string& backend_name = "cpu", bool spike_variables = false);
+// Both backends record variables at spikes (IR v2; monitor fields 2 + k, see modelc_abi.h).
+void emit_info(EmitContext& c, const std::string& backend_name = "cpu");
 // `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok).
 void emit_connect(EmitContext& c);
 

@@ -140,14 +140,8 @@ void emit_header(EmitContext& c) {
 }  // namespace
 
 // The static model description (mc_get_info); shared with the OpenCL backend's host module.
-void detail::emit_info(EmitContext& c, const std::string& backend_name, bool spike_variables) {
+void detail::emit_info(EmitContext& c, const std::string& backend_name) {
   const kir::Program& p = c.p;
-  if (!spike_variables)
-    for (const auto& m : p.monitors)
-      if (m.kind == kir::Monitor::Kind::Spikes && !m.buffers.empty())
-        c.error("monitor '" + m.name + "' records variables at spikes, which the " + backend_name +
-                    " backend does not support yet",
-                "use the cpu backend, or record the variables with a state monitor");
   std::string& o = c.out;
   o += "static const mc_var_info mc_vars_[] = {\n";
   for (const auto& b : p.buffers)
@@ -184,9 +178,7 @@ void detail::emit_info(EmitContext& c, const std::string& backend_name, bool spi
     // IR v2: a synapse state monitor names its synapse group where populations are named.
     o += "  {" + c_string(m.name) + ", " + c_string(m.population.empty() ? m.synapses : m.population) + ", " +
          std::to_string(kind) + ", " +
-         std::to_string(m.kind != kir::Monitor::Kind::Rate && (spike_variables || m.kind == kir::Monitor::Kind::State)
-                            ? m.buffers.size()
-                            : 0) +
+         std::to_string(m.kind != kir::Monitor::Kind::Rate ? m.buffers.size() : 0) +
          ", _mc_mon" + ks + "_vars, _mc_mon" +
          ks + "_units, _mc_mon" + ks + "_nidx, _mc_mon" + ks + "_idx, " + int_text(m.every < 1 ? 1 : m.every) + ", " +
          int_text(m.size) + "},\n";
@@ -402,7 +394,7 @@ std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& o
   EmitContext c{program, options, diags, CppPrinter{}, {}};
   c.out.reserve(64 * 1024);
   emit_header(c);
-  detail::emit_info(c, "cpu", /*spike_variables=*/true);
+  detail::emit_info(c, "cpu");
   detail::emit_v2_tables(c);
   detail::emit_kernels(c);
   detail::emit_monitor_recorders(c);

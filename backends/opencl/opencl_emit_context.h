@@ -56,6 +56,11 @@ struct KernelPlan {
   int list = -1;
   int pathway = -1;        // synapse event domains: index into the group's pathways
   int64_t delay = 0;       // SynapticEvents / PostSynapticEvents: the homogeneous delay in steps
+  // Synapses domain whose only conflicting writes are accumulations into the target at j (summed
+  // variables): run as a gather, one work-item per target summing its column in ascending synapse
+  // order through the transposed index. No atomics, and the CPU's order, so results are
+  // bit-identical to the CPU backend's on every device.
+  bool gather = false;
 };
 
 // An event list on the device: the spikes of a population or one of its custom events. Lists
@@ -81,6 +86,8 @@ struct EmitContext {
   int population_index(const std::string& name) const;
   int group_index(const std::string& name) const;
   int buffer_index(const std::string& name) const;
+  // Synapse group `g` needs the transposed index (post pathways, gathering kernels); after plan_kernels.
+  bool needs_transpose(int g) const;
   void error(const std::string& message, const std::string& hint = {});
 };
 
@@ -115,6 +122,8 @@ void emit_v2_init_transpose(EmitContext& c, std::string& o);   // mc_init, after
 void emit_v2_init_synapses(EmitContext& c, std::string& o);    // mc_init, per-synapse init_values
 void emit_v2_init_delivery(EmitContext& c, std::string& o);    // mc_init, after synapse init kernels
 
+// The device kernel recording a spike monitor's variables (IR v2; nothing for other monitors).
+void emit_spike_variable_recorder(EmitContext& c, size_t mi, std::string& o);
 // Monitor recording on the host side (opencl_host_monitors.cpp): struct fields, allocation,
 // per-step tasks and the flush functions that pull device recordings into host arrays.
 void emit_monitor_fields(EmitContext& c, std::string& o);

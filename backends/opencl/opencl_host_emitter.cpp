@@ -186,7 +186,8 @@ void emit_bind(EmitContext& c, const KernelPlan& plan, std::string& o) {
     o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n  " + k + "_global = " + k + "_local;\n";
   } else {
     const kir::Domain& d = plan.kernel->domain;
-    std::string n = dk == DK::Synapses ? "(size_t)nsyn" : "(size_t)" + int_text(d.size > 0 ? d.size : c.p.populations[plan.population].size);
+    std::string n = plan.gather ? "(size_t)" + int_text(c.p.synapse_groups[plan.group].target_size)
+                    : dk == DK::Synapses ? "(size_t)nsyn" : "(size_t)" + int_text(d.size > 0 ? d.size : c.p.populations[plan.population].size);
     o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n";
     o += "  " + k + "_global = mc_cl_round_up(" + n + ", " + k + "_local);\n";
   }

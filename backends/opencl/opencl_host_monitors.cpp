@@ -22,7 +22,8 @@ using cpu::detail::int_text;
 using MK = kir::Monitor::Kind;
 
 int arrays_of(const kir::Monitor& m) {
-  return m.kind == MK::Spikes ? 2 : m.kind == MK::Rate ? 1 : 1 + static_cast<int>(m.buffers.size());
+  // Spikes: indices, steps, then one array per recorded variable (IR v2); state: steps + variables.
+  return m.kind == MK::Spikes ? 2 + static_cast<int>(m.buffers.size()) : m.kind == MK::Rate ? 1 : 1 + static_cast<int>(m.buffers.size());
 }
 
 std::vector<int64_t> indices_of(const kir::Monitor& m) {
@@ -68,6 +69,25 @@ std::string dev_type(const EmitContext& c, const std::string& buffer) {
   return bi < 0 ? "double" : c.printer.storage_type_name(c.p.buffers[bi].type);
 }
 
+// The host side of a device type: its element size in bytes (mc_f64 is double, or float on a device
+// without fp64) and element `k` of a staging copy converted to double.
+std::string host_elem_size(const std::string& t) {
+  if (t == "mc_f64") return "m->f64_size";
+  return "sizeof(" + std::string(t == "uchar" ? "uint8_t" : t == "int" ? "int32_t" : t == "long" ? "int64_t" : t) + ")";
+}
+std::string host_value(const std::string& t, const std::string& stage, const std::string& k) {
+  if (t == "mc_f64")
+    return "(m->f64_size == 8 ? ((const double*)" + stage + ")[" + k + "] : (double)((const float*)" + stage + ")[" + k + "])";
+  const std::string h = t == "uchar" ? "uint8_t" : t == "int" ? "int32_t" : t == "long" ? "int64_t" : t;
+  return "(double)((const " + h + "*)" + stage + ")[" + k + "]";
+}
+
+// IR v2: a spike (event) monitor that also records variables. Its recorder kernel
+// (mc_rec_spikevars<mi>) runs right before the list's mc_record_spikes in the same in-order queue,
+// so it reads the same fill position and writes each value at the position its index gets in the
+// recorded list; the flush then converts them to double next to the indices.
+bool records_variables(const kir::Monitor& m) { return m.kind == MK::Spikes && !m.buffers.empty(); }
+
 void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
   const std::string ks = std::to_string(li), r = "m->rec" + ks;
   const int64_t n = c.p.populations[c.lists[li].population].size;
@@ -93,16 +113,29 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
     if (mon.kind == MK::Spikes) {
       std::string keep = "idx >= " + off + " && idx < " + end;
       if (!mon.indices.empty()) keep += " && " + arr + "_mask[idx - " + off + "]";
+      std::string store_vars;
+      for (size_t v = 0; v < mon.buffers.size(); ++v) {
+        const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
+        const std::string stage = "m->mon" + ms + "_vstage" + vs;
+        o += "    if (total > 0) MC_CL(clEnqueueReadBuffer(m->q, m->mon" + ms + "_vo" + vs + ", CL_TRUE, 0, (size_t)total * " +
+             host_elem_size(t) + ", " + stage + ", 0, NULL, NULL), " + c_string("reading monitor " + mon.name) + ");\n";
+        store_vars += " vd" + vs + "[w] = " + host_value(t, stage, "e") + ";";
+      }
       o += "    int64_t kept = 0;\n";
       o += "    for (int64_t e = 0; e < total; ++e) { const int64_t idx = " + r + "_hlist[e]; kept += (" + keep + "); }\n";
       o += "    if (kept > 0) {\n";
       o += "      int32_t* ix = (int32_t*)mc_array_grow(" + arr + "[0], (size_t)kept);\n      if (!ix) " + oom + "\n";
       o += "      int64_t* st = (int64_t*)mc_array_grow(" + arr + "[1], (size_t)kept);\n      if (!st) " + oom + "\n";
+      for (size_t v = 0; v < mon.buffers.size(); ++v) {
+        const std::string vs = std::to_string(v);
+        o += "      double* vd" + vs + " = (double*)mc_array_grow(" + arr + "[" + std::to_string(v + 2) + "], (size_t)kept);\n";
+        o += "      if (!vd" + vs + ") " + oom + "\n";
+      }
       o += "      int64_t e = 0, w = 0;\n";
       o += "      for (int64_t s = 0; s < ns; ++s)\n";
       o += "        for (int32_t q = 0; q < " + r + "_hcounts[s]; ++q, ++e) {\n";
       o += "          const int64_t idx = " + r + "_hlist[e];\n";
-      o += "          if (" + keep + ") { ix[w] = (int32_t)(idx - " + off + "); st[w] = " + r + "_step_ids[s]; ++w; }\n";
+      o += "          if (" + keep + ") { ix[w] = (int32_t)(idx - " + off + "); st[w] = " + r + "_step_ids[s];" + store_vars + " ++w; }\n";
       o += "        }\n    }\n";
     } else {
       o += "    double* rate = (double*)mc_array_grow(" + arr + "[0], (size_t)ns);\n    if (!rate) " + oom + "\n";
@@ -131,6 +164,14 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
   o += "  const cl_int at = (cl_int)" + r + "_steps;\n";
   o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
   o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 7, sizeof at, &at), \"setting a recorder argument\");\n";
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
+    const kir::Monitor& mon = c.p.monitors[mi];
+    if (!records_variables(mon) || list_of(c, mon) != li) continue;
+    const std::string vk = "m->mon" + std::to_string(mi) + "_vkernel", vl = "m->mon" + std::to_string(mi) + "_vlocal";
+    o += "  MC_CL(clSetKernelArg(" + vk + ", 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
+    o += "  if (mc_launch(m, " + vk + ", " + vl + ", " + vl + ", " + c_string("recording the variables of monitor " + mon.name) +
+         ")) return 1;\n";
+  }
   o += "  if (mc_launch(m, " + r + "_kernel, " + r + "_local, " + r + "_local, \"mc_record_spikes\")) return 1;\n";
   o += "  " + r + "_step_ids[" + r + "_steps++] = step;\n  return 0;\n}\n\n";
 }
@@ -244,6 +285,64 @@ void emit_synapse_monitor_setup(EmitContext& c, std::string& o) {
   }
 }
 
+// Device buffers (as large as the list's recording capacity), host staging and the recorder
+// kernel's fixed arguments of a spike monitor with variables; called from mc_monitors_setup after
+// the list's recorder is set up.
+static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o) {
+  const kir::Monitor& mon = c.p.monitors[mi];
+  const int li = list_of(c, mon);
+  const std::string r = "m->mon" + std::to_string(mi), rec = "m->rec" + std::to_string(li);
+  const std::string lp = "m->" + c.lists[li].prefix;
+  o += "  " + r + "_vkernel = clCreateKernel(m->prog, \"mc_rec_spikevars" + std::to_string(mi) + "\", &e);\n";
+  o += "  MC_CL(e, \"clCreateKernel(mc_rec_spikevars" + std::to_string(mi) + ")\");\n";
+  o += "  " + r + "_vlocal = mc_cl_local_size(" + r + "_vkernel, m->dev, 256);\n";
+  o += "  {\n    const cl_long n = " + int_text(c.p.populations[c.lists[li].population].size) + ";\n";
+  o += "    cl_int ok = clSetKernelArg(" + r + "_vkernel, 0, sizeof(cl_mem), &" + lp + "_spikes);\n";
+  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 1, sizeof(cl_mem), &" + lp + "_counts);\n";
+  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 2, sizeof n, &n);\n";
+  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 4, sizeof(cl_mem), &" + rec + "_fill);\n";
+  int arg = 5;
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
+    const std::string what = c_string("recording the variables of monitor " + mon.name);
+    o += "    if (!(" + r + "_vo" + vs + " = mc_buf(m, (size_t)" + rec + "_cap * " + host_elem_size(t) + ", " + what + "))) return 1;\n";
+    o += "    if (!(" + r + "_vstage" + vs + " = mc_alloc(mc_bytes(" + rec + "_cap, " + host_elem_size(t) + "), " + what +
+         ", m->error, sizeof m->error))) return 1;\n";
+    o += "    ok |= clSetKernelArg(" + r + "_vkernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
+    o += "    ok |= clSetKernelArg(" + r + "_vkernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_vo" + vs + ");\n";
+  }
+  o += "    MC_CL(ok, \"setting the spike variable recorder's arguments\");\n  }\n";
+}
+
+// One work-group, like mc_record_spikes: `fill` is the position the list recorder (launched next)
+// gives this step's first spike.
+void emit_spike_variable_recorder(EmitContext& c, size_t mi, std::string& o) {
+  const kir::Monitor& mon = c.p.monitors[mi];
+  if (!records_variables(mon)) return;
+  const int li = list_of(c, mon);
+  if (li < 0) return;  // reported by the host emitter
+  const int pk = c.lists[li].population;
+  o += "/* monitor " + mon.name + ": variables at each event */\n";
+  o += "__kernel void mc_rec_spikevars" + std::to_string(mi) +
+       "(__global const int* restrict spikes, __global const int* restrict counts, const long n, const long slot,\n"
+       "    __global const int* restrict rec_fill";
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
+    o += ",\n    __global const " + t + "* restrict b" + vs + ", __global " + t + "* restrict o" + vs;
+  }
+  o += ") {\n  const int cnt = counts[slot];\n  const int base = rec_fill[0];\n";
+  o += "  for (int k = (int)get_local_id(0); k < cnt; k += (int)get_local_size(0)) {\n";
+  o += "    const int idx = spikes[slot * n + k];\n";
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) continue;
+    const bool shared = c.p.buffers[bi].size == 1 && c.p.populations[pk].size != 1;  // as on the CPU
+    const std::string vs = std::to_string(v);
+    o += "    o" + vs + "[base + k] = b" + vs + "[" + (shared ? "0" : "idx") + "];\n";
+  }
+  o += "  }\n}\n\n";
+}
+
 void emit_monitor_fields(EmitContext& c, std::string& o) {
   o += "  int64_t rec_interval;\n";
   for (auto [pk, list] : recorded_populations(c)) {
@@ -257,6 +356,11 @@ void emit_monitor_fields(EmitContext& c, std::string& o) {
     const std::string r = "mon" + std::to_string(mi);
     o += "  mc_array* " + r + "[" + std::to_string(arrays_of(mon)) + "];  // " + mon.name + "\n";
     if (mon.kind == MK::Spikes) o += "  uint8_t* " + r + "_mask;\n";
+    if (records_variables(mon)) {
+      o += "  cl_kernel " + r + "_vkernel;\n  size_t " + r + "_vlocal;\n";
+      for (size_t v = 0; v < mon.buffers.size(); ++v)
+        o += "  cl_mem " + r + "_vo" + std::to_string(v) + ";\n  void* " + r + "_vstage" + std::to_string(v) + ";\n";
+    }
     if (mon.kind != MK::State) continue;
     o += "  cl_mem " + r + "_didx;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n  int64_t " + r + "_n;\n";
     o += "  int64_t " + r + "_pending, " + r + "_cap;\n  void* " + r + "_stage;\n";
@@ -314,6 +418,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
       o += "  for (int64_t k = 0; k < _mc_mon" + ms + "_nidx; ++k)\n    if (_mc_mon" + ms + "_idx[k] >= 0 && _mc_mon" + ms +
            "_idx[k] < " + int_text(mon.size) + ") " + r + "_mask[_mc_mon" + ms + "_idx[k]] = 1;\n";
     }
+    if (records_variables(mon)) emit_spike_variables_setup(c, mi, o);
     if (mon.kind != MK::State || !mon.synapses.empty()) continue;  // synapse monitors: mc_init
     if (c.population_index(mon.population) < 0) {
       c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
@@ -335,6 +440,13 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
     const std::string r = "m->mon" + std::to_string(mi);
     o += "  for (int a = 0; a < " + std::to_string(arrays_of(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
     if (mon.kind == MK::Spikes) o += "  mc_free(" + r + "_mask);\n";
+    if (records_variables(mon)) {
+      o += "  if (" + r + "_vkernel) clReleaseKernel(" + r + "_vkernel);\n";
+      for (size_t v = 0; v < mon.buffers.size(); ++v) {
+        const std::string vs = std::to_string(v);
+        o += "  if (" + r + "_vo" + vs + ") clReleaseMemObject(" + r + "_vo" + vs + ");\n  mc_free(" + r + "_vstage" + vs + ");\n";
+      }
+    }
     if (mon.kind != MK::State) continue;
     o += "  if (" + r + "_didx) clReleaseMemObject(" + r + "_didx);\n  if (" + r + "_kernel) clReleaseKernel(" + r + "_kernel);\n";
     o += "  mc_free(" + r + "_stage);\n";

@@ -40,7 +40,7 @@ void emit_v2_fields(EmitContext& c, std::string& o) {
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) o += "  cl_mem pop" + std::to_string(k) + "_gsteps, pop" + std::to_string(k) + "_gidx;\n";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
-    if (c.p.synapse_groups[g].needs_transpose) {
+    if (c.needs_transpose(static_cast<int>(g))) {
       const std::string gs = std::to_string(g);
       o += "  int64_t* syn" + gs + "_col;\n  int32_t* syn" + gs + "_colsyn;\n  cl_mem syn" + gs + "_dcol, syn" + gs + "_dcolsyn;\n";
     }
@@ -89,7 +89,7 @@ void emit_v2_release(EmitContext& c, std::string& o) {
       mem("m->pop" + std::to_string(k) + "_gidx");
     }
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
-    if (c.p.synapse_groups[g].needs_transpose) {
+    if (c.needs_transpose(static_cast<int>(g))) {
       o += "  mc_free(" + syn(g, "col") + ");\n  mc_free(" + syn(g, "colsyn") + ");\n";
       mem(syn(g, "dcol"));
       mem(syn(g, "dcolsyn"));
@@ -120,7 +120,7 @@ void emit_v2_init_transpose(EmitContext& c, std::string& o) {
   const std::string fail = "{ m->failed = 1; return 1; }";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
-    if (!sg.needs_transpose) continue;
+    if (!c.needs_transpose(static_cast<int>(g))) continue;
     const std::string T = int_text(sg.target_size), what = c_string("the transposed index of " + sg.name);
     // Counting sort of the synapses by post index: stable, so each column is in ascending order.
     o += "  {\n    const int64_t _n = " + syn(g, "n") + ";\n";

@@ -58,6 +58,40 @@ bool block_has_int64_atomic(const Block& b, const kir::Program& p) {
   return false;
 }
 
+// j, or j plus a literal (a target slice's offset), possibly cast.
+bool is_target_index(const ExprP& e) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::Builtin) return e->name == "j";
+  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_target_index(e->args[0]);
+  if (e->kind == Expr::Kind::Binary && e->op == ir::Op::Add && e->args.size() == 2)
+    return (is_target_index(e->args[0]) && e->args[1]->kind == Expr::Kind::Literal) ||
+           (is_target_index(e->args[1]) && e->args[0]->kind == Expr::Kind::Literal);
+  return false;
+}
+
+// True when the block has conflicting accumulations and all of them go to the target at j.
+bool conflicts_only_at_target(const Block& b, bool& any) {
+  for (const Stmt& s : b) {
+    if (s.kind == Stmt::Kind::Accumulate && s.conflicting) {
+      if (!is_target_index(s.index)) return false;
+      any = true;
+    }
+    if (!conflicts_only_at_target(s.then_body, any) || !conflicts_only_at_target(s.else_body, any)) return false;
+  }
+  return true;
+}
+
+// The block with every Accumulate non-conflicting (a gather's work-item owns its target).
+Block without_conflicts(const Block& b) {
+  Block out = b;
+  for (Stmt& s : out) {
+    if (s.kind == Stmt::Kind::Accumulate) s.conflicting = false;
+    s.then_body = without_conflicts(s.then_body);
+    s.else_body = without_conflicts(s.else_body);
+  }
+  return out;
+}
+
 std::string int_text(int64_t v) { return std::to_string(v) + (v > 2147483647 || v < -2147483647 ? "L" : ""); }
 
 std::string param_decl(const EmitContext& c, const KernelParam& prm) {
@@ -143,11 +177,21 @@ void emit_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
       break;
     }
     case Domain::Kind::Synapses:
+      if (plan.gather) {
+        const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+        o += "  const long j = (long)get_global_id(0);\n  if (j >= " + int_text(sg.target_size) + ") return;\n";
+        o += "  const long _mc_cend = _mc_col[j + 1];\n";
+        o += "  for (long _mc_c = _mc_col[j]; _mc_c < _mc_cend; ++_mc_c) {\n";
+        o += "    const long syn = _mc_colsyn[_mc_c];\n    const long i = _mc_pre[syn];\n";
+        c.printer.block(without_conflicts(k.body), 2, o);
+        o += "  }\n";
+        break;
+      }
       o += "  const long syn = (long)get_global_id(0);\n  if (syn >= _mc_n) return;\n";
       o += "  const long i = _mc_pre[syn];\n  const long j = _mc_post[syn];\n";
       c.printer.block(k.body, 1, o);
       break;
-    default: break;  // rejected by check_supported
+    default: break;  // IR v2 domains: emit_v2_kernel_body
   }
   o += "}\n\n";
 }
@@ -181,17 +225,15 @@ void emit_state_recorder(EmitContext& c, size_t mi, std::string& o) {
   o += "}\n\n";
 }
 
-// What this backend does not implement is reported, never ignored. Everything the kernel IR has
-// (v1 and v2 as of ir/kernel_ir.h) is implemented except spike monitors that record variables,
-// which the CPU backend does not implement either.
-void check_supported(EmitContext& c) {
-  for (const auto& m : c.p.monitors)
-    if (m.kind == kir::Monitor::Kind::Spikes && !m.buffers.empty())
-      c.error("spike monitor variables (monitor '" + m.name + "') are not supported by the opencl backend yet",
-              "record the variables with a state monitor");
-}
-
 }  // namespace
+
+bool EmitContext::needs_transpose(int g) const {
+  if (g < 0 || g >= static_cast<int>(p.synapse_groups.size())) return false;
+  if (p.synapse_groups[g].needs_transpose) return true;
+  for (const auto& plan : plans)
+    if (plan.kernel && plan.gather && plan.group == g) return true;
+  return false;
+}
 
 int EmitContext::population_index(const std::string& name) const {
   for (size_t k = 0; k < p.populations.size(); ++k)
@@ -294,7 +336,12 @@ static bool plan_domain(EmitContext& c, const kir::Kernel& k, bool emits, Kernel
   }
   const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
   if (d.kind == DK::Synapses) {
-    for (Kind kd : {Kind::Pre, Kind::Post, Kind::SynCount}) plan.params.push_back({kd, ""});
+    bool any = false;
+    plan.gather = conflicts_only_at_target(k.body, any) && any;
+    if (plan.gather)
+      for (Kind kd : {Kind::Col, Kind::ColSyn, Kind::Pre}) plan.params.push_back({kd, ""});
+    else
+      for (Kind kd : {Kind::Pre, Kind::Post, Kind::SynCount}) plan.params.push_back({kd, ""});
     return true;
   }
   // Event-driven synapse domains: the pathway names the triggering event and its delay (a v1
@@ -352,7 +399,6 @@ void plan_kernels(EmitContext& c) {
   c.printer.set_buffer_types(std::move(types));
   c.plans.clear();
   plan_lists(c);
-  check_supported(c);
   for (size_t idx = 0; idx < c.p.kernels.size(); ++idx) {
     const kir::Kernel& k = c.p.kernels[idx];
     KernelPlan plan;
@@ -399,6 +445,7 @@ std::string emit_device_source(EmitContext& c, const std::string& prelude) {
     if (plan.kernel) emit_kernel(c, plan, o);
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)
     if (c.p.monitors[mi].kind == kir::Monitor::Kind::State) emit_state_recorder(c, mi, o);
+    else emit_spike_variable_recorder(c, mi, o);
   return o;
 }
 

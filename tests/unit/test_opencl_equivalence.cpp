@@ -180,7 +180,8 @@ TEST_P(CrossBackend, OpenCLAgreesWithCpu) {
     EXPECT_TRUE(identical) << "fixed-order model: spike trains must be identical";
     for (size_t p = 0; p < a.populations.size(); ++p) EXPECT_EQ(a.populations[p].spikes, b.populations[p].spikes);
     for (const auto& ma : a.monitors) {
-      if (ma.kind != MC_MON_STATE) continue;
+      // Spike monitors with variables (IR v2): the values recorded at each spike, in the same order.
+      if (ma.kind != MC_MON_STATE && ma.values.empty()) continue;
       const runtime::MonitorResult* mb = find_monitor(b, ma.name);
       ASSERT_NE(mb, nullptr);
       ASSERT_EQ(ma.steps, mb->steps);
@@ -236,7 +237,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/stdp.json", "300 ms", false, "", true},
                       Case{"examples/brunel_hakim.json", "30 ms", false},
                       Case{"examples/brunel_hakim_hetero.json", "30 ms", false},
-                      Case{"tests/golden/models/delays_hetero.json", "", true, "float"}));
+                      Case{"tests/golden/models/delays_hetero.json", "", true, "float"},
+                      // Spike monitor variables and summed variables (gathered per target on OpenCL).
+                      Case{"examples/v2_connect_shared.json", "", true}));
 
 // Delays use the spike ring (history > 1) on the device.
 TEST(OpenCLBackend, DelayedSynapsesAgreeWithCpu) {
