@@ -16,7 +16,6 @@ Usage: /usr/bin/python3 benchmarks/passes_bench.py [--models cuba,cobahh] [--siz
            [--duration 0.25] [--duration-large 0.05] [--repeats 1] [--threads 1] [--no-brian2]
 """
 import argparse
-import csv
 import json
 import os
 import shutil
@@ -108,14 +107,7 @@ def main(argv=None):
                 print(f"{model_name:7s} N={n:6d} brian2 simulate {b2['simulate_s']:.3f} s  "
                       f"Brian2/modelc before {b2['simulate_s'] / results['before']['simulate_s']:.2f}, "
                       f"after {b2['simulate_s'] / base:.2f}", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = args.out.with_suffix(".csv.tmp")
-    with tmp_out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp_out.replace(args.out)
-    print(f"wrote {args.out}")
+    vs_brian2.write_csv(rows, args.out)
     return 0
 
 

@@ -18,7 +18,6 @@ Usage: /usr/bin/python3 benchmarks/strategies_bench.py [--models cuba,brunel_hak
            [--sizes 4000,40000] [--duration 0.5] [--duration-large 0.1] [--repeats 1] [--threads 1]
 """
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -27,7 +26,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vs_brian2  # noqa: E402  (write_csv)
+
+ROOT = vs_brian2.ROOT
 
 STRATEGY_PASSES = ["choose-connectivity", "choose-delay-buffering", "fuse-neuron-kernels", "fuse-synaptic-propagation"]
 STORAGES = ["sparse", "dense", "bitmask", "procedural"]
@@ -137,14 +139,7 @@ def main(argv=None):
                                 "rss_over_all": round(r["rss_mb"] / base["rss_mb"], 3),
                                 "same_spikes_as_all": r["spike_hash"] == base["spike_hash"], "note": ""})
                 rows.append(row)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = args.out.with_suffix(".csv.tmp")
-    with tmp_out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp_out.replace(args.out)
-    print(f"wrote {args.out}")
+    vs_brian2.write_csv(rows, args.out)
     return 0
 
 

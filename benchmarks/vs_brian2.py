@@ -26,6 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def write_csv(rows, out):
+    """Writes the rows (dicts with the same keys) to `out` through a temporary name: never half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".csv.tmp")
+    with tmp_out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp_out.replace(out)
+    print(f"wrote {out}")
+
+
 def benchmark_model(model_name, n, duration):
     model = json.loads((ROOT / "examples" / f"{model_name}.json").read_text())
     model.setdefault("parameters", {})["N"] = n
@@ -115,14 +127,7 @@ def main(argv=None):
                   f"(Brian2/modelc = {b2['simulate_s'] / mc['simulate_s']:.2f})   build: modelc "
                   f"{mc['compile_s'] + mc['construct_s']:.2f} s, Brian2 {b2['compile_s']:.2f} s   "
                   f"spikes {mc['spikes']} vs {b2['spikes']}", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = args.out.with_suffix(".csv.tmp")
-    with tmp_out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp_out.replace(args.out)
-    print(f"wrote {args.out}")
+    write_csv(rows, args.out)
     return 0
 
 
