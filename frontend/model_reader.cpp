@@ -1,5 +1,6 @@
 #include "frontend/model_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -421,10 +422,10 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
 void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (!check_fields(s, ptr,
                     {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial",
-                     "on_post", "on_event", "method"},
+                     "on_post", "on_event", "method", "delay_buffering", "connectivity"},
                     {"name", "source", "target", "connect"}))
     return;
-  if (!require_v2(s, ptr, {"on_post", "on_event", "method"})) return;
+  if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering"})) return;
   if (!s.contains("on_pre") && !s.contains("on_post") && model_.ir_version < 2) {
     diags_.error("missing required field 'on_pre'", ptr,
                  model_.ir_version >= 2 ? "give 'on_pre' and/or 'on_post' statements" : "see docs/ir.md for what 'on_pre' holds");
@@ -448,6 +449,28 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
     if (!s["method"].is_string() || !kMethods.count(s["method"].get<std::string>()))
       diags_.error("unknown integration method " + s["method"].dump(), p, "use one of exact, euler, rk2, rk4, heun");
     else syn.method = s["method"] == "linear" ? "exact" : s["method"].get<std::string>();
+  }
+  if (s.contains("delay_buffering")) {  // checked against the pathways by choose-delay-buffering
+    syn.delay_buffering_pointer = join_pointer(ptr, "delay_buffering");
+    const json& v = s["delay_buffering"];
+    if (!v.is_string() || (v != "auto" && v != "queues" && v != "dendritic"))
+      diags_.error("unknown delay buffering " + v.dump(), syn.delay_buffering_pointer,
+                   "use \"auto\", \"queues\" or \"dendritic\" (docs/passes.md, Delay buffering)");
+    else syn.delay_buffering = v.get<std::string>();
+  }
+  if (s.contains("connectivity")) {  // legality and cost are checked by choose-connectivity
+    std::string p = join_pointer(ptr, "connectivity");
+    static const std::vector<std::string> kStorages = {"auto", "sparse", "dense", "bitmask", "procedural"};
+    const json& v = s["connectivity"];
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (!v.is_string() || std::find(kStorages.begin(), kStorages.end(), text) == kStorages.end()) {
+      auto close = closest_match(text, kStorages);
+      diags_.error("unknown connectivity storage " + v.dump(), p,
+                   close ? "did you mean \"" + *close + "\"? (auto, sparse, dense, bitmask, procedural)"
+                         : "use \"auto\", \"sparse\", \"dense\", \"bitmask\" or \"procedural\" (docs/passes.md)");
+    } else {
+      syn.connectivity = text;
+    }
   }
   model_.synapses.push_back(std::move(syn));
 }

@@ -34,6 +34,16 @@ const SynapseGroup* Program::find_synapse_group(const std::string& name) const {
   return find_named(synapse_groups, name);
 }
 const EventList* Population::find_event(const std::string& name) const { return find_named(events, name); }
+const char* storage_name(Connectivity::Storage s) {
+  switch (s) {
+    case Connectivity::Storage::Sparse: return "sparse";
+    case Connectivity::Storage::Dense: return "dense";
+    case Connectivity::Storage::Bitmask: return "bitmask";
+    case Connectivity::Storage::Procedural: return "procedural";
+  }
+  return "sparse";
+}
+
 const SynapseGroup::Pathway* SynapseGroup::find_pathway(const std::string& name) const {
   return find_named(pathways, name);
 }
@@ -239,6 +249,7 @@ static const char* role_text(BufferRole r) {
     case BufferRole::SynapseState: return "synapse state";
     case BufferRole::Internal: return "internal";
     case BufferRole::Table: return "table";
+    case BufferRole::DelayRing: return "delay ring";
   }
   return "?";
 }
@@ -283,6 +294,8 @@ static std::string domain_text(const Domain& d) {
     case Domain::Kind::PostSynapticEvents: return "post_synaptic_events(" + d.synapses + ")";
     case Domain::Kind::QueuedEvents: return "queued_events(" + d.synapses + ")";
     case Domain::Kind::SpikeGenerator: return "spike_generator(" + d.population + ")";
+    case Domain::Kind::DendriticEvents: return "dendritic_events(" + d.synapses + ")";
+    case Domain::Kind::DendriticDrain: return "dendritic_drain(" + d.synapses + ")";
   }
   return "?";
 }
@@ -308,7 +321,9 @@ std::string to_string(const Program& p) {
          " steps=" + std::to_string(p.steps) + " seed=" + std::to_string(p.seed) + "\n";
   for (const auto& b : p.buffers) {
     out += "buffer " + b.name + " : " + type_name(b.type) + "[" +
-           (b.role == BufferRole::SynapseState && b.size == 0 ? std::string("synapses") : std::to_string(b.size)) +
+           (b.role == BufferRole::SynapseState && b.size == 0 ? std::string("synapses")
+            : b.role == BufferRole::DelayRing                  ? "depth x " + std::to_string(b.size)
+                                                               : std::to_string(b.size)) +
            "] (" + role_text(b.role) + " of " + b.owner + "." + b.variable;
     if (!b.unit.empty()) out += ", " + b.unit;
     if (!b.init_values.empty()) out += " init_values=" + std::to_string(b.init_values.size());
@@ -332,8 +347,19 @@ std::string to_string(const Program& p) {
     if (!v1)
       for (const auto& pw : g.pathways)
         out += " pathway=" + pw.name + "(" + (pw.post ? "post" : "pre") + ", event=" + pw.event + ", delay=" +
-               (pw.delay_buffer.empty() ? std::to_string(pw.delay_steps) : "buffer " + pw.delay_buffer) + ")";
+               (pw.delay_buffer.empty() ? std::to_string(pw.delay_steps) : "buffer " + pw.delay_buffer) +
+               (pw.buffering == SynapseGroup::Pathway::Buffering::Dendritic
+                    ? ", buffering=dendritic ring=" + pw.ring_buffer + " target=" + pw.ring_target +
+                          (pw.ring_guarded ? " guard=" + pw.ring_guard : std::string()) + " max_delay_steps=" +
+                          (pw.max_delay_steps_estimate < 0 ? std::string("unknown") : std::to_string(pw.max_delay_steps_estimate))
+                    : std::string()) +
+               ")";
     if (g.needs_transpose) out += " transposed";
+    const Connectivity& cn = g.connectivity;
+    out += std::string(" storage=") + storage_name(cn.storage);
+    if (cn.storage == Connectivity::Storage::Sparse)
+      out += "(u" + std::to_string(cn.index_bits) + (cn.keep_pre ? ", pre" : ", no pre") + ")";
+    out += " propagation=" + cn.propagation;
     out += "\n";
   }
   for (const auto& m : p.monitors) {
@@ -360,8 +386,19 @@ std::string to_string(const Program& p) {
   for (const auto& k : p.kernels) {
     out += "kernel " + k.name + " over " + domain_text(k.domain) + domain_extra(k.domain) +
            (k.emits_spikes ? " emits_spikes" : "") + (k.event.empty() ? "" : " event=" + k.event) +
-           (k.every_steps > 1 ? " every=" + std::to_string(k.every_steps) : "") + " {\n";
+           (k.every_steps > 1 ? " every=" + std::to_string(k.every_steps) : "");
+    if (!k.fused_from.empty()) {
+      out += " fused=[";
+      for (size_t f = 0; f < k.fused_from.size(); ++f) out += (f ? "," : "") + k.fused_from[f];
+      out += "]";
+    }
+    out += " {\n";
     dump_block(k.body, 1, out);
+    for (const auto& br : k.dispatch) {
+      out += "  dispatch " + br.synapses + " (was " + br.kernel + ") {\n";
+      dump_block(br.body, 2, out);
+      out += "  }\n";
+    }
     out += "}\n";
   }
   auto kernel_name = [&](size_t idx) { return idx < p.kernels.size() ? p.kernels[idx].name : "<bad kernel " + std::to_string(idx) + ">"; };

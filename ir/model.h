@@ -171,11 +171,19 @@ struct SynapseGroup {
   ConnectSpec connect;
   std::vector<NamedExpr> initial;
   std::string json_pointer;                   // "/synapses/0"
+  // "connectivity": the storage the user asks for ("auto" = the choose-connectivity pass decides;
+  // "sparse", "dense", "bitmask", "procedural"; docs/ir.md).
+  std::string connectivity = "auto";
 
   // IR v2. `pathways` is the source of truth for synaptic code; `on_pre` and `delay` above mirror
   // the pathway named "pre" for code written against IR v1.
   std::vector<Pathway> pathways;
   std::string method;                         // of clock-driven ODEs ("" = like Brian2)
+  // How heterogeneous delays are buffered (passes/delay_buffering_pass.cpp): "auto" (the pass
+  // decides), "queues" or "dendritic"; a request the pass cannot honour is an error at
+  // `delay_buffering_pointer`.
+  std::string delay_buffering = "auto";
+  std::string delay_buffering_pointer;
   // Filled in by SynapticEquationsPass: clock-driven state update (every synapse, every step).
   std::string chosen_method;
   std::vector<Stmt> state_update;

@@ -94,8 +94,8 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
   const ir::Pathway* pre = s.find_pathway("pre");
   sg.delay_steps = pre && !pre->post && pre->delay ? delay_steps(pre->delay->value, m_.dt) : 0;
   sg.connect = lower_connect(s, c);
-  decisions_.emplace_back("connectivity of " + s.name + ": CSR, presynaptic push",
-                          "the only strategy in this version; chosen by cost model in later versions");
+  decisions_.emplace_back("connectivity of " + s.name + ": sparse u32, pre kept, presynaptic push",
+                          "the default storage (CSR); choose-connectivity (-O1 and above) chooses by a cost model");
   if (sg.delay_steps > 0 && pre && !pre->heterogeneous_delay())
     decisions_.emplace_back("delay of " + s.name + ": " + std::to_string(sg.delay_steps) + " steps",
                             "homogeneous delay: spikes are read from the source's spike history ring");
@@ -176,6 +176,7 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
   kp.delay_steps = pw.delay ? delay_steps(pw.delay->value, m_.dt) : 0;
   if (pw.heterogeneous_delay()) {
     kp.delay_buffer = buffer(s.name, delay_variable(pw));
+    kp.buffering = kir::SynapseGroup::Pathway::Buffering::Queues;  // choose-delay-buffering may change it
     if (pw.delay_expr) {
       c.locals.clear();
       kir::Stmt st;

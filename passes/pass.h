@@ -23,10 +23,13 @@ struct TargetInfo {
   std::string backend = "cpu";
   bool accelerator = false;        // many threads, kernel launches cost: GPUs, OpenCL devices
   bool atomics_float_add = false;  // native float atomics (else compare-and-swap loops or serial)
-  // Feature names (see docs/passes.md): "connectivity:sparse-u16", "connectivity:dense",
+  // Feature names (see docs/passes.md): "connectivity:sparse-u16", "connectivity:drop-pre", "connectivity:dense",
   // "connectivity:bitmask", "connectivity:procedural", "delay:dendritic", "fusion:neuron-kernels",
   // "fusion:synaptic-propagation".
   std::set<std::string> features;
+  // Memory of the machine that will run the model, for strategies that trade memory for time
+  // (choose-connectivity); 0 = this machine's physical memory (sysconf). Tests set it.
+  double host_memory_bytes = 0;
   bool has(const std::string& feature) const { return features.count(feature) != 0; }
 };
 

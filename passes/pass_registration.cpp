@@ -11,10 +11,15 @@ void register_builtin_passes() {
   r.add("state-update", create_state_update_pass);
   r.add("synaptic-equations", create_synaptic_equations_pass);
   r.add("lower-to-kernels", create_kernel_lowering_pass);
+  r.add("choose-connectivity", create_connectivity_strategy_pass);
+  r.add("choose-delay-buffering", create_delay_buffering_pass);
+  r.add("choose-delay-buffering-fast", create_fast_delay_buffering_pass);
   r.add("fold-kernel-constants", create_kernel_constant_folding_pass);
   r.add("strength-reduce", create_strength_reduction_pass);
   r.add("strength-reduce-fast", create_fast_strength_reduction_pass);
   r.add("kernel-cse", create_kernel_cse_pass);
+  r.add("fuse-neuron-kernels", create_neuron_kernel_fusion_pass);
+  r.add("fuse-synaptic-propagation", create_synaptic_propagation_fusion_pass);
 }
 
 std::vector<std::string> default_pipeline() { return pipeline_for_opt_level(2); }
@@ -27,9 +32,18 @@ std::vector<std::string> pipeline_for_opt_level(int level) {
   std::vector<std::string> p = {"resolve-names", "inline-subexpressions", "fold-constants", "state-update",
                                 "synaptic-equations", "fold-constants", "lower-to-kernels"};
   if (level <= 0) return p;
-  p.insert(p.end(), {"fold-kernel-constants", "strength-reduce"});
+  // choose-connectivity first: it only annotates synapse groups (storage), so it is independent
+  // of the body rewrites that follow; -O0 keeps lowering's default (sparse, u32, pre kept).
+  // choose-delay-buffering next, on the bodies as lowered (its legality check reads their shape);
+  // -O3 lets it reassociate floating-point input sums (docs/passes.md, "Delay buffering").
+  p.insert(p.end(), {"choose-connectivity", level >= 3 ? "choose-delay-buffering-fast" : "choose-delay-buffering",
+                     "fold-kernel-constants", "strength-reduce"});
   if (level >= 3) p.push_back("strength-reduce-fast");
   p.push_back("kernel-cse");
+  // Fusion after CSE: CSE works per kernel and fused bodies would only give it more to scan; fusion
+  // renames clashing locals itself. It changes the schedule, never the arithmetic.
+  p.push_back("fuse-neuron-kernels");
+  p.push_back("fuse-synaptic-propagation");
   return p;
 }
 

@@ -13,10 +13,15 @@ std::unique_ptr<Pass> create_constant_folding_pass();      // "fold-constants"
 std::unique_ptr<Pass> create_state_update_pass();          // "state-update"
 std::unique_ptr<Pass> create_synaptic_equations_pass();    // "synaptic-equations" (IR v2)
 std::unique_ptr<Pass> create_kernel_lowering_pass();       // "lower-to-kernels"
+std::unique_ptr<Pass> create_connectivity_strategy_pass(); // "choose-connectivity" (after lowering)
+std::unique_ptr<Pass> create_delay_buffering_pass();       // "choose-delay-buffering" (after lowering)
+std::unique_ptr<Pass> create_fast_delay_buffering_pass();  // "choose-delay-buffering-fast" (-O3)
 // Kernel-IR optimisations (docs/passes.md), after lower-to-kernels:
 std::unique_ptr<Pass> create_kernel_constant_folding_pass();  // "fold-kernel-constants"
 std::unique_ptr<Pass> create_strength_reduction_pass();       // "strength-reduce" (exact)
 std::unique_ptr<Pass> create_fast_strength_reduction_pass();  // "strength-reduce-fast" (-O3 only)
 std::unique_ptr<Pass> create_kernel_cse_pass();               // "kernel-cse"
+std::unique_ptr<Pass> create_neuron_kernel_fusion_pass();     // "fuse-neuron-kernels"
+std::unique_ptr<Pass> create_synaptic_propagation_fusion_pass();  // "fuse-synaptic-propagation"
 
 }  // namespace modelc

@@ -71,6 +71,29 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
   t0 = std::chrono::steady_clock::now();
   bool ok = pm.run(unit, diags);
   timings["passes"] = seconds_since(t0);
+  // "connectivity" and "delay_buffering" requests are applied by their passes: say so when the
+  // pipeline skips them (a request is never dropped silently).
+  const auto& names = options.passes.empty() ? default_pipeline() : options.passes;
+  auto runs = [&](std::initializer_list<const char*> passes) {
+    for (const char* p : passes)
+      if (std::find(names.begin(), names.end(), p) != names.end() && !options.disabled_passes.count(p)) return true;
+    return false;
+  };
+  if (ok && unit.program) {
+    const bool connectivity = runs({"choose-connectivity"});
+    const bool delays = runs({"choose-delay-buffering", "choose-delay-buffering-fast"});
+    for (const auto& s : unit.model.synapses) {
+      if (s.connectivity != "auto" && !connectivity)
+        diags.warning("synapses " + s.name + " asks for " + s.connectivity +
+                          " connectivity, but the pipeline does not run choose-connectivity: it stays sparse (CSR)",
+                      s.json_pointer + "/connectivity", "use -O1 or above, or do not disable choose-connectivity");
+      if (s.delay_buffering != "auto" && !delays)
+        diags.warning("synapses " + s.name + " asks for delay_buffering " + s.delay_buffering +
+                          ", but the pipeline does not run choose-delay-buffering: heterogeneous delays use queues",
+                      s.delay_buffering_pointer.empty() ? s.json_pointer + "/delay_buffering" : s.delay_buffering_pointer,
+                      "use -O1 or above, or do not disable choose-delay-buffering");
+    }
+  }
   return ok;
 }
 

@@ -101,6 +101,13 @@ int64_t mc_spike_count(const mc_module* m, int32_t population); /* total spikes 
  * (sample-major). Rate: length = steps recorded; field 0 double rate in Hz per step. */
 int64_t mc_monitor_length(const mc_module* m, int32_t monitor);
 int mc_monitor_read(mc_module* m, int32_t monitor, int32_t field, void* dst);
+/* Kernel launches made by mc_run so far (not by mc_init): how many kernels did work, summed over
+ * the steps run; run_regularly kernels count on the steps they run. CPU modules count calls of
+ * kernel-IR kernels (monitor recording is host code and not counted); OpenCL modules count every
+ * clEnqueueNDRangeKernel of mc_run (spike compaction and monitor kernels included: each is a
+ * launch the device pays for). Added without an ABI version bump: the runtime treats the symbol as
+ * optional, and a module without it reports no launch count. -1 for a null module. */
+int64_t mc_launch_count(const mc_module* m);
 const char* mc_last_error(const mc_module* m);
 void mc_destroy(mc_module* m);
 

@@ -80,6 +80,8 @@ bool LoadedModule::load(const std::filesystem::path& path, std::string& error) {
   resolve(handle, "mc_monitor_read", fn.monitor_read, missing);
   resolve(handle, "mc_last_error", fn.last_error, missing);
   resolve(handle, "mc_destroy", fn.destroy, missing);
+  std::string optional_missing;
+  resolve(handle, "mc_launch_count", fn.launch_count, optional_missing);
   if (!missing.empty()) {
     error = "model module " + path.string() + " does not implement the modelc ABI: missing " +
             missing;

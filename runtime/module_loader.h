@@ -27,6 +27,8 @@ struct ModuleFunctions {
   decltype(&::mc_monitor_read) monitor_read = nullptr;
   decltype(&::mc_last_error) last_error = nullptr;
   decltype(&::mc_destroy) destroy = nullptr;
+  // Optional (added without an ABI bump): null for modules that do not export it.
+  decltype(&::mc_launch_count) launch_count = nullptr;
 };
 
 class LoadedModule {

@@ -69,10 +69,33 @@ MemoryEstimate estimate_memory(const kir::Program& p) {
     }
     synapses_of[g] = n;
     e.expected_synapses += n;
-    // CSR: int64 row pointers, int32 post and pre index per synapse.
-    e.synapse_bytes += (pre + 1) * 8 + n * 8;
+    // The chosen storage (kir::Connectivity, docs/passes.md "Connectivity strategy"): int64 row
+    // pointers, plus per synapse the post index (2 or 4 bytes) and the int32 pre index if kept;
+    // dense one byte and bitmask one bit per pair; procedural only a row buffer of post indices.
+    const kir::Connectivity& cn = sg.connectivity;
+    switch (cn.storage) {
+      case kir::Connectivity::Storage::Sparse:
+        e.synapse_bytes += (pre + 1) * 8 + n * (cn.index_bits / 8.0 + (cn.keep_pre ? 4.0 : 0.0));
+        break;
+      case kir::Connectivity::Storage::Dense: e.synapse_bytes += (pre + 1) * 8 + pre * post; break;
+      case kir::Connectivity::Storage::Bitmask: e.synapse_bytes += (pre + 1) * 8 + pre * std::ceil(post / 64.0) * 8; break;
+      case kir::Connectivity::Storage::Procedural:
+        if (sg.connect.kind == kir::ConnectRule::Kind::Probability) e.synapse_bytes += post * 4;
+        break;
+    }
   }
   for (const kir::Buffer& b : p.buffers) {
+    if (b.role == kir::BufferRole::DelayRing) {
+      // Dendritic delay ring: depth x target slice, depth = 1 + the largest delay (set at init;
+      // choose-delay-buffering bounds it at compile time when it can).
+      int64_t max_delay = -1;
+      for (const kir::SynapseGroup& sg : p.synapse_groups)
+        for (const auto& pw : sg.pathways)
+          if (pw.ring_buffer == b.name) max_delay = pw.max_delay_steps_estimate;
+      if (max_delay >= 0) e.spike_bytes += static_cast<double>(max_delay + 1) * static_cast<double>(b.size) * type_bytes(b.type);
+      else e.unknowns.push_back("delay ring " + b.name + " (its depth, 1 + the largest delay, is known only at init)");
+      continue;
+    }
     if (b.role == kir::BufferRole::SynapseState && b.size == 0) {
       for (size_t g = 0; g < p.synapse_groups.size(); ++g)
         if (p.synapse_groups[g].name == b.owner) e.synapse_bytes += synapses_of[g] * type_bytes(b.type);

@@ -18,7 +18,7 @@ struct MemoryEstimate {
   // int64 holds, and must still produce a readable message.
   double neuron_bytes = 0;    // per-neuron and shared buffers, lastspike/not_refractory
   double synapse_bytes = 0;   // CSR (row pointers, pre, post) and per-synapse buffers
-  double spike_bytes = 0;     // spike history rings
+  double spike_bytes = 0;     // spike history rings and dendritic delay rings
   double monitor_bytes = 0;   // recordings at the end of the run, held by the module and the host
   double expected_synapses = 0;
   // Parts the estimate could not size (probability depending on i/j, spike monitors): the total

@@ -232,6 +232,7 @@ bool Simulation::collect(RunResults& results, std::string& error) {
   r.construct_seconds = construct_seconds_;
   r.simulate_seconds = simulate_seconds_;
   r.realtime_factor = simulate_seconds_ > 0.0 ? r.duration() / simulate_seconds_ : 0.0;
+  if (fn.launch_count) r.kernel_launches = fn.launch_count(module_);
 
   for (int32_t p = 0; p < mi.num_populations; ++p) {
     PopulationResult pop;
@@ -354,6 +355,8 @@ nlohmann::json make_manifest(const RunResults& results, const ManifestExtras& ex
   m["timings"] = all_timings(results, extras);
   m["compile_cached"] = extras.compile_cached;
   m["realtime_factor"] = results.realtime_factor;
+  if (results.kernel_launches >= 0)
+    m["kernel_launches"] = {{"total", results.kernel_launches}, {"per_step", results.launches_per_step()}};
   nlohmann::json pops = nlohmann::json::array();
   for (const PopulationResult& p : results.populations)
     pops.push_back({{"name", p.name}, {"size", p.size}, {"spikes", p.spikes},
@@ -432,6 +435,10 @@ std::string format_summary(const RunResults& results, const ManifestExtras& extr
       out += format_line("  %-*s %12lld   %s -> %s\n", w, s.name.c_str(),
                          static_cast<long long>(s.synapses), s.source.c_str(), s.target.c_str());
   }
+
+  if (results.kernel_launches >= 0)
+    out += format_line("\n  kernel launches per step %.6g (%lld in %lld steps)\n", results.launches_per_step(),
+                       static_cast<long long>(results.kernel_launches), static_cast<long long>(results.steps));
 
   std::map<std::string, double> timings = all_timings(results, extras);
   static const char* const kOrder[] = {"parse", "passes", "codegen", "compile", "construct",

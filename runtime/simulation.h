@@ -69,6 +69,11 @@ struct RunResults {
   double construct_seconds = 0.0;
   double simulate_seconds = 0.0;
   double realtime_factor = 0.0;  // steps * dt / simulate_seconds
+  // Kernel launches made while running (mc_launch_count); -1 when the module does not report them.
+  int64_t kernel_launches = -1;
+  double launches_per_step() const {
+    return kernel_launches >= 0 && steps > 0 ? static_cast<double>(kernel_launches) / static_cast<double>(steps) : 0.0;
+  }
 
   double duration() const { return static_cast<double>(steps) * dt; }
 };

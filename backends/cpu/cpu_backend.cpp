@@ -20,6 +20,17 @@ BackendCapabilities CpuBackend::capabilities() const {
   BackendCapabilities c;
   c.atomics_float_add = false;  // synaptic events run serially on the CPU: no atomics needed
   c.parallel_neurons = true;
+  // Fused update + threshold (+ reset) kernels: blocks of an omp-simd prefix and a serial suffix
+  // (backends/cpu/cpu_fused_emitter.cpp).
+  c.features.insert("fusion:neuron-kernels");
+  // Merged SynapticEvents kernels (Kernel::dispatch): one spike-list pass, per-group row visits.
+  c.features.insert("fusion:synaptic-propagation");
+  // Heterogeneous delays through a postsynaptic ring (backends/cpu/cpu_delay_emitter.cpp).
+  c.features.insert("delay:dendritic");
+  // Connectivity storages (backends/cpu/cpu_connectivity_emitter.cpp, choose-connectivity).
+  for (const char* f : {"connectivity:sparse-u16", "connectivity:drop-pre", "connectivity:dense",
+                        "connectivity:bitmask", "connectivity:procedural"})
+    c.features.insert(f);
   return c;
 }
 

@@ -14,11 +14,19 @@ namespace {
 
 std::string field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
-// Allocates the CSR arrays once row_ptr is filled (count known).
+bool keep_pre(const EmitContext& c, int g) { return c.p.synapse_groups[g].connectivity.keep_pre; }
+
+// Allocates the CSR arrays once row_ptr is filled (count known). The pre array only when the
+// connectivity keeps it (kir::Connectivity::keep_pre).
 void emit_alloc_pairs(EmitContext& c, int g, const std::string& name) {
+  const std::string pt = post_index_type(c, g);
   c.out += "  " + field(g, "n") + " = " + field(g, "row") + "[" + int_text(c.p.synapse_groups[g].source_size) + "];\n";
-  c.out += "  " + field(g, "post") + " = (int32_t*)mc_alloc(mc_bytes(" + field(g, "n") +
-           ", sizeof(int32_t)), " + c_string("post indices of synapses " + name) + ", m->error, sizeof m->error);\n";
+  c.out += "  " + field(g, "post") + " = (" + pt + "*)mc_alloc(mc_bytes(" + field(g, "n") +
+           ", sizeof(" + pt + ")), " + c_string("post indices of synapses " + name) + ", m->error, sizeof m->error);\n";
+  if (!keep_pre(c, g)) {
+    c.out += "  if (!" + field(g, "post") + ") return 1;\n";
+    return;
+  }
   c.out += "  " + field(g, "pre") + " = (int32_t*)mc_alloc(mc_bytes(" + field(g, "n") +
            ", sizeof(int32_t)), " + c_string("pre indices of synapses " + name) + ", m->error, sizeof m->error);\n";
   c.out += "  if (!" + field(g, "post") + " || !" + field(g, "pre") + ") return 1;\n";
@@ -37,8 +45,8 @@ void emit_row_prologue(EmitContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
   c.out += "// Synapses of row i of " + sg.name + "; writes their post indices when out is non-null.\n";
-  c.out += "static int64_t row" + std::to_string(g) +
-           "(const mc_module* __restrict m, int64_t i, int32_t* __restrict _mc_out, int64_t* _mc_bad) {\n";
+  c.out += "static int64_t row" + std::to_string(g) + "(const mc_module* __restrict m, int64_t i, " +
+           row_output_type(c, g) + "* __restrict _mc_out, int64_t* _mc_bad) {\n";
   c.out += "  const uint64_t seed = m->seed; (void)seed;\n  const int64_t step = 0; (void)step;\n";
   c.out += "  const double t = 0.0; (void)t;\n  int64_t _mc_n = 0;\n  (void)_mc_bad;\n";
   std::set<std::string> loads;
@@ -59,11 +67,11 @@ void emit_row_prologue(EmitContext& c, int g) {
 void emit_append(EmitContext& c, int g, const std::string& ind) {
   const kir::ConnectRule& r = c.p.synapse_groups[g].connect;
   if (!r.n) {
-    c.out += ind + "if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n" + ind + "++_mc_n;\n";
+    c.out += ind + "if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n" + ind + "++_mc_n;\n";
     return;
   }
   c.out += ind + "for (int64_t _mc_rep = (int64_t)(" + c.printer.expr(r.n) + "); _mc_rep > 0; --_mc_rep) {\n";
-  c.out += ind + "  if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n" + ind + "  ++_mc_n;\n" + ind + "}\n";
+  c.out += ind + "  if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n" + ind + "  ++_mc_n;\n" + ind + "}\n";
 }
 
 // IR v2: Brian2's generator syntax (synapses_create_generator.cpp of cpp_standalone, with modelc's
@@ -170,7 +178,7 @@ void emit_probability_row(EmitContext& c, int g) {
     c.out += "  const double _mc_p = (double)(" + p + ");\n";
     c.out += "  if (!(_mc_p > 0.0)) return 0;\n";
     c.out += "  if (_mc_p >= 1.0) {\n";
-    c.out += "    if (_mc_out) for (int64_t j = 0; j < " + T + "; ++j) _mc_out[j] = (int32_t)j;\n";
+    c.out += "    if (_mc_out) for (int64_t j = 0; j < " + T + "; ++j) _mc_out[j] = (" + row_output_type(c, g) + ")j;\n";
     c.out += "    return " + T + ";\n  }\n";
     c.out += "  const double _mc_lq = log1p(-_mc_p);\n";
     c.out += "  uint64_t _mc_draw = 0;\n  int64_t j = -1;\n";
@@ -179,7 +187,7 @@ void emit_probability_row(EmitContext& c, int g) {
     c.out += "    const double _mc_skip = floor(log(1.0 - _mc_u) / _mc_lq);\n";
     c.out += "    if (_mc_skip >= (double)(" + T + " - 1 - j)) break;\n";
     c.out += "    j += 1 + (int64_t)_mc_skip;\n";
-    c.out += "    if (_mc_out) _mc_out[_mc_n] = (int32_t)j;\n";
+    c.out += "    if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n";
     c.out += "    ++_mc_n;\n  }\n";
   } else {
     if (!r.depends_on_j) c.out += "  if (!(" + cond + ")) return 0;\n";
@@ -219,6 +227,40 @@ void emit_row_errors(EmitContext& c, int g) {
   c.out += "    return 1;\n  }\n";
 }
 
+}  // namespace
+
+// Count pass of a probability/generator rule: _mc_row[i + 1] = length of row i, then the prefix
+// sum. A row that fails (IR v2 generators) reports its smallest i after the loop.
+void emit_count_rows(EmitContext& c, int g) {
+  const std::string gs = std::to_string(g), S = int_text(c.p.synapse_groups[g].source_size);
+  c.out += "  _mc_row[0] = 0;\n";
+  c.out += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n";
+  c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
+  c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
+  c.out += "    int64_t _mc_b = 0;\n    int64_t _mc_c = row" + gs + "(m, i, 0, &_mc_b);\n";
+  c.out += "    if (_mc_c < 0) {\n#pragma omp critical(mc_connect_error)\n";
+  c.out += "      if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_b; _mc_err_code = _mc_c; }\n";
+  c.out += "      _mc_c = 0;\n    }\n    _mc_row[i + 1] = _mc_c;\n  }\n";
+  emit_row_errors(c, g);
+  c.out += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] += _mc_row[i];\n";
+}
+
+// Explicit pairs sorted into temporary CSR arrays `_mc_tpost`/`_mc_tpre` (int32, malloc'ed: the
+// caller frees them) and _mc_row; sets the synapse count.
+void emit_explicit_csr(EmitContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const std::string gs = std::to_string(g), n = int_text(static_cast<int64_t>(sg.connect.explicit_i.size()));
+  c.out += "  int32_t* _mc_tpost = (int32_t*)malloc(mc_bytes(" + n + " + 1, sizeof(int32_t)));\n";
+  c.out += "  int32_t* _mc_tpre = (int32_t*)malloc(mc_bytes(" + n + " + 1, sizeof(int32_t)));\n";
+  c.out += "  if (!_mc_tpost || !_mc_tpre) { free(_mc_tpost); free(_mc_tpre); return mc_fail(m, " +
+           c_string("out of memory sorting the explicit synapses of " + sg.name) + "); }\n";
+  c.out += "  if (mc_csr_from_pairs(" + int_text(sg.source_size) + ", " + int_text(sg.target_size) + ", " + n + ", _mc_e" +
+           gs + "_i, _mc_e" + gs + "_j, _mc_row, _mc_tpost, _mc_tpre, m->error, sizeof m->error) != 0) { free(_mc_tpost); "
+           "free(_mc_tpre); return 1; }\n";
+}
+
+namespace {
+
 void emit_group(EmitContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
@@ -245,11 +287,21 @@ void emit_group(EmitContext& c, int g) {
     }
   }
 
+  if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse) {
+    emit_connect_unstored(c, g);  // cpu_connectivity_emitter.cpp
+    return;
+  }
+  const bool pre = keep_pre(c, g);
+  const std::string pt = post_index_type(c, g);
   c.out += "static int connect" + gs + "(mc_module* __restrict m) {\n";
   c.out += "  " + field(g, "row") + " = (int64_t*)mc_alloc(mc_bytes(" + S + " + 1, sizeof(int64_t)), " +
            c_string("row pointers of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
   c.out += "  if (!" + field(g, "row") + ") return 1;\n";
   c.out += "  int64_t* __restrict _mc_row = " + field(g, "row") + ";\n";
+  auto bind_pairs = [&] {
+    c.out += "  " + pt + "* __restrict _mc_post = " + field(g, "post") + ";\n";
+    if (pre) c.out += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
+  };
   switch (r.kind) {
     case kir::ConnectRule::Kind::AllToAll:
     case kir::ConnectRule::Kind::OneToOne: {
@@ -260,50 +312,48 @@ void emit_group(EmitContext& c, int g) {
       std::string per_row = all ? T : "1";
       c.out += "  for (int64_t i = 0; i <= " + S + "; ++i) _mc_row[i] = i * " + per_row + ";\n";
       emit_alloc_pairs(c, g, sg.name);
-      c.out += "  int32_t* __restrict _mc_post = " + field(g, "post") + ";\n";
-      c.out += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
+      bind_pairs();
       c.out += "#pragma omp parallel for schedule(static) if (" + S + " >= 64) num_threads(mc_threads(m))\n";
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
       if (all)
-        c.out += "    for (int64_t j = 0; j < " + T + "; ++j) { _mc_post[i * " + T + " + j] = (int32_t)j; _mc_pre[i * " +
-                 T + " + j] = (int32_t)i; }\n";
+        c.out += "    for (int64_t j = 0; j < " + T + "; ++j) { _mc_post[i * " + T + " + j] = (" + pt + ")j;" +
+                 (pre ? " _mc_pre[i * " + T + " + j] = (int32_t)i;" : "") + " }\n";
       else
-        c.out += "    _mc_post[i] = (int32_t)i; _mc_pre[i] = (int32_t)i;\n";
+        c.out += "    _mc_post[i] = (" + pt + ")i;" + (pre ? std::string(" _mc_pre[i] = (int32_t)i;") : "") + "\n";
       c.out += "  }\n";
       break;
     }
     case kir::ConnectRule::Kind::Probability:
     case kir::ConnectRule::Kind::Generator:
-      c.out += "  _mc_row[0] = 0;\n";
-      // Count pass; a row that fails (IR v2 generators) reports its smallest i after the loop.
-      c.out += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n";
-      c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
-      c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
-      c.out += "    int64_t _mc_b = 0;\n    int64_t _mc_c = row" + gs + "(m, i, 0, &_mc_b);\n";
-      c.out += "    if (_mc_c < 0) {\n#pragma omp critical(mc_connect_error)\n";
-      c.out += "      if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_b; _mc_err_code = _mc_c; }\n";
-      c.out += "      _mc_c = 0;\n    }\n    _mc_row[i + 1] = _mc_c;\n  }\n";
-      emit_row_errors(c, g);
-      c.out += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] += _mc_row[i];\n";
+      emit_count_rows(c, g);
       emit_alloc_pairs(c, g, sg.name);
-      c.out += "  int32_t* __restrict _mc_post = " + field(g, "post") + ";\n";
-      c.out += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
+      bind_pairs();
       c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
       c.out += "    int64_t _mc_b = 0;\n    row" + gs + "(m, i, _mc_post + _mc_row[i], &_mc_b);\n";
-      c.out += "    for (int64_t s = _mc_row[i]; s < _mc_row[i + 1]; ++s) _mc_pre[s] = (int32_t)i;\n";
+      if (pre) c.out += "    for (int64_t s = _mc_row[i]; s < _mc_row[i + 1]; ++s) _mc_pre[s] = (int32_t)i;\n";
       c.out += "  }\n";
       break;
     case kir::ConnectRule::Kind::Explicit: {
       std::string n = int_text(static_cast<int64_t>(r.explicit_i.size()));
-      c.out += "  " + field(g, "post") + " = (int32_t*)mc_alloc(mc_bytes(" + n + ", sizeof(int32_t)), " +
-               c_string("post indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
-      c.out += "  " + field(g, "pre") + " = (int32_t*)mc_alloc(mc_bytes(" + n + ", sizeof(int32_t)), " +
-               c_string("pre indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
-      c.out += "  if (!" + field(g, "post") + " || !" + field(g, "pre") + ") return 1;\n";
-      c.out += "  if (mc_csr_from_pairs(" + S + ", " + T + ", " + n + ", _mc_e" + gs + "_i, _mc_e" + gs + "_j, _mc_row, " +
-               field(g, "post") + ", " + field(g, "pre") + ", m->error, sizeof m->error) != 0) return 1;\n";
-      c.out += "  " + field(g, "n") + " = " + n + ";\n";
+      if (pre && pt == "int32_t") {  // the default layout: sorted in place
+        c.out += "  " + field(g, "post") + " = (int32_t*)mc_alloc(mc_bytes(" + n + ", sizeof(int32_t)), " +
+                 c_string("post indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+        c.out += "  " + field(g, "pre") + " = (int32_t*)mc_alloc(mc_bytes(" + n + ", sizeof(int32_t)), " +
+                 c_string("pre indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+        c.out += "  if (!" + field(g, "post") + " || !" + field(g, "pre") + ") return 1;\n";
+        c.out += "  if (mc_csr_from_pairs(" + S + ", " + T + ", " + n + ", _mc_e" + gs + "_i, _mc_e" + gs + "_j, _mc_row, " +
+                 field(g, "post") + ", " + field(g, "pre") + ", m->error, sizeof m->error) != 0) return 1;\n";
+        c.out += "  " + field(g, "n") + " = " + n + ";\n";
+        break;
+      }
+      // Narrow indices or no pre array: sort into temporary int32 arrays, then copy what is kept.
+      emit_explicit_csr(c, g);
+      emit_alloc_pairs(c, g, sg.name);
+      bind_pairs();
+      c.out += "  for (int64_t s = 0; s < " + n + "; ++s) {\n    _mc_post[s] = (" + pt + ")_mc_tpost[s];\n";
+      if (pre) c.out += "    _mc_pre[s] = _mc_tpre[s];\n";
+      c.out += "  }\n  free(_mc_tpost);\n  free(_mc_tpre);\n";
       break;
     }
   }

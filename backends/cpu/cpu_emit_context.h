@@ -3,6 +3,7 @@
 // cpu_connect_emitter.cpp). Internal to backends/cpu.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "backends/cpu/cpp_printer.h"
@@ -43,6 +44,39 @@ void emit_monitor_recorders(EmitContext& c);
 void emit_info(EmitContext& c, const std::string& backend_name = "cpu");
 // `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok).
 void emit_connect(EmitContext& c);
+// Parts of the CSR build shared with cpu_connectivity_emitter.cpp (inside connect<g>, after
+// `int64_t* __restrict _mc_row` is bound): the row count pass and the explicit-pair sort.
+void emit_count_rows(EmitContext& c, int g);
+void emit_explicit_csr(EmitContext& c, int g);
+
+// Connectivity storages (kir::Connectivity; cpu_connectivity_emitter.cpp). The element type of
+// syn<g>_post and of row<g>'s output ("uint16_t" for sparse u16, else "int32_t").
+std::string post_index_type(const EmitContext& c, int g);
+std::string row_output_type(const EmitContext& c, int g);
+void emit_connectivity_fields(EmitContext& c, int g);    // inside struct mc_module
+void emit_connectivity_destroy(EmitContext& c, int g);   // in mc_destroy
+void emit_connectivity_prototypes(EmitContext& c);       // file scope, before the kernels
+void emit_connect_unstored(EmitContext& c, int g);       // connect<g> for dense/bitmask/procedural
+// Inside a synapse-domain kernel: binds the arrays its loop reads (_mc_row, _mc_post, ...).
+void emit_synapse_bindings(EmitContext& c, int g);
+// Inside the spike loop of a SynapticEvents kernel, with `i` (slice-relative) and _mc_k/_mc_spikes/
+// _mc_nspikes bound: prefetches the next row and runs `body` for every synapse of row i, with j and
+// syn defined as the IR says.
+void emit_row_visit(EmitContext& c, int g, const kir::Block& body);
+// mc_synapse_count and mc_read_synapses.
+void emit_synapse_accessors(EmitContext& c);
+
+// A spike-emitting neurons kernel whose body starts with elementwise statements (a fused update +
+// threshold, see cpu_fused_emitter.cpp): vectorised prefix and serial suffix per block of neurons.
+// False (nothing emitted) when the body has no such prefix; the caller then emits a serial loop.
+struct SplitLoopChecks {
+  std::function<bool(const kir::Block&)> elementwise;  // iterations independent (accesses at i)
+  std::function<bool(const kir::Block&)> pad_safe;     // may also run on the padding lanes
+};
+bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, const SplitLoopChecks& checks);
+// The loop of a SynapticEvents kernel with Kernel::dispatch (fuse-synaptic-propagation): one pass
+// over the source's spikes, each group's rows visited through emit_row_visit.
+void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k);
 
 // IR v2 (cpu_v2_emitter.cpp): custom event lists, init_values tables, spike generators, the
 // transposed index and heterogeneous-delay queues. Each hooks into one place of the module layout.
@@ -57,5 +91,12 @@ void emit_v2_init_synapses(EmitContext& c);  // in mc_init, once per-synapse buf
 void emit_v2_init_delivery(EmitContext& c);  // in mc_init, after the synapse init kernels
 // The loop of a kernel whose domain only IR v2 produces; false when `k` has another domain.
 bool emit_v2_domain(EmitContext& c, const kir::Kernel& k);
+
+// Dendritic delay rings (cpu_delay_emitter.cpp; feature "delay:dendritic").
+bool is_dendritic(const kir::SynapseGroup::Pathway& pw);
+// mc_init code setting the ring depth to `max_steps` + 1 and allocating the zeroed ring.
+std::string emit_dendritic_ring_alloc(EmitContext& c, int g, size_t w, const std::string& max_steps);
+// The loop of a DendriticEvents / DendriticDrain kernel; false for other domains.
+bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k);
 
 }  // namespace modelc::cpu::detail

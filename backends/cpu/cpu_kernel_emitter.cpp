@@ -147,6 +147,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
   std::set<std::string> reads, writes;
   bool emits = k.emits_spikes;
   collect_block(k.body, reads, writes, emits);
+  for (const auto& br : k.dispatch) collect_block(br.body, reads, writes, emits);  // fused propagation
   for (const auto& names : {reads, writes})
     for (const auto& n : names)
       if (c.buffer_index(n) < 0) c.error("kernel '" + k.name + "' uses unknown buffer '" + n + "'");
@@ -195,7 +196,11 @@ void emit_kernel(EmitContext& c, size_t idx) {
       c.out += "}\n\n";
       return;
     }
-    if (d.kind == Domain::Kind::Neurons && emits) {
+    SplitLoopChecks split{[&](const Block& b) { return block_elementwise(b, writes, "i"); },
+                          [&](const Block& b) { return block_pad_safe(c, b, pop.size); }};
+    if (d.kind == Domain::Kind::Neurons && emits && first == "0" && emit_split_emitting_loop(c, k, pk, split)) {
+      // fused update + threshold: vectorised prefix, serial suffix (cpu_fused_emitter.cpp)
+    } else if (d.kind == Domain::Kind::Neurons && emits) {
       // Serial so that the spike list comes out in ascending order, as the IR promises.
       c.out += "  const int64_t _mc_slot = step % " + int_text(event_history(c, pk, k.event)) + ";\n";
       c.out += "  int32_t* __restrict _mc_spk = " + event_field(c, pk, k.event, "spikes") + " + _mc_slot * " +
@@ -241,6 +246,11 @@ void emit_kernel(EmitContext& c, size_t idx) {
     return;
   }
 
+  if (!k.dispatch.empty()) {  // fuse-synaptic-propagation: cpu_fused_emitter.cpp
+    emit_synaptic_dispatch(c, k);
+    c.out += "}\n\n";
+    return;
+  }
   int g = c.group_index(d.synapses);
   if (g < 0) {
     c.error("kernel '" + k.name + "' runs over unknown synapse group '" + d.synapses + "'");
@@ -249,8 +259,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
   }
   if (emits) c.error("kernel '" + k.name + "' emits spikes from a synapse domain");
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
-  c.out += "  const int64_t* __restrict _mc_row = " + syn_field(g, "row") + ";\n";
-  c.out += "  const int32_t* __restrict _mc_post = " + syn_field(g, "post") + "; (void)_mc_row;\n";
+  emit_synapse_bindings(c, g);  // per storage: cpu_connectivity_emitter.cpp
   if (d.kind == Domain::Kind::SynapticEvents) {
     int pk = c.population_index(sg.source);
     if (pk < 0) {
@@ -280,16 +289,8 @@ void emit_kernel(EmitContext& c, size_t idx) {
     c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
     c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
     c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
-    c.out += "    if (_mc_k + 1 < _mc_nspikes) {\n";
-    c.out += "      const int64_t _mc_next = _mc_spikes[_mc_k + 1] - " + off + ";\n";
-    c.out += "      if (_mc_next >= 0 && _mc_next < " + int_text(sg.source_size) +
-             ") __builtin_prefetch(_mc_post + _mc_row[_mc_next]);\n";
-    c.out += "    }\n";
-    c.out += "    const int64_t _mc_end = _mc_row[i + 1];\n";
-    c.out += "    for (int64_t syn = _mc_row[i]; syn < _mc_end; ++syn) {\n";
-    c.out += "      const int64_t j = _mc_post[syn]; (void)j;\n";
-    c.printer.block(k.body, 3, c.out);
-    c.out += "    }\n  }\n}\n\n";
+    emit_row_visit(c, g, k.body);  // the row's synapses, per storage (with prefetch)
+    c.out += "  }\n}\n\n";
     return;
   }
   // Synapses domain: every synapse, i from the pre array.
@@ -308,6 +309,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
 }  // namespace
 
 void emit_kernels(EmitContext& c) {
+  emit_connectivity_prototypes(c);
   for (size_t k = 0; k < c.p.kernels.size(); ++k) emit_kernel(c, k);
 }
 

@@ -110,6 +110,7 @@ void emit_header(EmitContext& c) {
   c.out += "#define MC_DT " + detail::double_text(p.dt) + "\n\n";
   c.out += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n";
   c.out += "  int32_t initialised;\n  int32_t failed;\n  char error[1024];\n";
+  c.out += "  int64_t launches;  // kernel calls made by mc_run (mc_launch_count)\n";
   for (const auto& b : p.buffers)
     c.out += "  " + c.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // " + b.owner + "." + b.variable + "\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
@@ -118,9 +119,7 @@ void emit_header(EmitContext& c) {
     c.out += "  int64_t* pop" + ks + "_count;\n  int64_t pop" + ks + "_total;\n";
   }
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
-    std::string gs = std::to_string(g);
-    c.out += "  int64_t syn" + gs + "_n;  // " + p.synapse_groups[g].name + "\n";
-    c.out += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
+    detail::emit_connectivity_fields(c, static_cast<int>(g));  // per storage
   }
   for (size_t k = 0; k < p.monitors.size(); ++k) {
     std::string ks = std::to_string(k);
@@ -201,7 +200,7 @@ void emit_create_destroy(EmitContext& c) {
   for (size_t k = 0; k < p.populations.size(); ++k)
     o += "  mc_free(m->pop" + std::to_string(k) + "_spikes);\n  mc_free(m->pop" + std::to_string(k) + "_count);\n";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g)
-    for (const char* f : {"row", "post", "pre"}) o += "  mc_free(m->syn" + std::to_string(g) + "_" + f + ");\n";
+    detail::emit_connectivity_destroy(c, static_cast<int>(g));
   for (size_t k = 0; k < p.monitors.size(); ++k) {
     std::string ks = std::to_string(k);
     o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(p.monitors[k])) + "; ++a) mc_array_free(m->mon" + ks + "[a]);\n";
@@ -221,7 +220,7 @@ void emit_create_destroy(EmitContext& c) {
   o += "#define MC_ALLOC(dst, type, n, what) \\\n"
        "  if (!(dst = (type*)mc_alloc(mc_bytes(n, sizeof(type)), what, m->error, sizeof m->error))) goto fail;\n";
   for (const auto& b : p.buffers)
-    if (!per_synapse(b))
+    if (!per_synapse(b) && b.role != kir::BufferRole::DelayRing)  // rings: sized in mc_init (cpu_delay_emitter.cpp)
       // Padded to whole SIMD vectors: update loops iterate the padding too (cpu_kernel_emitter.cpp).
       o += "  MC_ALLOC(m->b_" + b.name + ", " + c.printer.storage_type_name(b.type) + ", " + int_text(detail::simd_padded(b.size)) + ", " +
            c_string(b.owner + "." + b.variable) + ")\n";
@@ -299,6 +298,16 @@ void emit_init_run(EmitContext& c) {
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n";
   o += "  if (m->failed) return 1;\n";
   o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = m->step;\n";
+  // Launches: kernel calls that run this step (run_regularly kernels on their steps only); monitor
+  // recorders are host code, not kernels, and are not counted (docs/passes.md, kernel fusion).
+  int64_t every_step_kernels = 0;
+  for (const auto& t : p.step_tasks)
+    if (t.kind == kir::Task::Kind::RunKernel && t.index < p.kernels.size()) {
+      const int64_t every = p.kernels[t.index].every_steps;
+      if (every <= 1) ++every_step_kernels;
+      else o += "    m->launches += step % " + int_text(every) + " == 0;\n";
+    }
+  if (every_step_kernels) o += "    m->launches += " + int_text(every_step_kernels) + ";\n";
   for (const auto& t : p.step_tasks) {
     if (t.kind == kir::Task::Kind::RunKernel) {
       if (kernel_ok(t.index)) o += "    k" + std::to_string(t.index) + "(m, step);\n";
@@ -321,6 +330,7 @@ void emit_accessors(EmitContext& c) {
   const kir::Program& p = c.p;
   std::string& o = c.out;
   o += "int64_t mc_current_step(const mc_module* m) { return m ? m->step : -1; }\n";
+  o += "int64_t mc_launch_count(const mc_module* m) { return m ? m->launches : -1; }\n";
   o += "const char* mc_last_error(const mc_module* m) { return m ? m->error : \"no module\"; }\n\n";
 
   o += "int64_t mc_var_size(const mc_module* m, int32_t var) {\n  if (!m) return -1;\n  switch (var) {\n";
@@ -351,20 +361,7 @@ void emit_accessors(EmitContext& c) {
     o += "  return 0;\n}\n\n";
   }
 
-  o += "int64_t mc_synapse_count(const mc_module* m, int32_t g) {\n  if (!m) return -1;\n  switch (g) {\n";
-  for (size_t g = 0; g < p.synapse_groups.size(); ++g)
-    o += "    case " + std::to_string(g) + ": return m->syn" + std::to_string(g) + "_n;\n";
-  o += "    default: return -1;\n  }\n}\n\n";
-  o += "int mc_read_synapses(mc_module* m, int32_t g, int32_t* pre, int32_t* post) {\n  if (!m) return 1;\n"
-       "  const int32_t* a = 0;\n  const int32_t* b = 0;\n  int64_t n = 0;\n  switch (g) {\n";
-  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
-    std::string gs = std::to_string(g);
-    o += "    case " + gs + ": a = m->syn" + gs + "_pre; b = m->syn" + gs + "_post; n = m->syn" + gs + "_n; break;\n";
-  }
-  o += "    default: snprintf(m->error, sizeof m->error, \"no synapse group with index %d\", (int)g); return 1;\n  }\n";
-  o += "  if (n > 0 && (!a || !b)) return mc_fail(m, \"synapses are not built yet (call mc_init)\");\n";
-  o += "  if (n > 0 && pre) memcpy(pre, a, (size_t)n * sizeof(int32_t));\n";
-  o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
+  detail::emit_synapse_accessors(c);  // mc_synapse_count, mc_read_synapses (cpu_connectivity_emitter.cpp)
 
   o += "int64_t mc_spike_count(const mc_module* m, int32_t pop) {\n  if (!m) return -1;\n  switch (pop) {\n";
   for (size_t k = 0; k < p.populations.size(); ++k)

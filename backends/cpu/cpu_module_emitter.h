@@ -3,7 +3,8 @@
 //   - every Buffer as a 64-byte aligned SoA array `b_<name>`;
 //   - per population k a spike ring `pop<k>_spikes[history][size]`, `pop<k>_count[history]`
 //     (slot = step % history) and a running total;
-//   - per synapse group g a CSR: `syn<g>_row[source_size + 1]`, `syn<g>_post`, `syn<g>_pre`;
+//   - per synapse group g a CSR: `syn<g>_row[source_size + 1]`, `syn<g>_post`, `syn<g>_pre`, or
+//     another storage of kir::Connectivity (cpu_connectivity_emitter.cpp);
 //   - monitors as growable arrays from the prebuilt support library (cpu_support.h).
 // The TU includes only C headers, the support prelude and runtime/philox.h, so it compiles fast.
 #pragma once

@@ -58,7 +58,9 @@ void emit_v2_module_fields(EmitContext& c) {
     if (sg.needs_transpose) c.out += "  int64_t* syn" + gs + "_col;\n  int32_t* syn" + gs + "_colsyn;\n";
     for (size_t w = 0; w < sg.pathways.size(); ++w)
       if (!sg.pathways[w].delay_buffer.empty())
-        c.out += "  int32_t* syn" + gs + "_dl" + std::to_string(w) + ";\n  mc_queue* syn" + gs + "_q" + std::to_string(w) + ";\n";
+        c.out += "  int32_t* syn" + gs + "_dl" + std::to_string(w) + ";\n" +
+                 (is_dendritic(sg.pathways[w]) ? "  int64_t syn" + gs + "_rd" + std::to_string(w) + ";  // ring depth\n"
+                                               : "  mc_queue* syn" + gs + "_q" + std::to_string(w) + ";\n");
   }
 }
 
@@ -115,8 +117,9 @@ void emit_v2_destroy(EmitContext& c) {
     if (sg.needs_transpose) c.out += "  mc_free(" + syn_field(g, "col") + ");\n  mc_free(" + syn_field(g, "colsyn") + ");\n";
     for (size_t w = 0; w < sg.pathways.size(); ++w)
       if (!sg.pathways[w].delay_buffer.empty())
-        c.out += "  mc_free(" + syn_field(g, "dl" + std::to_string(w)) + ");\n  mc_queue_free(" +
-                 syn_field(g, "q" + std::to_string(w)) + ");\n";
+        c.out += "  mc_free(" + syn_field(g, "dl" + std::to_string(w)) + ");\n" +
+                 (is_dendritic(sg.pathways[w]) ? std::string()  // the ring is a buffer, freed with them
+                                               : "  mc_queue_free(" + syn_field(g, "q" + std::to_string(w)) + ");\n");
   }
 }
 
@@ -179,14 +182,18 @@ void emit_v2_init_delivery(EmitContext& c) {
                " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, (double)m->b_" + pw.delay_buffer +
                "[s]); m->failed = 1; return 1; }\n";
       c.out += "      " + dl + "[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n";
-      c.out += "    if (!(" + syn_field(g, "q" + ws) + " = mc_queue_new(_max + 1))) return mc_fail(m, " +
-               c_string("out of memory creating the delivery queue of " + sg.name + "." + pw.name) + ");\n  }\n";
+      if (is_dendritic(pw))
+        c.out += emit_dendritic_ring_alloc(c, static_cast<int>(g), w, "_max") + "  }\n";
+      else
+        c.out += "    if (!(" + syn_field(g, "q" + ws) + " = mc_queue_new(_max + 1))) return mc_fail(m, " +
+                 c_string("out of memory creating the delivery queue of " + sg.name + "." + pw.name) + ");\n  }\n";
     }
   }
 }
 
 // Domains only IR v2 produces. Returns false when `k` is none of them.
 bool emit_v2_domain(EmitContext& c, const kir::Kernel& k) {
+  if (emit_dendritic_domain(c, k)) return true;
   const kir::Domain& d = k.domain;
   if (d.kind == kir::Domain::Kind::SpikeGenerator) {
     int pk = c.population_index(d.population);

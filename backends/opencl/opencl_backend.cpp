@@ -28,6 +28,9 @@ BackendCapabilities OpenCLBackend::capabilities() const {
   c.atomics_float_add = false;  // OpenCL 1.2: compare-and-swap loops
   c.parallel_neurons = true;
   c.preferred_block_size = 256;  // an upper bound; the module asks the device per kernel
+  // Fused update + threshold (+ reset): one work-item per neuron runs the whole body, EmitSpike sets
+  // its flag as in any threshold kernel; spike-identical to the CPU in test_opencl_equivalence.
+  c.features.insert("fusion:neuron-kernels");
   return c;
 }
 

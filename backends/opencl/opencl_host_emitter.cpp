@@ -73,7 +73,7 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n  int32_t initialised;\n";
   o += "  int32_t failed;\n  char error[2048];\n  char device_name[256];\n  size_t f64_size;\n  int32_t cache_hit;\n";
   o += "  cl_platform_id platform;\n  cl_device_id dev;\n  cl_context ctx;\n  cl_command_queue q;\n  cl_program prog;\n";
-  o += "  cl_uint compute_units;\n  cl_mem totals;\n";
+  o += "  cl_uint compute_units;\n  cl_mem totals;\n  int64_t launches;  // mc_launch_count\n";
   for (const auto& b : p.buffers)
     o += "  cl_mem d_" + b.name + ";\n  " + hc.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // host mirror\n";
   for (const auto& l : c.lists) {
@@ -129,8 +129,12 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
        "    else ((double*)tmp)[k] = v[k];\n  }\n"
        "  cl_int e = clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * elem, tmp, 0, NULL, NULL);\n"
        "  free(tmp);\n  return e == CL_SUCCESS ? 0 : mc_cl_fail(m, e, what);\n}\n\n";
+  // Every enqueue after mc_init counts as a launch (compaction and monitor kernels too, see
+  // mc_launch_count in modelc_abi.h).
   o += "static int mc_launch(mc_module* m, cl_kernel k, size_t global, size_t local, const char* what) {\n"
-       "  MC_CL(clEnqueueNDRangeKernel(m->q, k, 1, NULL, &global, &local, 0, NULL, NULL), what);\n  return 0;\n}\n\n";
+       "  MC_CL(clEnqueueNDRangeKernel(m->q, k, 1, NULL, &global, &local, 0, NULL, NULL), what);\n"
+       "  if (m->initialised) ++m->launches;\n  return 0;\n}\n\n";
+  o += "int64_t mc_launch_count(const mc_module* m) { return m ? m->launches : -1; }\n\n";
 }
 
 std::string param_value(const EmitContext& c, const KernelPlan& plan, const KernelParam& prm) {

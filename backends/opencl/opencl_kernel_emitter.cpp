@@ -393,11 +393,33 @@ static bool plan_domain(EmitContext& c, const kir::Kernel& k, bool emits, Kernel
   return true;
 }
 
+// The strategy passes choose only what a target declares (BackendCapabilities::features); a program
+// lowered for another target (e.g. the CPU's) may hold strategies this backend does not implement.
+// Refuse them by name rather than emit code that ignores them.
+static void check_strategies(EmitContext& c) {
+  const std::string hint = "lower the model for the opencl backend (--backend opencl), or use the cpu backend";
+  for (const auto& sg : c.p.synapse_groups) {
+    const kir::Connectivity& cn = sg.connectivity;
+    if (cn.storage != kir::Connectivity::Storage::Sparse || cn.index_bits != 32 || !cn.keep_pre)
+      c.error("synapse group '" + sg.name + "' is stored as " + kir::storage_name(cn.storage) +
+                  (cn.index_bits != 32 ? " with " + std::to_string(cn.index_bits) + "-bit indices" : "") +
+                  (cn.keep_pre ? "" : " without pre indices") + ", which the opencl backend does not implement",
+              hint);
+    for (const auto& pw : sg.pathways)
+      if (pw.buffering == kir::SynapseGroup::Pathway::Buffering::Dendritic)
+        c.error("pathway '" + pw.name + "' of '" + sg.name + "' uses a dendritic delay ring, which the opencl backend does not implement", hint);
+  }
+  for (const auto& k : c.p.kernels)
+    if (!k.dispatch.empty())
+      c.error("kernel '" + k.name + "' fuses the propagation of several synapse groups, which the opencl backend does not implement", hint);
+}
+
 void plan_kernels(EmitContext& c) {
   std::map<std::string, kir::Type> types;
   for (const auto& b : c.p.buffers) types[b.name] = b.type;
   c.printer.set_buffer_types(std::move(types));
   c.plans.clear();
+  check_strategies(c);
   plan_lists(c);
   for (size_t idx = 0; idx < c.p.kernels.size(); ++idx) {
     const kir::Kernel& k = c.p.kernels[idx];

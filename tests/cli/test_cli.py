@@ -409,8 +409,13 @@ def run_lif(env):
     check(timings["compile"][1] == "(not cached)", "a cold cache must compile: %r" % (timings["compile"],), r)
     check(re.fullmatch(r"\(realtime x[0-9.]+\)", timings["simulate"][1]) is not None, "no realtime factor", r)
     check(r.out.endswith("results written to %s/\n" % out_dir), "no 'results written to' line", r)
+    # fuse-neuron-kernels: G's update, threshold and reset are one kernel, so one launch per step.
+    check(re.search(r"^  kernel launches per step 1 \(1000 in 1000 steps\)$", r.out, re.M) is not None,
+          "no 'kernel launches per step' line (or not 1 per step)", r)
 
     manifest, arrays = check_results_dir(out_dir, r.out)
+    check(manifest.get("kernel_launches") == {"total": 1000, "per_step": 1.0},
+          "manifest kernel_launches %r" % manifest.get("kernel_launches"))
     check(manifest["model"] == "lif" and manifest["steps"] == 1000 and manifest["dt"] == 1e-4
           and manifest["seed"] == 0 and manifest["precision"] == "double",
           "manifest header: %s" % {k: manifest[k] for k in ("model", "steps", "dt", "seed", "precision")})

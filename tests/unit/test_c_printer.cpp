@@ -219,7 +219,7 @@ TEST(KernelIrDump, ExpressionAndProgramText) {
             "buffer P_v : double[4000] (state of P.v, volt)\n"
             "buffer Ce_w : double[synapses] (synapse state of Ce.w, volt)\n"
             "population P size=4000 history=1\n"
-            "synapses Ce : P[0:3200] -> P[0:4000] delay=0 connect=probability p=0.02 stream=1 sampling=geometric\n"
+            "synapses Ce : P[0:3200] -> P[0:4000] delay=0 connect=probability p=0.02 stream=1 sampling=geometric storage=sparse(u32, pre) propagation=push\n"
             "kernel P_update over neurons(P) {\n"
             "  P_v[i] = (P_v[i] * 0.99);\n"
             "}\n"

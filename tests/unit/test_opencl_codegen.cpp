@@ -139,6 +139,27 @@ std::vector<std::string> all_models() {
 
 INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax, ::testing::ValuesIn(all_models()));
 
+// A program lowered for the CPU target carries strategies the OpenCL backend does not implement
+// (CUBA: sparse u16 without pre indices, fused propagation of Ce and Ci): it must refuse them by
+// name, not emit code that reads a CSR that is not there.
+TEST(OpenCLStrategies, RefusesAProgramLoweredForTheCpu) {
+  PipelineOptions options;  // backend "cpu"
+  CompilationUnit unit;
+  PhaseTimings timings;
+  DiagnosticEngine diags;
+  const std::string model = (source_root() / "examples/cuba.json").string();
+  ASSERT_TRUE(lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  opencl::OpenCLBackend backend;
+  BuildOptions bo;
+  backend.emit(*unit.program, bo, diags);
+  ASSERT_TRUE(diags.has_errors());
+  const std::string text = diags.render(model);
+  EXPECT_NE(text.find("synapse group 'Ce' is stored as sparse with 16-bit indices without pre indices, which the opencl "
+                      "backend does not implement"), std::string::npos) << text;
+  EXPECT_NE(text.find("fuses the propagation of several synapse groups"), std::string::npos) << text;
+  EXPECT_NE(text.find("--backend opencl"), std::string::npos) << text;
+}
+
 TEST(OpenCLDevices, DescribesOpenCLAndCuda) {
   std::string s = opencl::describe_compute_devices();
   EXPECT_NE(s.find("OpenCL"), std::string::npos) << s;

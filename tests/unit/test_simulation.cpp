@@ -110,6 +110,16 @@ TEST_F(SimulationTest, LoaderResolvesInfo) {
   EXPECT_EQ(assigned.info()->num_monitors, 3);
 }
 
+// mc_launch_count is optional (added without an ABI bump): the fake module does not export it,
+// so the run reports no launch count instead of failing to load.
+TEST_F(SimulationTest, ModuleWithoutLaunchCountStillLoads) {
+  EXPECT_EQ(module_.fn().launch_count, nullptr);
+  RunResults r = run_fake();
+  EXPECT_EQ(r.kernel_launches, -1);
+  EXPECT_FALSE(make_manifest(r, {}).contains("kernel_launches"));
+  EXPECT_EQ(format_summary(r, {}).find("kernel launches"), std::string::npos);
+}
+
 TEST_F(ModuleLoaderTest, MissingFile) {
   LoadedModule module;
   std::string error;
