@@ -360,9 +360,12 @@ int main(int argc, char** argv) {
     if (*explain) return cmd_explain(common);
     if (*passes) {
       register_builtin_passes();
-      for (const auto& n : PassRegistry::instance().names()) {
+      const auto names = PassRegistry::instance().names();
+      size_t width = 0;
+      for (const auto& n : names) width = std::max(width, n.size());
+      for (const auto& n : names) {
         auto p = PassRegistry::instance().create(n);
-        std::cout << "  " << n << std::string(n.size() < 24 ? 24 - n.size() : 1, ' ') << p->description() << "\n";
+        std::cout << "  " << n << std::string(width + 2 - n.size(), ' ') << p->description() << "\n";
       }
       std::cout << "default pipeline:";
       for (const auto& n : default_pipeline()) std::cout << " " << n;
