@@ -399,6 +399,16 @@ std::string to_string(const Program& p) {
       dump_block(br.body, 2, out);
       out += "  }\n";
     }
+    for (const auto& mb : k.merged) {  // merge-neuron-groups
+      out += "  member " + mb.population + " (was " + mb.kernel + ")";
+      for (const auto& [from, to] : mb.buffer_renames) out += " " + from + "->" + to;
+      if (!mb.params.empty()) {
+        out += " params=[";
+        for (size_t q = 0; q < mb.params.size(); ++q) out += (q ? ", " : "") + (mb.params[q] ? to_string(*mb.params[q]) : "?");
+        out += "]";
+      }
+      out += "\n";
+    }
     out += "}\n";
   }
   auto kernel_name = [&](size_t idx) { return idx < p.kernels.size() ? p.kernels[idx].name : "<bad kernel " + std::to_string(idx) + ">"; };

@@ -58,6 +58,8 @@ struct Expr {
 //   "syn"   Int64   SynapticEvents/Synapses: the synapse index (position in the CSR arrays).
 //   (IR v2) PostSynapticEvents/QueuedEvents domains define "i", "j" and "syn" like SynapticEvents.
 //   "ring_slot" Int64  DendriticEvents/DendriticDrain: start of a dendritic ring row (see Domain).
+//   "merged_param_K" (K = 0, 1, ...) any type: in a Kernel::merged kernel, member m's params[K], a
+//                   literal that differs between the members of the merged group.
 // Random draws use the domain's element index (i for neuron domains, syn for synapse domains) as
 // counter, together with the step and the stream: see runtime/philox.h.
 //
@@ -343,6 +345,24 @@ struct Kernel {
     Block body;
   };
   std::vector<DispatchBranch> dispatch;
+  // Set by merge-neuron-groups (GeNN's merged groups) on a whole-population Neurons kernel: the
+  // populations it runs over, one member each, in order (member 0 is `domain.population`). The
+  // body is written over member 0: its buffers and the literals equal in every member. A member
+  // runs that body over its own population, every buffer named in `buffer_renames` (member 0's
+  // name -> this member's corresponding buffer: same type, role, variable, population-sized) being
+  // replaced, and the built-in "merged_param_K" (see "Built-in names") taking `params[K]` (a
+  // Literal of the built-in's type). "i" stays population-relative and random draws keep their
+  // streams (merging requires equal streams), so draws equal the unmerged kernels'. Members run
+  // one after another, each exactly as its own unmerged kernel would (same loop shape, its own
+  // spike list); they touch disjoint buffers, so the order is unobservable. Launched once per step.
+  // Printed as `member` lines.
+  struct MergedMember {
+    std::string population;
+    std::string kernel;  // the kernel it replaces (for dumps and decisions)
+    std::vector<std::pair<std::string, std::string>> buffer_renames;  // empty for member 0
+    std::vector<ExprP> params;
+  };
+  std::vector<MergedMember> merged;
 };
 
 struct Monitor {

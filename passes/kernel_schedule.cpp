@@ -52,6 +52,15 @@ Access kernel_access(const kir::Program& p, const kir::Kernel& k) {
   const Domain& d = k.domain;
   if (d.kind == Domain::Kind::Neurons) {
     if (k.emits_spikes || block_emits(k.body)) a.writes.insert(events_of(d.population, k.event));
+    // merge-neuron-groups: every member touches its own copies of the buffers and its own events.
+    const Access first = a;
+    for (const auto& mb : k.merged) {
+      std::map<std::string, std::string> to(mb.buffer_renames.begin(), mb.buffer_renames.end());
+      auto renamed = [&](const std::string& n) { return to.count(n) ? to[n] : n; };
+      for (const auto& n : first.reads) a.reads.insert(renamed(n));
+      for (const auto& n : first.writes) a.writes.insert(renamed(n));
+      if (k.emits_spikes || block_emits(k.body)) a.writes.insert(events_of(mb.population, k.event));
+    }
   } else if (d.kind == Domain::Kind::SpikeGenerator) {
     a.writes.insert(events_of(d.population, "spike"));
   } else if (d.kind == Domain::Kind::Spikes) {

@@ -20,6 +20,7 @@ void register_builtin_passes() {
   r.add("kernel-cse", create_kernel_cse_pass);
   r.add("fuse-neuron-kernels", create_neuron_kernel_fusion_pass);
   r.add("fuse-synaptic-propagation", create_synaptic_propagation_fusion_pass);
+  r.add("merge-neuron-groups", create_neuron_group_merging_pass);
 }
 
 std::vector<std::string> default_pipeline() { return pipeline_for_opt_level(2); }
@@ -44,6 +45,8 @@ std::vector<std::string> pipeline_for_opt_level(int level) {
   // renames clashing locals itself. It changes the schedule, never the arithmetic.
   p.push_back("fuse-neuron-kernels");
   p.push_back("fuse-synaptic-propagation");
+  // Merging last: it compares whole (fused) bodies of different populations.
+  p.push_back("merge-neuron-groups");
   return p;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 
 #include "backends/cpu/cpp_printer.h"
@@ -74,6 +75,20 @@ struct SplitLoopChecks {
   std::function<bool(const kir::Block&)> pad_safe;     // may also run on the padding lanes
 };
 bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, const SplitLoopChecks& checks);
+// The same loop with its bounds and lists given as C expressions: literals for an ordinary kernel,
+// a member's table entries for a merged one (Kernel::merged, cpu_merged_emitter.cpp).
+struct NeuronLoopShape {
+  std::string n, padded;            // int64 neuron count and simd_padded(n)
+  std::string history;              // int64 ring depth of the event list
+  std::string spikes, count, total;  // int32_t* ring, int64_t* counts, int64_t lvalue total
+  bool parallel_code = false;       // emit the threaded variant ...
+  std::string parallel_if;          // ... taking threads only where this holds ("" = always)
+};
+bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const NeuronLoopShape& shape, const SplitLoopChecks& checks);
+// A Neurons kernel with Kernel::merged: one function, a table of the members' buffers, sizes, lists
+// and parameters, and per member the loop its unmerged kernel would have run.
+void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<std::string>& reads,
+                         const std::set<std::string>& writes, const SplitLoopChecks& checks);
 // The loop of a SynapticEvents kernel with Kernel::dispatch (fuse-synaptic-propagation): one pass
 // over the source's spikes, each group's rows visited through emit_row_visit.
 void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k);

@@ -52,11 +52,24 @@ void locals_used(const Block& b, std::set<std::string>& out) {
 bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, const SplitLoopChecks& checks) {
   const kir::Population& pop = c.p.populations[pk];
   if (k.domain.size != 0 || k.domain.offset != 0) return false;
+  NeuronLoopShape s;
+  s.n = int_text(pop.size);
+  s.padded = int_text(simd_padded(pop.size));
+  s.history = int_text(event_history(c, pk, k.event));
+  s.spikes = event_field(c, pk, k.event, "spikes");
+  s.count = event_field(c, pk, k.event, "count");
+  s.total = event_field(c, pk, k.event, "total");
+  s.parallel_code = pop.size >= c.options.parallel_min_size;
+  return emit_split_emitting_loop(c, k.body, s, checks);
+}
+
+bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const NeuronLoopShape& shape, const SplitLoopChecks& checks) {
+  const kir::Block& kbody = body;
   size_t split = 0;
-  while (split < k.body.size() && !stmt_emits(k.body[split])) ++split;
-  if (split == 0 || split == k.body.size()) return false;
-  const Block prefix(k.body.begin(), k.body.begin() + static_cast<std::ptrdiff_t>(split));
-  const Block suffix(k.body.begin() + static_cast<std::ptrdiff_t>(split), k.body.end());
+  while (split < kbody.size() && !stmt_emits(kbody[split])) ++split;
+  if (split == 0 || split == kbody.size()) return false;
+  const Block prefix(kbody.begin(), kbody.begin() + static_cast<std::ptrdiff_t>(split));
+  const Block suffix(kbody.begin() + static_cast<std::ptrdiff_t>(split), kbody.end());
   if (!checks.elementwise(prefix) || !checks.elementwise(suffix)) return false;
 
   // Locals of the prefix the suffix uses travel through a per-block array (top-level declarations
@@ -67,21 +80,19 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, cons
   for (const Stmt& s : prefix)
     if (s.kind == Stmt::Kind::Declare && used.count(s.name)) carried.push_back(&s);
 
-  const int64_t n = pop.size;
-  const int64_t padded = checks.pad_safe(prefix) ? simd_padded(n) : n;
-  const bool parallel = n >= c.options.parallel_min_size;
-  const std::string N = int_text(n), P = int_text(padded), B = int_text(kFusedBlock);
-  const std::string count = event_field(c, pk, k.event, "count"), total = event_field(c, pk, k.event, "total");
+  const bool parallel = shape.parallel_code;
+  const std::string N = shape.n, P = checks.pad_safe(prefix) ? shape.padded : shape.n, B = int_text(kFusedBlock);
+  const std::string count = shape.count, total = shape.total;
   std::string& o = c.out;
-  o += "  const int64_t _mc_slot = step % " + int_text(event_history(c, pk, k.event)) + ";\n";
-  o += "  int32_t* __restrict _mc_spk_all = " + event_field(c, pk, k.event, "spikes") + " + _mc_slot * " + N + ";\n";
+  o += "  const int64_t _mc_slot = step % " + shape.history + ";\n";
+  o += "  int32_t* __restrict _mc_spk_all = " + shape.spikes + " + _mc_slot * " + N + ";\n";
   o += "  const int64_t _mc_nblocks = (" + N + " + " + B + " - 1) / " + B + ";\n";
   std::string ind = "  ";
   if (parallel) {
     o += "  int64_t _mc_tcount[" + std::to_string(kMaxThreads) + "];\n";
     o += "  int _mc_nt = mc_threads(m) < " + std::to_string(kMaxThreads) + " ? mc_threads(m) : " + std::to_string(kMaxThreads) + ";\n";
     o += "  if (_mc_nt < 1) _mc_nt = 1;\n";
-    o += "#pragma omp parallel num_threads(_mc_nt)\n  {\n";
+    o += "#pragma omp parallel num_threads(_mc_nt)" + (shape.parallel_if.empty() ? "" : " if(" + shape.parallel_if + ")") + "\n  {\n";
     o += "#ifdef _OPENMP\n    const int _mc_t = omp_get_thread_num(), _mc_tn = omp_get_num_threads();\n"
          "#else\n    const int _mc_t = 0, _mc_tn = 1;\n#endif\n";
     o += "    if (_mc_t == 0) _mc_nt = _mc_tn;\n";

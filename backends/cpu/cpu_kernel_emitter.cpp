@@ -156,13 +156,14 @@ void emit_kernel(EmitContext& c, size_t idx) {
   c.out += "static void k" + std::to_string(idx) + "(mc_module* __restrict m, int64_t step) {\n";
   c.out += "  const uint64_t seed = m->seed; (void)seed;\n";
   c.out += "  const double t = (double)step * MC_DT; (void)t;\n";
+  // A merged kernel binds its buffers per member (cpu_merged_emitter.cpp).
   for (const auto& n : reads)
-    if (!writes.count(n) && c.buffer_index(n) >= 0) {
+    if (k.merged.empty() && !writes.count(n) && c.buffer_index(n) >= 0) {
       const kir::Buffer& b = c.p.buffers[c.buffer_index(n)];
       c.out += "  " + c.printer.buffer_pointer(b.type, n, true) + " = m->b_" + n + "; (void)" + n + ";\n";
     }
   for (const auto& n : writes)
-    if (c.buffer_index(n) >= 0) {
+    if (k.merged.empty() && c.buffer_index(n) >= 0) {
       const kir::Buffer& b = c.p.buffers[c.buffer_index(n)];
       c.out += "  " + c.printer.buffer_pointer(b.type, n, false) + " = m->b_" + n + ";\n";
     }
@@ -198,6 +199,12 @@ void emit_kernel(EmitContext& c, size_t idx) {
     }
     SplitLoopChecks split{[&](const Block& b) { return block_elementwise(b, writes, "i"); },
                           [&](const Block& b) { return block_pad_safe(c, b, pop.size); }};
+    if (!k.merged.empty()) {  // merge-neuron-groups
+      if (d.kind != Domain::Kind::Neurons || d.size != 0) c.error("kernel '" + k.name + "' merges a domain other than whole populations");
+      else emit_merged_neurons(c, k, reads, writes, split);
+      if (d.kind != Domain::Kind::Neurons || d.size != 0) c.out += "}\n\n";
+      return;
+    }
     if (d.kind == Domain::Kind::Neurons && emits && first == "0" && emit_split_emitting_loop(c, k, pk, split)) {
       // fused update + threshold: vectorised prefix, serial suffix (cpu_fused_emitter.cpp)
     } else if (d.kind == Domain::Kind::Neurons && emits) {

@@ -412,6 +412,10 @@ static void check_strategies(EmitContext& c) {
   for (const auto& k : c.p.kernels)
     if (!k.dispatch.empty())
       c.error("kernel '" + k.name + "' fuses the propagation of several synapse groups, which the opencl backend does not implement", hint);
+  for (const auto& k : c.p.kernels)
+    if (!k.merged.empty())
+      c.error("kernel '" + k.name + "' merges the neuron kernels of " + std::to_string(k.merged.size()) +
+                  " populations (fusion:merged-groups), which the opencl backend does not implement", hint);
 }
 
 void plan_kernels(EmitContext& c) {
