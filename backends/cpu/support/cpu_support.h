@@ -12,6 +12,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* --- SIMD variants of libm (glibc's libmvec) ----------------------------------------------------
+ * glibc's <math.h> declares the vector variants only under -ffast-math, which modelc does not use
+ * (it would reorder arithmetic). The host compiler flags define MC_LIBMVEC=1 when the compiler is
+ * GCC on x86-64 glibc and the module links -lmvec: these declarations then let `#pragma omp simd`
+ * loops call _ZGVdN4v_exp & co. (6.3x on COBAHH's update, docs/passes.md). The vector variants
+ * are accurate to a few ulp but are not the scalar functions: the CPU backend pads neuron loops to
+ * whole vectors so each neuron always takes the same (vector) path, whatever the thread count.
+ * Declared before runtime/philox.h so that its normal draws (Box-Muller: log, sqrt, cos) vectorise
+ * too: with a scalar cos, a loop drawing randn() (xi noise) stays scalar (Brunel-Hakim's update). */
+#if defined(MC_LIBMVEC) && MC_LIBMVEC && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__FAST_MATH__)
+#ifdef __cplusplus
+extern "C" {
+#endif
+#define MC_SIMD_FN __attribute__((__simd__("notinbranch")))
+MC_SIMD_FN double exp(double) __THROW;
+MC_SIMD_FN double log(double) __THROW;
+MC_SIMD_FN double log10(double) __THROW;
+MC_SIMD_FN double expm1(double) __THROW;
+MC_SIMD_FN double log1p(double) __THROW;
+MC_SIMD_FN double pow(double, double) __THROW;
+MC_SIMD_FN double sin(double) __THROW;
+MC_SIMD_FN double cos(double) __THROW;
+MC_SIMD_FN float expf(float) __THROW;
+MC_SIMD_FN float logf(float) __THROW;
+MC_SIMD_FN float log10f(float) __THROW;
+MC_SIMD_FN float expm1f(float) __THROW;
+MC_SIMD_FN float log1pf(float) __THROW;
+MC_SIMD_FN float powf(float, float) __THROW;
+MC_SIMD_FN float sinf(float) __THROW;
+MC_SIMD_FN float cosf(float) __THROW;
+#undef MC_SIMD_FN
+#ifdef __cplusplus
+}
+#endif
+#endif
+
 #include "runtime/philox.h"
 
 #ifndef MC_INLINE
@@ -135,37 +172,6 @@ MC_INLINE int64_t mc_steps_from_double(double x) {
 }
 MC_INLINE int64_t mc_timestep(double t, double dt) { return mc_steps_from_double((t + 1e-3 * dt) / dt); }
 MC_INLINE int64_t mc_timestepf(float t, float dt) { return mc_steps_from_double((double)((t + 1e-3f * dt) / dt)); }
-
-/* --- SIMD variants of libm (glibc's libmvec) ----------------------------------------------------
- * glibc's <math.h> declares the vector variants only under -ffast-math, which modelc does not use
- * (it would reorder arithmetic). The host compiler flags define MC_LIBMVEC=1 when the compiler is
- * GCC on x86-64 glibc and the module links -lmvec: these declarations then let `#pragma omp simd`
- * loops call _ZGVdN4v_exp & co. (6.3x on COBAHH's update, docs/passes.md). The vector variants
- * are accurate to a few ulp but are not the scalar functions: the CPU backend pads neuron loops to
- * whole vectors so each neuron always takes the same (vector) path, whatever the thread count. */
-#if defined(MC_LIBMVEC) && MC_LIBMVEC && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__FAST_MATH__)
-#ifdef __cplusplus
-extern "C" {
-#endif
-#define MC_SIMD_FN __attribute__((__simd__("notinbranch")))
-MC_SIMD_FN double exp(double) __THROW;
-MC_SIMD_FN double log(double) __THROW;
-MC_SIMD_FN double log10(double) __THROW;
-MC_SIMD_FN double expm1(double) __THROW;
-MC_SIMD_FN double log1p(double) __THROW;
-MC_SIMD_FN double pow(double, double) __THROW;
-MC_SIMD_FN float expf(float) __THROW;
-MC_SIMD_FN float logf(float) __THROW;
-MC_SIMD_FN float log10f(float) __THROW;
-MC_SIMD_FN float expm1f(float) __THROW;
-MC_SIMD_FN float log1pf(float) __THROW;
-MC_SIMD_FN float powf(float, float) __THROW;
-#undef MC_SIMD_FN
-#ifdef __cplusplus
-}
-#endif
-#endif
 
 /* --- IR v2: binomial draws (Brian2's BinomialFunction) -------------------------------------------
  * Normal approximation randn()*sqrt(n p (1-p)) + n p when n p > 5 and n (1-p) > 5 (not rounded, as
