@@ -143,6 +143,24 @@ ExprP cast(ExprP a, Type t) {
   return e;
 }
 
+void collect_loads(const ExprP& e, std::set<std::string>& out) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::Load) out.insert(e->name);
+  for (const auto& a : e->args) collect_loads(a, out);
+}
+
+void collect_accesses(const Block& b, BufferAccesses& out) {
+  for (const Stmt& s : b) {
+    collect_loads(s.index, out.loads);
+    collect_loads(s.value, out.loads);
+    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) out.stores.insert(s.name);
+    if (s.kind == Stmt::Kind::Accumulate) out.accumulates.insert(s.name);
+    if (s.kind == Stmt::Kind::EmitSpike) out.emits = true;
+    collect_accesses(s.then_body, out);
+    collect_accesses(s.else_body, out);
+  }
+}
+
 ExprP random(const std::string& dist, uint32_t stream, Type t) {
   auto e = make(Expr::Kind::Random, t);
   e->name = dist;

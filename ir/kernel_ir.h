@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -433,5 +434,16 @@ ExprP call(const std::string& fn, std::vector<ExprP> args, Type t);
 ExprP select(ExprP c, ExprP a, ExprP b, Type t);
 ExprP cast(ExprP a, Type t);
 ExprP random(const std::string& dist, uint32_t stream, Type t);
+
+// The buffers a piece of kernel IR touches: `loads` (Load expressions, indices included), `stores`
+// (targets of Store and Accumulate), `accumulates` (the Accumulate targets among them: a
+// read-modify-write), and whether it emits spikes. The one walker backends (kernel signatures) and
+// passes (scheduling, legality) use.
+struct BufferAccesses {
+  std::set<std::string> loads, stores, accumulates;
+  bool emits = false;
+};
+void collect_loads(const ExprP& e, std::set<std::string>& out);
+void collect_accesses(const Block& b, BufferAccesses& out);
 
 }  // namespace modelc::kir

@@ -16,11 +16,9 @@ using kir::Stmt;
 namespace {
 
 void collect_writes(const kir::Block& b, std::set<std::string>& out) {
-  for (const auto& s : b) {
-    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) out.insert(s.name);
-    collect_writes(s.then_body, out);
-    collect_writes(s.else_body, out);
-  }
+  kir::BufferAccesses acc;
+  kir::collect_accesses(b, acc);
+  out.insert(acc.stores.begin(), acc.stores.end());
 }
 
 std::string variable_text(const kir::Program& p, const std::string& buffer) {

@@ -20,24 +20,12 @@ static void all_events_of(const kir::Program& p, const std::string& population, 
     for (const auto& ev : pop->events) out.insert(events_of(population, ev.name));
 }
 
-void collect_expr(const ExprP& e, Access& a) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Load) a.reads.insert(e->name);
-  for (const auto& x : e->args) collect_expr(x, a);
-}
-
 void collect_block(const kir::Block& b, Access& a) {
-  for (const Stmt& s : b) {
-    collect_expr(s.index, a);
-    collect_expr(s.value, a);
-    if (s.kind == Stmt::Kind::Store) a.writes.insert(s.name);
-    if (s.kind == Stmt::Kind::Accumulate) {  // a read-modify-write
-      a.reads.insert(s.name);
-      a.writes.insert(s.name);
-    }
-    collect_block(s.then_body, a);
-    collect_block(s.else_body, a);
-  }
+  kir::BufferAccesses acc;
+  kir::collect_accesses(b, acc);
+  a.reads.insert(acc.loads.begin(), acc.loads.end());
+  a.reads.insert(acc.accumulates.begin(), acc.accumulates.end());  // a read-modify-write
+  a.writes.insert(acc.stores.begin(), acc.stores.end());
 }
 
 bool block_emits(const kir::Block& b) {

@@ -21,7 +21,7 @@ struct Access {
 
 std::string events_of(const std::string& population, const std::string& event);
 
-void collect_expr(const kir::ExprP& e, Access& a);
+// The buffers of a block (kir::collect_accesses; an Accumulate target counts as read and written).
 void collect_block(const kir::Block& b, Access& a);
 bool block_emits(const kir::Block& b);
 

@@ -32,12 +32,6 @@ void emit_alloc_pairs(EmitContext& c, int g, const std::string& name) {
   c.out += "  if (!" + field(g, "post") + " || !" + field(g, "pre") + ") return 1;\n";
 }
 
-void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
-  if (!e) return;
-  if (e->kind == kir::Expr::Kind::Load) out.insert(e->name);
-  for (const auto& a : e->args) collect_loads(a, out);
-}
-
 // The head of `row<g>(m, i, out, bad)`: the number of synapses of row i (slice-relative), their post
 // indices written to `out` when non-null; a negative result is an error (see emit_row_errors), with
 // the offending value in *bad. Connect-time expressions may read neuron buffers.
@@ -52,7 +46,7 @@ void emit_row_prologue(EmitContext& c, int g) {
   std::set<std::string> loads;
   for (const auto& e : {r.p, r.condition, r.n, r.generator.low, r.generator.high, r.generator.step, r.generator.p,
                         r.generator.size, r.generator.element, r.generator.condition})
-    collect_loads(e, loads);
+    kir::collect_loads(e, loads);
   for (const auto& n : loads) {
     int bi = c.buffer_index(n);
     if (bi < 0) {

@@ -13,23 +13,6 @@ using kir::Expr;
 using kir::ExprP;
 using kir::Stmt;
 
-void collect_expr(const ExprP& e, std::set<std::string>& reads) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Load) reads.insert(e->name);
-  for (const auto& a : e->args) collect_expr(a, reads);
-}
-
-void collect_block(const Block& b, std::set<std::string>& reads, std::set<std::string>& writes, bool& emits) {
-  for (const Stmt& s : b) {
-    collect_expr(s.index, reads);
-    collect_expr(s.value, reads);
-    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) writes.insert(s.name);
-    if (s.kind == Stmt::Kind::EmitSpike) emits = true;
-    collect_block(s.then_body, reads, writes, emits);
-    collect_block(s.else_body, reads, writes, emits);
-  }
-}
-
 bool is_index(const ExprP& e, const char* var) {
   if (!e) return false;
   if (e->kind == Expr::Kind::Builtin) return e->name == var;
@@ -144,10 +127,12 @@ void emit_synapse_state_recorder(EmitContext& c, size_t k) {
 
 void emit_kernel(EmitContext& c, size_t idx) {
   const kir::Kernel& k = c.p.kernels[idx];
-  std::set<std::string> reads, writes;
-  bool emits = k.emits_spikes;
-  collect_block(k.body, reads, writes, emits);
-  for (const auto& br : k.dispatch) collect_block(br.body, reads, writes, emits);  // fused propagation
+  kir::BufferAccesses acc;
+  kir::collect_accesses(k.body, acc);
+  for (const auto& br : k.dispatch) kir::collect_accesses(br.body, acc);  // fused propagation
+  const std::set<std::string>& reads = acc.loads;
+  const std::set<std::string>& writes = acc.stores;
+  const bool emits = k.emits_spikes || acc.emits;
   for (const auto& names : {reads, writes})
     for (const auto& n : names)
       if (c.buffer_index(n) < 0) c.error("kernel '" + k.name + "' uses unknown buffer '" + n + "'");

@@ -31,12 +31,6 @@ using DK = kir::Domain::Kind;
 
 bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
 
-void collect_loads(const kir::ExprP& e, std::set<std::string>& out) {
-  if (!e) return;
-  if (e->kind == kir::Expr::Kind::Load) out.insert(e->name);
-  for (const auto& a : e->args) collect_loads(a, out);
-}
-
 // The device element size of a buffer type (Double follows the device: 4 without fp64).
 std::string dev_elem(kir::Type t) {
   switch (t) {
@@ -356,7 +350,7 @@ std::set<std::string> connect_reads(const kir::Program& p) {
     const auto& r = g.connect;
     const auto& gen = r.generator;
     for (const kir::ExprP& e : {r.p, r.condition, r.n, gen.low, gen.high, gen.step, gen.p, gen.size, gen.element, gen.condition})
-      collect_loads(e, out);
+      kir::collect_loads(e, out);
   }
   return out;
 }

@@ -185,18 +185,10 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
   o += "  const size_t count = (size_t)(ns * " + r + "_n);\n";
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
     const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
-    const bool f64 = t == "mc_f64";
-    o += "  {\n    const size_t elem = " + (f64 ? std::string("m->f64_size") : "sizeof(" + std::string(t == "uchar" ? "uint8_t" : t == "int" ? "int32_t" : t == "long" ? "int64_t" : t) + ")") + ";\n";
-    o += "    MC_CL(clEnqueueReadBuffer(m->q, " + r + "_o" + vs + ", CL_TRUE, 0, count * elem, " + r +
+    o += "  {\n    MC_CL(clEnqueueReadBuffer(m->q, " + r + "_o" + vs + ", CL_TRUE, 0, count * " + host_elem_size(t) + ", " + r +
          "_stage, 0, NULL, NULL), \"reading monitor " + mon.name + "\");\n";
     o += "    double* d = (double*)mc_array_grow(" + r + "[" + std::to_string(v + 1) + "], count);\n    if (!d) " + oom + "\n";
-    std::string src = t == "uchar" ? "const uint8_t" : t == "int" ? "const int32_t" : t == "long" ? "const int64_t" : "const float";
-    if (f64) {
-      o += "    if (elem == 8) { const double* s = (const double*)" + r + "_stage; for (size_t k = 0; k < count; ++k) d[k] = s[k]; }\n";
-      o += "    else { const float* s = (const float*)" + r + "_stage; for (size_t k = 0; k < count; ++k) d[k] = (double)s[k]; }\n";
-    } else {
-      o += "    " + src + "* s = (" + src + "*)" + r + "_stage;\n    for (size_t k = 0; k < count; ++k) d[k] = (double)s[k];\n";
-    }
+    o += "    for (size_t k = 0; k < count; ++k) d[k] = " + host_value(t, r + "_stage", "k") + ";\n";
     o += "  }\n";
   }
   o += "  " + r + "_pending = 0;\n  return 0;\n}\n\n";

@@ -30,23 +30,6 @@ using kir::ExprP;
 using kir::Stmt;
 using Kind = KernelParam::Kind;
 
-void collect_expr(const ExprP& e, std::set<std::string>& reads) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Load) reads.insert(e->name);
-  for (const auto& a : e->args) collect_expr(a, reads);
-}
-
-void collect_block(const Block& b, std::set<std::string>& reads, std::set<std::string>& writes, bool& emits) {
-  for (const Stmt& s : b) {
-    collect_expr(s.index, reads);
-    collect_expr(s.value, reads);
-    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) writes.insert(s.name);
-    if (s.kind == Stmt::Kind::EmitSpike) emits = true;
-    collect_block(s.then_body, reads, writes, emits);
-    collect_block(s.else_body, reads, writes, emits);
-  }
-}
-
 bool block_has_int64_atomic(const Block& b, const kir::Program& p) {
   for (const Stmt& s : b) {
     if (s.kind == Stmt::Kind::Accumulate && s.conflicting) {
@@ -430,9 +413,11 @@ void plan_kernels(EmitContext& c) {
     KernelPlan plan;
     plan.index = idx;
     plan.kernel = &k;
-    std::set<std::string> reads, writes;
-    bool emits = k.emits_spikes;
-    collect_block(k.body, reads, writes, emits);
+    kir::BufferAccesses acc;
+    kir::collect_accesses(k.body, acc);
+    const std::set<std::string>& reads = acc.loads;
+    const std::set<std::string>& writes = acc.stores;
+    bool emits = k.emits_spikes || acc.emits;
     if (k.domain.kind == Domain::Kind::SpikeGenerator) emits = false;  // writes its list directly
     bool ok = true;
     for (const auto& names : {reads, writes})
