@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ostream>
 
+#include "support/interrupt.h"
+
 namespace modelc {
 
 std::string dump(const CompilationUnit& unit) {
@@ -65,6 +67,10 @@ bool PassManager::add_pipeline(const std::vector<std::string>& names, const std:
 
 bool PassManager::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   for (auto& pass : passes_) {
+    if (support::interrupt_requested()) {
+      diags.error("stopped by signal " + std::to_string(support::interrupt_signal()) + " before pass " + pass->name(), "");
+      return false;
+    }
     auto start = std::chrono::steady_clock::now();
     bool ok = pass->run(unit, diags) && !diags.has_errors();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "passes/pass_manager.h"
+#include "support/interrupt.h"
 
 namespace modelc {
 
@@ -48,6 +49,7 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
   auto backend = create_backend(options.backend, diags);
   if (!backend) return false;
   auto t0 = std::chrono::steady_clock::now();
+  support::PhaseScope reading("reading the model");
   auto model = frontend::read_model_file(path, options.read, diags);
   timings["parse"] = seconds_since(t0);
   if (!model) return false;
@@ -69,6 +71,7 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
     pm.print_after(options.print_after, options.dump_stream);
   }
   t0 = std::chrono::steady_clock::now();
+  support::PhaseScope passes("running the passes");
   bool ok = pm.run(unit, diags);
   timings["passes"] = seconds_since(t0);
   // "connectivity" and "delay_buffering" requests are applied by their passes: say so when the
@@ -115,6 +118,8 @@ bool compile_model(const std::string& path, const PipelineOptions& options, Comp
     return false;
   }
   if (options.before_build && !options.before_build(prog, diags)) return false;
+  support::PhaseScope building("generating and compiling code");
+  if (support::interrupt_requested()) return false;
   if (!backend->build(prog, options.build, out.build, diags)) return false;
   out.timings["codegen"] = out.build.codegen_seconds;
   out.timings["compile"] = out.build.compile_seconds;

@@ -11,7 +11,8 @@
 extern "C" {
 #endif
 
-#define MC_ABI_VERSION 1
+/* 2: mc_options::cancel. */
+#define MC_ABI_VERSION 2
 
 enum mc_type { MC_BOOL = 0, MC_INT32 = 1, MC_INT64 = 2, MC_FLOAT = 3, MC_DOUBLE = 4 };
 enum mc_monitor_kind { MC_MON_SPIKES = 0, MC_MON_STATE = 1, MC_MON_RATE = 2 };
@@ -76,6 +77,11 @@ typedef struct mc_options {
   int32_t num_threads;  /* 0 = backend default */
   int32_t device;       /* accelerator backends: device index */
   uint64_t seed;        /* overrides the compiled seed */
+  /* Optional (null: never cancelled). While *cancel is non-zero, long operations (mc_init's
+   * network construction, mc_run) stop at the next poll point, at most about a second of work
+   * apart, and fail with the error "interrupted"; the module is then unusable except for
+   * mc_destroy. The host sets it from its signal handler. */
+  const volatile int32_t* cancel;
 } mc_options;
 
 /* Every function returning int returns 0 on success and non-zero on error; mc_last_error() then

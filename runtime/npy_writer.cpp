@@ -1,9 +1,12 @@
 #include "runtime/npy_writer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "support/interrupt.h"
 
 namespace modelc::runtime {
 
@@ -97,7 +100,7 @@ std::string npy_header(NpyDtype dtype, const std::vector<int64_t>& shape) {
   return header;
 }
 
-bool write_npy(const std::filesystem::path& path, const NpyView& view, std::string& error) {
+bool write_npy(const std::filesystem::path& path, const NpyView& view, std::string& error, bool interruptible) {
   if (view.shape.size() > 2) {
     error = "npy writer: only 0-D, 1-D and 2-D arrays are supported (" + path.string() + ")";
     return false;
@@ -126,12 +129,27 @@ bool write_npy(const std::filesystem::path& path, const NpyView& view, std::stri
   }
   size_t bytes = static_cast<size_t>(count) * npy_item_size(view.dtype);
   bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
-  if (ok && bytes > 0) ok = std::fwrite(view.data, 1, bytes, file) == bytes;
+  // In pieces, so that an interrupt stops the writing of a multi-gigabyte monitor within moments.
+  constexpr size_t kPiece = size_t{64} << 20;
+  const char* data = static_cast<const char*>(view.data);
+  bool interrupted = false;
+  for (size_t done = 0; ok && done < bytes; done += kPiece) {
+    if (interruptible && support::interrupt_requested()) {
+      interrupted = true;
+      break;
+    }
+    size_t n = std::min(kPiece, bytes - done);
+    ok = std::fwrite(data + done, 1, n, file) == n;
+  }
   int write_errno = errno;
   // fclose flushes: its failure (e.g. a full disk) is a write failure too.
   if (std::fclose(file) != 0 && ok) {
     ok = false;
     write_errno = errno;
+  }
+  if (interrupted) {
+    error = "interrupted while writing " + path.string();
+    return false;
   }
   if (!ok) {
     error = "cannot write " + path.string() + ": " + std::strerror(write_errno);

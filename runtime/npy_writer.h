@@ -37,6 +37,9 @@ NpyView npy_view_2d(const std::vector<double>& v, int64_t rows, int64_t cols);
 std::string npy_header(NpyDtype dtype, const std::vector<int64_t>& shape);
 
 // Writes `view` to `path` (replacing any existing file). Returns false and sets `error` on failure.
-bool write_npy(const std::filesystem::path& path, const NpyView& view, std::string& error);
+// `interruptible`: stop (and fail) between 64 MiB pieces once SIGINT/SIGTERM was received
+// (support/interrupt.h).
+bool write_npy(const std::filesystem::path& path, const NpyView& view, std::string& error,
+               bool interruptible = false);
 
 }  // namespace modelc::runtime

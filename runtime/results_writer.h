@@ -1,7 +1,13 @@
 // Writes a results directory atomically: a reader (or a crash) never sees a half-written mix of old
 // and new results. Everything goes into `<dir>.tmp-<pid>`; commit() moves the old `<dir>` aside,
 // renames the temporary directory to `<dir>` and only then deletes the old results. Any failure
-// removes the temporary directory and leaves the old results as they were.
+// (an interrupt included) removes the temporary directory and leaves the old results as they were.
+//
+// modelc deletes only what it recognisably wrote: a results directory whose manifest.json carries
+// the marker below and that holds nothing but the files its manifest lists (or an empty
+// directory). Anything else at the target path (a user's folder, a regular file, a symbolic link)
+// is moved aside to `<dir>.replaced-<time>` by commit(), never deleted; the CLI refuses such a
+// target up front unless --force.
 #pragma once
 
 #include <filesystem>
@@ -13,6 +19,22 @@
 #include "runtime/npy_writer.h"
 
 namespace modelc::runtime {
+
+// The marker in manifest.json that makes a directory recognisably modelc's.
+inline constexpr const char* kResultsFormat = "modelc-results";
+inline constexpr int kResultsFormatVersion = 1;
+
+struct ResultsTarget {
+  enum class State { Absent, Replaceable, Foreign };
+  State state = State::Absent;
+  std::string reason;  // Foreign: why ("it holds thesis.tex, which modelc did not write")
+};
+// What is at `path` now, and whether modelc may replace (delete) it.
+ResultsTarget inspect_results_target(const std::filesystem::path& path);
+
+// Removes `path` if inspect_results_target() says it is modelc's; returns false (and leaves it)
+// otherwise.
+bool remove_results_dir(const std::filesystem::path& path);
 
 class ResultsWriter {
  public:
@@ -37,6 +59,11 @@ class ResultsWriter {
 
   const std::filesystem::path& dir() const { return dir_; }
   const std::filesystem::path& temp_dir() const { return temp_dir_; }
+  // After commit(): where a previous target that modelc did not write was moved, or empty.
+  const std::filesystem::path& moved_aside() const { return moved_aside_; }
+  // By default a SIGINT/SIGTERM abandons the write (commit() fails, nothing is replaced). Writes
+  // that are themselves the response to a signal (partial results on stop) turn this off.
+  void set_interruptible(bool on) { interruptible_ = on; }
   const nlohmann::json& arrays() const { return arrays_; }
 
  private:
@@ -45,10 +72,12 @@ class ResultsWriter {
 
   std::filesystem::path dir_;
   std::filesystem::path temp_dir_;
+  std::filesystem::path moved_aside_;
   nlohmann::json manifest_ = nlohmann::json::object();
   nlohmann::json arrays_ = nlohmann::json::object();
   bool temp_created_ = false;
   bool committed_ = false;
+  bool interruptible_ = true;
   std::string first_error_;
 };
 

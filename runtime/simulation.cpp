@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "runtime/results_writer.h"
+#include "support/interrupt.h"
 
 namespace modelc::runtime {
 
@@ -44,6 +45,9 @@ Simulation::~Simulation() {
 mc_options Simulation::default_options(const LoadedModule& module) {
   mc_options options{};
   if (module.info() != nullptr) options.seed = module.info()->seed;
+  // Construction and long chunks stop once the process got SIGINT/SIGTERM (support/interrupt.h);
+  // without an InterruptGuard the flag is never raised.
+  options.cancel = support::interrupt_flag();
   return options;
 }
 
@@ -67,6 +71,7 @@ bool Simulation::init(std::string& error) {
     error = "the simulation is already initialised";
     return false;
   }
+  support::PhaseScope phase("building the network");
   auto start = Clock::now();
   char create_error[1024] = {0};
   module_ = loaded_.fn().create(&options_, create_error, sizeof create_error);
@@ -77,7 +82,9 @@ bool Simulation::init(std::string& error) {
     return false;
   }
   if (loaded_.fn().init(module_) != 0) {
-    error = module_error("network construction (mc_init)");
+    error = support::interrupt_requested() ? "network construction stopped by signal " +
+                                                 std::to_string(support::interrupt_signal())
+                                           : module_error("network construction (mc_init)");
     return false;
   }
   construct_seconds_ = seconds_since(start);
@@ -379,13 +386,18 @@ nlohmann::json make_manifest(const RunResults& results, const ManifestExtras& ex
 }
 
 bool write_results(const std::filesystem::path& dir, const RunResults& results,
-                   const ManifestExtras& extras, std::string& error) {
+                   const ManifestExtras& extras, std::string& error, std::filesystem::path* moved_aside,
+                   bool interruptible) {
+  support::PhaseScope phase("writing results");
   ResultsWriter writer(dir);
+  writer.set_interruptible(interruptible);
   for (const MonitorResult& mon : results.monitors) {
     if (!write_monitor(writer, mon, error)) return false;  // the writer cleans up on destruction
   }
   writer.set_manifest(make_manifest(results, extras));
-  return writer.commit(error);
+  if (!writer.commit(error)) return false;
+  if (moved_aside) *moved_aside = writer.moved_aside();
+  return true;
 }
 
 // --- human output -------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ class Simulation {
   bool collect(RunResults& results, std::string& error);
 
   mc_module* handle() { return module_; }
+  const LoadedModule& module() const { return loaded_; }
   const mc_model_info& info() const { return *loaded_.info(); }
   const mc_options& options() const { return options_; }
   int64_t current_step() const;
@@ -134,9 +135,11 @@ class Simulation {
 // <name>_t.npy (float64 seconds), IR v2: and <name>_<var>.npy (float64, one per event) for each
 // recorded variable; per state monitor <name>_t.npy, <name>_indices.npy (int64) and
 // <name>_<var>.npy (float64 [samples, indices]); per rate monitor <name>_t.npy and <name>_rate.npy
-// (Hz); and manifest.json.
+// (Hz); and manifest.json. Whatever was at `dir` and was not written by modelc is moved aside, never
+// deleted (ResultsWriter); `moved_aside` then receives where it went.
 bool write_results(const std::filesystem::path& dir, const RunResults& results,
-                   const ManifestExtras& extras, std::string& error);
+                   const ManifestExtras& extras, std::string& error,
+                   std::filesystem::path* moved_aside = nullptr, bool interruptible = true);
 
 // The manifest write_results() writes, without the "arrays" index.
 nlohmann::json make_manifest(const RunResults& results, const ManifestExtras& extras);

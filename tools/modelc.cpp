@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,11 @@
 
 #include "passes/pass_manager.h"
 #include "runtime/driver.h"
-#include "runtime/interrupt.h"
+#include "runtime/finite_state_check.h"
+#include "support/interrupt.h"
 #include "runtime/resource_estimate.h"
+#include "runtime/results_writer.h"
+#include "runtime/scratch_directory.h"
 #include "runtime/simulation.h"
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_devices.h"
@@ -139,15 +143,6 @@ int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
   return 0;
 }
 
-// Removes a directory when it goes out of scope, whichever way cmd_run leaves.
-struct TempDirGuard {
-  fs::path dir;
-  ~TempDirGuard() {
-    std::error_code ec;
-    if (!dir.empty()) fs::remove_all(dir, ec);
-  }
-};
-
 fs::path partial_dir_of(const std::string& results_dir) {
   fs::path clean = fs::path(results_dir).lexically_normal();
   if (!clean.has_filename()) clean = clean.parent_path();  // "out/" -> "out"
@@ -161,21 +156,49 @@ struct RunSettings {
   int64_t seed = -1;
   bool quiet = false;
   int64_t flush_every = 0;  // 0: write results only at the end
+  bool force = false;       // replace an output path modelc did not write (moved aside, not deleted)
+  bool strict = false;      // state that becomes NaN/inf is an error, not a warning
 };
 
+// Refuses, before any work, an output path that modelc may not replace.
+bool check_output_target(const fs::path& path, const char* what, bool force) {
+  runtime::ResultsTarget t = runtime::inspect_results_target(path);
+  if (t.state != runtime::ResultsTarget::State::Foreign) return true;
+  if (force) {
+    std::cerr << "modelc: warning: " << what << " " << path.string() << " was not written by modelc (" << t.reason
+              << "); --force: it will be moved aside to " << path.string() << ".replaced-<time>, not deleted\n";
+    return true;
+  }
+  std::cerr << "modelc: error: refusing to write " << what << " to " << path.string() << ": " << t.reason
+            << "\n  modelc replaces only results directories it wrote itself\n"
+            << "  fix: choose another output with -o, or pass --force to move " << path.string()
+            << " aside (to " << path.string() << ".replaced-<time>; nothing is deleted)\n";
+  return false;
+}
+
 int cmd_run(const CommonOptions& c, const RunSettings& rs) {
-  // Installed before compiling: Ctrl-C during a long host compile must also clean up.
-  runtime::InterruptGuard interrupt_guard;
+  // Installed before anything else: every phase (reading, passes, the host compiler, network
+  // construction, simulation, writing) polls it and unwinds through the normal cleanup.
+  support::InterruptGuard interrupt_guard;
+  const fs::path partial_dir = partial_dir_of(rs.results_dir);
   auto stopped = [&]() {
-    int sig = runtime::interrupt_signal();
-    std::cerr << "modelc: run stopped by signal " << sig << "; no results written to " << rs.results_dir << "\n";
-    return runtime::interrupt_exit_code(sig);
+    int sig = support::interrupt_signal();
+    std::error_code ec;
+    std::cerr << "modelc: run stopped by signal " << sig << "; no results written to " << rs.results_dir
+              << (fs::exists(rs.results_dir, ec) ? " (the earlier results there are untouched)" : "") << "\n";
+    return support::interrupt_exit_code(sig);
   };
   DiagnosticEngine diags;
   PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
-  TempDirGuard build_dir{fs::temp_directory_path() / ("modelc-build-" + std::to_string(getpid()))};
-  o.build.out_dir = build_dir.dir;
+  if (!check_output_target(rs.results_dir, "results", rs.force)) return 1;
+  if (rs.flush_every > 0 && !check_output_target(partial_dir, "partial results", rs.force)) return 1;
+  runtime::ScratchDirectory build_dir;
+  if (!build_dir.ok()) {
+    std::cerr << "modelc: error: " << build_dir.error() << "\n  fix: set TMPDIR to a writable directory\n";
+    return 1;
+  }
+  o.build.out_dir = build_dir.path();
   o.build.num_threads = rs.threads;
   // Refuse a model that cannot fit before generating code or allocating anything.
   o.before_build = [](const kir::Program& prog, DiagnosticEngine& d) {
@@ -187,9 +210,9 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   };
   CompiledModel cm;
   bool ok = compile_model(c.model, o, cm, diags);
+  if (support::interrupt_requested()) return stopped();
   report(diags, c.model);
-  if (!ok) return runtime::interrupt_requested() ? stopped() : 1;
-  if (runtime::interrupt_requested()) return stopped();
+  if (!ok) return 1;
   std::string err;
   runtime::LoadedModule module;
   if (!module.load(cm.build.module_path, err)) {
@@ -202,10 +225,29 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   if (rs.seed >= 0) mo.seed = static_cast<uint64_t>(rs.seed);
   runtime::Simulation sim(module, mo);
   if (!sim.init(err)) {
+    if (support::interrupt_requested()) return stopped();
     std::cerr << "modelc: error: network construction failed: " << err << "\n";
     return 1;
   }
-  if (runtime::interrupt_requested()) return stopped();
+  if (support::interrupt_requested()) return stopped();
+  runtime::FiniteStateCheck finite(sim);
+  if (!finite.baseline(err)) {
+    std::cerr << "modelc: error: " << err << "\n";
+    return 1;
+  }
+  // Warns once per variable (an error with --strict); true: go on.
+  auto check_finite = [&](bool synapses) {
+    std::vector<runtime::NonFiniteFinding> found;
+    if (!finite.check(synapses, found, err)) {
+      std::cerr << "modelc: error: " << err << "\n";
+      return false;
+    }
+    for (const auto& f : found)
+      std::cerr << "modelc: " << (rs.strict ? "error" : "warning") << ": " << runtime::describe(f, sim.info().dt)
+                << "\n  " << (rs.strict ? "stopping (--strict); no results written" : "the results after this point are meaningless")
+                << "; check the equations and parameters (a too large dt, a division by zero, sqrt or log of a negative value)\n";
+    return found.empty() || !rs.strict;
+  };
 
   runtime::ManifestExtras extras;
   extras.model_name = cm.unit.model.name;
@@ -220,15 +262,15 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   extras.extra["compiler_command"] = cm.build.compiler_command;
 
   const int64_t total = cm.unit.program->steps;
-  const fs::path partial_dir = partial_dir_of(rs.results_dir);
   // Writes everything recorded so far as a complete results directory <dir>.partial (atomically,
   // via ResultsWriter), marked partial in its manifest.
-  auto flush_partial = [&]() -> bool {
+  // On a stop this is the answer to the signal, so the signal does not abandon it.
+  auto flush_partial = [&](bool on_stop) -> bool {
     runtime::RunResults partial;
     runtime::ManifestExtras pe = extras;
     pe.extra["partial"] = true;
     pe.extra["steps_total"] = total;
-    if (!sim.collect(partial, err) || !runtime::write_results(partial_dir, partial, pe, err)) {
+    if (!sim.collect(partial, err) || !runtime::write_results(partial_dir, partial, pe, err, nullptr, !on_stop)) {
       std::cerr << "modelc: error: writing partial results to " << partial_dir.string() << " failed: " << err << "\n";
       return false;
     }
@@ -244,16 +286,26 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   const int64_t first = sim.current_step();
   int64_t done = 0, chunk = std::min<int64_t>(total, 10), next_flush = rs.flush_every;
   auto t0 = std::chrono::steady_clock::now();
+  support::PhaseScope simulating("simulating");
   while (done < total) {
     int64_t n = std::min(chunk, total - done);
     if (rs.flush_every > 0) n = std::min(n, next_flush - done);
     auto c0 = std::chrono::steady_clock::now();
     if (!sim.run(n, {}, err)) {
-      progress.finish();
-      std::cerr << "modelc: error: simulation failed: " << err << "\n";
-      return 1;
+      // A module stopped by the cancel flag stops between two steps: carry on as for a signal
+      // between chunks, with the steps it did.
+      if (!support::interrupt_requested()) {
+        progress.finish();
+        std::cerr << "modelc: error: simulation failed: " << err << "\n";
+        return 1;
+      }
+      n = sim.current_step() - first - done;
     }
     done += n;
+    if (!check_finite(false)) {
+      progress.finish();
+      return 1;
+    }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double chunk_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
     if (progress.enabled())
@@ -261,37 +313,49 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
                       wall > 0 && done > 0 ? (total - done) * wall / done : 0.0);
     double wanted = chunk_wall > 0 ? n * (kChunkSeconds / chunk_wall) : n * 8.0;
     chunk = static_cast<int64_t>(std::clamp(wanted, 1.0, std::max<double>(n, 1) * 8.0));
-    bool stop = runtime::interrupt_requested() && done < total;
+    bool stop = support::interrupt_requested() && done < total;
     if (rs.flush_every > 0 && (done == next_flush || stop) && done < total) {
       progress.finish();
-      if (!flush_partial()) return 1;
+      if (!flush_partial(stop)) return 1;
       next_flush = done + rs.flush_every;
     }
     if (stop) {
       progress.finish();
-      int sig = runtime::interrupt_signal();
+      int sig = support::interrupt_signal();
       std::cerr << "modelc: run stopped by signal " << sig << " at step " << done << " of " << total
                 << "; no results written to " << rs.results_dir;
       if (rs.flush_every > 0) std::cerr << "; the steps simulated so far are in " << partial_dir.string();
       std::cerr << "\n";
-      return runtime::interrupt_exit_code(sig);
+      return support::interrupt_exit_code(sig);
     }
   }
   progress.finish();
-  // Once every step has run, a late signal no longer discards the run: writing takes moments and
-  // leaves complete results, which is what the user wants from a finished simulation.
+  if (!check_finite(true)) return 1;
+  if (!finite.all().empty()) {
+    nlohmann::json nf = nlohmann::json::array();
+    for (const auto& f : finite.all())
+      nf.push_back({{"owner", f.owner}, {"variable", f.variable}, {"index", f.index}, {"step", f.step},
+                    {"count", f.count}, {"value", std::isnan(f.value) ? "nan" : f.value > 0 ? "+inf" : "-inf"}});
+    extras.extra["non_finite_state"] = std::move(nf);
+  }
+  // A signal while results are written abandons them (the writer removes its temporary directory
+  // and never touches the earlier results): writing a large run can take long.
   runtime::RunResults results;
   if (!sim.collect(results, err)) {
     std::cerr << "modelc: error: reading results failed: " << err << "\n";
     return 1;
   }
-  if (!runtime::write_results(rs.results_dir, results, extras, err)) {
+  fs::path moved_aside;
+  if (!runtime::write_results(rs.results_dir, results, extras, err, &moved_aside)) {
+    if (support::interrupt_requested()) return stopped();
     std::cerr << "modelc: error: writing results failed: " << err << "\n";
     return 1;
   }
-  std::error_code ec;
-  if (rs.flush_every > 0) fs::remove_all(partial_dir, ec);  // superseded by the complete results
+  // Superseded by the complete results; only ever a directory modelc wrote.
+  if (rs.flush_every > 0) runtime::remove_results_dir(partial_dir);
   std::cout << runtime::format_summary(results, extras);
+  if (!moved_aside.empty())
+    std::cout << "what was at " << rs.results_dir << " (not written by modelc) was moved to " << moved_aside.string() << "\n";
   std::cout << "results written to " << rs.results_dir << "/\n";
   return 0;
 }
@@ -334,6 +398,11 @@ int main(int argc, char** argv) {
   run->add_option("--threads,-j", rs.threads, "threads for the CPU backend (0 = all cores)")->check(CLI::Range(0, 1024));
   run->add_option("--seed", rs.seed, "override the model's random seed")->check(CLI::NonNegativeNumber);
   run->add_flag("--quiet,-q", rs.quiet, "no progress line");
+  run->add_flag("--strict", rs.strict,
+                "state that becomes NaN or infinite stops the run with an error (default: a warning per variable)");
+  run->add_flag("--force", rs.force,
+                "write results even where -o names something modelc did not write (a file, a foreign "
+                "directory): it is moved aside to <output>.replaced-<time>, never deleted");
   run->add_option("--device", rs.device, "accelerator backends: device index (`modelc devices`)")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--flush-every", rs.flush_every,

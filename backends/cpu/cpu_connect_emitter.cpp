@@ -177,6 +177,7 @@ void emit_probability_row(EmitContext& c, int g) {
     c.out += "  const double _mc_lq = log1p(-_mc_p);\n";
     c.out += "  uint64_t _mc_draw = 0;\n  int64_t j = -1;\n";
     c.out += "  for (;;) {\n";
+    c.out += "    if ((_mc_draw & 0xFFFFF) == 0 && MC_CANCELLED(m)) return 0;\n";  // rows of 1e9 synapses
     c.out += "    const double _mc_u = mc_uniform_double(seed, " + stream + ", (uint64_t)i, _mc_draw++);\n";
     c.out += "    const double _mc_skip = floor(log(1.0 - _mc_u) / _mc_lq);\n";
     c.out += "    if (_mc_skip >= (double)(" + T + " - 1 - j)) break;\n";
@@ -187,6 +188,7 @@ void emit_probability_row(EmitContext& c, int g) {
     if (!r.depends_on_j) c.out += "  if (!(" + cond + ")) return 0;\n";
     // Per-pair draws, draw number = j: a pair's draw does not depend on the condition of others.
     c.out += "  for (int64_t j = 0; j < " + T + "; ++j) {\n";
+    c.out += "    if ((j & 0xFFFFF) == 0 && MC_CANCELLED(m)) return 0;\n";
     c.out += "    if (!(" + cond + ")) continue;\n";
     if (r.p) {
       c.out += "    const double _mc_p = (double)(" + p + ");\n";
@@ -231,10 +233,12 @@ void emit_count_rows(EmitContext& c, int g) {
   c.out += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n";
   c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
   c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
+  c.out += "    if (MC_CANCELLED(m)) continue;\n";
   c.out += "    int64_t _mc_b = 0;\n    int64_t _mc_c = row" + gs + "(m, i, 0, &_mc_b);\n";
   c.out += "    if (_mc_c < 0) {\n#pragma omp critical(mc_connect_error)\n";
   c.out += "      if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_b; _mc_err_code = _mc_c; }\n";
   c.out += "      _mc_c = 0;\n    }\n    _mc_row[i + 1] = _mc_c;\n  }\n";
+  c.out += "  if (mc_check_cancel(m, " + c_string("building synapses " + c.p.synapse_groups[g].name) + ")) return 1;\n";
   emit_row_errors(c, g);
   c.out += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] += _mc_row[i];\n";
 }
@@ -309,6 +313,7 @@ void emit_group(EmitContext& c, int g) {
       bind_pairs();
       c.out += "#pragma omp parallel for schedule(static) if (" + S + " >= 64) num_threads(mc_threads(m))\n";
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
+      c.out += "    if (MC_CANCELLED(m)) continue;\n";
       if (all)
         c.out += "    for (int64_t j = 0; j < " + T + "; ++j) { _mc_post[i * " + T + " + j] = (" + pt + ")j;" +
                  (pre ? " _mc_pre[i * " + T + " + j] = (int32_t)i;" : "") + " }\n";
@@ -324,6 +329,7 @@ void emit_group(EmitContext& c, int g) {
       bind_pairs();
       c.out += "#pragma omp parallel for schedule(dynamic, 16) num_threads(mc_threads(m))\n";
       c.out += "  for (int64_t i = 0; i < " + S + "; ++i) {\n";
+      c.out += "    if (MC_CANCELLED(m)) continue;\n";
       c.out += "    int64_t _mc_b = 0;\n    row" + gs + "(m, i, _mc_post + _mc_row[i], &_mc_b);\n";
       if (pre) c.out += "    for (int64_t s = _mc_row[i]; s < _mc_row[i + 1]; ++s) _mc_pre[s] = (int32_t)i;\n";
       c.out += "  }\n";

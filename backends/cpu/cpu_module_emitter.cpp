@@ -110,6 +110,7 @@ void emit_header(EmitContext& c) {
   c.out += "#define MC_DT " + detail::double_text(p.dt) + "\n\n";
   c.out += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n";
   c.out += "  int32_t initialised;\n  int32_t failed;\n  char error[1024];\n";
+  c.out += "  const volatile int32_t* cancel;  // mc_options::cancel (MC_CANCELLED)\n";
   c.out += "  int64_t launches;  // kernel calls made by mc_run (mc_launch_count)\n";
   for (const auto& b : p.buffers)
     c.out += "  " + c.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // " + b.owner + "." + b.variable + "\n";
@@ -131,6 +132,9 @@ void emit_header(EmitContext& c) {
   c.out += "};\n\n";
   c.out += "static int mc_fail(mc_module* m, const char* what) {\n"
            "  snprintf(m->error, sizeof m->error, \"%s\", what);\n  m->failed = 1;\n  return 1;\n}\n\n";
+  c.out += "static int mc_check_cancel(mc_module* m, const char* phase) {\n"
+           "  if (!MC_CANCELLED(m)) return 0;\n  snprintf(m->error, sizeof m->error, \"interrupted while %s\", phase);\n"
+           "  m->failed = 1;\n  return 1;\n}\n\n";
   c.out += "static inline int mc_threads(const mc_module* m) {\n#ifdef _OPENMP\n"
            "  return m->num_threads > 0 ? m->num_threads : omp_get_max_threads();\n#else\n"
            "  (void)m;\n  return 1;\n#endif\n}\n\n";
@@ -216,7 +220,8 @@ void emit_create_destroy(EmitContext& c) {
   o += "  m->seed = " + std::to_string(p.seed) + "ull;\n";
   o += "  m->num_threads = " + std::to_string(c.options.default_threads) + ";\n";
   o += "  if (options) {\n    if (options->seed != 0) m->seed = options->seed;\n"
-       "    if (options->num_threads > 0) m->num_threads = options->num_threads;\n  }\n";
+       "    if (options->num_threads > 0) m->num_threads = options->num_threads;\n"
+       "    m->cancel = options->cancel;\n  }\n";
   o += "#define MC_ALLOC(dst, type, n, what) \\\n"
        "  if (!(dst = (type*)mc_alloc(mc_bytes(n, sizeof(type)), what, m->error, sizeof m->error))) goto fail;\n";
   for (const auto& b : p.buffers)
@@ -275,7 +280,7 @@ void emit_init_run(EmitContext& c) {
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && !is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g)
-    o += "  if (connect" + std::to_string(g) + "(m)) { m->failed = 1; return 1; }\n";
+    o += "  if (connect" + std::to_string(g) + "(m) || mc_check_cancel(m, \"building the network\")) { m->failed = 1; return 1; }\n";
   for (const auto& b : p.buffers) {
     if (b.role != kir::BufferRole::SynapseState) continue;
     int g = c.group_index(b.owner);
@@ -297,7 +302,9 @@ void emit_init_run(EmitContext& c) {
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n";
   o += "  if (m->failed) return 1;\n";
-  o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = m->step;\n";
+  // Cancellation is polled between steps: the module stays consistent (mc_current_step says where).
+  o += "  for (int64_t s = 0; s < steps; ++s) {\n    if (MC_CANCELLED(m)) {\n      snprintf(m->error, sizeof m->error, \"interrupted\");\n      return 1;\n    }\n"
+       "    const int64_t step = m->step;\n";
   // Launches: kernel calls that run this step (run_regularly kernels on their steps only); monitor
   // recorders are host code, not kernels, and are not counted (docs/passes.md, kernel fusion).
   int64_t every_step_kernels = 0;

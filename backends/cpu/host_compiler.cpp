@@ -1,5 +1,6 @@
 #include "backends/cpu/host_compiler.h"
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +15,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include "support/interrupt.h"
 
 extern char** environ;
 
@@ -81,19 +85,44 @@ int run_process(const std::vector<std::string>& argv, const fs::path& log_file, 
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  // Its own process group, so that an interrupt stops the whole compiler (driver, cc1plus, as, ld)
+  // and not only the driver.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     error = "cannot start '" + argv[0] + "': " + std::strerror(rc);
     return -1;
   }
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
+  bool killed = false;
+  auto killed_at = std::chrono::steady_clock::now();
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
       error = std::string("waitpid failed: ") + std::strerror(errno);
       return -1;
     }
+    if (support::interrupt_requested()) {
+      if (!killed) {
+        ::kill(-pid, SIGTERM);
+        killed = true;
+        killed_at = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - killed_at > std::chrono::milliseconds(500)) {
+        ::kill(-pid, SIGKILL);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (killed) {
+    error = "interrupted";
+    return -1;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   error = "'" + argv[0] + "' was killed by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -260,6 +289,10 @@ bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, Diag
   fs::remove(log, ec);
   if (rc != 0) {
     fs::remove(tmp, ec);
+    if (support::interrupt_requested()) {
+      diags.error("compilation stopped by signal " + std::to_string(support::interrupt_signal()), "");
+      return false;
+    }
     constexpr size_t kMax = 16000;
     if (output.size() > kMax) output = output.substr(0, kMax) + "\n[... compiler output truncated]";
     diags.error("C++ compiler failed" + (rc > 0 ? " with exit status " + std::to_string(rc) : ": " + error) +

@@ -36,7 +36,7 @@ void emit_init_run(EmitContext& c, std::string& o) {
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     const std::string gs = std::to_string(g), s = "m->syn" + gs;
     const std::string rows = int_text(p.synapse_groups[g].source_size + 1);
-    o += "  if (connect" + gs + "(m)) { m->failed = 1; return 1; }\n";
+    o += "  if (connect" + gs + "(m) || mc_check_cancel(m, \"building the network\")) { m->failed = 1; return 1; }\n";
     o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpost = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
@@ -76,7 +76,8 @@ void emit_init_run(EmitContext& c, std::string& o) {
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n  if (m->failed) return 1;\n";
-  o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = m->step;\n";
+  o += "  for (int64_t s = 0; s < steps; ++s) {\n    if (MC_CANCELLED(m)) {\n      snprintf(m->error, sizeof m->error, \"interrupted\");\n      return 1;\n    }\n"
+       "    const int64_t step = m->step;\n";
   for (const auto& t : p.step_tasks) {
     if (t.kind == kir::Task::Kind::RunKernel) {
       if (kernel_ok(t.index)) o += "    if (mc_run" + std::to_string(t.index) + "(m, step)) return 1;\n";

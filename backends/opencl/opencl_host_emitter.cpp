@@ -65,7 +65,7 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "// The OpenCL C program, built for the selected device at mc_create.\nstatic const char mc_cl_source[] =\n" +
        raw_literal(device_source) + ";\n\n";
   o += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n  int32_t initialised;\n";
-  o += "  int32_t failed;\n  char error[2048];\n  char device_name[256];\n  size_t f64_size;\n  int32_t cache_hit;\n";
+  o += "  int32_t failed;\n  const volatile int32_t* cancel;  // mc_options::cancel (MC_CANCELLED)\n  char error[2048];\n  char device_name[256];\n  size_t f64_size;\n  int32_t cache_hit;\n";
   o += "  cl_platform_id platform;\n  cl_device_id dev;\n  cl_context ctx;\n  cl_command_queue q;\n  cl_program prog;\n";
   o += "  cl_uint compute_units;\n  cl_mem totals;\n  int64_t launches;  // mc_launch_count\n";
   for (const auto& b : p.buffers)
@@ -92,6 +92,9 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "};\n\n";
   o += "static int mc_fail(mc_module* m, const char* what) {\n"
        "  snprintf(m->error, sizeof m->error, \"%s\", what);\n  m->failed = 1;\n  return 1;\n}\n";
+  o += "static int mc_check_cancel(mc_module* m, const char* phase) {\n"
+           "  if (!MC_CANCELLED(m)) return 0;\n  snprintf(m->error, sizeof m->error, \"interrupted while %s\", phase);\n"
+           "  m->failed = 1;\n  return 1;\n}\n\n";
   o += "static int mc_cl_fail(mc_module* m, cl_int e, const char* what) {\n"
        "  snprintf(m->error, sizeof m->error, \"OpenCL error %s (%d) in %s on device '%s'\", mc_cl_error_name(e), (int)e,\n"
        "           what, m->device_name);\n  m->failed = 1;\n  return 1;\n}\n";
@@ -335,7 +338,8 @@ void emit_create_destroy(EmitContext& c, std::string& o) {
   o += "  if (!m) {\n    if (error && error_size) snprintf(error, error_size, \"out of memory allocating the module\");\n    return 0;\n  }\n";
   o += "  m->seed = " + std::to_string(p.seed) + "ull;\n  m->num_threads = mc_default_threads_;\n  int device = 0;\n";
   o += "  if (options) {\n    if (options->seed != 0) m->seed = options->seed;\n"
-       "    if (options->num_threads > 0) m->num_threads = options->num_threads;\n    device = options->device;\n  }\n";
+       "    if (options->num_threads > 0) m->num_threads = options->num_threads;\n    device = options->device;\n"
+       "    m->cancel = options->cancel;\n  }\n";
   o += "  if (mc_setup(m, device)) {\n    if (error && error_size) snprintf(error, error_size, \"%s\", m->error);\n";
   o += "    mc_destroy(m);\n    return 0;\n  }\n  return m;\n}\n\n";
 }

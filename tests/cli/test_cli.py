@@ -450,11 +450,23 @@ def run_lif(env):
     check(list(env.tmpdir.iterdir()) == [], "left behind in TMPDIR: %s" % list(env.tmpdir.iterdir()))
 
     # A second run into the same directory replaces it atomically.
-    (out_dir / "stale.npy").write_bytes(b"x")
+    first_manifest = json.loads((out_dir / "manifest.json").read_text())
+    check(first_manifest.get("format") == "modelc-results", "manifest lacks the modelc-results marker")
+    (out_dir / "manifest.json").write_text(json.dumps(dict(first_manifest, model="edited")))
     r = env.modelc("run", example("lif.json"), "-o", out_dir, "-q")
     check(r.rc == 0, "second run into an existing results directory failed", r)
-    check(not (out_dir / "stale.npy").exists(), "the results directory was not replaced", r)
+    check(json.loads((out_dir / "manifest.json").read_text())["model"] == "lif", "the results were not replaced", r)
     check([p.name for p in out_dir.parent.iterdir()] == ["lif"], "leftovers after the second run", r)
+    # A file modelc did not write makes the directory not modelc's: refused, nothing touched...
+    (out_dir / "stale.npy").write_bytes(b"x")
+    r = env.modelc("run", example("lif.json"), "-o", out_dir, "-q")
+    check(r.rc == 1 and "stale.npy" in r.err and "--force" in r.err, "a foreign file in the results was not refused", r)
+    check((out_dir / "stale.npy").read_bytes() == b"x", "the foreign file was touched", r)
+    # ... unless --force, which moves the directory aside instead of deleting it.
+    r = env.modelc("run", example("lif.json"), "-o", out_dir, "-q", "--force")
+    check(r.rc == 0 and not (out_dir / "stale.npy").exists(), "--force did not write the results", r)
+    aside = [p for p in out_dir.parent.iterdir() if p.name.startswith("lif.replaced-")]
+    check(len(aside) == 1 and (aside[0] / "stale.npy").read_bytes() == b"x", "--force lost the old directory", r)
 
 
 @case

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cpu/host_compiler.h"
-#include "runtime/interrupt.h"
+#include "support/interrupt.h"
 #include "tests/unit/model_runner.h"
 
 namespace fs = std::filesystem;
@@ -149,21 +149,21 @@ std::vector<int64_t> npy_shape(const fs::path& p) {
 }  // namespace
 
 TEST(Interrupt, FlagAndExitCode) {
-  runtime::clear_interrupt();
-  EXPECT_FALSE(runtime::interrupt_requested());
-  runtime::request_interrupt(SIGTERM);
-  runtime::request_interrupt(SIGINT);  // the first signal wins
-  EXPECT_TRUE(runtime::interrupt_requested());
-  EXPECT_EQ(runtime::interrupt_signal(), SIGTERM);
-  EXPECT_EQ(runtime::interrupt_exit_code(SIGINT), 130);
-  EXPECT_EQ(runtime::interrupt_exit_code(SIGTERM), 143);
-  runtime::clear_interrupt();
+  support::clear_interrupt();
+  EXPECT_FALSE(support::interrupt_requested());
+  support::request_interrupt(SIGTERM);
+  support::request_interrupt(SIGINT);  // the first signal wins
+  EXPECT_TRUE(support::interrupt_requested());
+  EXPECT_EQ(support::interrupt_signal(), SIGTERM);
+  EXPECT_EQ(support::interrupt_exit_code(SIGINT), 130);
+  EXPECT_EQ(support::interrupt_exit_code(SIGTERM), 143);
+  support::clear_interrupt();
   {
-    runtime::InterruptGuard guard;
+    support::InterruptGuard guard;
     raise(SIGINT);  // handled: the process survives and the flag is set
-    EXPECT_EQ(runtime::interrupt_signal(), SIGINT);
+    EXPECT_EQ(support::interrupt_signal(), SIGINT);
   }
-  runtime::clear_interrupt();
+  support::clear_interrupt();
 }
 
 TEST_F(InterruptTest, SigintWithoutFlushLeavesNothing) {

@@ -174,16 +174,65 @@ TEST(ResultsWriter, CommitWritesArraysAndManifest) {
 TEST(ResultsWriter, ReplacesOldResultsCompletely) {
   TempDir root("results-replace");
   fs::path out = root.path() / "run";
-  fs::create_directories(out);
-  std::ofstream(out / "stale.npy") << "old";
   std::vector<int32_t> i = {1};
   std::string error;
+  {
+    ResultsWriter old(out);
+    ASSERT_TRUE(old.add_array("stale.npy", npy_view(i), {}, error)) << error;
+    ASSERT_TRUE(old.commit(error)) << error;
+  }
+  EXPECT_EQ(inspect_results_target(out).state, ResultsTarget::State::Replaceable);
   ResultsWriter writer(out.string() + "/");  // a trailing slash names the same directory
   ASSERT_TRUE(writer.add_array("new.npy", npy_view(i), {}, error)) << error;
   ASSERT_TRUE(writer.commit(error)) << error;
   EXPECT_TRUE(fs::exists(out / "new.npy"));
   EXPECT_FALSE(fs::exists(out / "stale.npy"));
+  EXPECT_TRUE(writer.moved_aside().empty());
   EXPECT_TRUE(no_siblings_except(root.path(), "run"));
+}
+
+// What modelc did not write is never deleted: a user's folder, a modelc directory with a user's
+// file added, a regular file and a symbolic link are Foreign, and commit() moves them aside.
+TEST(ResultsWriter, NeverDeletesWhatItDidNotWrite) {
+  TempDir root("results-foreign");
+  std::vector<int32_t> i = {1};
+  std::string error;
+  fs::path user = root.path() / "mydata";
+  fs::create_directories(user);
+  std::ofstream(user / "thesis.tex") << "chapter 1";
+  ResultsTarget t = inspect_results_target(user);
+  EXPECT_EQ(t.state, ResultsTarget::State::Foreign);
+  EXPECT_NE(t.reason.find("manifest.json"), std::string::npos) << t.reason;
+
+  fs::path mixed = root.path() / "mixed";
+  {
+    ResultsWriter w(mixed);
+    ASSERT_TRUE(w.add_array("a.npy", npy_view(i), {}, error)) << error;
+    ASSERT_TRUE(w.commit(error)) << error;
+  }
+  std::ofstream(mixed / "notes.txt") << "mine";
+  t = inspect_results_target(mixed);
+  EXPECT_EQ(t.state, ResultsTarget::State::Foreign);
+  EXPECT_NE(t.reason.find("notes.txt"), std::string::npos) << t.reason;
+  EXPECT_FALSE(remove_results_dir(mixed));
+  EXPECT_TRUE(fs::exists(mixed / "notes.txt"));
+
+  fs::path file = root.path() / "notes.txt";
+  std::ofstream(file) << "notes";
+  EXPECT_EQ(inspect_results_target(file).state, ResultsTarget::State::Foreign);
+  fs::path link = root.path() / "link";
+  fs::create_directory_symlink(user, link);
+  EXPECT_EQ(inspect_results_target(link).state, ResultsTarget::State::Foreign);
+  fs::create_directories(root.path() / "empty");
+  EXPECT_EQ(inspect_results_target(root.path() / "empty").state, ResultsTarget::State::Replaceable);
+
+  ResultsWriter over(user);
+  ASSERT_TRUE(over.add_array("new.npy", npy_view(i), {}, error)) << error;
+  ASSERT_TRUE(over.commit(error)) << error;
+  ASSERT_FALSE(over.moved_aside().empty());
+  EXPECT_EQ(read_bytes(over.moved_aside() / "thesis.tex"), "chapter 1");
+  EXPECT_TRUE(fs::exists(user / "new.npy"));
+  EXPECT_EQ(inspect_results_target(user).state, ResultsTarget::State::Replaceable);
 }
 
 TEST(ResultsWriter, FailedWriteKeepsOldResultsAndLeavesNoTempDir) {

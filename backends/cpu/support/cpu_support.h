@@ -55,6 +55,9 @@ MC_SIMD_FN float cosf(float) __THROW;
 #define MC_INLINE static inline
 #endif
 
+/* mc_options::cancel was raised (the host got SIGINT/SIGTERM): long loops stop at their next poll. */
+#define MC_CANCELLED(m) ((m)->cancel && *(m)->cancel)
+
 #if defined(__GNUC__)
 #define MC_EXPORT __attribute__((visibility("default")))
 #else

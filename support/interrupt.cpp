@@ -1,4 +1,4 @@
-#include "runtime/interrupt.h"
+#include "support/interrupt.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -6,15 +6,24 @@
 #include <atomic>
 #include <cstring>
 
-namespace modelc::runtime {
+namespace modelc::support {
 
 namespace {
 
 // Lock-free so that the handler's store is async-signal-safe.
 std::atomic<int> g_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
+// The same information as a plain word that C code in generated modules can read.
+volatile int32_t g_flag = 0;
+std::atomic<const char*> g_phase{nullptr};
+static_assert(std::atomic<const char*>::is_always_lock_free);
 
 struct sigaction g_old_int, g_old_term;
+
+void write_stderr(const char* s) {
+  ssize_t ignored = ::write(STDERR_FILENO, s, std::strlen(s));  // strlen, write: async-signal-safe
+  (void)ignored;
+}
 
 extern "C" void on_signal(int sig) {
   int expected = 0;
@@ -24,10 +33,13 @@ extern "C" void on_signal(int sig) {
     ::raise(sig);
     return;
   }
-  static const char kMessage[] =
-      "\nmodelc: interrupted; stopping after the current chunk of steps (again to abort at once)\n";
-  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-  (void)ignored;
+  g_flag = 1;
+  write_stderr("\nmodelc: interrupted");
+  if (const char* phase = g_phase.load()) {
+    write_stderr(" while ");
+    write_stderr(phase);
+  }
+  write_stderr("; stopping (again to abort at once)\n");
 }
 
 }  // namespace
@@ -51,11 +63,18 @@ InterruptGuard::~InterruptGuard() {
 
 bool interrupt_requested() { return g_signal.load() != 0; }
 int interrupt_signal() { return g_signal.load(); }
-void clear_interrupt() { g_signal.store(0); }
+void clear_interrupt() {
+  g_signal.store(0);
+  g_flag = 0;
+}
 void request_interrupt(int signal) {
   int expected = 0;
-  g_signal.compare_exchange_strong(expected, signal);
+  if (g_signal.compare_exchange_strong(expected, signal)) g_flag = 1;
 }
+const volatile int32_t* interrupt_flag() { return &g_flag; }
 int interrupt_exit_code(int signal) { return 128 + (signal > 0 ? signal : SIGINT); }
 
-}  // namespace modelc::runtime
+void set_phase(const char* phase) { g_phase.store(phase); }
+const char* current_phase() { return g_phase.load(); }
+
+}  // namespace modelc::support
