@@ -90,7 +90,7 @@ std::string describe(const NonFiniteFinding& f, double dt) {
   char t[64];
   std::snprintf(t, sizeof t, "%g ms", static_cast<double>(f.step) * dt * 1e3);
   return f.owner + "." + f.variable + " became " + what + " at " + unit + " " + std::to_string(f.index) +
-         " (first seen at step " + std::to_string(f.step) + ", t = " + t + "; " + std::to_string(f.count) + " " +
+         " (first seen at step " + std::to_string(f.step) + ", t = " + t + ", a chunk boundary: it happened at or before; " + std::to_string(f.count) + " " +
          unit + (f.count == 1 ? "" : "s") + " non-finite)";
 }
 

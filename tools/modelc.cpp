@@ -224,6 +224,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   mo.device = rs.device;
   if (rs.seed >= 0) mo.seed = static_cast<uint64_t>(rs.seed);
   runtime::Simulation sim(module, mo);
+  if (c.verbose) std::cerr << "modelc: building the network\n";
   if (!sim.init(err)) {
     if (support::interrupt_requested()) return stopped();
     std::cerr << "modelc: error: network construction failed: " << err << "\n";
