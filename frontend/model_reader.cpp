@@ -77,7 +77,8 @@ std::optional<Quantity> Reader::quantity(const json& v, const std::string& ptr,
     return std::nullopt;
   }
   if (!std::isfinite(q.value)) {
-    diags_.error(what + " is not a finite number", ptr);
+    diags_.error(what + " is not a finite number (it evaluates to " + std::string(std::isnan(q.value) ? "NaN" : "infinity") + ")",
+                 ptr, "check for an overflow (such as 1e308*10), a division by zero, or sqrt/log of a value outside its domain");
     return std::nullopt;
   }
   if (expect && !(q.dim == *expect)) {

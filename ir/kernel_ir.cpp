@@ -143,6 +143,14 @@ ExprP cast(ExprP a, Type t) {
   return e;
 }
 
+std::optional<double> constant_number(const ExprP& e) {
+  if (!e) return std::nullopt;
+  if (e->kind == Expr::Kind::Cast && !e->args.empty() && is_floating(e->type)) return constant_number(e->args[0]);
+  if (e->kind != Expr::Kind::Literal) return std::nullopt;
+  if (e->type == Type::Bool) return e->b ? 1.0 : 0.0;
+  return is_floating(e->type) ? e->f : static_cast<double>(e->i);
+}
+
 void collect_loads(const ExprP& e, std::set<std::string>& out) {
   if (!e) return;
   if (e->kind == Expr::Kind::Load) out.insert(e->name);

@@ -435,6 +435,11 @@ ExprP select(ExprP c, ExprP a, ExprP b, Type t);
 ExprP cast(ExprP a, Type t);
 ExprP random(const std::string& dist, uint32_t stream, Type t);
 
+// The number a literal stands for, seeing through casts of literals to a floating type (lowering
+// writes `p = 1` as double(1)); bools are 0/1. nullopt for anything that is not such a constant.
+// For decisions taken before fold-kernel-constants runs (storage choice, memory estimates).
+std::optional<double> constant_number(const ExprP& e);
+
 // The buffers a piece of kernel IR touches: `loads` (Load expressions, indices included), `stores`
 // (targets of Store and Accumulate), `accumulates` (the Accumulate targets among them: a
 // read-modify-write), and whether it emits spikes. The one walker backends (kernel signatures) and

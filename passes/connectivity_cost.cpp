@@ -38,12 +38,6 @@ void block_uses(const kir::Block& b, bool& syn, bool& random, bool& loads) {
   }
 }
 
-std::optional<double> literal_number(const ExprP& e) {
-  if (!e || e->kind != Expr::Kind::Literal) return std::nullopt;
-  if (e->type == kir::Type::Bool) return e->b ? 1.0 : 0.0;
-  return kir::is_floating(e->type) ? e->f : static_cast<double>(e->i);
-}
-
 // Explicit pairs: true when every row's j come in ascending order (strictly for `strict`), so the
 // CSR (a stable sort by i) visits them as a scan over j does.
 bool explicit_rows_ascending(const kir::ConnectRule& r, bool strict) {
@@ -98,14 +92,14 @@ Analysis analyse(const kir::Program& p, const kir::SynapseGroup& g, const Target
   const kir::ConnectRule& r = g.connect;
   using Kind = kir::ConnectRule::Kind;
   const double S = static_cast<double>(g.source_size), T = static_cast<double>(g.target_size);
-  std::optional<double> n_per_pair = r.n ? literal_number(r.n) : std::optional<double>(1.0);
+  std::optional<double> n_per_pair = r.n ? kir::constant_number(r.n) : std::optional<double>(1.0);
   switch (r.kind) {
     case Kind::AllToAll: a.synapses = S * T; break;
     case Kind::OneToOne: a.synapses = std::min(S, T); break;
     case Kind::Explicit: a.synapses = static_cast<double>(r.explicit_i.size()); break;
     case Kind::Probability: {
-      std::optional<double> prob = r.p ? literal_number(r.p) : std::optional<double>(1.0);
-      std::optional<double> cond = r.condition ? literal_number(r.condition) : std::optional<double>(1.0);
+      std::optional<double> prob = r.p ? kir::constant_number(r.p) : std::optional<double>(1.0);
+      std::optional<double> cond = r.condition ? kir::constant_number(r.condition) : std::optional<double>(1.0);
       if (prob && cond && n_per_pair) {
         double pv = std::isfinite(*prob) ? std::clamp(*prob, 0.0, 1.0) : 1.0;
         a.synapses = *cond != 0.0 ? S * T * pv * std::max(0.0, std::floor(*n_per_pair)) : 0.0;

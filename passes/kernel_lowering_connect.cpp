@@ -3,6 +3,7 @@
 // pair and Brian2's generator syntax. Connect-time expressions may read pre/post neuron variables
 // (neuron initial values run before connectivity is built).
 #include "passes/constant_folding.h"
+#include "passes/constant_value_check.h"
 #include "passes/kernel_lowering.h"
 
 namespace modelc::detail {
@@ -45,6 +46,8 @@ kir::ConnectRule Lowerer::lower_connect(const ir::SynapseGroup& s, CodeContext& 
     case ir::ConnectSpec::Kind::Probability: {
       r.kind = kir::ConnectRule::Kind::Probability;
       auto p = spec.p ? fold_constants(spec.p, scope) : nullptr;
+      if (p && !check_constant_value(p, "the connection probability", ValueRange::Finite, spec.json_pointer + "/p", diags_))
+        break;
       if (p) r.p = lower(p, Type::Double);
       r.condition = lower(spec.condition, Type::Bool);
       // Post variables are read at j: geometric skipping is only valid when nothing depends on j.
@@ -52,7 +55,9 @@ kir::ConnectRule Lowerer::lower_connect(const ir::SynapseGroup& s, CodeContext& 
       r.stream = next_stream_++;
       if (p && p->kind == ir::Expr::Kind::Number && (p->number < 0 || p->number > 1))
         diags_.warning("connection probability " + std::to_string(p->number) + " is outside [0, 1]; it is clipped",
-                       spec.json_pointer + "/p");
+                       spec.json_pointer + "/p",
+                       p->number < 0 ? "Brian2 accepts it and creates no synapses; is the sign right?"
+                                     : "Brian2 accepts it and connects every pair; write 1 if that is meant");
       break;
     }
     case ir::ConnectSpec::Kind::OneToOne: r.kind = kir::ConnectRule::Kind::OneToOne; break;

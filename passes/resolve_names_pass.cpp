@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 
+#include "passes/constant_folding.h"
+#include "passes/constant_value_check.h"
 #include "passes/passes.h"
 #include "passes/resolve_names.h"
 #include "passes/symbols.h"
@@ -230,10 +232,17 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
                          "refractory must be a time (e.g. 5*ms) or a boolean condition, but has units of " + d->to_string(),
                          "write e.g. \"5 ms\" or \"v > -20*mV\"");
       }
+      if (g.refractory.kind == ir::Refractory::Kind::Time)
+        check_constant_value(fold_constants(g.refractory.expr, scope), "the refractory period of '" + g.name + "'",
+                             ValueRange::FiniteNonNegative, g.json_pointer + "/refractory", diags);
       if (!g.threshold)
         diags.warning("group '" + g.name + "' has a refractory period but no threshold: it never becomes refractory",
                       g.json_pointer + "/refractory");
     }
+    // A constant negative rate never fires (rand() < rates*dt): surely a mistake, not a silent group.
+    if (g.rates && dim(g.rates, scope))
+      check_constant_value(fold_constants(g.rates, scope), "the rate of poisson group '" + g.name + "'",
+                           ValueRange::FiniteNonNegative, g.json_pointer + "/rates", diags);
     check_equations(g.equations, scope);
     check_boolean(g.threshold, scope, "the threshold");
     check_statements(g.reset, scope, "the reset");

@@ -28,12 +28,14 @@ double type_bytes(kir::Type t) {
 // nullopt: p = exp(-d(i,j)) or a condition cannot be sized without running it.
 std::optional<double> constant_probability(const kir::ConnectRule& r) {
   if (r.condition) {
-    if (r.condition->kind != kir::Expr::Kind::Literal) return std::nullopt;
-    if (!r.condition->b) return 0.0;
+    std::optional<double> c = kir::constant_number(r.condition);
+    if (!c) return std::nullopt;
+    if (*c == 0.0) return 0.0;
   }
   if (!r.p) return 1.0;
-  if (r.p->kind != kir::Expr::Kind::Literal) return std::nullopt;
-  double p = kir::is_floating(r.p->type) ? r.p->f : static_cast<double>(r.p->i);
+  std::optional<double> pv = kir::constant_number(r.p);
+  if (!pv) return std::nullopt;
+  double p = *pv;
   if (!std::isfinite(p)) return 1.0;
   return std::clamp(p, 0.0, 1.0);
 }

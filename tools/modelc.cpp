@@ -102,6 +102,17 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
   cmd->add_flag("--verbose,-v", c.verbose, "print compiler command lines");
 }
 
+// The memory estimate against what this machine has: an error, before code is generated or
+// anything allocated, for a network that cannot be built (1e10 synapses would otherwise fail only
+// after construction began).
+bool fits_in_memory(const kir::Program& prog, DiagnosticEngine& d) {
+  std::string problem = runtime::check_memory(prog, runtime::available_memory_bytes());
+  if (problem.empty()) return true;
+  d.error(problem, "", "reduce the sizes or connection probabilities, or run on a larger machine "
+                       "(MODELC_SKIP_MEMORY_CHECK=1 skips this check)");
+  return false;
+}
+
 int cmd_check(const CommonOptions& c) {
   DiagnosticEngine diags;
   PipelineOptions o;
@@ -109,6 +120,7 @@ int cmd_check(const CommonOptions& c) {
   CompilationUnit unit;
   PhaseTimings t;
   bool ok = lower_model(c.model, o, unit, t, diags);
+  if (ok && unit.program) ok = fits_in_memory(*unit.program, diags);
   int rc = report(diags, c.model);
   if (ok && rc == 0) {
     const auto& m = unit.model;
@@ -117,6 +129,13 @@ int cmd_check(const CommonOptions& c) {
     std::cout << c.model << ": ok (" << m.neuron_groups.size() << " neuron groups, " << neurons << " neurons, "
               << m.synapses.size() << " synapse groups, " << m.monitors.size() << " monitors, " << m.steps()
               << " steps)\n";
+    if (unit.program) {
+      runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+      char syn[32];
+      std::snprintf(syn, sizeof syn, "%.3g", e.expected_synapses);
+      std::cout << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << runtime::format_bytes(e.total())
+                << " (" << syn << " synapses expected)\n";
+    }
   }
   return ok ? rc : 1;
 }
@@ -201,13 +220,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   o.build.out_dir = build_dir.path();
   o.build.num_threads = rs.threads;
   // Refuse a model that cannot fit before generating code or allocating anything.
-  o.before_build = [](const kir::Program& prog, DiagnosticEngine& d) {
-    std::string problem = runtime::check_memory(prog, runtime::available_memory_bytes());
-    if (problem.empty()) return true;
-    d.error(problem, "", "reduce the sizes or connection probabilities, or run on a larger machine "
-                         "(MODELC_SKIP_MEMORY_CHECK=1 skips this check)");
-    return false;
-  };
+  o.before_build = fits_in_memory;
   CompiledModel cm;
   bool ok = compile_model(c.model, o, cm, diags);
   if (support::interrupt_requested()) return stopped();

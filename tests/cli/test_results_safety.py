@@ -163,9 +163,10 @@ def failing_run_keeps_earlier(env):
     # Refused by the memory estimate before anything is built.
     doc = base.load_example("lif.json")
     doc["neuron_groups"][0]["size"] = 2_000_000
-    doc["synapses"] = [{"name": "S", "source": "G", "target": "G", "on_pre": "v += 0*mV",
+    # (a per-synapse weight forces stored rows: 4e12 of them)
+    doc["synapses"] = [{"name": "S", "source": "G", "target": "G", "equations": ["w : volt"], "on_pre": "v += w",
                         "connect": {"p": "1"}}]
-    r = env.modelc("run", env.write_model("huge.json", doc), "-o", out)
+    r = env.modelc("run", env.write_model("huge.json", doc), "-o", out, timeout=60)
     check(r.rc == 1, "a network that cannot fit is refused", r)
     expect_untouched(env, out, earlier, r, "memory refusal")
 
