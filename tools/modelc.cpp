@@ -285,6 +285,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
     pe.extra["partial"] = true;
     pe.extra["steps_total"] = total;
     if (!sim.collect(partial, err) || !runtime::write_results(partial_dir, partial, pe, err, nullptr, !on_stop)) {
+      if (!on_stop && support::interrupt_requested()) return false;  // abandoned for the stop's own flush
       std::cerr << "modelc: error: writing partial results to " << partial_dir.string() << " failed: " << err << "\n";
       return false;
     }
@@ -330,7 +331,12 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
     bool stop = support::interrupt_requested() && done < total;
     if (rs.flush_every > 0 && (done == next_flush || stop) && done < total) {
       progress.finish();
-      if (!flush_partial(stop)) return 1;
+      if (!flush_partial(stop)) {
+        // A signal during a periodic flush abandons that flush; the stop then writes the partial
+        // results it promises, signal or not.
+        if (stop || !support::interrupt_requested() || !flush_partial(true)) return 1;
+        stop = true;
+      }
       next_flush = done + rs.flush_every;
     }
     if (stop) {
