@@ -196,4 +196,15 @@ std::string to_string(const Model& m) {
   return o.str();
 }
 
+std::vector<MonitorField> monitor_fields(Monitor::Kind kind, const std::vector<std::string>& variables) {
+  std::vector<MonitorField> out;
+  switch (kind) {
+    case Monitor::Kind::Spikes: out = {{"i", "neuron indices"}, {"t", "event times"}}; break;
+    case Monitor::Kind::State: out = {{"t", "sample times"}, {"indices", "recorded indices"}}; break;
+    case Monitor::Kind::Rate: return {{"t", "step times"}, {"rate", "rates"}};
+  }
+  for (const auto& v : variables) out.push_back({v, "variable " + v});
+  return out;
+}
+
 }  // namespace modelc::ir

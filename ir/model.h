@@ -207,6 +207,18 @@ struct Monitor {
   std::string synapse_group;                  // ... that one (source.group is then empty)
 };
 
+// The arrays a monitor's results consist of, as (field, what) pairs; each is written to
+// `<monitor>_<field>.npy` (docs/ir.md, "Monitor"). The one list the results writer and the
+// file-name collision check in resolve-names both use.
+struct MonitorField {
+  std::string field;
+  std::string what;  // "spike times", "variable v", ...
+};
+std::vector<MonitorField> monitor_fields(Monitor::Kind kind, const std::vector<std::string>& variables);
+inline std::string monitor_file(const std::string& monitor, const std::string& field) {
+  return monitor + "_" + field + ".npy";
+}
+
 // IR v2: `TimedArray` declared at top level: a function name(t) (1-D) or name(t, i) (2-D).
 struct TimedArray {
   std::string name;

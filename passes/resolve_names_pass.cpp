@@ -304,6 +304,25 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
       diags.warning("monitor '" + mon.name + "' records spikes of '" + g->name + "', which has no threshold",
                     mon.json_pointer);
   }
+  // Two arrays with one file name would otherwise be found only when the results are written,
+  // after the whole simulation.
+  std::map<std::string, std::pair<const ir::Monitor*, std::string>> files;
+  for (const auto& mon : m.monitors) {
+    const auto fields = ir::monitor_fields(mon.kind, mon.variables);
+    const size_t fixed = fields.size() - mon.variables.size();  // the variables come last
+    for (size_t k = 0; k < fields.size(); ++k) {
+      const ir::MonitorField& f = fields[k];
+      const std::string file = ir::monitor_file(mon.name, f.field);
+      auto [it, fresh] = files.try_emplace(file, &mon, f.what);
+      if (fresh) continue;
+      const bool same = it->second.first == &mon;
+      diags.error("results file " + file + " would hold both the " + it->second.second + " of monitor '" +
+                      it->second.first->name + "' and the " + f.what + (same ? " of the same monitor" : " of monitor '" + mon.name + "'"),
+                  k >= fixed ? mon.json_pointer + "/variables/" + std::to_string(k - fixed) : mon.json_pointer,
+                  same ? "a monitor's arrays are <monitor>_t, _i/_indices/_rate and one per variable: record the variable with another monitor"
+                       : "rename one of the monitors (results are written as <monitor>_<array>.npy)");
+    }
+  }
   return diags.error_count() == before;
 }
 
