@@ -1,8 +1,13 @@
 #include "frontend/npy_reader.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <new>
 #include <fstream>
 #include <sstream>
+
+#include "support/interrupt.h"
 
 namespace modelc::frontend {
 
@@ -27,18 +32,53 @@ std::string dict_value(const std::string& header, const std::string& key) {
 }
 
 template <class T>
-void convert(const std::vector<char>& raw, size_t n, std::vector<double>& out) {
-  out.resize(n);
+void convert(const char* raw, size_t n, double* out) {
   for (size_t k = 0; k < n; ++k) {
     T v;
-    std::memcpy(&v, raw.data() + k * sizeof(T), sizeof(T));
+    std::memcpy(&v, raw + k * sizeof(T), sizeof(T));
     out[k] = static_cast<double>(v);
+  }
+}
+
+std::string describe_size(double bytes) {
+  char b[64];
+  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(b, sizeof b, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  else if (bytes >= 1024.0 * 1024) std::snprintf(b, sizeof b, "%.1f MiB", bytes / (1024.0 * 1024));
+  else std::snprintf(b, sizeof b, "%.0f bytes", bytes);
+  return b;
+}
+
+const char* file_kind(std::filesystem::file_type t) {
+  using T = std::filesystem::file_type;
+  switch (t) {
+    case T::directory: return "a directory";
+    case T::fifo: return "a FIFO (named pipe)";
+    case T::socket: return "a socket";
+    case T::block: return "a block device";
+    case T::character: return "a character device";
+    default: return "not a regular file";
   }
 }
 
 }  // namespace
 
 std::optional<NpyArray> read_npy(const std::filesystem::path& path, std::string& error) {
+  // A FIFO or a device would block or never end: only regular files (symlinks to them too).
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    error = "cannot open '" + path.string() + "': no such file";
+    return std::nullopt;
+  }
+  if (status.type() != std::filesystem::file_type::regular) {
+    error = "'" + path.string() + "' is " + file_kind(status.type()) + ", not a regular .npy file";
+    return std::nullopt;
+  }
+  const uintmax_t file_size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    error = "cannot read the size of '" + path.string() + "': " + ec.message();
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open '" + path.string() + "'";
@@ -92,7 +132,10 @@ std::optional<NpyArray> read_npy(const std::filesystem::path& path, std::string&
   }
   size_t n = 1;
   for (int64_t d : a.shape) {
-    if (d > 0 && n > (size_t(1) << 40) / static_cast<size_t>(d)) { error = "the .npy array is too large"; return std::nullopt; }
+    if (d > 0 && n > (size_t(1) << 40) / static_cast<size_t>(d)) {
+      error = "'" + path.string() + "' declares the shape " + shape + ", more than 2^40 elements";
+      return std::nullopt;
+    }
     n *= static_cast<size_t>(d);
   }
   if (a.shape.empty()) a.shape.push_back(1);
@@ -101,17 +144,45 @@ std::optional<NpyArray> read_npy(const std::filesystem::path& path, std::string&
     error = "unsupported .npy dtype '" + descr + "'; use float64 (<f8), float32, int64, int32, uint32 or bool";
     return std::nullopt;
   }
-  std::vector<char> raw(n * elem);
-  if (n && !in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) {
-    error = "'" + path.string() + "' is truncated: expected " + std::to_string(n) + " elements";
+  // The header's shape is checked against the bytes the file really holds before anything is
+  // allocated: a hostile header must not turn into a huge allocation.
+  const uintmax_t data_start = static_cast<uintmax_t>(in.tellg());
+  const uintmax_t available = file_size > data_start ? file_size - data_start : 0;
+  if (static_cast<double>(n) * static_cast<double>(elem) > static_cast<double>(available)) {
+    error = "'" + path.string() + "' is truncated or its header is wrong: the shape " + shape + " needs " +
+            describe_size(static_cast<double>(n) * elem) + " of data but the file holds " +
+            describe_size(static_cast<double>(available));
     return std::nullopt;
   }
-  if (descr == "<f8") convert<double>(raw, n, a.values);
-  else if (descr == "<f4") convert<float>(raw, n, a.values);
-  else if (descr == "<i8") convert<int64_t>(raw, n, a.values);
-  else if (descr == "<i4") convert<int32_t>(raw, n, a.values);
-  else if (descr == "<u4") convert<uint32_t>(raw, n, a.values);
-  else convert<uint8_t>(raw, n, a.values);
+  try {
+    a.values.resize(n);
+  } catch (const std::bad_alloc&) {
+    error = "out of memory allocating " + describe_size(static_cast<double>(n) * sizeof(double)) + " for the " +
+            std::to_string(n) + " values of '" + path.string() + "'";
+    return std::nullopt;
+  }
+  // In pieces, so a large file neither needs a second full-size buffer nor delays a signal.
+  constexpr size_t kPiece = size_t(8) << 20;  // elements
+  std::vector<char> raw(std::min(n, kPiece) * elem);
+  for (size_t done = 0; done < n;) {
+    if (support::interrupt_requested()) {
+      error = "interrupted while reading '" + path.string() + "'";
+      return std::nullopt;
+    }
+    const size_t count = std::min(kPiece, n - done);
+    if (!in.read(raw.data(), static_cast<std::streamsize>(count * elem))) {
+      error = "'" + path.string() + "' is truncated: expected " + std::to_string(n) + " elements";
+      return std::nullopt;
+    }
+    double* out = a.values.data() + done;
+    if (descr == "<f8") convert<double>(raw.data(), count, out);
+    else if (descr == "<f4") convert<float>(raw.data(), count, out);
+    else if (descr == "<i8") convert<int64_t>(raw.data(), count, out);
+    else if (descr == "<i4") convert<int32_t>(raw.data(), count, out);
+    else if (descr == "<u4") convert<uint32_t>(raw.data(), count, out);
+    else convert<uint8_t>(raw.data(), count, out);
+    done += count;
+  }
   return a;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -478,6 +479,13 @@ int main(int argc, char** argv) {
 #endif
       return 0;
     }
+  } catch (const std::bad_alloc&) {
+    // The sizes a model asks for are checked before they are allocated (the memory estimate, .npy
+    // shapes against file sizes); what is left is a machine short of memory in some phase.
+    const char* phase = support::current_phase();
+    std::cerr << "modelc: error: out of memory" << (phase ? std::string(" while ") + phase : std::string())
+              << "\n  hint: the model needs more memory than this machine has free: reduce its size or close other programs\n";
+    return 1;
   } catch (const std::exception& e) {
     // Last line of defence: an internal error is reported, never a crash.
     std::cerr << "modelc: internal error: " << e.what() << "\n  please report this with the model file\n";

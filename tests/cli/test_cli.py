@@ -589,6 +589,27 @@ def check_refuses_network_that_cannot_fit(env):
 
 
 @case
+def sidecar_fifo_and_huge_header(env):
+    # A sidecar that is a FIFO must not block `check`; one whose header claims a huge shape must
+    # be an error naming the sizes, not an allocation failure.
+    doc = {"modelc_ir": 2, "name": "npy", "simulation": {"dt": "0.1 ms", "duration": "1 ms"},
+           "neuron_groups": [{"name": "G", "size": 3, "equations": ["v : volt"],
+                              "initial": {"v": {"npy": "v0.npy", "unit": "mV"}}}]}
+    model = env.write_model("npy.json", doc)
+    os.mkfifo(env.tmp / "v0.npy")
+    r = env.modelc("check", model, timeout=20)
+    check(r.rc == 1 and "is a FIFO (named pipe), not a regular .npy file" in r.err
+          and "/neuron_groups/0/initial/v/npy" in r.err, "a FIFO sidecar is refused at once", r)
+    (env.tmp / "v0.npy").unlink()
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (900000000000,), }"
+    header += " " * ((-(10 + len(header) + 1)) % 64) + "\n"
+    (env.tmp / "v0.npy").write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(24))
+    r = env.modelc("check", model, timeout=20)
+    check(r.rc == 1 and "needs 6705.5 GiB of data but the file holds 24 bytes" in r.err,
+          "a huge declared shape is checked against the file size", r)
+
+
+@case
 def passes_list(env):
     r = env.modelc("passes")
     check(r.rc == 0 and r.err == "", "modelc passes failed", r)
