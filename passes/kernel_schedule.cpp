@@ -1,5 +1,7 @@
 #include "passes/kernel_schedule.h"
 
+#include <algorithm>
+
 #include <map>
 
 namespace modelc::kir_sched {
@@ -134,18 +136,82 @@ static std::string task_text(const kir::Program& p, const kir::Task& t) {
 
 // Why kernel `moved` may not move past the tasks at `positions` ("" = it may), e.g.
 // "kernel Ce_pre reads P_v, which P_reset writes".
-std::string move_blocker(const kir::Program& p, const kir::Kernel& moved, const std::vector<size_t>& positions) {
-  Access a = kernel_access(p, moved);
+const Access& AccessCache::kernel(size_t index) {
+  if (kernels_.size() < p_.kernels.size()) kernels_.resize(p_.kernels.size());
+  auto& slot = kernels_.at(index);
+  if (!slot) slot = kernel_access(p_, p_.kernels[index]);
+  return *slot;
+}
+
+const Access& AccessCache::task(const kir::Task& t) {
+  static const Access kNothing;  // a task that refers to nothing touches nothing (task_access)
+  if (t.kind == kir::Task::Kind::RunKernel) return t.index < p_.kernels.size() ? kernel(t.index) : kNothing;
+  if (t.index >= p_.monitors.size()) return kNothing;
+  if (monitors_.size() < p_.monitors.size()) monitors_.resize(p_.monitors.size());
+  auto& slot = monitors_[t.index];
+  if (!slot) slot = task_access(p_, t);
+  return *slot;
+}
+
+std::string move_blocker(const kir::Program& p, const Access& a, const std::string& moved_name,
+                         const std::vector<size_t>& positions, AccessCache& cache) {
   for (size_t pos : positions) {
     const kir::Task& t = p.step_tasks[pos];
-    Access b = task_access(p, t);
+    const Access& b = cache.task(t);
     std::string n = conflict(a, b);
     if (n.empty()) continue;
     std::string what = n.rfind("@events:", 0) == 0 ? "the event list " + n.substr(8) : n;
-    if (a.writes.count(n)) return task_text(p, t) + (b.writes.count(n) ? " writes " : " reads ") + what + ", which " + moved.name + " writes";
-    return task_text(p, t) + " writes " + what + ", which " + moved.name + " reads";
+    if (a.writes.count(n)) return task_text(p, t) + (b.writes.count(n) ? " writes " : " reads ") + what + ", which " + moved_name + " writes";
+    return task_text(p, t) + " writes " + what + ", which " + moved_name + " reads";
   }
   return {};
+}
+
+void TaskIndex::refresh() {
+  kernel_pos_.resize(p_.kernels.size());
+  monitor_pos_.resize(p_.monitors.size());
+  kernel_indexed_.resize(p_.kernels.size(), false);
+  monitor_indexed_.resize(p_.monitors.size(), false);
+  for (auto& v : kernel_pos_) v.clear();
+  for (auto& v : monitor_pos_) v.clear();
+  for (size_t pos = 0; pos < p_.step_tasks.size(); ++pos) {
+    const kir::Task& t = p_.step_tasks[pos];
+    const Key k = key_of(t);
+    if (k.second >= (k.first ? kernel_pos_ : monitor_pos_).size()) continue;  // refers to nothing
+    positions_of(k).push_back(pos);
+    auto& indexed = k.first ? kernel_indexed_ : monitor_indexed_;
+    if (indexed[k.second]) continue;
+    indexed[k.second] = true;
+    const Access& a = cache_.task(t);
+    for (const auto* names : {&a.reads, &a.writes})
+      for (const auto& n : *names) {
+        auto& v = touching_[n];
+        if (v.empty() || v.back() != k) v.push_back(k);
+      }
+  }
+}
+
+std::string TaskIndex::move_blocker(const Access& moved, const std::string& moved_name,
+                                    const std::vector<size_t>& positions) {
+  // The jumped tasks that share a buffer with the moved kernel; the earliest that conflicts is
+  // the one the plain scan would name.
+  std::vector<size_t> sharing;
+  for (const auto* names : {&moved.reads, &moved.writes})
+    for (const auto& n : *names) {
+      auto it = touching_.find(n);
+      if (it == touching_.end()) continue;
+      for (const Key& k : it->second)
+        for (size_t pos : positions_of(k))
+          if (std::binary_search(positions.begin(), positions.end(), pos)) sharing.push_back(pos);
+    }
+  std::sort(sharing.begin(), sharing.end());
+  sharing.erase(std::unique(sharing.begin(), sharing.end()), sharing.end());
+  return kir_sched::move_blocker(p_, moved, moved_name, sharing, cache_);
+}
+
+std::string move_blocker(const kir::Program& p, const kir::Kernel& moved, const std::vector<size_t>& positions) {
+  AccessCache cache(p);
+  return move_blocker(p, kernel_access(p, moved), moved.name, positions, cache);
 }
 
 void remove_unused_kernels(kir::Program& p) {

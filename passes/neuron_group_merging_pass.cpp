@@ -169,7 +169,10 @@ class NeuronGroupMergingPass : public Pass {
     }
     kir::Program& p = *unit.program;
     const size_t before = launches(p);
+    kir_sched::AccessCache cache(p);
+    cache_ = &cache;
     for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) merge_from(p, pos, unit.decisions);
+    cache_ = nullptr;
     kir_sched::remove_unused_kernels(p);
     const size_t after = launches(p);
     if (after != before)
@@ -178,6 +181,8 @@ class NeuronGroupMergingPass : public Pass {
   }
 
  private:
+  kir_sched::AccessCache* cache_ = nullptr;  // for one run()
+
   static size_t launches(const kir::Program& p) {
     size_t n = 0;
     for (const auto& t : p.step_tasks) n += t.kind == Task::Kind::RunKernel;
@@ -198,32 +203,42 @@ class NeuronGroupMergingPass : public Pass {
     std::set<std::string> pops = {pa.name};
     std::vector<Matcher> matches;
     const std::string what = name() + " " + first->name;
-    for (size_t pos = head + 1; pos < tasks.size(); ++pos) {
+    // The tasks a later member would move up past (those between the head and it that stay), and
+    // what they touch together: kept as the scan goes, so each candidate costs one comparison.
+    std::vector<size_t> jumped;
+    kir_sched::AccessUnion jumped_access;
+    kir_sched::AccessCache& cache = *cache_;
+    auto joins = [&](size_t pos) {
       const Kernel* k = kernel_at(pos);
-      if (!k || !candidate(p, *k) || pops.count(k->domain.population)) continue;
+      if (!k || !candidate(p, *k) || pops.count(k->domain.population)) return false;
       const kir::Population& pb = *p.find_population(k->domain.population);
       // Kernels of different kinds (a threshold and an update) are not even candidates for a pair:
       // no decision line for them.
-      if (k->emits_spikes != first->emits_spikes || k->event != first->event) continue;
+      if (k->emits_spikes != first->emits_spikes || k->event != first->event) return false;
       Matcher m{p, pa, pb, {}, {}, {}, {}};
       m.block(first->body, k->body);
       if (m.why.empty() && m.literals.size() != (matches.empty() ? m.literals.size() : matches[0].literals.size()))
         m.fail("literal count differs");
       if (m.why.empty()) {
-        std::vector<size_t> jumped;
-        for (size_t q = head + 1; q < pos; ++q)
-          if (std::find(members.begin(), members.end(), q) == members.end()) jumped.push_back(q);
-        if (std::string blocker = kir_sched::move_blocker(p, *k, jumped); !blocker.empty())
-          m.fail("cannot move up past " + std::to_string(jumped.size()) + " task(s): " + blocker);
+        const kir_sched::Access& ka = cache.kernel(tasks[pos].index);
+        if (!kir_sched::conflict(ka, jumped_access.all).empty())
+          m.fail("cannot move up past " + std::to_string(jumped.size()) +
+                 " task(s): " + kir_sched::move_blocker(p, ka, k->name, jumped, cache));
       }
       if (!m.why.empty()) {
         log.emplace_back(what, "not merged with " + k->name + " (" + pb.name + "): " + m.why);
-        continue;
+        return false;
       }
       members.push_back(pos);
       pops.insert(pb.name);
       matches.push_back(std::move(m));
-    }
+      return true;
+    };
+    for (size_t pos = head + 1; pos < tasks.size(); ++pos)
+      if (!joins(pos)) {
+        jumped.push_back(pos);
+        jumped_access.add(cache.task(tasks[pos]));
+      }
     if (members.size() < 2) return;
 
     // Literal positions whose value differs in some member become parameters.
@@ -254,10 +269,12 @@ class NeuronGroupMergingPass : public Pass {
     const std::string merged_name = merged.name;
     p.kernels.push_back(std::move(merged));
     const size_t index = p.kernels.size() - 1;
+    std::vector<bool> is_member(tasks.size(), false);
+    for (size_t pos : members) is_member[pos] = true;
     std::vector<Task> next;
     for (size_t pos = 0; pos < tasks.size(); ++pos) {
       if (pos == head) next.push_back({Task::Kind::RunKernel, index});
-      else if (std::find(members.begin(), members.end(), pos) == members.end()) next.push_back(tasks[pos]);
+      else if (!is_member[pos]) next.push_back(tasks[pos]);
     }
     tasks = std::move(next);
     log.emplace_back(what, summary + " -> " + merged_name + " (" + std::to_string(members.size()) + " launches -> 1; " +

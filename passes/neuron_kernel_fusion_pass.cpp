@@ -96,7 +96,13 @@ class NeuronKernelFusionPass : public Pass {
     }
     kir::Program& p = *unit.program;
     const size_t launches_before = count_step_kernels(p);
+    kir_sched::AccessCache cache(p);
+    kir_sched::TaskIndex index(p, cache);
+    cache_ = &cache;
+    index_ = &index;
     for (const auto& pop : p.populations) fuse_population(p, pop.name, unit.decisions);
+    cache_ = nullptr;
+    index_ = nullptr;
     kir_sched::remove_unused_kernels(p);
     const size_t launches_after = count_step_kernels(p);
     if (launches_after != launches_before)
@@ -106,6 +112,9 @@ class NeuronKernelFusionPass : public Pass {
   }
 
  private:
+  kir_sched::AccessCache* cache_ = nullptr;  // for one run()
+  kir_sched::TaskIndex* index_ = nullptr;
+
   static size_t count_step_kernels(const kir::Program& p) {
     size_t n = 0;
     for (const auto& t : p.step_tasks) n += t.kind == Task::Kind::RunKernel;
@@ -138,7 +147,7 @@ class NeuronKernelFusionPass : public Pass {
     for (size_t pos = *q; pos-- > 0;) {
       const Kernel* k = kernel_at(pos);
       if (k && whole_population(*k, Domain::Kind::Neurons, pop) && !kir_sched::block_emits(k->body) &&
-          kir_sched::block_elementwise_i(k->body, kir_sched::kernel_access(p, *k).writes)) {
+          kir_sched::block_elementwise_i(k->body, cache_->kernel(tasks[pos].index).writes)) {
         u = pos;
         break;
       }
@@ -159,8 +168,10 @@ class NeuronKernelFusionPass : public Pass {
     std::vector<size_t> jumped = between(*u, *q, {});
     size_t at = *u;
     std::string how = "threshold moved up past " + std::to_string(jumped.size()) + " task(s)";
-    if (std::string why = kir_sched::move_blocker(p, threshold, jumped); !why.empty()) {
-      std::string why_down = kir_sched::move_blocker(p, update, jumped);
+    kir_sched::AccessCache& cache = *cache_;
+    kir_sched::TaskIndex& index = *index_;
+    if (std::string why = index.move_blocker(cache.kernel(tasks[*q].index), threshold.name, jumped); !why.empty()) {
+      std::string why_down = index.move_blocker(cache.kernel(tasks[*u].index), update.name, jumped);
       if (!why_down.empty()) {
         log.emplace_back(what, "not fused: " + why + "; and " + why_down);
         return;
@@ -200,7 +211,7 @@ class NeuronKernelFusionPass : public Pass {
       else if (!kir_sched::block_elementwise_i(fused.body, all) || !kir_sched::block_elementwise_i(reset.body, all))
         why = reset.name + " exchanges values between neurons";
       else if (!iff) why = threshold.name + " has no top-level if-block with emit_spike";
-      else why = kir_sched::move_blocker(p, reset, jumped_r);
+      else why = index.move_blocker(cache.kernel(tasks[*r].index), reset.name, jumped_r);
       if (why.empty()) {
         kir::Block rb = reset.body;
         rename_clashing_locals(rb, locals);
@@ -226,6 +237,7 @@ class NeuronKernelFusionPass : public Pass {
       else if (pos != *u && pos != *q && (!r || pos != *r)) next.push_back(tasks[pos]);
     }
     tasks = std::move(next);
+    index_->refresh();
     log.emplace_back(what, names + " -> " + fused_name + " (" + std::to_string(r ? 3 : 2) + " launches -> 1; " + how +
                                reset_note + ")");
   }

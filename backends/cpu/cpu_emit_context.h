@@ -36,7 +36,7 @@ constexpr int64_t kSimdPad = 64;
 inline int64_t simd_padded(int64_t n) { return n <= 0 ? n : (n + kSimdPad - 1) / kSimdPad * kSimdPad; }
 std::string double_text(double v);            // a C double literal that round-trips
 
-// Functions `static void k<idx>(mc_module* m, int64_t step)` for every kernel, and
+// Functions `MC_KERNEL void k<idx>(mc_module* m, int64_t step)` for every kernel, and
 // `static int rec<idx>(mc_module* m, int64_t step)` (0 = ok) for every monitor.
 void emit_kernels(EmitContext& c);
 void emit_monitor_recorders(EmitContext& c);

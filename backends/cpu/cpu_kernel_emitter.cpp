@@ -138,7 +138,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
       if (c.buffer_index(n) < 0) c.error("kernel '" + k.name + "' uses unknown buffer '" + n + "'");
 
   c.out += "// kernel " + k.name + "\n";
-  c.out += "static void k" + std::to_string(idx) + "(mc_module* __restrict m, int64_t step) {\n";
+  c.out += "MC_KERNEL void k" + std::to_string(idx) + "(mc_module* __restrict m, int64_t step) {\n";
   c.out += "  const uint64_t seed = m->seed; (void)seed;\n";
   c.out += "  const double t = (double)step * MC_DT; (void)t;\n";
   // A merged kernel binds its buffers per member (cpu_merged_emitter.cpp).
