@@ -46,7 +46,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Unit, get_dimensions, get_unit
 
-TRANSLATOR_VERSION = "2"
+TRANSLATOR_VERSION = "3"
 
 _UNITS = {name: value for name, value in vars(brian2).items() if isinstance(value, Unit)}
 _FUNCTIONS = {
@@ -475,6 +475,30 @@ class Translator:
             else:
                 self.out.line(f"{name}.{path}.delay = {value!r}")
         self._initial(name, syn.get("initial"), f"{where}/initial")
+        self._summed_order(name, syn, target)
+
+    def _summed_order(self, name, syn, target):
+        """Pin the summed-variable updaters of a slice target before the target's state update.
+
+        Brian2 gives a ``SummedVariableUpdater`` ``order = target.order - 1``, but a Subgroup's
+        order is its parent's + 1, so for a slice target the updater ties with the parent's state
+        updater in the ``groups`` slot and the object names decide which runs first (with
+        ``G_stateupdater`` before ``Gap_summed_variable_...`` the target integrates with the
+        previous step's sum).  modelc sums before every state update whatever the names
+        (docs/ir-v2.md); ``order = parent.order - 1`` gives Brian2 that schedule.
+        """
+        if "[" not in target:
+            return
+        parent = target.split("[", 1)[0]
+        equations = syn.get("equations") or []
+        if isinstance(equations, str):
+            equations = equations.splitlines()
+        for line in equations:
+            flags = re.search(r"\(([^()]*)\)\s*$", line)
+            if flags and "summed" in (flag.strip() for flag in flags.group(1).split(",")):
+                var = line.split("=", 1)[0].strip()
+                self.out.line(f"{name}.summed_updaters[{var!r}].order = {parent}.order - 1"
+                              "  # slice target: before the target's state update, as modelc")
 
     def _connect_args(self, connect, local, where):
         where = f"{where}/connect"
