@@ -7,8 +7,9 @@ connect by p / condition / rule / explicit pairs, initial, slices) and the
 three monitor kinds; and from IR v2: ``timed_arrays``, ``poisson_inputs``,
 Poisson and spike-generator groups, custom ``events``, ``run_regularly``,
 ``links``, synaptic ODEs / summed variables (passed to Brian2 unchanged),
-``method``, ``on_post``, pathways (``on_pre``/``on_post`` objects,
-``on_event``), homogeneous / heterogeneous / per-pathway delays, the v2
+``method``, ``on_post``, the compiler hints ``connectivity`` and
+``delay_buffering`` (results do not depend on them: not passed on),
+pathways (``on_pre``/``on_post`` objects, ``on_event``), homogeneous / heterogeneous / per-pathway delays, the v2
 ``connect`` forms, array initial values, ``{"npy": ...}`` arrays, spike
 monitor ``variables``, event monitors and state monitors of synapse groups.
 Anything else raises ``UnsupportedModel`` rather than being silently ignored.
@@ -398,8 +399,11 @@ class Translator:
         v1_fields = {"name", "source", "target", "equations", "constants", "on_pre",
                      "delay", "connect", "initial"}
         v2_fields = {"method", "on_post", "on_event"}
-        _check_fields(syn, v1_fields | v2_fields, where)
-        self.v2(where, set(syn) & v2_fields)
+        # Storage and delay-buffering choices of modelc: they do not change the results, so
+        # Brian2 has nothing to be told.
+        hints = {"connectivity", "delay_buffering"}
+        _check_fields(syn, v1_fields | v2_fields | hints, where)
+        self.v2(where, set(syn) & (v2_fields | {"delay_buffering"}))
         name = syn["name"]
         self.synapse_names.add(name)
         local = self.scope.child()
