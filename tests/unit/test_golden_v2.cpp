@@ -4,7 +4,8 @@
 //
 // GoldenV2Exact: deterministic models (spike generators, explicit connectivity and delays,
 // deterministic initial values): the same spikes and custom events, (neuron, step) for
-// (neuron, step), and state traces to round-off.
+// (neuron, step), and state traces to round-off. GoldenV2ExactOpenCL: the same for the summed and
+// slice goldens on the OpenCL backend.
 // GoldenV2Stats: random models: statistics within the seed-to-seed spread of Brian2.
 #include <gtest/gtest.h>
 
@@ -106,7 +107,7 @@ TEST_P(GoldenV2Exact, SpikesEventsAndTracesMatchBrian2) {
 INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2Exact,
                          ::testing::Values("delays_hetero", "stdp_pairs", "summed_gap", "timed_input",
                                            "custom_events_dendrite", "run_regularly_shared", "summed_target_slice",
-                                           "slices_pathways", "slices_plasticity"));
+                                           "slices_pathways", "slices_plasticity", "slices_events_connect"));
 
 #ifdef MODELC_HAVE_OPENCL
 // The slice goldens against Brian2 on the OpenCL backend too (the other goldens are compared with
@@ -131,7 +132,8 @@ TEST_P(GoldenV2ExactOpenCL, SpikesEventsAndTracesMatchBrian2) {
 }
 
 INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2ExactOpenCL,
-                         ::testing::Values("summed_gap", "summed_target_slice", "slices_pathways", "slices_plasticity"));
+                         ::testing::Values("summed_gap", "summed_target_slice", "slices_pathways", "slices_plasticity",
+                                           "slices_events_connect"));
 #endif
 
 // ---------------------------------------------------------------------------------------------
