@@ -9,10 +9,10 @@ Poisson and spike-generator groups, custom ``events``, ``run_regularly``,
 ``links``, synaptic ODEs / summed variables (passed to Brian2 unchanged),
 ``method``, ``on_post``, the compiler hints ``connectivity`` and
 ``delay_buffering`` (results do not depend on them: not passed on),
-pathways (``on_pre``/``on_post`` objects, ``on_event``), homogeneous / heterogeneous / per-pathway delays, the v2
-``connect`` forms, array initial values, ``{"npy": ...}`` arrays, spike
-monitor ``variables``, event monitors and state monitors of synapse groups.
-Anything else raises ``UnsupportedModel`` rather than being silently ignored.
+pathways (``on_pre``/``on_post`` objects, ``on_event``), homogeneous /
+heterogeneous / per-pathway delays, the v2 ``connect`` forms, array initial
+values, ``{"npy": ...}`` arrays, spike monitor ``variables``, event monitors
+and state monitors of synapse groups.  Anything else raises ``UnsupportedModel`` rather than being silently ignored.
 
 Where docs/ir-v2.md leaves a Brian2 scheduling detail open, the translator
 uses Brian2's defaults (custom events are detected in ``after_thresholds`` and
@@ -20,7 +20,9 @@ their code runs in ``after_resets``; summed variables are computed in
 ``groups`` before the target's state update; ``(constant over dt)``
 subexpressions in ``before_start``), except that ``run_regularly`` operations
 in the ``start`` slot get ``order=-1`` so that they run before the state
-monitors record (Brian2 would otherwise order them by object name).
+monitors record (Brian2 would otherwise order them by object name), and the
+summed-variable updaters of slice targets get their parent group's order - 1
+(Brian2's Subgroup order would tie them with the target's state updater).
 
 The output is Python source text, not live objects, so that the exact Brian2
 script behind a golden file can be stored next to its results.  Constant
