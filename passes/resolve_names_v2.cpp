@@ -109,7 +109,19 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
     if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag("summed")) continue;
     // `g_post = expr : unit (summed)`: the target variable g of the postsynaptic group.
     std::string var = eq.name;
-    if (var.size() > 5 && var.compare(var.size() - 5, 5, "_post") == 0) var = var.substr(0, var.size() - 5);
+    const bool post_suffix = var.size() > 5 && var.compare(var.size() - 5, 5, "_post") == 0;
+    if (!post_suffix) {
+      const bool pre_suffix = var.size() > 4 && var.compare(var.size() - 4, 4, "_pre") == 0;
+      const std::string base = pre_suffix ? var.substr(0, var.size() - 4) : var;
+      diags_->error_at(eq.name_loc,
+                       pre_suffix ? "the summed variable '" + var + "' sums onto the presynaptic group, which modelc does not support"
+                                  : "the summed variable '" + var + "' does not say which group it sums onto",
+                       pre_suffix ? "write it as a synapse group from the target to the source (the connections reversed, _pre and "
+                                    "_post exchanged in the expression) with '" + base + "_post = ... (summed)'"
+                                  : "name it '" + base + "_post' to sum onto the target's variable '" + base + "'");
+      continue;
+    }
+    var = var.substr(0, var.size() - 5);
     const ir::Equation* tv = target ? target->find_equation(var) : nullptr;
     if (!tv) {
       std::vector<std::string> names;

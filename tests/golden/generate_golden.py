@@ -81,6 +81,18 @@ GOLDENS = {
     "stdp_pairs": Golden("exact", description="Song-2000 STDP, event-driven traces, on_pre and "
                          "on_post, designed pre/post timing between spike generators"),
     "summed_gap": Golden("exact", description="gap junctions through a (summed) variable"),
+    "summed_target_slice": Golden("exact", description="(summed) variables onto target slices "
+                                  "(gap junctions, clock-driven synaptic trace), source slices"),
+    "slices_pathways": Golden("exact", description="on_pre between source and target slices: "
+                              "homogeneous, heterogeneous (dendritic ring, spike queue) delays, "
+                              "pre/post variables in code, conditions and initial values"),
+    "slices_plasticity": Golden("exact", description="STDP between slices: event-driven traces, "
+                                "on_post from a target slice, synapse state monitor"),
+    "slices_events_connect": Golden(
+        "exact", description="custom event of a source slice driving on_pre, one_to_one, generator "
+        "connect with skip_if_invalid, n synapses per pair, delayed on_post writing v_pre, "
+        "clock-driven synaptic ODE reading v_post, all on slices",
+        event_margins=(("P", "v", "-52.5*mV", None),)),
     "timed_input": Golden("exact", description="1-D and 2-D TimedArray current injection"),
     "custom_events_dendrite": Golden(
         "exact", description="Dendrify-style soma + 2 dendrites, dendritic Na spikes as custom "

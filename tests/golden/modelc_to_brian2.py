@@ -7,11 +7,12 @@ connect by p / condition / rule / explicit pairs, initial, slices) and the
 three monitor kinds; and from IR v2: ``timed_arrays``, ``poisson_inputs``,
 Poisson and spike-generator groups, custom ``events``, ``run_regularly``,
 ``links``, synaptic ODEs / summed variables (passed to Brian2 unchanged),
-``method``, ``on_post``, pathways (``on_pre``/``on_post`` objects,
-``on_event``), homogeneous / heterogeneous / per-pathway delays, the v2
-``connect`` forms, array initial values, ``{"npy": ...}`` arrays, spike
-monitor ``variables``, event monitors and state monitors of synapse groups.
-Anything else raises ``UnsupportedModel`` rather than being silently ignored.
+``method``, ``on_post``, the compiler hints ``connectivity`` and
+``delay_buffering`` (results do not depend on them: not passed on),
+pathways (``on_pre``/``on_post`` objects, ``on_event``), homogeneous /
+heterogeneous / per-pathway delays, the v2 ``connect`` forms, array initial
+values, ``{"npy": ...}`` arrays, spike monitor ``variables``, event monitors
+and state monitors of synapse groups.  Anything else raises ``UnsupportedModel`` rather than being silently ignored.
 
 Where docs/ir-v2.md leaves a Brian2 scheduling detail open, the translator
 uses Brian2's defaults (custom events are detected in ``after_thresholds`` and
@@ -19,7 +20,9 @@ their code runs in ``after_resets``; summed variables are computed in
 ``groups`` before the target's state update; ``(constant over dt)``
 subexpressions in ``before_start``), except that ``run_regularly`` operations
 in the ``start`` slot get ``order=-1`` so that they run before the state
-monitors record (Brian2 would otherwise order them by object name).
+monitors record (Brian2 would otherwise order them by object name), and the
+summed-variable updaters of slice targets get their parent group's order - 1
+(Brian2's Subgroup order would tie them with the target's state updater).
 
 The output is Python source text, not live objects, so that the exact Brian2
 script behind a golden file can be stored next to its results.  Constant
@@ -46,7 +49,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Unit, get_dimensions, get_unit
 
-TRANSLATOR_VERSION = "2"
+TRANSLATOR_VERSION = "3"
 
 _UNITS = {name: value for name, value in vars(brian2).items() if isinstance(value, Unit)}
 _FUNCTIONS = {
@@ -398,8 +401,11 @@ class Translator:
         v1_fields = {"name", "source", "target", "equations", "constants", "on_pre",
                      "delay", "connect", "initial"}
         v2_fields = {"method", "on_post", "on_event"}
-        _check_fields(syn, v1_fields | v2_fields, where)
-        self.v2(where, set(syn) & v2_fields)
+        # Storage and delay-buffering choices of modelc: they do not change the results, so
+        # Brian2 has nothing to be told.
+        hints = {"connectivity", "delay_buffering"}
+        _check_fields(syn, v1_fields | v2_fields | hints, where)
+        self.v2(where, set(syn) & (v2_fields | {"delay_buffering"}))
         name = syn["name"]
         self.synapse_names.add(name)
         local = self.scope.child()
@@ -475,6 +481,30 @@ class Translator:
             else:
                 self.out.line(f"{name}.{path}.delay = {value!r}")
         self._initial(name, syn.get("initial"), f"{where}/initial")
+        self._summed_order(name, syn, target)
+
+    def _summed_order(self, name, syn, target):
+        """Pin the summed-variable updaters of a slice target before the target's state update.
+
+        Brian2 gives a ``SummedVariableUpdater`` ``order = target.order - 1``, but a Subgroup's
+        order is its parent's + 1, so for a slice target the updater ties with the parent's state
+        updater in the ``groups`` slot and the object names decide which runs first (with
+        ``G_stateupdater`` before ``Gap_summed_variable_...`` the target integrates with the
+        previous step's sum).  modelc sums before every state update whatever the names
+        (docs/ir-v2.md); ``order = parent.order - 1`` gives Brian2 that schedule.
+        """
+        if "[" not in target:
+            return
+        parent = target.split("[", 1)[0]
+        equations = syn.get("equations") or []
+        if isinstance(equations, str):
+            equations = equations.splitlines()
+        for line in equations:
+            flags = re.search(r"\(([^()]*)\)\s*$", line)
+            if flags and "summed" in (flag.strip() for flag in flags.group(1).split(",")):
+                var = line.split("=", 1)[0].strip()
+                self.out.line(f"{name}.summed_updaters[{var!r}].order = {parent}.order - 1"
+                              "  # slice target: before the target's state update, as modelc")
 
     def _connect_args(self, connect, local, where):
         where = f"{where}/connect"

@@ -72,6 +72,12 @@ TEST(V2Errors, SummedTargets) {
       {"name": "S", "source": "A", "target": "B", "equations": ["w : 1", "g_post = w : 1 (summed)"], "on_pre": "", "connect": {"rule": "all_to_all"}},
       {"name": "T", "source": "A", "target": "B", "equations": ["w : 1", "g_post = w : 1 (summed)"], "on_pre": "", "connect": {"rule": "all_to_all"}}])J"),
                {"is summed by two synapse groups ('S' and 'T')", "/synapses/1/equations/1"});
+  expect_error(model(kTwo, R"J("synapses": [{"name": "S", "source": "A", "target": "B", "equations": ["w : 1",
+      "g_pre = w : 1 (summed)"], "on_pre": "", "connect": {"rule": "all_to_all"}}])J"),
+               {"sums onto the presynaptic group, which modelc does not support", "/synapses/0/equations/1"});
+  expect_error(model(kTwo, R"J("synapses": [{"name": "S", "source": "A", "target": "B", "equations": ["w : 1",
+      "g = w : 1 (summed)"], "on_pre": "", "connect": {"rule": "all_to_all"}}])J"),
+               {"does not say which group it sums onto", "/synapses/0/equations/1"});
 }
 
 TEST(V2Errors, EventDrivenDependencies) {
