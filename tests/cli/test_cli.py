@@ -144,6 +144,7 @@ def check_examples(env):
         check(r.err == "", "modelc check %s printed diagnostics on a valid model" % path.name, r)
         m = re.fullmatch(r"(.*): ok \((\d+) neuron groups, (\d+) neurons, (\d+) synapse groups, "
                          r"(\d+) monitors, (\d+) steps\)\n"
+                         r"  code: \d+ kernels \(\d+ per step\), \d+ buffers to generate and compile\n"
                          r"  memory: (about|at least) [\d.]+ (B|KiB|MiB|GiB) \(([\d.e+]+) synapses expected\)\n", r.out)
         check(m is not None, "unexpected output of modelc check", r)
         check(m.group(1) == str(path), "the ok line names %r, not the model file" % m.group(1), r)
@@ -589,6 +590,20 @@ def check_refuses_network_that_cannot_fit(env):
 
 
 @case
+def check_reports_code_size_of_many_groups(env):
+    # 300 identical groups: merged, so the step runs a constant number of kernels, and `check`
+    # says what will be generated (compile time grows with it: benchmarks/compile_scaling.py).
+    doc = {"modelc_ir": 1, "name": "many", "simulation": {"dt": "0.1 ms", "duration": "1 ms"},
+           "neuron_groups": [{"name": "G%d" % k, "size": 10, "equations": ["dv/dt = (1.5 - v) / (10*ms) : 1"],
+                              "threshold": "v > 1", "reset": "v = 0", "method": "exact"} for k in range(300)]}
+    r = env.modelc("check", env.write_model("many.json", doc))
+    m = re.search(r"code: (\d+) kernels \((\d+) per step\), (\d+) buffers", r.out)
+    check(r.rc == 0 and m is not None, "check prints the code size", r)
+    check(int(m.group(2)) == 1, "300 identical groups run as one merged kernel per step", r)
+    check(int(m.group(3)) >= 300, "one buffer per group at least", r)
+
+
+@case
 def sidecar_fifo_and_huge_header(env):
     # A sidecar that is a FIFO must not block `check`; one whose header claims a huge shape must
     # be an error naming the sizes, not an allocation failure.
@@ -642,7 +657,7 @@ def print_after_all(env):
         lowered = k // 2 >= pipeline.index("lower-to-kernels")  # dumps come in pipeline order
         check(("; kernel IR\nprogram cuba " in body) == lowered,
               "exactly the dumps from lower-to-kernels on have kernel IR (%s)" % name)
-    check(r.out.rstrip().splitlines()[-2].endswith("examples/cuba.json: ok (1 neuron groups, 4000 neurons, 2 synapse groups, "
+    check(r.out.rstrip().splitlines()[-3].endswith("examples/cuba.json: ok (1 neuron groups, 4000 neurons, 2 synapse groups, "
                                                    "3 monitors, 10000 steps)"), "the ok line comes after the dumps", r)
     # run prints the same dumps, before it compiles and prints the summary.
     r = env.modelc("run", example("lif.json"), "--print-after", "all", "-o", env.tmp / "res", "-q")
