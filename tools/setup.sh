@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ clang libomp-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
           libcli11-dev python3 python3-numpy python3-jsonschema
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd llvm-14-tools)
+# `setup.sh plots`: also what tools/plot_results.py needs (the main job's figure).
+[ "${1:-}" = "plots" ] && packages+=(python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

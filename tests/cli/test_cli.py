@@ -590,6 +590,25 @@ def check_refuses_network_that_cannot_fit(env):
 
 
 @case
+def plot_results(env):
+    # tools/plot_results.py (the main job's figure): beside the results, never inside them.
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise Skip("matplotlib is not installed (Debian: python3-matplotlib)")
+    out = env.tmp / "res"
+    r = env.modelc("run", example("cuba.json"), "-o", out, "-q")
+    check(r.rc == 0, "cuba runs", r)
+    p = subprocess.run([sys.executable, str(ROOT / "tools" / "plot_results.py"), str(out)], capture_output=True, text=True)
+    check(p.returncode == 0, "plot_results.py succeeds:\n" + p.stdout + p.stderr)
+    png = env.tmp / "res.png"
+    check(png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20000,
+          "a PNG figure next to the results directory")
+    check(sorted(x.name for x in out.iterdir() if not x.name.endswith(".npy")) == ["manifest.json"],
+          "nothing added to the results directory (it stays replaceable)")
+
+
+@case
 def check_reports_code_size_of_many_groups(env):
     # 300 identical groups: merged, so the step runs a constant number of kernels, and `check`
     # says what will be generated (compile time grows with it: benchmarks/compile_scaling.py).
