@@ -35,15 +35,20 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     all_parallel &= par;
     pks.push_back(pk);
   }
+  // The table is static data: module fields by offset, sizes and parameters as literals. Built
+  // from `m->` pointers instead, it would be a thousand-element runtime initialiser per call, whose
+  // stores make the host compiler's alias analysis quadratic in the number of members.
+  auto field = [](const std::string& member_access) {  // "m->pop3_spikes" -> "offsetof(mc_module, pop3_spikes)"
+    return "offsetof(mc_module, " + member_access.substr(member_access.rfind("->") + 2) + ")";
+  };
   const std::string row = "struct _mc_member_k";
   o += "  " + row + " {";
-  for (size_t b = 0; b < buffers.size(); ++b)
-    o += " " + c.printer.storage_type_name(c.p.buffers[c.buffer_index(buffers[b])].type) + "* b" + std::to_string(b) + ";";
-  o += " int64_t n, padded, history; int32_t* spikes; int64_t* count; int64_t* total; int par;";
+  for (size_t b = 0; b < buffers.size(); ++b) o += " size_t b" + std::to_string(b) + ";";
+  o += " int64_t n, padded, history; size_t spikes, count, total; int par;";
   for (size_t q = 0; q < nparams; ++q)
     o += " " + c.printer.type_name(k.merged[0].params[q] ? k.merged[0].params[q]->type : kir::Type::Double) + " p" + std::to_string(q) + ";";
   o += " };\n";
-  o += "  const " + row + " _mc_members[" + std::to_string(members) + "] = {\n";
+  o += "  static const " + row + " _mc_members[" + std::to_string(members) + "] = {\n";
   for (size_t g = 0; g < members; ++g) {
     const auto& mb = k.merged[g];
     std::map<std::string, std::string> to(mb.buffer_renames.begin(), mb.buffer_renames.end());
@@ -53,11 +58,11 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     for (const auto& n : buffers) {
       const std::string mine = to.count(n) ? to[n] : n;
       if (c.buffer_index(mine) < 0) c.error("kernel '" + k.name + "' member " + mb.population + " uses unknown buffer '" + mine + "'");
-      o += "m->b_" + mine + ", ";
+      o += "offsetof(mc_module, b_" + mine + "), ";
     }
     o += int_text(pop.size) + ", " + int_text(simd_padded(pop.size)) + ", " + int_text(event_history(c, pk, k.event)) + ", " +
-         event_field(c, pk, k.event, "spikes") + ", " + event_field(c, pk, k.event, "count") + ", &" +
-         event_field(c, pk, k.event, "total") + ", " + (pop.size >= c.options.parallel_min_size ? "1" : "0");
+         field(event_field(c, pk, k.event, "spikes")) + ", " + field(event_field(c, pk, k.event, "count")) + ", " +
+         field(event_field(c, pk, k.event, "total")) + ", " + (pop.size >= c.options.parallel_min_size ? "1" : "0");
     for (const auto& v : mb.params) o += ", " + c.printer.expr(v);
     o += "},  // " + mb.population + " (was " + mb.kernel + ")\n";
   }
@@ -66,9 +71,12 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   o += "  const " + row + "* __restrict _mc_mb = &_mc_members[_mc_g];\n";
   for (size_t b = 0; b < buffers.size(); ++b) {
     const kir::Buffer& buf = c.p.buffers[c.buffer_index(buffers[b])];
-    o += "  " + c.printer.buffer_pointer(buf.type, buf.name, !writes.count(buf.name)) + " = _mc_mb->b" + std::to_string(b) +
-         "; (void)" + buf.name + ";\n";
+    o += "  " + c.printer.buffer_pointer(buf.type, buf.name, !writes.count(buf.name)) + " = MC_FIELD(m, " +
+         c.printer.storage_type_name(buf.type) + "*, _mc_mb->b" + std::to_string(b) + "); (void)" + buf.name + ";\n";
   }
+  o += "  int32_t* const _mc_mb_spikes = MC_FIELD(m, int32_t*, _mc_mb->spikes);\n";
+  o += "  int64_t* const _mc_mb_count = MC_FIELD(m, int64_t*, _mc_mb->count);\n";
+  o += "  int64_t* const _mc_mb_total = &MC_FIELD(m, int64_t, _mc_mb->total);\n";
   for (size_t q = 0; q < nparams; ++q) {
     const kir::Type t = k.merged[0].params[q] ? k.merged[0].params[q]->type : kir::Type::Double;
     o += "  const " + c.printer.type_name(t) + " merged_param_" + std::to_string(q) + " = _mc_mb->p" + std::to_string(q) + ";\n";
@@ -79,9 +87,9 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   s.n = "_mc_n";
   s.padded = "_mc_np";
   s.history = "_mc_mb->history";
-  s.spikes = "_mc_mb->spikes";
-  s.count = "_mc_mb->count";
-  s.total = "*_mc_mb->total";
+  s.spikes = "_mc_mb_spikes";
+  s.count = "_mc_mb_count";
+  s.total = "*_mc_mb_total";
   s.parallel_code = any_parallel;
   s.parallel_if = all_parallel ? "" : "_mc_mb->par";
   std::function<bool(const kir::Block&)> has_emit = [&](const kir::Block& b) {

@@ -58,6 +58,10 @@ MC_SIMD_FN float cosf(float) __THROW;
 /* mc_options::cancel was raised (the host got SIGINT/SIGTERM): long loops stop at their next poll. */
 #define MC_CANCELLED(m) ((m)->cancel && *(m)->cancel)
 
+/* The field of type `type` at byte offset `offset` of the module struct (an lvalue): merged
+   kernels keep their per-member tables as static offsets (cpu_merged_emitter.cpp). */
+#define MC_FIELD(m, type, offset) (*(type*)((char*)(m) + (offset)))
+
 /* A generated kernel: never inlined into mc_init / mc_run. Each is a loop over its domain, so a
    call costs nothing next to it, while a thousand kernels inlined into one caller (one init kernel
    per group) make the host compiler's PRE and alias analysis superlinear: 1000 groups took 40 s
