@@ -94,7 +94,9 @@ TEST_P(GoldenV2Exact, SpikesEventsAndTracesMatchBrian2) {
 
 INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2Exact,
                          ::testing::Values("delays_hetero", "stdp_pairs", "summed_gap", "timed_input",
-                                           "custom_events_dendrite", "run_regularly_shared"));
+                                           "custom_events_dendrite", "run_regularly_shared", "schedule_groups",
+                                           "schedule_thresholds", "schedule_resets", "schedule_order",
+                                           "schedule_slots"));
 
 // ---------------------------------------------------------------------------------------------
 // Statistics. Definitions are those of the generator ("definitions" in each expected file).
