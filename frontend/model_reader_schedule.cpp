@@ -2,6 +2,8 @@
 // objects that are one operation (run_regularly entries, PoissonInputs, monitors) and in `schedule`
 // objects on neuron groups, custom events and synapse groups for the operations they contain;
 // `order` on neuron and synapse groups is Brian2's group order.
+#include <algorithm>
+
 #include "frontend/model_reader_impl.h"
 
 namespace modelc::frontend::detail {
@@ -15,7 +17,7 @@ bool Reader::read_scheduling(const json& obj, const std::string& ptr, ir::Schedu
     if (!w.is_string() || ir::slot_index(text) < 0) {
       auto close = closest_match(text, ir::schedule_slots());
       diags_.error("unknown schedule slot " + w.dump(), join_pointer(ptr, "when"),
-                   (close ? "did you mean '" + *close + "'? " : std::string()) + "the slots, in step order, are " +
+                   (close ? "did you mean '" + *close + "'? The" : std::string("The")) + " slots, in step order, are " +
                        ir::slot_list());
       ok = false;
     } else {
@@ -30,10 +32,26 @@ bool Reader::read_scheduling(const json& obj, const std::string& ptr, ir::Schedu
 }
 
 void Reader::read_schedule_object(const json& v, const std::string& ptr,
-                                  const std::vector<std::pair<std::string, ir::Scheduling*>>& entries) {
+                                  const std::vector<std::pair<std::string, ir::Scheduling*>>& entries,
+                                  const std::string& what) {
+  if (!v.is_object()) {
+    diags_.error("expected a JSON object, found " + std::string(v.type_name()), ptr,
+                 "map each " + what + " to {\"when\": slot, \"order\": integer}");
+    return;
+  }
   std::vector<std::string> keys;
   for (const auto& [k, s] : entries) keys.push_back(k);
-  if (!check_fields(v, ptr, keys, {})) return;
+  bool ok = true;
+  for (const auto& [key, value] : v.items())
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string known;
+      for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
+      auto close = closest_match(key, keys);
+      diags_.error("unknown " + what + " '" + key + "'", join_pointer(ptr, key),
+                   close ? "did you mean '" + *close + "'?" : known.empty() ? "there is none to schedule" : "known here: " + known);
+      ok = false;
+    }
+  if (!ok) return;
   for (const auto& [k, s] : entries) {
     if (!v.contains(k)) continue;
     std::string p = join_pointer(ptr, k);
@@ -54,7 +72,8 @@ void Reader::read_neuron_schedule(const json& g, const std::string& ptr, ir::Neu
                        {{"state_update", &group.state_update_schedule},
                         {"threshold", &group.threshold_schedule},
                         {"reset", &group.reset_schedule},
-                        {"constant_over_dt", &group.constant_over_dt_schedule}});
+                        {"constant_over_dt", &group.constant_over_dt_schedule}},
+                       "operation");
   // An entry for an operation the group does not have is most likely a mistake in the group.
   const bool spikes = group.threshold || group.kind == ir::NeuronGroup::Kind::SpikeGenerator;
   if (!group.threshold_schedule.empty() && !spikes)
@@ -80,14 +99,14 @@ void Reader::read_synapse_schedule(const json& s, const std::string& ptr, ir::Sy
   if (v.contains("pathways")) {
     std::vector<std::pair<std::string, ir::Scheduling*>> entries;
     for (auto& pw : syn.pathways) entries.emplace_back(pw.name, &pw.schedule);
-    read_schedule_object(v["pathways"], join_pointer(p, "pathways"), entries);
+    read_schedule_object(v["pathways"], join_pointer(p, "pathways"), entries, "pathway");
   }
   if (v.contains("summed")) {
     std::vector<std::pair<std::string, ir::Scheduling*>> entries;
     for (const auto& eq : syn.equations)
       if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag("summed"))
         entries.emplace_back(eq.name, &syn.summed_schedule[eq.name]);
-    read_schedule_object(v["summed"], join_pointer(p, "summed"), entries);
+    read_schedule_object(v["summed"], join_pointer(p, "summed"), entries, "summed variable");
     for (auto it = syn.summed_schedule.begin(); it != syn.summed_schedule.end();)
       it = it->second.empty() ? syn.summed_schedule.erase(it) : std::next(it);
   }

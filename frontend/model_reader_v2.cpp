@@ -264,7 +264,7 @@ void Reader::read_custom_events(const json& v, const std::string& ptr, ir::Neuro
     }
     if (e.contains("schedule"))
       read_schedule_object(e["schedule"], join_pointer(p, "schedule"),
-                           {{"condition", &ev.condition_schedule}, {"code", &ev.code_schedule}});
+                           {{"condition", &ev.condition_schedule}, {"code", &ev.code_schedule}}, "event operation");
     if (!ev.code_schedule.empty() && ev.code.empty())
       diags_.error("the event '" + ev.name + "' has no code to schedule", join_pointer(join_pointer(p, "schedule"), "code"),
                    "give the event 'code' or remove the entry");
