@@ -132,7 +132,8 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
 // PoissonInput: `variable += binomial(N, rate*dt) * weight` for every neuron of the target slice,
 // in the synapses slot, as Brian2's PoissonInput code object.
 void Lowerer::lower_poisson_inputs() {
-  for (const auto& pi : m_.poisson_inputs) {
+  for (size_t n = 0; n < m_.poisson_inputs.size(); ++n) {
+    const ir::PoissonInput& pi = m_.poisson_inputs[n];
     const ir::NeuronGroup* g = m_.find_group(pi.target.group);
     if (!g) continue;
     SymbolTable scope = neuron_scope(m_, *g);
@@ -164,7 +165,9 @@ void Lowerer::lower_poisson_inputs() {
                                    kir::binary(ir::Op::Mul, convert(draw, t), convert(w, t), t), t),
                        b->type);
     k.body.push_back(guard_conditional_write(std::move(st), g->name, pi.variable, c));
-    schedule(pi.schedule, "synapses", 0, pi.name, {add_kernel(std::move(k))});
+    // Brian2's PoissonInput takes no name: its objects are poissoninput, poissoninput_1, ...
+    schedule(pi.schedule, "synapses", 0, "poissoninput" + (n ? "_" + std::to_string(n) : std::string()),
+             {add_kernel(std::move(k))});
     bool normal = pi.n * pi.rate * m_.dt > 5 && pi.n * (1 - pi.rate * m_.dt) > 5;
     decisions_.emplace_back("PoissonInput " + pi.name + ": " + (normal ? "normal approximation" : "binomial inversion"),
                             "as Brian2's BinomialFunction: normal approximation when N p > 5 and N (1 - p) > 5");
