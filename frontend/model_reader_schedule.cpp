@@ -9,7 +9,6 @@
 namespace modelc::frontend::detail {
 
 bool Reader::read_scheduling(const json& obj, const std::string& ptr, ir::Scheduling& out) {
-  out.json_pointer = ptr;
   bool ok = true;
   if (obj.contains("when")) {
     const json& w = obj["when"];

@@ -25,7 +25,6 @@ std::string slot_list();
 struct Scheduling {
   std::optional<std::string> when;
   std::optional<int64_t> order;
-  std::string json_pointer;  // of the object holding "when" / "order"
 
   bool empty() const { return !when && !order; }
 };
