@@ -367,10 +367,10 @@ void Reader::read_simulation(const json& sim, const std::string& ptr) {
 void Reader::read_neuron_group(const json& g, const std::string& ptr) {
   if (!check_fields(g, ptr,
                     {"name", "size", "equations", "constants", "threshold", "reset", "refractory", "method", "initial",
-                     "kind", "rates", "indices", "times", "period", "events", "run_regularly", "links"},
+                     "kind", "rates", "indices", "times", "period", "events", "run_regularly", "links", "order", "schedule"},
                     {"name", "size"}))
     return;
-  require_v2(g, ptr, {"kind", "rates", "indices", "times", "period", "events", "run_regularly", "links"});
+  require_v2(g, ptr, {"kind", "rates", "indices", "times", "period", "events", "run_regularly", "links", "order", "schedule"});
   ir::NeuronGroup group;
   group.json_pointer = ptr;
   if (!name(g["name"], join_pointer(ptr, "name"), "group name", group.name)) return;
@@ -423,10 +423,10 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
 void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (!check_fields(s, ptr,
                     {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial",
-                     "on_post", "on_event", "method", "delay_buffering", "connectivity"},
+                     "on_post", "on_event", "method", "delay_buffering", "connectivity", "order", "schedule"},
                     {"name", "source", "target", "connect"}))
     return;
-  if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering"})) return;
+  if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering", "order", "schedule"})) return;
   if (!s.contains("on_pre") && !s.contains("on_post") && model_.ir_version < 2) {
     diags_.error("missing required field 'on_pre'", ptr,
                  model_.ir_version >= 2 ? "give 'on_pre' and/or 'on_post' statements" : "see docs/ir.md for what 'on_pre' holds");
@@ -443,6 +443,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (s.contains("constants")) named_quantities(s["constants"], join_pointer(ptr, "constants"), syn.constants, "constant");
   if (s.contains("equations")) syn.equations = equations(s["equations"], join_pointer(ptr, "equations"));
   read_pathways(s, ptr, syn);
+  if (model_.ir_version >= 2) read_synapse_schedule(s, ptr, syn);
   read_connect(s["connect"], join_pointer(ptr, "connect"), syn);
   if (s.contains("initial")) syn.initial = initial_values(s["initial"], join_pointer(ptr, "initial"));
   if (s.contains("method")) {

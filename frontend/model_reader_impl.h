@@ -90,6 +90,15 @@ class Reader {
   void read_pathways(const json& s, const std::string& ptr, ir::SynapseGroup& syn);
   void read_delay(const json& v, const std::string& ptr, ir::Pathway& pw);
   void read_monitor_v2(const json& m, const std::string& ptr, ir::Monitor& mon);
+  // (model_reader_schedule.cpp) `when` / `order` fields of `obj`; false after an error.
+  bool read_scheduling(const json& obj, const std::string& ptr, ir::Scheduling& out);
+  // A `schedule` object: key -> {"when", "order"}; unknown keys (`what`: "pathway", ...) are errors
+  // listing `entries`.
+  void read_schedule_object(const json& v, const std::string& ptr,
+                            const std::vector<std::pair<std::string, ir::Scheduling*>>& entries, const std::string& what);
+  void read_group_order(const json& g, const std::string& ptr, int64_t& out);
+  void read_neuron_schedule(const json& g, const std::string& ptr, ir::NeuronGroup& group);
+  void read_synapse_schedule(const json& s, const std::string& ptr, ir::SynapseGroup& syn);
 
   std::optional<Quantity> lookup(const std::string& n) const {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {

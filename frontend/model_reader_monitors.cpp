@@ -7,9 +7,10 @@
 namespace modelc::frontend::detail {
 
 void Reader::read_monitor(const json& m, const std::string& ptr) {
-  if (!check_fields(m, ptr, {"name", "kind", "source", "variables", "indices", "every", "event"}, {"name", "kind", "source"}))
+  if (!check_fields(m, ptr, {"name", "kind", "source", "variables", "indices", "every", "event", "when", "order"},
+                    {"name", "kind", "source"}))
     return;
-  if (!require_v2(m, ptr, {"event"})) return;
+  if (!require_v2(m, ptr, {"event", "when", "order"})) return;
   ir::Monitor mon;
   mon.json_pointer = ptr;
   if (!name(m["name"], join_pointer(ptr, "name"), "monitor name", mon.name)) return;
@@ -89,6 +90,10 @@ void Reader::read_monitor(const json& m, const std::string& ptr) {
 }
 
 void Reader::read_monitor_v2(const json& m, const std::string& ptr, ir::Monitor& mon) {
+  read_scheduling(m, ptr, mon.schedule);
+  if (mon.kind == ir::Monitor::Kind::Spikes && mon.schedule.order && !mon.schedule.when)
+    diags_.error("the 'order' of a spikes or events monitor needs 'when'", join_pointer(ptr, "order"),
+                 "give \"when\" too (as in Brian2); without both, the monitor records right after its event is detected");
   bool events = m["kind"] == "events";
   if (events) {
     if (!m.contains("event") || !m["event"].is_string()) {

@@ -15,7 +15,6 @@ namespace modelc::frontend::detail {
 
 namespace {
 const char* kBumpHint = "set \"modelc_ir\": 2 at the top of the file (docs/ir-v2.md)";
-const std::set<std::string> kWhen = {"start", "groups", "thresholds", "synapses", "resets", "end"};
 }  // namespace
 
 bool Reader::require_v2(const json& obj, const std::string& ptr, const std::vector<std::string>& fields) {
@@ -239,6 +238,7 @@ void Reader::read_neuron_group_v2(const json& g, const std::string& ptr, ir::Neu
   if (g.contains("events")) read_custom_events(g["events"], join_pointer(ptr, "events"), group);
   if (g.contains("run_regularly")) read_run_regularly(g["run_regularly"], join_pointer(ptr, "run_regularly"), group);
   if (g.contains("links")) read_links(g["links"], join_pointer(ptr, "links"), group);
+  read_neuron_schedule(g, ptr, group);
 }
 
 void Reader::read_custom_events(const json& v, const std::string& ptr, ir::NeuronGroup& group) {
@@ -255,25 +255,31 @@ void Reader::read_custom_events(const json& v, const std::string& ptr, ir::Neuro
       diags_.error("the event 'spike' is defined by 'threshold' and 'reset'", p, "rename the custom event");
       continue;
     }
-    if (!check_fields(e, p, {"condition", "code", "refractory"}, {"condition"})) continue;
+    if (!check_fields(e, p, {"condition", "code", "refractory", "schedule"}, {"condition"})) continue;
     ev.condition = expression(e["condition"], join_pointer(p, "condition"), "event condition");
     if (e.contains("code")) ev.code = statements(e["code"], join_pointer(p, "code"), "event code");
     if (e.contains("refractory")) {
       if (!e["refractory"].is_boolean()) diags_.error("'refractory' must be true or false", join_pointer(p, "refractory"));
       else ev.refractory = e["refractory"].get<bool>();
     }
+    if (e.contains("schedule"))
+      read_schedule_object(e["schedule"], join_pointer(p, "schedule"),
+                           {{"condition", &ev.condition_schedule}, {"code", &ev.code_schedule}}, "event operation");
+    if (!ev.code_schedule.empty() && ev.code.empty())
+      diags_.error("the event '" + ev.name + "' has no code to schedule", join_pointer(join_pointer(p, "schedule"), "code"),
+                   "give the event 'code' or remove the entry");
     if (ev.condition) group.events.push_back(std::move(ev));
   }
 }
 
 void Reader::read_run_regularly(const json& v, const std::string& ptr, ir::NeuronGroup& group) {
   if (!v.is_array()) {
-    diags_.error("'run_regularly' must be an array of {\"code\", \"dt\", \"when\"}", ptr);
+    diags_.error("'run_regularly' must be an array of {\"code\", \"dt\", \"when\", \"order\"}", ptr);
     return;
   }
   for (size_t k = 0; k < v.size(); ++k) {
     std::string p = join_pointer(ptr, k);
-    if (!check_fields(v[k], p, {"code", "dt", "when"}, {"code"})) continue;
+    if (!check_fields(v[k], p, {"code", "dt", "when", "order"}, {"code"})) continue;
     ir::RunRegularly rr;
     rr.json_pointer = p;
     rr.code = statements(v[k]["code"], join_pointer(p, "code"), "run_regularly code");
@@ -287,13 +293,7 @@ void Reader::read_run_regularly(const json& v, const std::string& ptr, ir::Neuro
         else rr.every_steps = std::llround(steps);
       }
     }
-    if (v[k].contains("when")) {
-      const auto& w = v[k]["when"];
-      if (!w.is_string() || !kWhen.count(w.get<std::string>()))
-        diags_.error("unknown schedule slot " + w.dump(), join_pointer(p, "when"),
-                     "use start, groups, thresholds, synapses, resets or end");
-      else rr.when = w.get<std::string>();
-    }
+    read_scheduling(v[k], p, rr.schedule);
     group.run_regularly.push_back(std::move(rr));
   }
 }
@@ -401,7 +401,7 @@ void Reader::read_poisson_inputs(const json& v, const std::string& ptr) {
   for (size_t k = 0; k < v.size(); ++k) {
     std::string p = join_pointer(ptr, k);
     const json& e = v[k];
-    if (!check_fields(e, p, {"name", "target", "variable", "N", "rate", "weight"},
+    if (!check_fields(e, p, {"name", "target", "variable", "N", "rate", "weight", "when", "order"},
                       {"name", "target", "variable", "N", "rate", "weight"}))
       continue;
     ir::PoissonInput pi;
@@ -430,6 +430,7 @@ void Reader::read_poisson_inputs(const json& v, const std::string& ptr) {
     pi.n = *n;
     pi.rate = rate->value;
     pi.weight = expression(e["weight"], join_pointer(p, "weight"), "weight");
+    read_scheduling(e, p, pi.schedule);
     if (pi.weight) model_.poisson_inputs.push_back(std::move(pi));
   }
 }

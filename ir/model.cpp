@@ -122,7 +122,9 @@ std::string to_string(const Model& m) {
       for (const auto& st : ev.code) o << "      code " << to_string(st) << "\n";
     }
     for (const auto& rr : g.run_regularly) {
-      o << "    run_regularly every=" << rr.every_steps << " when=" << rr.when << "\n";
+      o << "    run_regularly every=" << rr.every_steps << " when=" << rr.schedule.when.value_or("start");
+      if (rr.schedule.order) o << " order=" << *rr.schedule.order;
+      o << "\n";
       for (const auto& st : rr.code) o << "      code " << to_string(st) << "\n";
     }
     for (const auto& l : g.links) o << "    link " << l.variable << " -> " << l.group << "." << l.source_variable << "\n";

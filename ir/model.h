@@ -11,6 +11,7 @@
 
 #include "frontend/units.h"
 #include "ir/expr.h"
+#include "ir/schedule.h"
 
 namespace modelc::ir {
 
@@ -54,13 +55,16 @@ struct CustomEvent {
   std::vector<Stmt> code;        // run in the `resets` slot for each neuron with the event
   bool refractory = false;       // true: the event cannot happen while the neuron is refractory
   std::string json_pointer;
+  // Brian2's `<group>_<event>_thresholder` (default after_thresholds) and `_resetter` (the
+  // run_on_event code, default after_resets); both default to the group's order.
+  Scheduling condition_schedule, code_schedule;
 };
 
 // IR v2: `G.run_regularly(code, dt=, when=)`.
 struct RunRegularly {
   std::vector<Stmt> code;
   int64_t every_steps = 1;
-  std::string when = "start";  // start groups thresholds synapses resets end
+  Scheduling schedule;  // default: start (order -1, before the state monitors, golden decision 1), else order 0
   std::string json_pointer;
 };
 
@@ -108,6 +112,9 @@ struct NeuronGroup {
   std::vector<CustomEvent> events;            // custom events (the spike event is not listed)
   std::vector<RunRegularly> run_regularly;
   std::vector<Link> links;
+  // Brian2's NeuronGroup(order=): the default order of the group's own operations, below.
+  int64_t order = 0;
+  Scheduling state_update_schedule, threshold_schedule, reset_schedule, constant_over_dt_schedule;
 
   // Filled in by StateUpdateLoweringPass: the method used and Brian2-style abstract code for one
   // step (temporaries begin with '_'; may call the internal functions `_select(c, a, b)` and
@@ -130,6 +137,7 @@ struct Pathway {
   std::optional<std::vector<double>> delay_values;  // heterogeneous: per-synapse seconds, creation order
   std::string json_pointer;         // of the code
   std::string delay_pointer;        // of the delay entry, "" when none
+  Scheduling schedule;              // Brian2's `<synapses>_<name>`: synapses, order -1 (pre) / 1 (post)
   // Filled in by SynapticEquationsPass: brings the event-driven variables up to date (before `code`).
   std::vector<Stmt> event_driven_update;
 
@@ -184,6 +192,11 @@ struct SynapseGroup {
   // `delay_buffering_pointer`.
   std::string delay_buffering = "auto";
   std::string delay_buffering_pointer;
+  // Brian2's Synapses(order=) (the default order of the clock-driven state update) and the places of
+  // the state update and of each summed variable (by its name, `g_post`).
+  int64_t order = 0;
+  Scheduling state_update_schedule;
+  std::map<std::string, Scheduling> summed_schedule;
   // Filled in by SynapticEquationsPass: clock-driven state update (every synapse, every step).
   std::string chosen_method;
   std::vector<Stmt> state_update;
@@ -205,6 +218,7 @@ struct Monitor {
   std::string event = "spike";                // Spikes: the recorded event ("events" monitors)
   bool synapses = false;                      // State: `source` names a synapse group
   std::string synapse_group;                  // ... that one (source.group is then empty)
+  Scheduling schedule;
 };
 
 // The arrays a monitor's results consist of, as (field, what) pairs; each is written to
@@ -239,6 +253,7 @@ struct PoissonInput {
   double rate = 0.0;  // Hz
   ExprPtr weight;
   std::string json_pointer;
+  Scheduling schedule;  // default synapses, order 0
 };
 
 enum class Precision { Double, Float };

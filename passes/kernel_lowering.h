@@ -91,24 +91,31 @@ class Lowerer {
     return prog_.kernels.size() - 1;
   }
 
-  // --- IR v2 (kernel_lowering_v2.cpp, kernel_lowering_synapses.cpp) ---
-  // Kernels of the v2 constructs, by schedule slot; lower() merges them into the step schedule.
-  struct V2Slots {
-    std::map<std::string, std::vector<size_t>> run_regularly;  // slot -> kernels
-    std::vector<size_t> summed;        // groups slot, before the state updates
-    std::vector<size_t> synapse_updates;  // groups slot, after the neuron state updates
-    std::map<std::string, std::vector<size_t>> after_threshold;  // population -> event / generator kernels
-    std::vector<size_t> poisson_inputs;   // synapses slot, after the pathways
-    std::vector<size_t> event_code;       // resets slot, after the resets
-    std::vector<size_t> before_start;     // (constant over dt) subexpressions, before the state monitors
+  // The operations of a step, each one Brian2 object (a state updater, a thresholder, a pathway, a
+  // monitor, ...) with its slot, order and Brian2 object name; lower() sorts them by (slot, order,
+  // name) into Program::step_tasks, as Brian2's Network.sorted_objects (ir/schedule.h).
+  struct Operation {
+    int slot = 0;
+    int64_t order = 0;
+    std::string name;
+    std::vector<kir::Task> tasks;
   };
-  V2Slots v2_;
+  std::vector<Operation> operations_;
+  // Adds an operation placed where `s` says, else in slot `when` at `order`; returns its place.
+  std::pair<int, int64_t> schedule(const ir::Scheduling& s, const std::string& when, int64_t order, const std::string& name,
+                                   const std::vector<size_t>& kernels);
+  void schedule_tasks(const ir::Scheduling& s, const std::string& when, int64_t order, const std::string& name,
+                      std::vector<kir::Task> tasks);
+  // Where each (population, event) is emitted: spike and event monitors record right after it.
+  std::map<std::pair<std::string, std::string>, std::pair<int, int64_t>> emitted_at_;
+
+  // --- IR v2 (kernel_lowering_v2.cpp, kernel_lowering_synapses.cpp) ---
   void add_synapse_storage(const ir::SynapseGroup& s);
   void lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable& scope);
   // The kernel IR synapse group, its init kernel (pre-existing `init_body`), pathways and updates.
-  void lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>& propagations);
+  void lower_synapse_group(const ir::SynapseGroup& s);
   void lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,
-                     kir::Block& init_body, std::vector<size_t>& propagations);
+                     kir::Block& init_body);
   void lower_poisson_inputs();
   kir::ConnectRule lower_connect(const ir::SynapseGroup& s, CodeContext& c);  // kernel_lowering_connect.cpp
   void lower_monitor_v2(const ir::Monitor& mon, kir::Monitor& km);

@@ -2,8 +2,10 @@
 // of Brian2's schedule (init, state update, threshold, synaptic propagation, reset), and the step
 // schedule. Types are decided here: Brian2's Python semantics (true division, int/float promotion)
 // become explicit casts, so every backend prints the same arithmetic.
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "passes/constant_folding.h"
 #include "passes/kernel_lowering.h"
@@ -21,6 +23,24 @@ const std::map<std::string, std::string> kFunctionNames = {
     {"clip", "clip"}};
 
 }  // namespace
+
+std::pair<int, int64_t> Lowerer::schedule(const ir::Scheduling& s, const std::string& when, int64_t order,
+                                          const std::string& name, const std::vector<size_t>& kernels) {
+  std::vector<kir::Task> tasks;
+  for (size_t k : kernels) tasks.push_back({kir::Task::Kind::RunKernel, k});
+  schedule_tasks(s, when, order, name, std::move(tasks));
+  return {operations_.back().slot, operations_.back().order};
+}
+
+void Lowerer::schedule_tasks(const ir::Scheduling& s, const std::string& when, int64_t order, const std::string& name,
+                             std::vector<kir::Task> tasks) {
+  Operation op;
+  op.slot = ir::slot_index(s.when.value_or(when));  // the reader checked given slots
+  op.order = s.order.value_or(order);
+  op.name = name;
+  op.tasks = std::move(tasks);
+  operations_.push_back(std::move(op));
+}
 
 std::string Lowerer::unique_name(const std::string& base) {
   std::string n = base;
@@ -279,8 +299,6 @@ std::optional<kir::Program> Lowerer::lower() {
   for (const auto& s : m_.synapses) add_synapse_storage(s);
   add_timed_array_buffers();
 
-  std::vector<size_t> updates, thresholds, propagations, resets;
-  std::map<std::string, size_t> threshold_of;
   for (const auto& g : m_.neuron_groups) {
     SymbolTable scope = neuron_scope(m_, g);
     auto ctx = [&]() {
@@ -325,7 +343,9 @@ std::optional<kir::Program> Lowerer::lower() {
       std::vector<ir::Stmt> code = g.state_update;
       for (auto& s : code) s.value = fold_constants(s.value, scope);
       // (shared) ODE variables are integrated once per step, not once per neuron.
-      add_split_kernels(g.name + "_update", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, updates);
+      std::vector<size_t> kernels;
+      add_split_kernels(g.name + "_update", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, kernels);
+      schedule(g.state_update_schedule, "groups", g.order, g.name + "_stateupdater", kernels);
     }
     lower_constant_over_dt(g, scope);
     if (g.threshold) {
@@ -361,8 +381,8 @@ std::optional<kir::Program> Lowerer::lower() {
         iff.then_body.push_back(nr);
       }
       k.body.push_back(iff);
-      threshold_of[g.name] = add_kernel(std::move(k));
-      thresholds.push_back(threshold_of[g.name]);
+      emitted_at_[{g.name, "spike"}] =
+          schedule(g.threshold_schedule, "thresholds", g.order, g.name + "_spike_thresholder", {add_kernel(std::move(k))});
       if (!g.reset.empty()) {
         kir::Kernel r;
         r.name = unique_name(g.name + "_reset");
@@ -372,7 +392,7 @@ std::optional<kir::Program> Lowerer::lower() {
         std::vector<ir::Stmt> code = g.reset;
         for (auto& s : code) s.value = fold_constants(s.value, scope);
         statements(code, rc, r.body);
-        resets.push_back(add_kernel(std::move(r)));
+        schedule(g.reset_schedule, "resets", g.order, g.name + "_spike_resetter", {add_kernel(std::move(r))});
       }
     } else if (!g.reset.empty()) {
       diags_.warning("group '" + g.name + "' has a reset but no threshold: the reset never runs", g.json_pointer + "/reset");
@@ -380,7 +400,7 @@ std::optional<kir::Program> Lowerer::lower() {
     lower_neuron_group_v2(g, scope);
   }
 
-  for (const auto& s : m_.synapses) lower_synapse_group(s, propagations);
+  for (const auto& s : m_.synapses) lower_synapse_group(s);
   lower_poisson_inputs();
 
   // Monitors.
@@ -406,36 +426,28 @@ std::optional<kir::Program> Lowerer::lower() {
     }
     lower_monitor_v2(mon, km);
     prog_.monitors.push_back(km);
+    const size_t index = prog_.monitors.size() - 1;
+    if (km.kind == kir::Monitor::Kind::State) {
+      schedule_tasks(mon.schedule, "start", 0, mon.name, {{kir::Task::Kind::RecordState, index}});
+    } else if (km.kind == kir::Monitor::Kind::Rate) {
+      schedule_tasks(mon.schedule, "end", 0, mon.name, {{kir::Task::Kind::RecordSpikes, index}});
+    } else {
+      // Brian2's EventMonitor: right after the operation that emits the event (its slot, order + 1).
+      const ir::NeuronGroup* g = m_.find_group(mon.source.group);
+      std::pair<int, int64_t> at{ir::slot_index(mon.event == "spike" ? "thresholds" : "after_thresholds"), g ? g->order : 0};
+      if (auto it = emitted_at_.find({mon.source.group, mon.event}); it != emitted_at_.end()) at = it->second;
+      // With "when" given, order defaults to 0 (the reader requires "when" for "order", as Brian2).
+      schedule_tasks(mon.schedule, ir::schedule_slots()[static_cast<size_t>(at.first)], mon.schedule.when ? 0 : at.second + 1,
+                     mon.name, {{kir::Task::Kind::RecordSpikes, index}});
+    }
   }
 
-  // The schedule of one step: start, groups, thresholds, synapses, resets (IR v2: and end).
-  auto run_all = [&](const std::vector<size_t>& ks) {
-    for (size_t k : ks) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, k});
-  };
-  run_all(v2_.before_start);  // (constant over dt) subexpressions: Brian2's before_start slot
-  run_all(v2_.run_regularly["start"]);  // before the state monitors (golden decision 1: order -1)
-  for (size_t k = 0; k < prog_.monitors.size(); ++k)
-    if (prog_.monitors[k].kind == kir::Monitor::Kind::State) prog_.step_tasks.push_back({kir::Task::Kind::RecordState, k});
-  run_all(v2_.summed);  // Brian2: order = target.order - 1, before the state updaters
-  run_all(updates);
-  run_all(v2_.synapse_updates);
-  run_all(v2_.run_regularly["groups"]);
-  for (const auto& g : m_.neuron_groups) {
-    if (threshold_of.count(g.name)) prog_.step_tasks.push_back({kir::Task::Kind::RunKernel, threshold_of[g.name]});
-    run_all(v2_.after_threshold[g.name]);
-    for (size_t k = 0; k < prog_.monitors.size(); ++k)
-      if (prog_.monitors[k].kind != kir::Monitor::Kind::State && prog_.monitors[k].population == g.name)
-        prog_.step_tasks.push_back({kir::Task::Kind::RecordSpikes, k});
-  }
-  run_all(v2_.run_regularly["thresholds"]);
-  run_all(propagations);
-  run_all(v2_.poisson_inputs);
-  run_all(v2_.run_regularly["synapses"]);
-  run_all(resets);
-  run_all(v2_.event_code);
-  run_all(v2_.run_regularly["resets"]);
-  run_all(v2_.run_regularly["end"]);
-  (void)thresholds;
+  // The schedule of one step: Brian2's order (slot, order, name); operations of equal place keep the
+  // order in which they were lowered.
+  std::stable_sort(operations_.begin(), operations_.end(), [](const Operation& a, const Operation& b) {
+    return std::tie(a.slot, a.order, a.name) < std::tie(b.slot, b.order, b.name);
+  });
+  for (const Operation& op : operations_) prog_.step_tasks.insert(prog_.step_tasks.end(), op.tasks.begin(), op.tasks.end());
   if (diags_.has_errors()) return std::nullopt;
   return std::move(prog_);
 }

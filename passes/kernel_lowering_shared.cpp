@@ -109,7 +109,9 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable
   c.scope = &scope;
   c.group = &g;
   c.conditional_writes = false;
-  add_split_kernels(g.name + "_subexpressions", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, v2_.before_start);
+  std::vector<size_t> kernels;
+  add_split_kernels(g.name + "_subexpressions", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, kernels);
+  schedule(g.constant_over_dt_schedule, "before_start", g.order, g.name + "_subexpression_update", kernels);
   decisions_.emplace_back("(constant over dt) subexpressions of " + g.name,
                           "stored and evaluated once per step before the state monitors (Brian2's before_start "
                           "SubexpressionUpdater), not at integrator substeps");

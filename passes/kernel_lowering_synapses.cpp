@@ -78,7 +78,7 @@ void Lowerer::add_synapse_storage(const ir::SynapseGroup& s) {
   add_initial_arrays(s.name, s.initial, &perm);
 }
 
-void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>& propagations) {
+void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
   SymbolTable scope = synapse_scope(m_, s);
   CodeContext c;
   c.scope = &scope;
@@ -111,7 +111,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
   }
   prog_.synapse_groups.push_back(sg);
   const size_t sg_index = prog_.synapse_groups.size() - 1;
-  for (const auto& pw : s.pathways) lower_pathway(s, pw, prog_.synapse_groups[sg_index], c, init_body, propagations);
+  for (const auto& pw : s.pathways) lower_pathway(s, pw, prog_.synapse_groups[sg_index], c, init_body);
   if (!init_body.empty()) {
     kir::Kernel k;
     k.name = unique_name(s.name + "_init");
@@ -120,7 +120,10 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
     prog_.init_kernels.push_back(add_kernel(std::move(k)));
   }
 
-  // (summed) variables: zero the target slice, then add every synapse's value (groups slot).
+  // (summed) variables: zero the target slice, then add every synapse's value. Brian2's
+  // SummedVariableUpdater runs in the groups slot at the target's order - 1, before its state update.
+  const ir::NeuronGroup* target = m_.find_group(s.target.group);
+  const int64_t summed_order = (target ? target->order : 0) - 1;
   for (const auto& eq : s.equations) {
     if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag("summed")) continue;
     std::string target_buf = buffer(s.target.group, summed_target(eq));
@@ -138,7 +141,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
     z.index = kir::builtin("i", Type::Int64);
     z.value = is_floating(tb->type) ? kir::lit(0, tb->type) : kir::lit_int(0, tb->type);
     zero.body.push_back(z);
-    v2_.summed.push_back(add_kernel(std::move(zero)));
+    const size_t zero_kernel = add_kernel(std::move(zero));
     kir::Kernel sum;
     sum.name = unique_name(s.name + "_summed_" + eq.name);
     sum.domain = {kir::Domain::Kind::Synapses, "", s.name};
@@ -153,21 +156,26 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s, std::vector<size_t>
                                     : kir::binary(ir::Op::Add, kir::builtin("j", Type::Int64), kir::lit_int(s.target.start), Type::Int64);
     acc.value = convert(expr(fold_constants(eq.expr, scope), c), tb->type);
     sum.body.push_back(acc);
-    v2_.summed.push_back(add_kernel(std::move(sum)));
+    auto it = s.summed_schedule.find(eq.name);
+    schedule(it == s.summed_schedule.end() ? ir::Scheduling{} : it->second, "groups", summed_order,
+             s.name + "_summed_variable_" + eq.name, {zero_kernel, add_kernel(std::move(sum))});
     decisions_.emplace_back("summed variable " + eq.name + " of " + s.name,
-                            "zeroed and re-summed over all synapses every step in the groups slot, before the state updates");
+                            "zeroed and re-summed over all synapses every step (by default in the groups slot, before the "
+                            "target's state update)");
   }
   // Clock-driven synaptic ODEs.
   if (!s.state_update.empty()) {
     c.locals.clear();
     std::vector<ir::Stmt> code = s.state_update;
     for (auto& st : code) st.value = fold_constants(st.value, scope);
-    add_split_kernels(s.name + "_update", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, v2_.synapse_updates);
+    std::vector<size_t> kernels;
+    add_split_kernels(s.name + "_update", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, kernels);
+    schedule(s.state_update_schedule, "groups", s.order, s.name + "_stateupdater", kernels);
   }
 }
 
 void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,
-                            kir::Block& init_body, std::vector<size_t>& propagations) {
+                            kir::Block& init_body) {
   SymbolTable scope = synapse_scope(m_, s);
   kir::SynapseGroup::Pathway kp;
   kp.name = pw.name;
@@ -225,7 +233,8 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
     lu.value = kir::builtin("t", Type::Double);
     k.body.push_back(lu);
   }
-  propagations.push_back(add_kernel(std::move(k)));
+  // Brian2's SynapticPathway: order -1 for pre pathways, 1 for post pathways.
+  schedule(pw.schedule, "synapses", pw.post ? 1 : -1, s.name + "_" + pw.name, {add_kernel(std::move(k))});
 }
 
 }  // namespace modelc::detail

@@ -74,7 +74,8 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
     k.name = unique_name(g.name + "_generator");
     k.domain = {kir::Domain::Kind::SpikeGenerator, g.name, ""};
     k.emits_spikes = true;
-    v2_.after_threshold[g.name].push_back(add_kernel(std::move(k)));
+    // Brian2's SpikeGeneratorGroup is itself the operation (thresholds slot).
+    emitted_at_[{g.name, "spike"}] = schedule(g.threshold_schedule, "thresholds", g.order, g.name, {add_kernel(std::move(k))});
   }
   for (const auto& ev : g.events) {
     pop->events.push_back({ev.name, 1});
@@ -96,7 +97,9 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
     emit.index = kir::builtin("i", Type::Int64);
     iff.then_body.push_back(emit);
     k.body.push_back(iff);
-    v2_.after_threshold[g.name].push_back(add_kernel(std::move(k)));
+    // Brian2 checks custom events in after_thresholds, after every spike threshold.
+    emitted_at_[{g.name, ev.name}] = schedule(ev.condition_schedule, "after_thresholds", g.order,
+                                              g.name + "_" + ev.name + "_thresholder", {add_kernel(std::move(k))});
     if (!ev.code.empty()) {
       CodeContext rc = ctx();
       kir::Kernel r;
@@ -106,22 +109,31 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
       std::vector<ir::Stmt> code = ev.code;
       for (auto& st : code) st.value = fold_constants(st.value, scope);
       statements(code, rc, r.body);
-      v2_.event_code.push_back(add_kernel(std::move(r)));
+      // run_on_event's default slot: after every reset.
+      schedule(ev.code_schedule, "after_resets", g.order, g.name + "_" + ev.name + "_resetter", {add_kernel(std::move(r))});
     }
   }
-  for (const auto& rr : g.run_regularly) {
+  for (size_t n = 0; n < g.run_regularly.size(); ++n) {
+    const ir::RunRegularly& rr = g.run_regularly[n];
     std::vector<ir::Stmt> code = rr.code;
     for (auto& st : code) st.value = fold_constants(st.value, scope);
     // Writes to (shared) variables run once per operation (golden decision 7), before the rest.
+    std::vector<size_t> kernels;
     add_split_kernels(g.name + "_run_regularly", {kir::Domain::Kind::Neurons, g.name, ""}, rr.every_steps, code, ctx(),
-                      v2_.run_regularly[rr.when]);
+                      kernels);
+    // Brian2's default names (G_run_regularly, G_run_regularly_1, ...) and order 0, except in the start
+    // slot, where modelc runs them before the state monitors record (golden decision 1).
+    const std::string when = rr.schedule.when.value_or("start");
+    schedule(rr.schedule, when, when == "start" ? -1 : 0,
+             g.name + "_run_regularly" + (n ? "_" + std::to_string(n) : std::string()), kernels);
   }
 }
 
 // PoissonInput: `variable += binomial(N, rate*dt) * weight` for every neuron of the target slice,
 // in the synapses slot, as Brian2's PoissonInput code object.
 void Lowerer::lower_poisson_inputs() {
-  for (const auto& pi : m_.poisson_inputs) {
+  for (size_t n = 0; n < m_.poisson_inputs.size(); ++n) {
+    const ir::PoissonInput& pi = m_.poisson_inputs[n];
     const ir::NeuronGroup* g = m_.find_group(pi.target.group);
     if (!g) continue;
     SymbolTable scope = neuron_scope(m_, *g);
@@ -153,7 +165,9 @@ void Lowerer::lower_poisson_inputs() {
                                    kir::binary(ir::Op::Mul, convert(draw, t), convert(w, t), t), t),
                        b->type);
     k.body.push_back(guard_conditional_write(std::move(st), g->name, pi.variable, c));
-    v2_.poisson_inputs.push_back(add_kernel(std::move(k)));
+    // Brian2's PoissonInput takes no name: its objects are poissoninput, poissoninput_1, ...
+    schedule(pi.schedule, "synapses", 0, "poissoninput" + (n ? "_" + std::to_string(n) : std::string()),
+             {add_kernel(std::move(k))});
     bool normal = pi.n * pi.rate * m_.dt > 5 && pi.n * (1 - pi.rate * m_.dt) > 5;
     decisions_.emplace_back("PoissonInput " + pi.name + ": " + (normal ? "normal approximation" : "binomial inversion"),
                             "as Brian2's BinomialFunction: normal approximation when N p > 5 and N (1 - p) > 5");

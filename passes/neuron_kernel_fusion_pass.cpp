@@ -1,10 +1,10 @@
 // fuse-neuron-kernels: one kernel per population for state update + threshold (+ reset), so a step
 // launches (and streams the population's state through memory) once instead of two or three times.
 //
-// Lowering schedules Brian2's slots: every population's update, then every threshold, then the
-// synaptic kernels, then every reset. Fusing moves kernels within step_tasks, so each move is
-// checked against the tasks it jumps over (kernel_schedule.h): the moved kernel and a jumped task
-// must not touch a buffer (or a population's event list) that one of them writes. Within the
+// Lowering schedules Brian2's slots (by default every population's update, then every threshold,
+// then the synaptic kernels, then every reset; a model may move any of them). Fusing moves kernels
+// within step_tasks, so each move is checked against the tasks it jumps over (kernel_schedule.h):
+// the moved kernel and a jumped task must not touch a buffer (or a population's event list) that one of them writes. Within the
 // fused kernel the statements run neuron by neuron, which equals running the kernels one after
 // another only when every neuron reads and writes the written buffers at its own element ("i"):
 // checked over the combined bodies. The reset goes into the threshold's if-block after

@@ -100,6 +100,19 @@ GOLDENS = {
         event_margins=(("cells", "V_d1", "Vth_d", "allow_d1"), ("cells", "V_d2", "Vth_d", "allow_d2"))),
     "run_regularly_shared": Golden("exact", description="run_regularly at a 5 ms period writing "
                                    "(shared) variables, (constant over dt) subexpression, rk4"),
+    "schedule_groups": Golden("exact", description="run_regularly in the groups slot before the "
+                              "state update (Brian2's name order), with order 1 after it, and in "
+                              "after_groups"),
+    "schedule_thresholds": Golden("exact", description="run_regularly in the thresholds slot before "
+                                  "the threshold (a kick that makes neurons spike in the same step), "
+                                  "with order 2 after it, and in before_thresholds"),
+    "schedule_resets": Golden("exact", description="resets slot: run_regularly before the spike "
+                              "reset, run_on_event code after it (after_resets), and event code "
+                              "scheduled explicitly at resets, order -1"),
+    "schedule_order": Golden("exact", description="explicit orders: a pathway moved before another, "
+                             "a group order of -1, a state monitor in after_synapses"),
+    "schedule_slots": Golden("exact", description="run_regularly operations in all 18 slots, "
+                             "explicit orders and name ties; each records its position in the step"),
     "brunel_hakim_homog": Golden("stats", seeds=tuple(range(1, 11)),
                                  description="Brunel-Hakim 1999 sparse inhibitory network with "
                                  "noise (xi, euler), N=5000, C=1000, delay 2 ms"),

@@ -14,15 +14,20 @@ heterogeneous / per-pathway delays, the v2 ``connect`` forms, array initial
 values, ``{"npy": ...}`` arrays, spike monitor ``variables``, event monitors
 and state monitors of synapse groups.  Anything else raises ``UnsupportedModel`` rather than being silently ignored.
 
-Where docs/ir-v2.md leaves a Brian2 scheduling detail open, the translator
-uses Brian2's defaults (custom events are detected in ``after_thresholds`` and
-their code runs in ``after_resets``; summed variables are computed in
-``groups`` before the target's state update; ``(constant over dt)``
-subexpressions in ``before_start``), except that ``run_regularly`` operations
-in the ``start`` slot get ``order=-1`` so that they run before the state
-monitors record (Brian2 would otherwise order them by object name), and the
-summed-variable updaters of slice targets get their parent group's order - 1
-(Brian2's Subgroup order would tie them with the target's state updater).
+Scheduling (docs/ir-v2.md, "Schedule"): the IR's defaults are Brian2's
+(custom events are detected in ``after_thresholds`` and their code runs in
+``after_resets``; summed variables are computed in ``groups`` before the
+target's state update; ``(constant over dt)`` subexpressions in
+``before_start``), except that ``run_regularly`` operations in the ``start``
+slot default to ``order=-1`` so that they run before the state monitors record
+(Brian2 would otherwise order them by object name), and the summed-variable
+updaters of slice targets get their parent group's order - 1 (Brian2's
+Subgroup order would tie them with the target's state updater). Given ``when`` / ``order``
+fields (inline on run_regularly, monitors and PoissonInputs; ``schedule``
+objects of neuron groups, events and synapse groups; group ``order``) are
+passed to Brian2 as its ``when`` / ``order`` arguments or attributes.
+run_regularly operations get Brian2's default names (``G_run_regularly``,
+``G_run_regularly_1``, ...), which modelc uses to break ties as Brian2 does.
 
 The output is Python source text, not live objects, so that the exact Brian2
 script behind a golden file can be stored next to its results.  Constant
@@ -49,7 +54,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Unit, get_dimensions, get_unit
 
-TRANSLATOR_VERSION = "3"
+TRANSLATOR_VERSION = "4"  # 3 + 3: slice-target summed order and Brian2 run_regularly names, together
 
 _UNITS = {name: value for name, value in vars(brian2).items() if isinstance(value, Unit)}
 _FUNCTIONS = {
@@ -178,7 +183,9 @@ def _namespace_literal(defined):
     return f"dict(namespace, **{_dict_literal(defined)})" if defined else "dict(namespace)"
 
 
-_SCHEDULE_SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end")
+_SCHEDULE_SLOTS = tuple(f"{prefix}{slot}"
+                        for slot in ("start", "groups", "thresholds", "synapses", "resets", "end")
+                        for prefix in ("before_", "", "after_"))
 _TRIPLE = "'" * 3
 
 
@@ -242,6 +249,39 @@ class Translator:
             return data
         return np.asarray(value)
 
+    # -- scheduling -----------------------------------------------------------------
+    def _order(self, value, where):
+        return int(self.scope.evaluate(value, where)) if isinstance(value, str) else int(value)
+
+    def when_order(self, spec, where):
+        """(when, order) of an object with optional ``when`` / ``order`` fields (None = default)."""
+        when = spec.get("when")
+        if when is not None and when not in _SCHEDULE_SLOTS:
+            raise UnsupportedModel(f"{where}/when: unknown slot {when!r}")
+        order = spec.get("order")
+        return when, (None if order is None else self._order(order, f"{where}/order"))
+
+    def when_order_args(self, spec, where):
+        """``, when=..., order=...`` for the given fields."""
+        when, order = self.when_order(spec, where)
+        return (f", when={when!r}" if when is not None else "") + \
+               (f", order={order!r}" if order is not None else "")
+
+    def set_schedule(self, obj, spec, where):
+        """Assign ``when`` / ``order`` of an existing Brian2 object (source text ``obj``)."""
+        _check_fields(spec, {"when", "order"}, where)
+        when, order = self.when_order(spec, where)
+        if when is not None:
+            self.out.line(f"{obj}.when = {when!r}")
+        if order is not None:
+            self.out.line(f"{obj}.order = {order!r}")
+
+    def schedule_entries(self, schedule, objects, where):
+        """A ``schedule`` object: key -> {when, order}, applied to ``objects[key]``."""
+        _check_fields(schedule, set(objects), where)
+        for key, spec in schedule.items():
+            self.set_schedule(objects[key], spec, f"{where}/{key}")
+
     # -- references -----------------------------------------------------------------
     def group_reference(self, ref, where, allow_synapses=False):
         """Python expression for a group or slice, e.g. ``P[0:3200]``."""
@@ -290,7 +330,7 @@ class Translator:
         v1_fields = {"name", "size", "equations", "constants", "threshold", "reset",
                      "refractory", "method", "initial"}
         v2_fields = {"kind", "rates", "indices", "times", "period", "events", "run_regularly",
-                     "links"}
+                     "links", "order", "schedule"}
         _check_fields(group, v1_fields | v2_fields, where)
         self.v2(where, set(group) & v2_fields)
         name = group["name"]
@@ -299,8 +339,12 @@ class Translator:
         self.group_sizes[name] = size
         local = self.scope.child()
         defined = local.define_all(group.get("constants"), f"{where}/constants")
+        order_arg = (f", order={self._order(group['order'], f'{where}/order')!r}"
+                     if "order" in group else "")
+        schedule = group.get("schedule") or {}
         if kind == "poisson":
-            _check_fields(group, {"name", "size", "kind", "rates", "constants"}, where)
+            _check_fields(group, {"name", "size", "kind", "rates", "constants", "order", "schedule"},
+                          where)
             rates = group["rates"]
             value = local.try_evaluate(rates) if isinstance(rates, str) else rates
             if value is None:
@@ -308,10 +352,13 @@ class Translator:
             else:
                 rates_source = quantity_literal(_with_dims(value, brian2.Hz))
             self.out.line(f"{name} = PoissonGroup({size}, rates={rates_source},  # {rates!r}")
-            self.out.line(f"    namespace={_namespace_literal(defined)}, name={name!r})")
+            self.out.line(f"    namespace={_namespace_literal(defined)}{order_arg}, name={name!r})")
+            self.schedule_entries(schedule, {"threshold": f"{name}.thresholder['spike']"},
+                                  f"{where}/schedule")
             return
         if kind == "spike_generator":
-            _check_fields(group, {"name", "size", "kind", "indices", "times", "period"}, where)
+            _check_fields(group, {"name", "size", "kind", "indices", "times", "period", "order",
+                                  "schedule"}, where)
             indices = self.array(group["indices"], f"{where}/indices").astype(np.int64)
             times = np.asarray(self.array(group["times"], f"{where}/times"), dtype=float)
             period = _with_dims(local.evaluate(group.get("period", 0), f"{where}/period"),
@@ -319,8 +366,10 @@ class Translator:
             self.out.line(f"{name} = SpikeGeneratorGroup({size},")
             self.out.line(f"    {_array_literal(indices)},")
             self.out.line(f"    {_array_literal(times)} * second,")
-            self.out.line(f"    period={quantity_literal(period)},")
+            self.out.line(f"    period={quantity_literal(period)}{order_arg},")
             self.out.line(f"    name={name!r})")
+            # Brian2's SpikeGeneratorGroup is itself the operation that emits the spikes.
+            self.schedule_entries(schedule, {"threshold": name}, f"{where}/schedule")
             return
         if kind != "neurons":
             raise UnsupportedModel(f"{where}/kind: unknown kind {kind!r}")
@@ -343,7 +392,8 @@ class Translator:
         if events:
             conditions = {}
             for event, spec in events.items():
-                _check_fields(spec, {"condition", "code", "refractory"}, f"{where}/events/{event}")
+                _check_fields(spec, {"condition", "code", "refractory", "schedule"},
+                              f"{where}/events/{event}")
                 condition = juxtaposed_units_to_products(spec["condition"])
                 if spec.get("refractory", False):
                     condition = f"({condition}) and not_refractory"
@@ -352,27 +402,43 @@ class Translator:
         self.out.line(f"{name} = NeuronGroup(")
         for arg in args:
             self.out.line(f"    {arg},")
-        self.out.line(f"    namespace={_namespace_literal(defined)},")
+        self.out.line(f"    namespace={_namespace_literal(defined)}{order_arg},")
         self.out.line(f"    name={name!r})")
+        objects = {"state_update": f"{name}.state_updater",
+                   "constant_over_dt": f"{name}.subexpression_updater"}
+        if "threshold" in group:
+            objects["threshold"] = f"{name}.thresholder['spike']"
+        if "reset" in group:
+            objects["reset"] = f"{name}.resetter['spike']"
+        self.schedule_entries(schedule, objects, f"{where}/schedule")
         for event, spec in events.items():
+            ew = f"{where}/events/{event}/schedule"
+            event_schedule = spec.get("schedule") or {}
+            _check_fields(event_schedule, {"condition", "code"}, ew)
+            if "condition" in event_schedule:
+                self.set_schedule(f"{name}.thresholder[{event!r}]", event_schedule["condition"],
+                                  f"{ew}/condition")
             if spec.get("code"):
                 # Brian2's default slot for run_on_event: 'after_resets'.
+                code_schedule = event_schedule.get("code") or {}
+                _check_fields(code_schedule, {"when", "order"}, f"{ew}/code")
                 self.out.line(f"{name}.run_on_event({event!r}, "
-                              f"{juxtaposed_units_to_products(spec['code'])!r})")
+                              f"{juxtaposed_units_to_products(spec['code'])!r}"
+                              f"{self.when_order_args(code_schedule, f'{ew}/code')})")
         for k, op in enumerate(group.get("run_regularly") or []):
             w = f"{where}/run_regularly/{k}"
-            _check_fields(op, {"code", "dt", "when"}, w)
-            when = op.get("when", "start")
-            if when not in _SCHEDULE_SLOTS:
-                raise UnsupportedModel(f"{w}/when: unknown slot {when!r}")
+            _check_fields(op, {"code", "dt", "when", "order"}, w)
+            when, order = self.when_order(op, w)
+            when = when or "start"
+            if order is None:
+                order = -1 if when == "start" else 0
             dt_arg = ""
             if "dt" in op:
                 op_dt = _with_dims(local.evaluate(op["dt"], f"{w}/dt"), brian2.second)
                 dt_arg = f", dt={quantity_literal(op_dt)}"
-            order = ", order=-1" if when == "start" else ""
+            rr_name = f"{name}_run_regularly" + (f"_{k}" if k else "")
             self.out.line(f"{name}.run_regularly({juxtaposed_units_to_products(op['code'])!r}"
-                          f"{dt_arg}, when={when!r}{order}, "
-                          f"name={name + '_run_regularly_' + str(k)!r})")
+                          f"{dt_arg}, when={when!r}, order={order!r}, name={rr_name!r})")
         for variable, link in (group.get("links") or {}).items():
             w = f"{where}/links/{variable}"
             _check_fields(link, {"group", "variable", "index"}, w)
@@ -400,7 +466,7 @@ class Translator:
         where = f"/synapses/{index}"
         v1_fields = {"name", "source", "target", "equations", "constants", "on_pre",
                      "delay", "connect", "initial"}
-        v2_fields = {"method", "on_post", "on_event"}
+        v2_fields = {"method", "on_post", "on_event", "order", "schedule"}
         # Storage and delay-buffering choices of modelc: they do not change the results, so
         # Brian2 has nothing to be told.
         hints = {"connectivity", "delay_buffering"}
@@ -471,8 +537,20 @@ class Translator:
                 self.out.line(f"    delay={{{entries}}},")
         if "method" in syn:
             self.out.line(f"    method={_METHOD_ALIASES.get(syn['method'], syn['method'])!r},")
+        if "order" in syn:
+            self.out.line(f"    order={self._order(syn['order'], f'{where}/order')!r},")
         self.out.line(f"    namespace={_namespace_literal(defined)},")
         self.out.line(f"    name={name!r})")
+        schedule = syn.get("schedule") or {}
+        sw = f"{where}/schedule"
+        _check_fields(schedule, {"state_update", "pathways", "summed"}, sw)
+        if "state_update" in schedule:
+            self.set_schedule(f"{name}.state_updater", schedule["state_update"], f"{sw}/state_update")
+        self.schedule_entries(schedule.get("pathways") or {},
+                              {p: f"{name}.{p}" for p in pre_paths + post_paths}, f"{sw}/pathways")
+        summed = schedule.get("summed") or {}
+        self.schedule_entries(summed, {v: f"{name}.summed_updaters[{v!r}]" for v in summed},
+                              f"{sw}/summed")
         self.out.line(f"{name}.connect({self._connect_args(syn['connect'], local, where)})")
         for path, (form, value) in heterogeneous.items():
             if form == "array":
@@ -562,7 +640,8 @@ class Translator:
         names = []
         for k, spec in enumerate(self.model.get("poisson_inputs") or []):
             where = f"/poisson_inputs/{k}"
-            _check_fields(spec, {"name", "target", "variable", "N", "rate", "weight"}, where)
+            _check_fields(spec, {"name", "target", "variable", "N", "rate", "weight", "when", "order"},
+                          where)
             name = spec["name"]
             target = self.group_reference(spec["target"], f"{where}/target")
             n = int(self.scope.evaluate(spec["N"], f"{where}/N"))
@@ -572,15 +651,19 @@ class Translator:
             weight_source = (repr(juxtaposed_units_to_products(weight)) if value is None
                              else repr(quantity_literal(value)))
             self.out.line(f"{name} = PoissonInput({target}, {spec['variable']!r}, {n}, "
-                          f"{quantity_literal(rate)}, weight={weight_source})"
+                          f"{quantity_literal(rate)}, weight={weight_source}"
+                          f"{self.when_order_args(spec, where)})"
                           f"  # weight {weight!r}")
             names.append(name)
         return names
 
     def monitor(self, index, mon, dt):
         where = f"/monitors/{index}"
-        _check_fields(mon, {"name", "kind", "source", "variables", "indices", "every", "event"},
-                      where)
+        _check_fields(mon, {"name", "kind", "source", "variables", "indices", "every", "event",
+                            "when", "order"}, where)
+        if "when" in mon or "order" in mon:
+            self.v2(where, {"when/order (monitor)"})
+        sched = self.when_order_args(mon, where)
         name, kind = mon["name"], mon["kind"]
         source = self.group_reference(mon["source"], f"{where}/source",
                                       allow_synapses=(kind == "state"))
@@ -591,20 +674,20 @@ class Translator:
         if kind == "spikes":
             if "variables" in mon:
                 self.v2(where, {"variables (spike monitor)"})
-                self.out.line(f"{name} = SpikeMonitor({source}, variables={mon['variables']!r}, "
-                              f"name={name!r})")
+                self.out.line(f"{name} = SpikeMonitor({source}, variables={mon['variables']!r}"
+                              f"{sched}, name={name!r})")
             else:
-                self.out.line(f"{name} = SpikeMonitor({source}, name={name!r})")
+                self.out.line(f"{name} = SpikeMonitor({source}{sched}, name={name!r})")
         elif kind == "events":
             self.v2(where, {"kind: events"})
             variables = mon.get("variables")
             var_arg = f", variables={variables!r}" if variables else ""
-            self.out.line(f"{name} = EventMonitor({source}, {mon['event']!r}{var_arg}, "
+            self.out.line(f"{name} = EventMonitor({source}, {mon['event']!r}{var_arg}{sched}, "
                           f"name={name!r})")
         elif kind == "rate":
             if indices is not None:
                 raise UnsupportedModel(f"{where}/indices: not supported for rate monitors")
-            self.out.line(f"{name} = PopulationRateMonitor({source}, name={name!r})")
+            self.out.line(f"{name} = PopulationRateMonitor({source}{sched}, name={name!r})")
         elif kind == "state":
             every = mon.get("every", 1)
             if isinstance(every, int):
@@ -612,9 +695,11 @@ class Translator:
             else:
                 every_dt = self.scope.evaluate(every, f"{where}/every")
             record = "True" if indices is None else repr(indices)
+            when, order = self.when_order(mon, where)
+            order_arg = f", order={order!r}" if order is not None else ""
             self.out.line(f"{name} = StateMonitor({source}, {mon['variables']!r}, "
                           f"record={record}, dt={quantity_literal(every_dt)}, "
-                          f"when='start', name={name!r})")
+                          f"when={when or 'start'!r}{order_arg}, name={name!r})")
         else:
             raise UnsupportedModel(f"{where}/kind: unknown kind {kind!r}")
         return f"{name!r}: ({kind!r}, {name}, {indices!r})"

@@ -99,6 +99,26 @@ BAD_DOCUMENTS = [
 ]
 
 
+# Each one edit away from MINIMAL_MODEL as IR v2, validated against the v2 schema.
+def _v2(mutation):
+    def apply(doc):
+        doc["modelc_ir"] = 2
+        mutation(doc)
+    return _edit(apply)
+
+
+BAD_V2_DOCUMENTS = [
+    ("run_regularly in an unknown slot",
+     _v2(lambda d: d["neuron_groups"][0].__setitem__("run_regularly", [{"code": "", "when": "reset"}]))),
+    ("run_regularly order not an integer",
+     _v2(lambda d: d["neuron_groups"][0].__setitem__("run_regularly", [{"code": "", "order": 0.5}]))),
+    ("unknown neuron schedule entry",
+     _v2(lambda d: d["neuron_groups"][0].__setitem__("schedule", {"update": {"order": 1}}))),
+    ("monitor in an unknown slot",
+     _v2(_add_monitor({"name": "m", "kind": "spikes", "source": "G", "when": "after_spikes"}))),
+]
+
+
 class Tally:
     """Counts and prints check outcomes."""
 
@@ -165,6 +185,13 @@ def main(argv=None):
     for description, document in BAD_DOCUMENTS:
         error = _first_error(validator, document)
         tally.record(error is not None, f"rejects {description}",
+                     "document was accepted" if error is None else "")
+
+    v2_validator = jsonschema.Draft202012Validator(json.loads((args.root / SCHEMA_BY_VERSION[2]).read_text()))
+    tally.record(_first_error(v2_validator, _v2(lambda d: None)) is None, "accepts the minimal model as IR v2")
+    for description, document in BAD_V2_DOCUMENTS:
+        error = _first_error(v2_validator, document)
+        tally.record(error is not None, f"rejects {description} (IR v2)",
                      "document was accepted" if error is None else "")
 
     print(f"{tally.passed} passed, {tally.failed} failed")

@@ -107,7 +107,9 @@ TEST_P(GoldenV2Exact, SpikesEventsAndTracesMatchBrian2) {
 INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2Exact,
                          ::testing::Values("delays_hetero", "stdp_pairs", "summed_gap", "timed_input",
                                            "custom_events_dendrite", "run_regularly_shared", "summed_target_slice",
-                                           "slices_pathways", "slices_plasticity", "slices_events_connect"));
+                                           "slices_pathways", "slices_plasticity", "slices_events_connect",
+                                           "schedule_groups", "schedule_thresholds", "schedule_resets", "schedule_order",
+                                           "schedule_slots"));
 
 #ifdef MODELC_HAVE_OPENCL
 // The slice goldens against Brian2 on the OpenCL backend too (the other goldens are compared with
