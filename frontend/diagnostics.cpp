@@ -1,6 +1,7 @@
 #include "frontend/diagnostics.h"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 
 namespace modelc {
@@ -58,10 +59,19 @@ std::string render_diagnostic(const Diagnostic& d, const std::string& file_name,
     if (off > 0 && text[off - 1] == '\n') line_start = off;
     size_t line_end = text.find('\n', off);
     if (line_end == std::string::npos) line_end = text.size();
-    std::string line = text.substr(line_start, line_end - line_start);
-    out << "    " << line << "\n    ";
-    for (size_t k = line_start; k < static_cast<size_t>(off); ++k) out << (text[k] == '\t' ? '\t' : ' ');
-    int len = std::max(1, std::min<int>(d.loc.length, static_cast<int>(line_end) - off));
+    // A long line (a 1000-term equation) is shown as a window around the span, so that the caret
+    // stays under it on a terminal and the message stays readable.
+    constexpr size_t kWidth = 100, kBefore = 30;
+    size_t show_start = line_start, show_end = line_end;
+    if (line_end - line_start > kWidth) {
+      show_start = std::max(line_start, static_cast<size_t>(off) > kBefore ? static_cast<size_t>(off) - kBefore : 0);
+      show_end = std::min(line_end, show_start + kWidth);
+    }
+    const char* lead = show_start > line_start ? "..." : "";
+    std::string line = text.substr(show_start, show_end - show_start);
+    out << "    " << lead << line << (show_end < line_end ? "..." : "") << "\n    " << std::string(std::strlen(lead), ' ');
+    for (size_t k = show_start; k < static_cast<size_t>(off); ++k) out << (text[k] == '\t' ? '\t' : ' ');
+    int len = std::max(1, std::min<int>(d.loc.length, static_cast<int>(show_end) - off));
     out << green << '^';
     for (int k = 1; k < len; ++k) out << '~';
     out << reset << "\n";
