@@ -4,7 +4,7 @@
 # Extra arguments go to `modelc run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh plots
+MODELC_BUILD_TARGETS=modelc bash tools/setup.sh plots  # builds only what the run needs
 model=${MODELC_EXAMPLE:-examples/cuba.json}
 out="results/$(basename "$model" .json)"
 "${MODELC_BUILD_DIR:-build}/modelc" run "$model" -o "$out" "$@"
