@@ -17,11 +17,11 @@
 #include "passes/pass_manager.h"
 #include "runtime/driver.h"
 #include "runtime/finite_state_check.h"
-#include "support/interrupt.h"
 #include "runtime/resource_estimate.h"
 #include "runtime/results_writer.h"
 #include "runtime/scratch_directory.h"
 #include "runtime/simulation.h"
+#include "support/interrupt.h"
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_devices.h"
 #endif
