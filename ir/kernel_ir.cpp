@@ -143,6 +143,12 @@ ExprP cast(ExprP a, Type t) {
   return e;
 }
 
+size_t Program::step_kernel_count() const {
+  size_t n = 0;
+  for (const auto& t : step_tasks) n += t.kind == Task::Kind::RunKernel;
+  return n;
+}
+
 std::optional<double> constant_number(const ExprP& e) {
   if (!e) return std::nullopt;
   if (e->kind == Expr::Kind::Cast && !e->args.empty() && is_floating(e->type)) return constant_number(e->args[0]);

@@ -415,6 +415,7 @@ struct Program {
   const Buffer* find_buffer(const std::string& name) const;
   const Population* find_population(const std::string& name) const;
   const SynapseGroup* find_synapse_group(const std::string& name) const;
+  size_t step_kernel_count() const;  // kernel launches per step (RunKernel tasks)
 };
 
 // Textual dump for --print-after and golden IR tests; stable and readable.

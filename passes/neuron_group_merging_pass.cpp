@@ -168,29 +168,20 @@ class NeuronGroupMergingPass : public Pass {
       return true;
     }
     kir::Program& p = *unit.program;
-    const size_t before = launches(p);
-    kir_sched::AccessCache cache(p);
-    cache_ = &cache;
-    for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) merge_from(p, pos, unit.decisions);
-    cache_ = nullptr;
+    const size_t before = p.step_kernel_count();
+    kir_sched::AccessCache cache(p);  // valid until remove_unused_kernels renumbers the kernels
+    for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) merge_from(p, pos, unit.decisions, cache);
     kir_sched::remove_unused_kernels(p);
-    const size_t after = launches(p);
+    const size_t after = p.step_kernel_count();
     if (after != before)
       unit.decisions.emplace_back(name(), "kernels run per step: " + std::to_string(before) + " -> " + std::to_string(after));
     return true;
   }
 
  private:
-  kir_sched::AccessCache* cache_ = nullptr;  // for one run()
-
-  static size_t launches(const kir::Program& p) {
-    size_t n = 0;
-    for (const auto& t : p.step_tasks) n += t.kind == Task::Kind::RunKernel;
-    return n;
-  }
-
   // Gathers every later task whose kernel matches the one at `head` and may move up to it.
-  void merge_from(kir::Program& p, size_t head, std::vector<std::pair<std::string, std::string>>& log) {
+  void merge_from(kir::Program& p, size_t head, std::vector<std::pair<std::string, std::string>>& log,
+                  kir_sched::AccessCache& cache) {
     auto& tasks = p.step_tasks;
     auto kernel_at = [&](size_t pos) -> const Kernel* {
       const Task& t = tasks[pos];
@@ -207,7 +198,6 @@ class NeuronGroupMergingPass : public Pass {
     // what they touch together: kept as the scan goes, so each candidate costs one comparison.
     std::vector<size_t> jumped;
     kir_sched::AccessUnion jumped_access;
-    kir_sched::AccessCache& cache = *cache_;
     auto joins = [&](size_t pos) {
       const Kernel* k = kernel_at(pos);
       if (!k || !candidate(p, *k) || pops.count(k->domain.population)) return false;

@@ -95,16 +95,13 @@ class NeuronKernelFusionPass : public Pass {
       return true;
     }
     kir::Program& p = *unit.program;
-    const size_t launches_before = count_step_kernels(p);
+    const size_t launches_before = p.step_kernel_count();
+    // Valid until remove_unused_kernels renumbers the kernels.
     kir_sched::AccessCache cache(p);
     kir_sched::TaskIndex index(p, cache);
-    cache_ = &cache;
-    index_ = &index;
-    for (const auto& pop : p.populations) fuse_population(p, pop.name, unit.decisions);
-    cache_ = nullptr;
-    index_ = nullptr;
+    for (const auto& pop : p.populations) fuse_population(p, pop.name, unit.decisions, cache, index);
     kir_sched::remove_unused_kernels(p);
-    const size_t launches_after = count_step_kernels(p);
+    const size_t launches_after = p.step_kernel_count();
     if (launches_after != launches_before)
       unit.decisions.emplace_back(name(), "kernels run per step: " + std::to_string(launches_before) + " -> " +
                                               std::to_string(launches_after));
@@ -112,16 +109,8 @@ class NeuronKernelFusionPass : public Pass {
   }
 
  private:
-  kir_sched::AccessCache* cache_ = nullptr;  // for one run()
-  kir_sched::TaskIndex* index_ = nullptr;
-
-  static size_t count_step_kernels(const kir::Program& p) {
-    size_t n = 0;
-    for (const auto& t : p.step_tasks) n += t.kind == Task::Kind::RunKernel;
-    return n;
-  }
-
-  void fuse_population(kir::Program& p, const std::string& pop, std::vector<std::pair<std::string, std::string>>& log) {
+  void fuse_population(kir::Program& p, const std::string& pop, std::vector<std::pair<std::string, std::string>>& log,
+                       kir_sched::AccessCache& cache, kir_sched::TaskIndex& index) {
     const std::string what = name() + " " + pop;
     auto& tasks = p.step_tasks;
     auto kernel_at = [&](size_t pos) -> const Kernel* {
@@ -147,7 +136,7 @@ class NeuronKernelFusionPass : public Pass {
     for (size_t pos = *q; pos-- > 0;) {
       const Kernel* k = kernel_at(pos);
       if (k && whole_population(*k, Domain::Kind::Neurons, pop) && !kir_sched::block_emits(k->body) &&
-          kir_sched::block_elementwise_i(k->body, cache_->kernel(tasks[pos].index).writes)) {
+          kir_sched::block_elementwise_i(k->body, cache.kernel(tasks[pos].index).writes)) {
         u = pos;
         break;
       }
@@ -168,8 +157,6 @@ class NeuronKernelFusionPass : public Pass {
     std::vector<size_t> jumped = between(*u, *q, {});
     size_t at = *u;
     std::string how = "threshold moved up past " + std::to_string(jumped.size()) + " task(s)";
-    kir_sched::AccessCache& cache = *cache_;
-    kir_sched::TaskIndex& index = *index_;
     if (std::string why = index.move_blocker(cache.kernel(tasks[*q].index), threshold.name, jumped); !why.empty()) {
       std::string why_down = index.move_blocker(cache.kernel(tasks[*u].index), update.name, jumped);
       if (!why_down.empty()) {
@@ -237,7 +224,7 @@ class NeuronKernelFusionPass : public Pass {
       else if (pos != *u && pos != *q && (!r || pos != *r)) next.push_back(tasks[pos]);
     }
     tasks = std::move(next);
-    index_->refresh();
+    index.refresh();
     log.emplace_back(what, names + " -> " + fused_name + " (" + std::to_string(r ? 3 : 2) + " launches -> 1; " + how +
                                reset_note + ")");
   }

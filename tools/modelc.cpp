@@ -137,9 +137,7 @@ int cmd_check(const CommonOptions& c) {
       // What compile time grows with (benchmarks/compile_scaling.py): the kernels and buffers the
       // backend will generate; merged groups count once.
       const kir::Program& prog = *unit.program;
-      size_t step_kernels = 0;
-      for (const auto& t : prog.step_tasks) step_kernels += t.kind == kir::Task::Kind::RunKernel;
-      std::cout << "  code: " << prog.kernels.size() << " kernels (" << step_kernels << " per step), "
+      std::cout << "  code: " << prog.kernels.size() << " kernels (" << prog.step_kernel_count() << " per step), "
                 << prog.buffers.size() << " buffers to generate and compile\n";
       std::cout << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << runtime::format_bytes(e.total())
                 << " (" << syn << " synapses expected)\n";
