@@ -26,22 +26,16 @@ bool FiniteStateCheck::count_non_finite(int32_t var, int64_t& count, int64_t& fi
       }
     }
   };
-  if (v.type == MC_DOUBLE) {
-    scratch_.resize(static_cast<size_t>(n));
-    if (fn.read_var(sim_.handle(), var, scratch_.data()) != 0) {
+  auto read_and_scan = [&](auto& buffer) {
+    buffer.resize(static_cast<size_t>(n));
+    if (fn.read_var(sim_.handle(), var, buffer.data()) != 0) {
       error = std::string("reading ") + v.owner + "." + v.variable + " failed";
       return false;
     }
-    scan(scratch_);
-  } else {
-    scratch_f_.resize(static_cast<size_t>(n));
-    if (fn.read_var(sim_.handle(), var, scratch_f_.data()) != 0) {
-      error = std::string("reading ") + v.owner + "." + v.variable + " failed";
-      return false;
-    }
-    scan(scratch_f_);
-  }
-  return true;
+    scan(buffer);
+    return true;
+  };
+  return v.type == MC_DOUBLE ? read_and_scan(scratch_) : read_and_scan(scratch_f_);
 }
 
 bool FiniteStateCheck::baseline(std::string& error) {
