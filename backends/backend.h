@@ -1,5 +1,5 @@
 // The backend plugin interface (GeNN-style: small). A backend turns a kernel IR Program into sources,
-// builds them into a loadable module implementing runtime/modelc_abi.h, and reports what it can do.
+// builds them into a loadable module implementing abi/modelc_abi.h, and reports what it can do.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
 namespace modelc {

@@ -7,7 +7,7 @@
 
 #include <optional>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/model.h"
 
 namespace modelc::frontend {

@@ -7,7 +7,8 @@
 
 #include "frontend/lexer.h"
 #include "frontend/parser.h"
-#include "frontend/units.h"
+#include "frontend/unit_expression.h"
+#include "ir/quantity_eval.h"
 
 namespace modelc::frontend {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace modelc::frontend {
 

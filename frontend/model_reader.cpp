@@ -12,7 +12,7 @@
 
 #include "frontend/parser.h"
 #include "frontend/model_reader_impl.h"
-#include "frontend/units.h"
+#include "ir/quantity_eval.h"
 
 namespace modelc::frontend {
 

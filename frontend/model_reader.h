@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/model.h"
 
 namespace modelc::frontend {

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "frontend/model_reader.h"
-#include "frontend/units.h"
+#include "ir/quantity_eval.h"
 #include "ir/model.h"
 
 namespace modelc::frontend::detail {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/expr.h"
 #include "ir/model.h"
 

@@ -1,7 +1,7 @@
 // The kernel IR: what every backend consumes. A Program is a set of device buffers, the static
 // description of populations / synapse groups / monitors, and kernels whose bodies are C-level
 // statement trees with a launch domain. Units and Brian2 names are gone here: everything is SI,
-// typed, and indexed explicitly. One C-style printer (ir/c_printer.h) prints kernel bodies for the
+// typed, and indexed explicitly. One C-style printer (codegen/c_printer.h) prints kernel bodies for the
 // CPU, OpenCL and CUDA backends; the backends differ only in how they iterate a domain, how they
 // express atomics, and their dialect.
 #pragma once
@@ -62,7 +62,7 @@ struct Expr {
 //   "merged_param_K" (K = 0, 1, ...) any type: in a Kernel::merged kernel, member m's params[K], a
 //                   literal that differs between the members of the merged group.
 // Random draws use the domain's element index (i for neuron domains, syn for synapse domains) as
-// counter, together with the step and the stream: see runtime/philox.h.
+// counter, together with the step and the stream: see abi/philox.h.
 //
 // Functions (Expr::Kind::Call), arguments and result in the scalar type unless noted:
 //   exp log log10 sqrt fabs sin cos tan sinh cosh tanh asin acos atan floor ceil pow expm1 log1p
@@ -107,7 +107,7 @@ enum class BufferRole {
   Internal,       // lastspike / not_refractory and other bookkeeping
   // IR v2 additions:
   Table,          // read-only data filled from `init_values` at creation (TimedArray values)
-  // Delay buffering (passes/delay_buffering_pass.cpp): the dendritic ring of a pathway, `depth` rows
+  // Delay buffering (passes/kernel/delay_buffering_pass.cpp): the dendritic ring of a pathway, `depth` rows
   // of `size` elements (size = the target slice of the synapse group `owner`; row r holds the input
   // due at the steps s with s % depth == r). depth = 1 + the largest delay in steps, known only at
   // the end of mc_init: backends allocate depth * size zeroed elements there, not at creation.
@@ -163,7 +163,7 @@ struct ConnectRule {
   // Probability: for each pre i (source slice) and candidate post j (target slice), a synapse exists
   // when `condition` (Bool, may be null = true) holds and a uniform draw is < `p` (scalar, may use
   // "i" and "j"; null = 1). `p_depends_on_j` tells whether geometric skipping is allowed (p and
-  // condition independent of j). Draws: runtime/philox.h mc_uniform with element = i,
+  // condition independent of j). Draws: abi/philox.h mc_uniform with element = i,
   // step = running draw number within row i, stream = `stream`.
   ExprP p;
   ExprP condition;
@@ -200,7 +200,7 @@ struct ConnectRule {
 };
 
 // How a synapse group's connectivity is stored and walked (chosen by the choose-connectivity pass,
-// passes/connectivity_strategy_pass.cpp; docs/passes.md "Connectivity strategy"). The defaults are
+// passes/kernel/connectivity_strategy_pass.cpp; docs/passes.md "Connectivity strategy"). The defaults are
 // what lowering produces and what every backend implements: CSR with int32 post indices, the pre
 // array kept, serial presynaptic push. Every storage visits a row's synapses in the same order (j
 // ascending, as the CSR build produces them for the rules where another storage is legal), so the

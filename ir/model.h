@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/units.h"
+#include "support/units.h"
 #include "ir/expr.h"
 #include "ir/schedule.h"
 
@@ -187,7 +187,7 @@ struct SynapseGroup {
   // the pathway named "pre" for code written against IR v1.
   std::vector<Pathway> pathways;
   std::string method;                         // of clock-driven ODEs ("" = like Brian2)
-  // How heterogeneous delays are buffered (passes/delay_buffering_pass.cpp): "auto" (the pass
+  // How heterogeneous delays are buffered (passes/kernel/delay_buffering_pass.cpp): "auto" (the pass
   // decides), "queues" or "dendritic"; a request the pass cannot honour is an error at
   // `delay_buffering_pointer`.
   std::string delay_buffering = "auto";

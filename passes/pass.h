@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 #include "ir/model.h"
 

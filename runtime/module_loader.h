@@ -1,4 +1,4 @@
-// Loads a generated model module (a shared object implementing runtime/modelc_abi.h) and resolves
+// Loads a generated model module (a shared object implementing abi/modelc_abi.h) and resolves
 // its C ABI into a function table. Every backend's artefact is driven through this one table, so
 // the host side never links against generated code.
 #pragma once
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "runtime/modelc_abi.h"
+#include "abi/modelc_abi.h"
 
 namespace modelc::runtime {
 

@@ -15,9 +15,9 @@
 #include <CLI/CLI.hpp>
 
 #include "passes/pass_manager.h"
-#include "runtime/driver.h"
+#include "driver/driver.h"
 #include "runtime/finite_state_check.h"
-#include "runtime/resource_estimate.h"
+#include "driver/resource_estimate.h"
 #include "runtime/results_writer.h"
 #include "runtime/scratch_directory.h"
 #include "runtime/simulation.h"

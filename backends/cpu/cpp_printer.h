@@ -3,7 +3,7 @@
 // binding is specific to the CPU module layout.
 #pragma once
 
-#include "ir/c_printer.h"
+#include "codegen/c_printer.h"
 
 namespace modelc::cpu {
 

@@ -59,7 +59,7 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
   std::error_code ec;
 
   fs::path root = source_root(), lib = support_lib_dir();
-  if (root.empty() || !fs::exists(root / "runtime/modelc_abi.h", ec)) {
+  if (root.empty() || !fs::exists(root / "abi/modelc_abi.h", ec)) {
     diags.error("cannot find the modelc runtime headers (looked in '" + root.string() + "')", "",
                 "set MODELC_SOURCE_ROOT to the directory that holds runtime/ and backends/");
     return false;
@@ -79,7 +79,7 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
   job.link_flags = cxx.module_link_flags();
   job.out_dir = options.out_dir;
   job.cache_dir = options.cache_dir;
-  job.key_files = {root / "runtime/modelc_abi.h", root / "runtime/philox.h",
+  job.key_files = {root / "abi/modelc_abi.h", root / "abi/philox.h",
                    root / "backends/cpu/support/cpu_support.h", lib / "libmodelc_cpu_support.so"};
   job.verbose = options.verbose;
   CompileOutcome outcome;

@@ -1,5 +1,5 @@
 // The connectivity storages of the CPU module other than the default CSR (kir::Connectivity, chosen
-// by passes/connectivity_strategy_pass.cpp): sparse with u16 post indices or without the pre array,
+// by passes/kernel/connectivity_strategy_pass.cpp): sparse with u16 post indices or without the pre array,
 // dense (uint8 synapse count per pair), bitmask (one bit per pair) and procedural (rows regenerated
 // from the counter-based generator when a neuron spikes). Every storage visits a row's synapses in
 // the CSR's order (j ascending, which the pass checks), with syn = the CSR position where it keeps

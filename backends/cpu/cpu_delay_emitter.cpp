@@ -1,6 +1,6 @@
 // Dendritic delay rings in the CPU module (feature "delay:dendritic"; kernel IR:
 // Pathway::Buffering::Dendritic, BufferRole::DelayRing, Domain::Kind::DendriticEvents /
-// DendriticDrain; passes/delay_buffering_pass.cpp). The ring is the pathway's DelayRing buffer,
+// DendriticDrain; passes/kernel/delay_buffering_pass.cpp). The ring is the pathway's DelayRing buffer,
 // allocated at the end of mc_init once the delays (and so the depth D) are known; the depth lives in
 // m->syn<g>_rd<w>.
 #include "backends/cpu/cpu_emit_context.h"

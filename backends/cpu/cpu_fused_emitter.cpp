@@ -1,5 +1,5 @@
 // The loop of a spike-emitting neurons kernel with an elementwise prefix, typically a fused
-// update + threshold (+ reset) kernel (passes/neuron_kernel_fusion_pass.cpp): blocks of
+// update + threshold (+ reset) kernel (passes/kernel/neuron_kernel_fusion_pass.cpp): blocks of
 // kFusedBlock neurons; per block an `omp simd` loop runs the prefix (the update) and a serial loop
 // the rest (threshold, emit, reset), so the update stays vectorised while spikes are appended in
 // ascending order. With threads, every thread takes a contiguous range of whole blocks, writes its

@@ -1,4 +1,4 @@
-// Merged neuron groups (Kernel::merged, passes/neuron_group_merging_pass.cpp; feature
+// Merged neuron groups (Kernel::merged, passes/kernel/neuron_group_merging_pass.cpp; feature
 // "fusion:merged-groups"): GeNN's merged struct. One function holds a table with a row per member
 // (its buffer pointers, size, event list and parameter values) and runs the body once per row.
 // Each member's loop is the loop its unmerged kernel would have run (same vectorised prefix and

@@ -1,17 +1,17 @@
 // Emits the one C++ translation unit of a CPU model module: it implements every function of
-// runtime/modelc_abi.h for a kernel IR Program. Layout of the generated module (struct mc_module):
+// abi/modelc_abi.h for a kernel IR Program. Layout of the generated module (struct mc_module):
 //   - every Buffer as a 64-byte aligned SoA array `b_<name>`;
 //   - per population k a spike ring `pop<k>_spikes[history][size]`, `pop<k>_count[history]`
 //     (slot = step % history) and a running total;
 //   - per synapse group g a CSR: `syn<g>_row[source_size + 1]`, `syn<g>_post`, `syn<g>_pre`, or
 //     another storage of kir::Connectivity (cpu_connectivity_emitter.cpp);
 //   - monitors as growable arrays from the prebuilt support library (cpu_support.h).
-// The TU includes only C headers, the support prelude and runtime/philox.h, so it compiles fast.
+// The TU includes only C headers, the support prelude and abi/philox.h, so it compiles fast.
 #pragma once
 
 #include <string>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
 namespace modelc::cpu {

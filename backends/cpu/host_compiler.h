@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace modelc::cpu {
 

@@ -15,7 +15,7 @@ static constexpr const char* kHostName = "model.cpp";
 static constexpr const char* kDeviceName = "kernels.cl";
 
 // Files pasted into every OpenCL program, in order (relative to the source root).
-static const char* const kPreludeFiles[] = {"backends/opencl/support/opencl_prelude.cl", "runtime/philox.h",
+static const char* const kPreludeFiles[] = {"backends/opencl/support/opencl_prelude.cl", "abi/philox.h",
                                             "backends/opencl/support/opencl_helpers.cl"};
 
 std::string OpenCLBackend::description() const {
@@ -91,7 +91,7 @@ bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& optio
   job.out_dir = options.out_dir;
   job.cache_dir = options.cache_dir;
   // The OpenCL program is embedded in the source, so the prelude files are covered by the source.
-  job.key_files = {root / "runtime/modelc_abi.h", root / "backends/cpu/support/cpu_support.h",
+  job.key_files = {root / "abi/modelc_abi.h", root / "backends/cpu/support/cpu_support.h",
                    root / "backends/opencl/support/opencl_host.h", lib / "libmodelc_cpu_support.so"};
   job.verbose = options.verbose;
   cpu::CompileOutcome outcome;

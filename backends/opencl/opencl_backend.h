@@ -1,7 +1,7 @@
 // The OpenCL backend: the kernel IR becomes an OpenCL C 1.2 program (kernels.cl, built by the
 // platform compiler when the module is created, binaries cached on disk) and a C++ host module
 // (model.cpp, built by the CPU backend's HostCompiler and linked with -lOpenCL) that implements
-// runtime/modelc_abi.h around it. Design notes: docs/opencl.md.
+// abi/modelc_abi.h around it. Design notes: docs/opencl.md.
 #pragma once
 
 #include "backends/backend.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backends/opencl/opencl_printer.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
 namespace modelc::opencl::detail {
@@ -103,11 +103,11 @@ std::string kernel_param_decl(const EmitContext& c, const KernelParam& prm);
 // QueuedEvents, SpikeGenerator. False (nothing written) for other domains.
 bool emit_v2_kernel_body(EmitContext& c, const KernelPlan& plan, std::string& o);
 
-// The OpenCL C program: `prelude` (opencl_prelude.cl + runtime/philox.h + opencl_helpers.cl) and
+// The OpenCL C program: `prelude` (opencl_prelude.cl + abi/philox.h + opencl_helpers.cl) and
 // then one __kernel per program kernel (`k<idx>`) and per state monitor (`mc_rec_state<k>`).
 std::string emit_device_source(EmitContext& c, const std::string& prelude);
 
-// The C++ host module implementing runtime/modelc_abi.h around `device_source`.
+// The C++ host module implementing abi/modelc_abi.h around `device_source`.
 std::string emit_host_module(EmitContext& c, const std::string& device_source, int default_threads);
 
 // Buffers a connection rule reads (opencl_host_emitter.cpp): host mirrors, downloaded before connect.

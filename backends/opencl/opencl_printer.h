@@ -1,5 +1,5 @@
 // The OpenCL C 1.2 dialect of the kernel printer. Only what differs from the shared C-style grammar
-// (ir/c_printer.h) lives here:
+// (codegen/c_printer.h) lives here:
 //   - types: `long`/`int` instead of <stdint.h> names; Bool buffers are stored as `uchar` because
 //     OpenCL C 1.2 forbids `bool` in global memory; Double prints as `mc_f64` (double where the
 //     device has cl_khr_fp64, float otherwise: float models keep their double-typed time values
@@ -15,7 +15,7 @@
 
 #include <map>
 
-#include "ir/c_printer.h"
+#include "codegen/c_printer.h"
 
 namespace modelc::opencl {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace modelc::fuzz {
 

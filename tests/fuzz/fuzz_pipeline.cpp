@@ -4,7 +4,7 @@
 #include "backends/cpu/cpu_module_emitter.h"
 #include "frontend/model_reader.h"
 #include "passes/pass_manager.h"
-#include "runtime/resource_estimate.h"
+#include "driver/resource_estimate.h"
 #include "tests/fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,8 @@
 #include <map>
 
 #include "frontend/parser.h"
-#include "frontend/units.h"
+#include "frontend/unit_expression.h"
+#include "ir/quantity_eval.h"
 #include "tests/fuzz/fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-/* A hand-written model module implementing runtime/modelc_abi.h, compiled by test_simulation.cpp
+/* A hand-written model module implementing abi/modelc_abi.h, compiled by test_simulation.cpp
  * at test time. Its behaviour is fixed so the tests can predict every recorded value:
  *   - population "P" of 3 neurons; neuron i spikes at every step s with s % 5 == i
  *   - variable P_v: v[i] = 10 * i + s at the start of step s (it counts steps)
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/modelc_abi.h"
+#include "abi/modelc_abi.h"
 
 #ifndef FAKE_ABI_VERSION
 #define FAKE_ABI_VERSION MC_ABI_VERSION

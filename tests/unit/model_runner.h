@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/driver.h"
+#include "driver/driver.h"
 #include "runtime/simulation.h"
 
 namespace modelc::testing {

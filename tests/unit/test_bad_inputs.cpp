@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/cpu/host_compiler.h"
-#include "runtime/driver.h"
-#include "runtime/resource_estimate.h"
+#include "driver/driver.h"
+#include "driver/resource_estimate.h"
 #include "tests/unit/model_runner.h"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "backends/cpu/cpp_printer.h"
-#include "ir/c_printer.h"
+#include "codegen/c_printer.h"
 #include "ir/kernel_ir.h"
 
 using namespace modelc;

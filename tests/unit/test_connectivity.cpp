@@ -11,8 +11,8 @@
 #include "frontend/model_reader.h"
 #include "passes/pass_manager.h"
 #include "passes/passes.h"
-#include "runtime/resource_estimate.h"
-#include "test_v2_util.h"
+#include "driver/resource_estimate.h"
+#include "test_model_util.h"
 
 namespace modelc::testing {
 namespace {

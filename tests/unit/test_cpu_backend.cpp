@@ -15,8 +15,8 @@
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/cpu_module_emitter.h"
 #include "backends/cpu/host_compiler.h"
-#include "runtime/modelc_abi.h"
-#include "runtime/philox.h"
+#include "abi/modelc_abi.h"
+#include "abi/philox.h"
 
 using namespace modelc;
 using namespace modelc::kir;

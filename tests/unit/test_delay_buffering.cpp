@@ -10,9 +10,9 @@
 
 #include "frontend/model_reader.h"
 #include "passes/pass_manager.h"
-#include "runtime/driver.h"
-#include "runtime/resource_estimate.h"
-#include "test_v2_util.h"
+#include "driver/driver.h"
+#include "driver/resource_estimate.h"
+#include "test_model_util.h"
 
 namespace modelc::testing {
 namespace {

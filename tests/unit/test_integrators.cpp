@@ -8,7 +8,7 @@
 #include <map>
 #include <numbers>
 
-#include "passes/integrators.h"
+#include "passes/numerics/integrators.h"
 
 namespace modelc::integrators {
 namespace {

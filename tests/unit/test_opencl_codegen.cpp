@@ -12,7 +12,7 @@
 
 #include "backends/cpu/host_compiler.h"
 #include "model_runner.h"
-#include "runtime/driver.h"
+#include "driver/driver.h"
 
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_backend.h"

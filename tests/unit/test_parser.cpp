@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "frontend/parser.h"
-#include "frontend/units.h"
+#include "ir/quantity_eval.h"
 
 namespace modelc::frontend {
 namespace {

@@ -1,6 +1,6 @@
-// Philox4x32-10 and the uniform/normal conversions of runtime/philox.h: bit-exact against the
+// Philox4x32-10 and the uniform/normal conversions of abi/philox.h: bit-exact against the
 // published Random123 known-answer vectors, statistically sane, and the same in C as in C++.
-#include "runtime/philox.h"
+#include "abi/philox.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -174,7 +174,7 @@ TEST(Philox, SameBitsWhenCompiledAsC99) {
   } cleanup{dir};
   {
     std::ofstream c(dir / "p.c");
-    c << "#include \"runtime/philox.h\"\n#include <stdio.h>\n"
+    c << "#include \"abi/philox.h\"\n#include <stdio.h>\n"
          "int main(void) {\n"
          "  uint64_t e;\n"
          "  for (e = 0; e < 8; ++e)\n"
@@ -205,7 +205,7 @@ TEST(Philox, CompilesAsOpenCLC) {
   if (std::system("clang --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no clang";
   const std::string base =
       "clang -x cl -cl-std=CL1.2 -fsyntax-only -Xclang -finclude-default-header "
-      "-I" MODELC_SOURCE_ROOT " " MODELC_SOURCE_ROOT "/runtime/philox.h";
+      "-I" MODELC_SOURCE_ROOT " " MODELC_SOURCE_ROOT "/abi/philox.h";
   EXPECT_EQ(std::system(base.c_str()), 0) << base;
   std::string no_fp64 = base + " -Xclang -cl-ext=-cl_khr_fp64";
   EXPECT_EQ(std::system(no_fp64.c_str()), 0) << no_fp64;

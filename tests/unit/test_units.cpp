@@ -1,4 +1,4 @@
-// Tests of dimensions, unit names, constant evaluation and dimension inference (frontend/units.h).
+// Tests of dimensions, unit names, constant evaluation and dimension inference (support/units.h, ir/quantity_eval.h).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "frontend/parser.h"
-#include "frontend/units.h"
+#include "frontend/unit_expression.h"
+#include "ir/quantity_eval.h"
 
 namespace modelc {
 namespace {

@@ -1,5 +1,5 @@
 /* The prelude of every generated CPU module. Two halves:
- *   - inline helpers the kernel printer (ir/c_printer.h) names: Python/Brian2-semantics integer and
+ *   - inline helpers the kernel printer (codegen/c_printer.h) names: Python/Brian2-semantics integer and
  *     float division, exprel, sign, clip, timestep, non-finite literal macros;
  *   - a small exported C API (libmodelc_cpu_support) for what need not be compiled per model:
  *     growable monitor arrays, aligned allocation, CSR construction from explicit pairs.
@@ -19,7 +19,7 @@
  * loops call _ZGVdN4v_exp & co. (6.3x on COBAHH's update, docs/passes.md). The vector variants
  * are accurate to a few ulp but are not the scalar functions: the CPU backend pads neuron loops to
  * whole vectors so each neuron always takes the same (vector) path, whatever the thread count.
- * Declared before runtime/philox.h so that its normal draws (Box-Muller: log, sqrt, cos) vectorise
+ * Declared before abi/philox.h so that its normal draws (Box-Muller: log, sqrt, cos) vectorise
  * too: with a scalar cos, a loop drawing randn() (xi noise) stays scalar (Brunel-Hakim's update). */
 #if defined(MC_LIBMVEC) && MC_LIBMVEC && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(__FAST_MATH__)
@@ -49,7 +49,7 @@ MC_SIMD_FN float cosf(float) __THROW;
 #endif
 #endif
 
-#include "runtime/philox.h"
+#include "abi/philox.h"
 
 #ifndef MC_INLINE
 #define MC_INLINE static inline

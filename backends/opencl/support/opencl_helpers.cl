@@ -1,5 +1,5 @@
 /* Helpers with Python / Brian2 semantics (see the CPU twin, backends/cpu/support/cpu_support.h,
- * for why each behaves as it does). Follows runtime/philox.h in the generated program. */
+ * for why each behaves as it does). Follows abi/philox.h in the generated program. */
 
 /* --- Python semantics for // and % --------------------------------------------------------- */
 static inline long mc_floordiv_i64(long a, long b) {

@@ -1,9 +1,9 @@
 /* The prelude of every generated OpenCL C 1.2 program (the OpenCL twin of
- * backends/cpu/support/cpu_support.h). The OpenCL backend pastes it, after runtime/philox.h, in
+ * backends/cpu/support/cpu_support.h). The OpenCL backend pastes it, after abi/philox.h, in
  * front of the generated kernels, so a program is one self-contained source string. It provides:
  *   - mc_f64: double where the device has cl_khr_fp64, float otherwise (the module refuses double
  *     models on such devices; float models still carry double-typed times, which then run in float);
- *   - the helpers ir/c_printer.h names, with Python / Brian2 semantics (same code as the CPU's);
+ *   - the helpers codegen/c_printer.h names, with Python / Brian2 semantics (same code as the CPU's);
  *   - atomic read-modify-write for conflicting Accumulate statements: OpenCL 1.2 has integer
  *     atomics only, so floating point uses a compare-and-swap loop on the bit pattern
  *     (atomic_cmpxchg for float, atom_cmpxchg from cl_khr_int64_base_atomics for double);

@@ -1,0 +1,214 @@
+#include "codegen/c_printer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+namespace modelc::kir {
+
+namespace {
+
+// The shortest decimal text that reads back as exactly `v` (in double or float precision).
+std::string shortest(double v, bool as_float) {
+  char buf[48];
+  for (int prec = as_float ? 6 : 15; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    bool ok = as_float ? std::strtof(buf, nullptr) == static_cast<float>(v) : std::strtod(buf, nullptr) == v;
+    if (ok) break;
+  }
+  std::string s = buf;
+  // "1" would be an int literal in C: force a floating literal.
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+bool is_int(Type t) { return t == Type::Int32 || t == Type::Int64; }
+
+}  // namespace
+
+const char* CStylePrinter::helper_suffix(Type t) {
+  switch (t) {
+    case Type::Float: return "f";
+    case Type::Int32: return "_i32";
+    case Type::Int64: return "_i64";
+    case Type::Bool: return "_i32";
+    case Type::Double: return "";
+  }
+  return "";
+}
+
+std::string CStylePrinter::type_name(Type t) const {
+  switch (t) {
+    case Type::Bool: return "bool";
+    case Type::Int32: return "int32_t";
+    case Type::Int64: return "int64_t";
+    case Type::Float: return "float";
+    case Type::Double: return "double";
+  }
+  return "void";
+}
+
+std::string CStylePrinter::buffer_pointer(Type t, const std::string& name, bool read_only) const {
+  return (read_only ? "const " : "") + storage_type_name(t) + "* __restrict " + name;
+}
+
+std::string CStylePrinter::float_literal(double v, Type t) const {
+  bool f = t == Type::Float;
+  if (std::isnan(v)) return f ? "MC_NANF" : "MC_NAN";
+  if (std::isinf(v)) return std::string(v < 0 ? "(-" : "(") + (f ? "MC_INFF" : "MC_INF") + ")";
+  std::string s = shortest(f ? static_cast<double>(static_cast<float>(v)) : v, f);
+  if (f) s += "f";
+  // Parenthesised so that `a - -1.0` can never print as `a--1.0`.
+  return v < 0 || (v == 0 && std::signbit(v)) ? "(" + s + ")" : s;
+}
+
+std::string CStylePrinter::int_literal(int64_t v, Type t) const {
+  if (v == std::numeric_limits<int64_t>::min()) return "(-9223372036854775807LL - 1)";
+  std::string s = std::to_string(v);
+  // Plain literals are `int`: values beyond int32 need the suffix to stay 64-bit.
+  if (t == Type::Int64 && (v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min()))
+    s += "LL";
+  return v < 0 ? "(" + s + ")" : s;
+}
+
+std::string CStylePrinter::literal(const Expr& e) const {
+  switch (e.type) {
+    case Type::Bool: return bool_literal(e.b);
+    case Type::Int32:
+    case Type::Int64: return int_literal(e.i, e.type);
+    case Type::Float:
+    case Type::Double: return float_literal(e.f, e.type);
+  }
+  return "0";
+}
+
+std::string CStylePrinter::function_name(const std::string& fn, Type t) const {
+  if (fn == "exprel" || fn == "sign" || fn == "clip" || fn == "timestep")
+    return "mc_" + fn + helper_suffix(t);
+  std::string name = fn == "abs" ? "fabs" : fn;
+  if (is_int(t) && (name == "fabs" || name == "fmin" || name == "fmax")) return "mc_" + name + helper_suffix(t);
+  if (t == Type::Float) return name + "f";
+  return name;
+}
+
+std::string CStylePrinter::buffer_access(const std::string& buffer, const std::string& index) const {
+  return buffer + "[" + index + "]";
+}
+
+std::string CStylePrinter::select(const std::string& c, const std::string& a, const std::string& b, Type) const {
+  return "(" + c + " ? " + a + " : " + b + ")";
+}
+
+std::string CStylePrinter::cast(const std::string& a, Type, Type to) const {
+  return "((" + type_name(to) + ")" + a + ")";
+}
+
+std::string CStylePrinter::random(const Expr& e) const {
+  if (e.name == "binomial" && e.args.size() == 2) {  // IR v2
+    std::string fn = std::string("mc_binomial") + (e.type == Type::Float ? "_float" : "_double");
+    return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +
+           "), (uint64_t)(" + keys_.step + "), (int64_t)(" + expr(e.args[0]) + "), (double)(" + expr(e.args[1]) + "))";
+  }
+  std::string fn = std::string("mc_") + (e.name == "normal" ? "normal" : "uniform") +
+                   (e.type == Type::Float ? "_float" : "_double");
+  return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +
+         "), (uint64_t)(" + keys_.step + "))";
+}
+
+std::string CStylePrinter::accumulate(const Stmt& s, const std::string& target_index,
+                                      const std::string& value) const {
+  return target_index + " " + ir::op_spelling(s.op) + "= " + value + ";";
+}
+
+std::string CStylePrinter::emit_spike(const Stmt&, const std::string& index) const {
+  // Dialects bind this to their spike list; a macro keeps the printer independent of that layout.
+  return "MC_EMIT_SPIKE(" + index + ");";
+}
+
+std::string CStylePrinter::expr(const ExprP& e) const { return e ? expr(*e) : "/*null*/0"; }
+
+std::string CStylePrinter::expr(const Expr& e) const {
+  auto a = [&](size_t k) { return expr(k < e.args.size() ? e.args[k] : nullptr); };
+  switch (e.kind) {
+    case Expr::Kind::Literal: return literal(e);
+    case Expr::Kind::Local: return e.name;
+    case Expr::Kind::Builtin: return builtin(e.name, e.type);
+    case Expr::Kind::Load: return buffer_access(e.name, a(0));
+    case Expr::Kind::Unary:
+      switch (e.op) {
+        case ir::Op::Not: return "(!" + a(0) + ")";
+        case ir::Op::Pos: return a(0);
+        default: return "(-" + a(0) + ")";
+      }
+    case Expr::Kind::Binary: {
+      switch (e.op) {
+        case ir::Op::FloorDiv:
+        case ir::Op::Mod: {
+          const char* fn = e.op == ir::Op::FloorDiv ? "mc_floordiv" : "mc_mod";
+          return fn + std::string(helper_suffix(e.type)) + "(" + a(0) + ", " + a(1) + ")";
+        }
+        case ir::Op::Pow:  // lowering removes Pow; print a call rather than C's xor if one slips through
+          return function_name("pow", e.type) + "(" + a(0) + ", " + a(1) + ")";
+        case ir::Op::And: return "(" + a(0) + " && " + a(1) + ")";
+        case ir::Op::Or: return "(" + a(0) + " || " + a(1) + ")";
+        default: return "(" + a(0) + " " + ir::op_spelling(e.op) + " " + a(1) + ")";
+      }
+    }
+    case Expr::Kind::Call: {
+      // timestep() returns an integer but computes in the type of its arguments.
+      Type t = e.name == "timestep" && !e.args.empty() && e.args[0] ? e.args[0]->type : e.type;
+      std::string s = function_name(e.name, t) + "(";
+      for (size_t k = 0; k < e.args.size(); ++k) s += (k ? ", " : "") + a(k);
+      return s + ")";
+    }
+    case Expr::Kind::Select: return select(a(0), a(1), a(2), e.type);
+    case Expr::Kind::Cast: return cast(a(0), e.args.empty() || !e.args[0] ? e.type : e.args[0]->type, e.type);
+    case Expr::Kind::Random: return random(e);
+  }
+  return "0";
+}
+
+std::string CStylePrinter::stmt(const Stmt& s, int indent) const {
+  std::string out;
+  block(Block{s}, indent, out);
+  return out;
+}
+
+std::string CStylePrinter::block(const Block& b, int indent) const {
+  std::string out;
+  block(b, indent, out);
+  return out;
+}
+
+void CStylePrinter::block(const Block& b, int indent, std::string& out) const {
+  const std::string ind(2 * indent, ' ');
+  for (const Stmt& s : b) {
+    switch (s.kind) {
+      case Stmt::Kind::Declare:
+        out += ind + type_name(s.type) + " " + s.name;
+        if (s.value) out += " = " + expr(s.value);
+        out += ";\n";
+        break;
+      case Stmt::Kind::Assign: out += ind + s.name + " = " + expr(s.value) + ";\n"; break;
+      case Stmt::Kind::Store:
+        out += ind + buffer_access(s.name, expr(s.index)) + " = " + expr(s.value) + ";\n";
+        break;
+      case Stmt::Kind::Accumulate:
+        out += ind + accumulate(s, buffer_access(s.name, expr(s.index)), expr(s.value)) + "\n";
+        break;
+      case Stmt::Kind::If:
+        out += ind + "if (" + expr(s.value) + ") {\n";
+        block(s.then_body, indent + 1, out);
+        if (!s.else_body.empty()) {
+          out += ind + "} else {\n";
+          block(s.else_body, indent + 1, out);
+        }
+        out += ind + "}\n";
+        break;
+      case Stmt::Kind::EmitSpike: out += ind + emit_spike(s, expr(s.index)) + "\n"; break;
+    }
+  }
+}
+
+}  // namespace modelc::kir
