@@ -66,9 +66,9 @@ class Backend {
 // Writes every generated file into `out_dir` (created if needed). Shared by the backends' build().
 bool write_sources(const GeneratedSources& sources, const std::filesystem::path& out_dir, DiagnosticEngine& diags);
 
-// Registry of backends by name; backends register themselves from their own translation unit via
-// a static BackendRegistration (the registry is linked as a static library, so tools/ references
-// `register_builtin_backends()` to keep those objects alive).
+// Registry of backends by name. A backend registers itself with one line in its own folder,
+// `MODELC_REGISTER_BACKEND(name, Class)`, at namespace scope of one of its .cpp files; the
+// backends' library is linked whole (CMake WHOLE_ARCHIVE) so no registration is dropped.
 class BackendRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Backend>()>;
@@ -81,7 +81,14 @@ class BackendRegistry {
   std::map<std::string, Factory> factories_;
 };
 
-// Registers every backend compiled into this build (cpu now; opencl, cuda later).
-void register_builtin_backends();
+struct BackendRegistration {
+  BackendRegistration(const char* name, BackendRegistry::Factory factory) {
+    BackendRegistry::instance().add(name, std::move(factory));
+  }
+};
+
+#define MODELC_REGISTER_BACKEND(name, Class) \
+  static const ::modelc::BackendRegistration modelc_backend_registration_##Class{ \
+      name, [] { return std::unique_ptr<::modelc::Backend>(std::make_unique<Class>()); }}
 
 }  // namespace modelc

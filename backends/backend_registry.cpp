@@ -1,10 +1,6 @@
 #include "backends/backend.h"
 
 #include <fstream>
-#include "backends/cpu/cpu_backend.h"
-#ifdef MODELC_HAVE_OPENCL
-#include "backends/opencl/opencl_backend.h"
-#endif
 
 namespace modelc {
 
@@ -24,15 +20,6 @@ std::vector<std::string> BackendRegistry::names() const {
   std::vector<std::string> out;
   for (const auto& [name, factory] : factories_) out.push_back(name);
   return out;
-}
-
-void register_builtin_backends() {
-  // Idempotent: tools and tests may both call it.
-  auto& r = BackendRegistry::instance();
-  r.add("cpu", [] { return std::make_unique<cpu::CpuBackend>(); });
-#ifdef MODELC_HAVE_OPENCL
-  r.add("opencl", [] { return std::make_unique<opencl::OpenCLBackend>(); });
-#endif
 }
 
 bool write_sources(const GeneratedSources& sources, const std::filesystem::path& out_dir, DiagnosticEngine& diags) {

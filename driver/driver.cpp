@@ -20,7 +20,6 @@ std::string modelc_version() {
 }
 
 static std::unique_ptr<Backend> create_backend(const std::string& name, DiagnosticEngine& diags) {
-  register_builtin_backends();
   auto backend = BackendRegistry::instance().create(name);
   if (!backend) {
     auto names = BackendRegistry::instance().names();

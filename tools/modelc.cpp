@@ -279,7 +279,6 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*backends) {
-      register_builtin_backends();
       for (const auto& n : BackendRegistry::instance().names()) {
         auto b = BackendRegistry::instance().create(n);
         std::cout << "  " << n << "  " << b->description() << "\n";

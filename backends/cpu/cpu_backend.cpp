@@ -91,4 +91,6 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
   return true;
 }
 
+MODELC_REGISTER_BACKEND("cpu", CpuBackend);
+
 }  // namespace modelc::cpu

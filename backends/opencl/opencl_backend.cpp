@@ -103,4 +103,6 @@ bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& optio
   return true;
 }
 
+MODELC_REGISTER_BACKEND("opencl", OpenCLBackend);
+
 }  // namespace modelc::opencl

@@ -239,7 +239,6 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
 }
 
 TEST(DelayBuffering, BackendsWithoutTheFeatureKeepQueues) {
-  register_builtin_backends();
   if (!BackendRegistry::instance().create("opencl")) GTEST_SKIP() << "OpenCL backend not built";
   auto a = lower("db_ocl_auto", big_model("integer"), 3, "opencl");
   ASSERT_TRUE(a.unit.program);
