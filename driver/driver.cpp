@@ -85,12 +85,12 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
     const bool connectivity = runs({"choose-connectivity"});
     const bool delays = runs({"choose-delay-buffering", "choose-delay-buffering-fast"});
     for (const auto& s : unit.model.synapses) {
-      if (s.connectivity != "auto" && !connectivity)
-        diags.warning("synapses " + s.name + " asks for " + s.connectivity +
+      if (s.connectivity != ir::ConnectivityRequest::Auto && !connectivity)
+        diags.warning("synapses " + s.name + " asks for " + std::string(ir::name(s.connectivity)) +
                           " connectivity, but the pipeline does not run choose-connectivity: it stays sparse (CSR)",
                       s.json_pointer + "/connectivity", "use -O1 or above, or do not disable choose-connectivity");
-      if (s.delay_buffering != "auto" && !delays)
-        diags.warning("synapses " + s.name + " asks for delay_buffering " + s.delay_buffering +
+      if (s.delay_buffering != ir::DelayBufferingRequest::Auto && !delays)
+        diags.warning("synapses " + s.name + " asks for delay_buffering " + std::string(ir::name(s.delay_buffering)) +
                           ", but the pipeline does not run choose-delay-buffering: heterogeneous delays use queues",
                       s.delay_buffering_pointer.empty() ? s.json_pointer + "/delay_buffering" : s.delay_buffering_pointer,
                       "use -O1 or above, or do not disable choose-delay-buffering");

@@ -161,11 +161,11 @@ bool parse_flags(const SourceTextPtr& src, int open, int end, ir::Equation& eq, 
       diags.error_at(floc, (is_flag_text(flag) ? "unknown flag '" : "malformed flag '") + flag + "'",
                      close_flag ? "did you mean '" + *close_flag + "'?" : "known flags: " + all);
       ok = false;
-    } else if (std::find(eq.flags.begin(), eq.flags.end(), flag) != eq.flags.end()) {
+    } else if (eq.has_flag(*ir::parse_equation_flag(flag))) {
       diags.error_at(floc, "flag '" + flag + "' is given twice");
       ok = false;
     } else {
-      eq.flags.push_back(flag);
+      eq.flags.push_back(*ir::parse_equation_flag(flag));
     }
   }
   return ok;
@@ -204,8 +204,11 @@ bool starts_equation(const std::string& text, int begin, int end) {
 }  // namespace
 
 const std::vector<std::string>& known_equation_flags() {
-  static const std::vector<std::string> kFlags = {"constant",     "shared",        "linked",       "unless refractory",
-                                                  "constant over dt", "event-driven", "clock-driven", "summed"};
+  static const std::vector<std::string> kFlags = [] {
+    std::vector<std::string> v;
+    for (auto f : ir::all_equation_flags()) v.emplace_back(ir::name(f));
+    return v;
+  }();
   return kFlags;
 }
 

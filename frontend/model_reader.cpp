@@ -25,7 +25,8 @@ const std::set<std::string> kReserved = {
     "t", "dt", "i", "j", "N", "lastspike", "not_refractory", "xi", "t_in_timesteps", "True", "False",
     "pi", "e", "inf", "and", "or", "not", "delay", "lastupdate", "N_incoming", "N_outgoing"};
 
-const std::set<std::string> kMethods = {"exact", "linear", "euler", "rk2", "rk4", "exponential_euler", "heun"};
+// The method names a model may give (for "did you mean" hints); ir::parse_method reads them.
+const std::vector<std::string> kMethodNames = {"exact", "linear", "euler", "rk2", "rk4", "exponential_euler", "heun"};
 
 }  // namespace
 
@@ -401,13 +402,12 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
                    "use \"euler\" (Euler-Maruyama, Brian2's default for stochastic equations) or \"heun\"");
     } else if (m == "heun" && model_.ir_version < 2) {
       diags_.error("method 'heun' needs IR version 2", p, "set \"modelc_ir\": 2 at the top of the file");
-    } else if (!m.is_string() || !kMethods.count(m.get<std::string>())) {
-      std::vector<std::string> names(kMethods.begin(), kMethods.end());
-      auto close = m.is_string() ? closest_match(m.get<std::string>(), names) : std::nullopt;
+    } else if (!m.is_string() || !ir::parse_method(m.get<std::string>())) {
+      auto close = m.is_string() ? closest_match(m.get<std::string>(), kMethodNames) : std::nullopt;
       diags_.error("unknown integration method " + m.dump(), p,
                    close ? "did you mean '" + *close + "'?" : "use one of exact, euler, rk2, rk4, exponential_euler");
     } else {
-      group.method = m.get<std::string>() == "linear" ? "exact" : m.get<std::string>();
+      group.method = *ir::parse_method(m.get<std::string>());
     }
   }
   if (g.contains("initial")) group.initial = initial_values(g["initial"], join_pointer(ptr, "initial"));
@@ -448,9 +448,9 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (s.contains("initial")) syn.initial = initial_values(s["initial"], join_pointer(ptr, "initial"));
   if (s.contains("method")) {
     std::string p = join_pointer(ptr, "method");
-    if (!s["method"].is_string() || !kMethods.count(s["method"].get<std::string>()))
+    if (!s["method"].is_string() || !ir::parse_method(s["method"].get<std::string>()))
       diags_.error("unknown integration method " + s["method"].dump(), p, "use one of exact, euler, rk2, rk4, heun");
-    else syn.method = s["method"] == "linear" ? "exact" : s["method"].get<std::string>();
+    else syn.method = *ir::parse_method(s["method"].get<std::string>());
   }
   if (s.contains("delay_buffering")) {  // checked against the pathways by choose-delay-buffering
     syn.delay_buffering_pointer = join_pointer(ptr, "delay_buffering");
@@ -458,7 +458,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
     if (!v.is_string() || (v != "auto" && v != "queues" && v != "dendritic"))
       diags_.error("unknown delay buffering " + v.dump(), syn.delay_buffering_pointer,
                    "use \"auto\", \"queues\" or \"dendritic\" (docs/passes.md, Delay buffering)");
-    else syn.delay_buffering = v.get<std::string>();
+    else syn.delay_buffering = *ir::parse_delay_buffering_request(v.get<std::string>());
   }
   if (s.contains("connectivity")) {  // legality and cost are checked by choose-connectivity
     std::string p = join_pointer(ptr, "connectivity");
@@ -471,7 +471,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
                    close ? "did you mean \"" + *close + "\"? (auto, sparse, dense, bitmask, procedural)"
                          : "use \"auto\", \"sparse\", \"dense\", \"bitmask\" or \"procedural\" (docs/passes.md)");
     } else {
-      syn.connectivity = text;
+      syn.connectivity = *ir::parse_connectivity_request(text);
     }
   }
   model_.synapses.push_back(std::move(syn));

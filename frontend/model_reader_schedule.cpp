@@ -103,7 +103,7 @@ void Reader::read_synapse_schedule(const json& s, const std::string& ptr, ir::Sy
   if (v.contains("summed")) {
     std::vector<std::pair<std::string, ir::Scheduling*>> entries;
     for (const auto& eq : syn.equations)
-      if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag("summed"))
+      if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::Summed))
         entries.emplace_back(eq.name, &syn.summed_schedule[eq.name]);
     read_schedule_object(v["summed"], join_pointer(p, "summed"), entries, "summed variable");
     for (auto it = syn.summed_schedule.begin(); it != syn.summed_schedule.end();)

@@ -1,5 +1,6 @@
 #include "ir/model.h"
 
+#include <array>
 #include <cmath>
 #include <sstream>
 
@@ -14,8 +15,59 @@ const char* value_type_name(ValueType t) {
   return "float";
 }
 
-bool Equation::has_flag(const std::string& f) const {
-  for (const auto& x : flags)
+namespace {
+
+// Name tables of the closed sets, in enum order.
+template <typename E, size_t N>
+std::string_view name_in(const std::array<std::string_view, N>& names, E e) {
+  return names[static_cast<size_t>(e)];
+}
+template <typename E, size_t N>
+std::optional<E> parse_in(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (size_t k = 0; k < N; ++k)
+    if (names[k] == text) return static_cast<E>(k);
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 8> kMethodNames = {"auto", "none", "exact", "euler", "rk2", "rk4",
+                                                          "exponential_euler", "heun"};
+constexpr std::array<std::string_view, 5> kConnectivityNames = {"auto", "sparse", "dense", "bitmask", "procedural"};
+constexpr std::array<std::string_view, 3> kDelayBufferingNames = {"auto", "queues", "dendritic"};
+constexpr std::array<std::string_view, 8> kFlagNames = {"constant",         "shared",       "linked",
+                                                        "unless refractory", "constant over dt", "event-driven",
+                                                        "clock-driven",     "summed"};
+
+}  // namespace
+
+std::string_view name(Method m) { return name_in(kMethodNames, m); }
+std::optional<Method> parse_method(std::string_view text) {
+  if (text == "linear") return Method::Exact;  // Brian2's old name of 'exact'
+  auto m = parse_in<Method>(kMethodNames, text);
+  // Neither is a method a model may ask for: omitting "method" is how one asks for the choice.
+  if (m == Method::Auto || m == Method::None) return std::nullopt;
+  return m;
+}
+std::string_view name(ConnectivityRequest c) { return name_in(kConnectivityNames, c); }
+std::optional<ConnectivityRequest> parse_connectivity_request(std::string_view text) {
+  return parse_in<ConnectivityRequest>(kConnectivityNames, text);
+}
+std::string_view name(DelayBufferingRequest d) { return name_in(kDelayBufferingNames, d); }
+std::optional<DelayBufferingRequest> parse_delay_buffering_request(std::string_view text) {
+  return parse_in<DelayBufferingRequest>(kDelayBufferingNames, text);
+}
+std::string_view name(EquationFlag f) { return name_in(kFlagNames, f); }
+std::optional<EquationFlag> parse_equation_flag(std::string_view text) { return parse_in<EquationFlag>(kFlagNames, text); }
+const std::vector<EquationFlag>& all_equation_flags() {
+  static const std::vector<EquationFlag> kAll = [] {
+    std::vector<EquationFlag> v;
+    for (size_t k = 0; k < kFlagNames.size(); ++k) v.push_back(static_cast<EquationFlag>(k));
+    return v;
+  }();
+  return kAll;
+}
+
+bool Equation::has_flag(EquationFlag f) const {
+  for (auto x : flags)
     if (x == f) return true;
   return false;
 }
@@ -30,7 +82,7 @@ std::string to_string(const Equation& eq) {
   s += " : " + (eq.unit_text.empty() ? eq.dim.to_string() : eq.unit_text);
   if (!eq.flags.empty()) {
     s += " (";
-    for (size_t k = 0; k < eq.flags.size(); ++k) s += (k ? ", " : "") + eq.flags[k];
+    for (size_t k = 0; k < eq.flags.size(); ++k) s += (k ? ", " : "") + std::string(name(eq.flags[k]));
     s += ")";
   }
   return s;
@@ -101,8 +153,8 @@ std::string to_string(const Model& m) {
   for (const auto& [n, q] : m.constants) o << "  constant " << n << " = " << quantity_text(q) << "\n";
   for (const auto& g : m.neuron_groups) {
     o << "  neuron_group " << g.name << " size=" << g.size;
-    if (!g.method.empty()) o << " method=" << g.method;
-    if (!g.chosen_method.empty()) o << " chosen_method=" << g.chosen_method;
+    if (g.method != Method::Auto) o << " method=" << name(g.method);
+    if (g.chosen_method != Method::Auto) o << " chosen_method=" << name(g.chosen_method);
     o << "\n";
     for (const auto& [n, q] : g.constants) o << "    constant " << n << " = " << quantity_text(q) << "\n";
     for (const auto& eq : g.equations) o << "    eq " << to_string(eq) << "\n";
@@ -176,7 +228,7 @@ std::string to_string(const Model& m) {
         for (const auto& st : p.code) o << "      code " << to_string(st) << "\n";
       }
     }
-    if (!s.chosen_method.empty()) o << "    chosen_method=" << s.chosen_method << "\n";
+    if (s.chosen_method != Method::Auto) o << "    chosen_method=" << name(s.chosen_method) << "\n";
     for (const auto& st : s.state_update) o << "    update " << to_string(st) << "\n";
   }
   for (const auto& mon : m.monitors) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/units.h"
@@ -21,6 +22,32 @@ constexpr int kMinIrVersion = 1;  // the oldest; v1 files keep their meaning und
 enum class ValueType { Float, Integer, Boolean };
 const char* value_type_name(ValueType t);
 
+// The closed sets of choices the model IR records. Each has the names of the JSON form (docs/ir.md),
+// read by parse_* (nullopt for an unknown name) and written by name().
+
+// Integration methods, Brian2's names ("linear" is read as Exact). Auto: choose like Brian2 (as
+// requested) / not chosen yet (as chosen); None: the group has no differential equations.
+enum class Method { Auto, None, Exact, Euler, Rk2, Rk4, ExponentialEuler, Heun };
+std::string_view name(Method m);
+std::optional<Method> parse_method(std::string_view text);
+
+// The connectivity storage a synapse group asks for; Auto: choose-connectivity decides.
+enum class ConnectivityRequest { Auto, Sparse, Dense, Bitmask, Procedural };
+std::string_view name(ConnectivityRequest c);
+std::optional<ConnectivityRequest> parse_connectivity_request(std::string_view text);
+
+// How a synapse group asks its heterogeneous delays to be buffered; Auto: choose-delay-buffering
+// decides.
+enum class DelayBufferingRequest { Auto, Queues, Dendritic };
+std::string_view name(DelayBufferingRequest d);
+std::optional<DelayBufferingRequest> parse_delay_buffering_request(std::string_view text);
+
+// Brian2's equation flags.
+enum class EquationFlag { Constant, Shared, Linked, UnlessRefractory, ConstantOverDt, EventDriven, ClockDriven, Summed };
+std::string_view name(EquationFlag f);
+std::optional<EquationFlag> parse_equation_flag(std::string_view text);
+const std::vector<EquationFlag>& all_equation_flags();
+
 // One line of Brian2's equation language.
 struct Equation {
   enum class Kind { Differential, Subexpression, Parameter };
@@ -30,11 +57,11 @@ struct Equation {
   Dimension dim;                   // of the variable (for ODEs: of the variable, not the derivative)
   ValueType type = ValueType::Float;
   std::string unit_text;           // as written: "volt", "1", "boolean", "siemens/meter**2"
-  std::vector<std::string> flags;  // "constant", "shared", "unless refractory", "constant over dt", ...
+  std::vector<EquationFlag> flags;  // in the order written
   SourceLoc loc;                   // whole equation
   SourceLoc name_loc, unit_loc, flags_loc;
 
-  bool has_flag(const std::string& f) const;
+  bool has_flag(EquationFlag f) const;
 };
 std::string to_string(const Equation& eq);
 
@@ -100,7 +127,7 @@ struct NeuronGroup {
   ExprPtr threshold;                          // null: the group never spikes
   std::vector<Stmt> reset;
   Refractory refractory;
-  std::string method;                         // as requested ("" = choose like Brian2)
+  Method method = Method::Auto;               // as requested
   std::vector<NamedExpr> initial;
   std::string json_pointer;                   // "/neuron_groups/0"
 
@@ -119,7 +146,7 @@ struct NeuronGroup {
   // Filled in by StateUpdateLoweringPass: the method used and Brian2-style abstract code for one
   // step (temporaries begin with '_'; may call the internal functions `_select(c, a, b)` and
   // `timestep(t, dt)`). Runs for every neuron in the 'groups' slot.
-  std::string chosen_method;
+  Method chosen_method = Method::Auto;
   std::vector<Stmt> state_update;
 
   const Equation* find_equation(const std::string& name) const;
@@ -179,18 +206,16 @@ struct SynapseGroup {
   ConnectSpec connect;
   std::vector<NamedExpr> initial;
   std::string json_pointer;                   // "/synapses/0"
-  // "connectivity": the storage the user asks for ("auto" = the choose-connectivity pass decides;
-  // "sparse", "dense", "bitmask", "procedural"; docs/ir.md).
-  std::string connectivity = "auto";
+  // "connectivity": the storage the user asks for (docs/ir.md).
+  ConnectivityRequest connectivity = ConnectivityRequest::Auto;
 
   // IR v2. `pathways` is the source of truth for synaptic code; `on_pre` and `delay` above mirror
   // the pathway named "pre" for code written against IR v1.
   std::vector<Pathway> pathways;
-  std::string method;                         // of clock-driven ODEs ("" = like Brian2)
-  // How heterogeneous delays are buffered (passes/kernel/delay_buffering_pass.cpp): "auto" (the pass
-  // decides), "queues" or "dendritic"; a request the pass cannot honour is an error at
-  // `delay_buffering_pointer`.
-  std::string delay_buffering = "auto";
+  Method method = Method::Auto;               // of clock-driven ODEs
+  // How heterogeneous delays are buffered (passes/kernel/delay_buffering_pass.cpp); a request the
+  // pass cannot honour is an error at `delay_buffering_pointer`.
+  DelayBufferingRequest delay_buffering = DelayBufferingRequest::Auto;
   std::string delay_buffering_pointer;
   // Brian2's Synapses(order=) (the default order of the clock-driven state update) and the places of
   // the state update and of each summed variable (by its name, `g_post`).
@@ -198,7 +223,7 @@ struct SynapseGroup {
   Scheduling state_update_schedule;
   std::map<std::string, Scheduling> summed_schedule;
   // Filled in by SynapticEquationsPass: clock-driven state update (every synapse, every step).
-  std::string chosen_method;
+  Method chosen_method = Method::Auto;
   std::vector<Stmt> state_update;
 
   const Pathway* find_pathway(const std::string& name) const;

@@ -117,18 +117,19 @@ class ConnectivityStrategyPass : public Pass {
       const ir::SynapseGroup* src = nullptr;
       for (const auto& s : unit.model.synapses)
         if (s.name == g.name) src = &s;
-      const std::string request = src ? src->connectivity : "auto";
+      const ir::ConnectivityRequest requested = src ? src->connectivity : ir::ConnectivityRequest::Auto;
+      const std::string request(ir::name(requested));
       const std::string ptr = src ? src->json_pointer + "/connectivity" : "";
       Analysis a = connectivity::analyse(*unit.program, g, unit.target);
       std::string why;
       const Candidate* chosen = nullptr;
-      if (request == "auto") {
+      if (requested == ir::ConnectivityRequest::Auto) {
         chosen = &choose(a, budget, why);
       } else {
-        Storage want = request == "dense" ? Storage::Dense
-                       : request == "bitmask" ? Storage::Bitmask
-                       : request == "procedural" ? Storage::Procedural
-                                                  : Storage::Sparse;
+        Storage want = requested == ir::ConnectivityRequest::Dense      ? Storage::Dense
+                       : requested == ir::ConnectivityRequest::Bitmask    ? Storage::Bitmask
+                       : requested == ir::ConnectivityRequest::Procedural ? Storage::Procedural
+                                                                          : Storage::Sparse;
         const Candidate& c = a.of(want);
         if (!c.legal) {
           diags.error("synapses " + g.name + " cannot use " + request + " connectivity: " + c.why_not, ptr,

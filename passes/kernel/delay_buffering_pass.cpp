@@ -228,8 +228,8 @@ class DelayBufferingPass : public Pass {
         heterogeneous = true;
         if (!choose(unit, diags, s, g, w)) return false;
       }
-      if (s.delay_buffering != "auto" && !heterogeneous) {
-        diags.error("synapse group '" + s.name + "' asks for \"delay_buffering\": \"" + s.delay_buffering +
+      if (s.delay_buffering != ir::DelayBufferingRequest::Auto && !heterogeneous) {
+        diags.error("synapse group '" + s.name + "' asks for \"delay_buffering\": \"" + std::string(ir::name(s.delay_buffering)) +
                         "\", but none of its pathways has heterogeneous delays (homogeneous delays always read the "
                         "presynaptic spike history)",
                     s.delay_buffering_pointer, "remove \"delay_buffering\" or give a per-synapse delay");
@@ -276,7 +276,7 @@ class DelayBufferingPass : public Pass {
     const bool supported = unit.target.has("delay:dendritic");
     Cost cost = estimate(p, sg, pw, ring_type);
 
-    if (s.delay_buffering == "dendritic") {
+    if (s.delay_buffering == ir::DelayBufferingRequest::Dendritic) {
       std::string hint = "use \"delay_buffering\": \"queues\" (or \"auto\")";
       if (!legal.legal) {
         diags.error("pathway '" + pw.name + "' of '" + sg.name + "' cannot use a dendritic delay ring: " + legal.why,
@@ -291,9 +291,9 @@ class DelayBufferingPass : public Pass {
     }
     std::string reason;
     bool dendritic = false;
-    if (s.delay_buffering == "queues") {
+    if (s.delay_buffering == ir::DelayBufferingRequest::Queues) {
       reason = "requested by \"delay_buffering\": \"queues\"";
-    } else if (s.delay_buffering == "dendritic") {
+    } else if (s.delay_buffering == ir::DelayBufferingRequest::Dendritic) {
       dendritic = true;
       reason = "requested by \"delay_buffering\": \"dendritic\"";
     } else if (!legal.legal) {

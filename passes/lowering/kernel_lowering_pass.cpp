@@ -254,7 +254,7 @@ kir::Stmt Lowerer::guard_conditional_write(kir::Stmt st, const std::string& owne
   const ir::NeuronGroup* g = m_.find_group(owner);
   if (!g || g->refractory.kind == ir::Refractory::Kind::None) return st;
   const ir::Equation* eq = g->find_equation(variable);
-  if (!eq || eq->kind != ir::Equation::Kind::Differential || !eq->has_flag("unless refractory")) return st;
+  if (!eq || eq->kind != ir::Equation::Kind::Differential || !eq->has_flag(ir::EquationFlag::UnlessRefractory)) return st;
   kir::Stmt guarded;
   guarded.kind = kir::Stmt::Kind::If;
   guarded.value = kir::load(buffer(owner, "not_refractory"), Type::Bool, st.index);
@@ -278,9 +278,9 @@ std::optional<kir::Program> Lowerer::lower() {
     for (const auto& eq : g.equations) {
       // Subexpressions are inlined, except (constant over dt) ones (IR v2), which are stored;
       // (linked) variables are read from their source group.
-      if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("constant over dt")) continue;
-      if (eq.has_flag("linked")) continue;
-      add_buffer(g.name, eq.name, type_of(eq.type), kir::BufferRole::NeuronState, eq.has_flag("shared") ? 1 : g.size,
+      if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag(ir::EquationFlag::ConstantOverDt)) continue;
+      if (eq.has_flag(ir::EquationFlag::Linked)) continue;
+      add_buffer(g.name, eq.name, type_of(eq.type), kir::BufferRole::NeuronState, eq.has_flag(ir::EquationFlag::Shared) ? 1 : g.size,
                  eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
     }
     if (g.refractory.kind != ir::Refractory::Kind::None) {

@@ -82,7 +82,7 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable
   // in the before_start slot (golden decision 3).
   std::vector<const ir::Equation*> todo, ordered;
   for (const auto& eq : g.equations)
-    if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag("constant over dt")) todo.push_back(&eq);
+    if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::ConstantOverDt)) todo.push_back(&eq);
   if (todo.empty()) return;
   std::set<std::string> done;
   std::function<void(const ir::Equation*, int)> visit = [&](const ir::Equation* eq, int depth) {

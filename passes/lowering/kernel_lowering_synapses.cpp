@@ -49,9 +49,9 @@ void Lowerer::add_initial_arrays(const std::string& owner, const std::vector<ir:
 void Lowerer::add_synapse_storage(const ir::SynapseGroup& s) {
   bool event_driven = false;
   for (const auto& eq : s.equations) {
-    event_driven |= eq.has_flag("event-driven");
+    event_driven |= eq.has_flag(ir::EquationFlag::EventDriven);
     if (eq.kind == ir::Equation::Kind::Parameter || eq.kind == ir::Equation::Kind::Differential)
-      add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, eq.has_flag("shared") ? 1 : 0,
+      add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, eq.has_flag(ir::EquationFlag::Shared) ? 1 : 0,
                  eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
   }
   if (event_driven) add_buffer(s.name, "lastupdate", Type::Double, kir::BufferRole::SynapseState, 0, "second");
@@ -125,7 +125,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
   const ir::NeuronGroup* target = m_.find_group(s.target.group);
   const int64_t summed_order = (target ? target->order : 0) - 1;
   for (const auto& eq : s.equations) {
-    if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag("summed")) continue;
+    if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag(ir::EquationFlag::Summed)) continue;
     std::string target_buf = buffer(s.target.group, summed_target(eq));
     const kir::Buffer* tb = prog_.find_buffer(target_buf);
     if (!tb) continue;  // reported by resolve-names

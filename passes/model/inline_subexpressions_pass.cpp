@@ -18,7 +18,7 @@ SubMap inlined_subexpressions(const std::vector<ir::Equation>& eqs) {
   for (const auto& eq : eqs)
     // (summed) subexpressions are not substituted: their name is the target's variable (g_post).
     // IR v2: (constant over dt) ones are stored and read like variables (computed once per step).
-    if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag("summed") && !eq.has_flag("constant over dt"))
+    if (eq.kind == ir::Equation::Kind::Subexpression && !eq.has_flag(ir::EquationFlag::Summed) && !eq.has_flag(ir::EquationFlag::ConstantOverDt))
       raw[eq.name] = eq.expr;
   std::function<ir::ExprPtr(const std::string&, int)> resolve = [&](const std::string& n, int depth) -> ir::ExprPtr {
     if (auto it = done.find(n); it != done.end()) return it->second;
@@ -63,7 +63,7 @@ class InlineSubexpressionsPass : public Pass {
       SubMap subs = inlined_subexpressions(g.equations);
       if (subs.empty()) continue;
       for (auto& eq : g.equations)
-        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag("constant over dt")) eq.expr = inline_in(eq.expr, subs);
+        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag(ir::EquationFlag::ConstantOverDt)) eq.expr = inline_in(eq.expr, subs);
       g.threshold = inline_in(g.threshold, subs);
       for (auto& s : g.reset) s.value = inline_in(s.value, subs);
       if (g.refractory.expr) g.refractory.expr = inline_in(g.refractory.expr, subs);
@@ -99,7 +99,7 @@ class InlineSubexpressionsPass : public Pass {
         pw.delay_expr = inline_in(pw.delay_expr, subs);
       }
       for (auto& eq : s.equations)
-        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag("summed")) eq.expr = inline_in(eq.expr, subs);
+        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag(ir::EquationFlag::Summed)) eq.expr = inline_in(eq.expr, subs);
       if (s.connect.p) s.connect.p = inline_in(s.connect.p, subs);
       if (s.connect.condition) s.connect.condition = inline_in(s.connect.condition, subs);
     }

@@ -13,7 +13,7 @@ namespace modelc::detail {
 namespace {
 const Dimension kSecond = Dimension::base(2);
 
-bool is_event_driven(const ir::Equation& eq) { return eq.has_flag("event-driven"); }
+bool is_event_driven(const ir::Equation& eq) { return eq.has_flag(ir::EquationFlag::EventDriven); }
 }  // namespace
 
 void ResolveNamesPass::check_connect_v2(const ir::SynapseGroup& s, const SymbolTable& scope) {
@@ -70,7 +70,7 @@ void ResolveNamesPass::check_connect_v2(const ir::SynapseGroup& s, const SymbolT
 void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGroup& s, const SymbolTable& scope) {
   check_connect_v2(s, scope);
   for (const auto& eq : s.equations)
-    if (eq.kind == ir::Equation::Kind::Differential && eq.has_flag("shared"))
+    if (eq.kind == ir::Equation::Kind::Differential && eq.has_flag(ir::EquationFlag::Shared))
       diags_->error_at(eq.flags_loc, "a differential equation cannot be (shared)",
                        "Brian2 allows (shared) only on parameters and subexpressions");
   for (const auto& pw : s.pathways) check_shared_writes(pw.code, scope, pw.post ? "on_post code" : "on_pre code", false);
@@ -85,7 +85,7 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
   const ir::NeuronGroup* target = m.find_group(s.target.group);
   for (const auto& eq : s.equations) {
     if (eq.kind == ir::Equation::Kind::Differential) {
-      if (eq.has_flag("event-driven") && eq.has_flag("clock-driven"))
+      if (eq.has_flag(ir::EquationFlag::EventDriven) && eq.has_flag(ir::EquationFlag::ClockDriven))
         diags_->error_at(eq.flags_loc, "an equation cannot be both event-driven and clock-driven", "keep one flag");
       if (!is_event_driven(eq)) continue;
       std::vector<std::string> names;
@@ -106,7 +106,7 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
       }
       continue;
     }
-    if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag("summed")) continue;
+    if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag(ir::EquationFlag::Summed)) continue;
     // `g_post = expr : unit (summed)`: the target variable g of the postsynaptic group.
     std::string var = eq.name;
     const bool post_suffix = var.size() > 5 && var.compare(var.size() - 5, 5, "_post") == 0;
@@ -133,7 +133,7 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
                        close ? "did you mean '" + *close + "'?" : "declare '" + var + " : <unit>' in the target's equations");
       continue;
     }
-    if (tv->kind != ir::Equation::Kind::Parameter || tv->has_flag("constant")) {
+    if (tv->kind != ir::Equation::Kind::Parameter || tv->has_flag(ir::EquationFlag::Constant)) {
       diags_->error_at(eq.name_loc,
                        "the summed variable '" + eq.name + "' targets '" + var + "', which is " +
                            (tv->kind == ir::Equation::Kind::Differential   ? "a differential equation variable"
@@ -184,7 +184,7 @@ void ResolveNamesPass::check_shared_writes(const std::vector<ir::Stmt>& stmts, c
 
 void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const SymbolTable& scope) {
   for (const auto& eq : g.equations) {
-    if (!eq.has_flag("linked")) continue;
+    if (!eq.has_flag(ir::EquationFlag::Linked)) continue;
     bool found = false;
     for (const auto& l : g.links) found |= l.variable == eq.name;
     if (eq.kind != ir::Equation::Kind::Parameter)
@@ -196,14 +196,14 @@ void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const
   }
   for (auto& l : g.links) {
     const ir::Equation* eq = g.find_equation(l.variable);
-    if (!eq || !eq->has_flag("linked")) {
+    if (!eq || !eq->has_flag(ir::EquationFlag::Linked)) {
       diags_->error("the link '" + l.variable + "' names no (linked) parameter of group '" + g.name + "'", l.json_pointer,
                     "declare '" + l.variable + " : <unit> (linked)' in the group's equations");
       continue;
     }
     const ir::NeuronGroup* src = m.find_group(l.group);
     const ir::Equation* se = src ? src->find_equation(l.source_variable) : nullptr;
-    if (!src || !se || se->kind == ir::Equation::Kind::Subexpression || se->has_flag("linked")) {
+    if (!src || !se || se->kind == ir::Equation::Kind::Subexpression || se->has_flag(ir::EquationFlag::Linked)) {
       std::vector<std::string> names;
       if (src)
         for (const auto& e : src->equations) names.push_back(e.name);
@@ -216,7 +216,7 @@ void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const
       diags_->error("the linked variable '" + l.variable + "' has units of " + eq->dim.to_string() + ", but '" + l.group +
                         "." + l.source_variable + "' has " + se->dim.to_string(),
                     l.json_pointer, "declare '" + l.variable + "' with the unit of its source (" + se->unit_text + ")");
-    if (se->has_flag("shared")) continue;  // one value: every neuron reads it
+    if (se->has_flag(ir::EquationFlag::Shared)) continue;  // one value: every neuron reads it
     // Evaluate an index expression of i once per neuron: Brian2 computes link indices at creation.
     if (l.index) {
       std::vector<int64_t> idx;
@@ -260,7 +260,7 @@ void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const
 
 void ResolveNamesPass::check_neuron_group_v2(const ir::Model& m, ir::NeuronGroup& g, const SymbolTable& scope) {
   for (const auto& eq : g.equations)
-    if (eq.kind == ir::Equation::Kind::Differential && eq.has_flag("shared"))  // Brian2's check_flags
+    if (eq.kind == ir::Equation::Kind::Differential && eq.has_flag(ir::EquationFlag::Shared))  // Brian2's check_flags
       diags_->error_at(eq.flags_loc, "a differential equation cannot be (shared)",
                        "Brian2 allows (shared) only on parameters and subexpressions: declare '" + eq.name + " : " +
                            eq.unit_text + " (shared)' and update it in run_regularly code");
@@ -291,7 +291,7 @@ void ResolveNamesPass::check_model_v2(const ir::Model& m) {
   std::map<std::pair<std::string, std::string>, std::string> summed_by;
   for (const auto& s : m.synapses)
     for (const auto& eq : s.equations) {
-      if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag("summed")) continue;
+      if (eq.kind != ir::Equation::Kind::Subexpression || !eq.has_flag(ir::EquationFlag::Summed)) continue;
       std::string var = eq.name;
       if (var.size() > 5 && var.compare(var.size() - 5, 5, "_post") == 0) var = var.substr(0, var.size() - 5);
       auto [it, fresh] = summed_by.emplace(std::make_pair(s.target.group, var), s.name);

@@ -217,7 +217,7 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   for (auto& g : m.neuron_groups) {
     SymbolTable scope = neuron_scope(m, g);
     for (const auto& eq : g.equations)
-      if (eq.has_flag("unless refractory") && g.refractory.kind == ir::Refractory::Kind::None)
+      if (eq.has_flag(ir::EquationFlag::UnlessRefractory) && g.refractory.kind == ir::Refractory::Kind::None)
         diags.warning_at(eq.flags_loc, "'unless refractory' has no effect: group '" + g.name + "' has no refractory period",
                          "add \"refractory\": \"5 ms\" to the group or remove the flag");
     // Refractoriness first: it decides whether lastspike / not_refractory exist.

@@ -44,26 +44,26 @@ class StateUpdatePass : public Pass {
       if (eq.kind != ir::Equation::Kind::Differential) continue;
       sys.vars.push_back(eq.name);
       sys.rhs.push_back(eq.expr);
-      sys.unless_refractory.push_back(eq.has_flag("unless refractory") && g.refractory.kind != ir::Refractory::Kind::None);
+      sys.unless_refractory.push_back(eq.has_flag(ir::EquationFlag::UnlessRefractory) && g.refractory.kind != ir::Refractory::Kind::None);
       sys.locs.push_back(eq.loc);
     }
     if (sys.vars.empty()) {
-      g.chosen_method = "none";
+      g.chosen_method = ir::Method::None;
       return true;
     }
-    std::string method = g.method;
+    ir::Method method = g.method;
     std::string why;
-    if (method.empty() && integrators::has_noise(sys)) {
-      method = "euler";
+    if (method == ir::Method::Auto && integrators::has_noise(sys)) {
+      method = ir::Method::Euler;
       why = "no method given; the equations are stochastic, so Euler-Maruyama ('euler') is used as in Brian2";
-    } else if (method.empty()) {
+    } else if (method == ir::Method::Auto) {
       // Brian2 tries 'exact' first; it fails on non-linear systems, then 'euler' is used.
       DiagnosticEngine probe;
-      if (integrators::integrate("exact", sys, unit.model.dt, probe)) {
-        method = "exact";
+      if (integrators::integrate(ir::Method::Exact, sys, unit.model.dt, probe)) {
+        method = ir::Method::Exact;
         why = "no method given; the equations are linear, so they are solved exactly (Brian2's first choice)";
       } else {
-        method = "euler";
+        method = ir::Method::Euler;
         why = "no method given; the equations are not linear with constant coefficients, so 'euler' is used as in Brian2";
       }
     } else if (why.empty()) {
@@ -73,7 +73,7 @@ class StateUpdatePass : public Pass {
     if (!code) return false;
     g.chosen_method = method;
     g.state_update.insert(g.state_update.end(), code->begin(), code->end());
-    unit.decisions.emplace_back("integration of " + g.name + ": " + method, why);
+    unit.decisions.emplace_back("integration of " + g.name + ": " + std::string(ir::name(method)), why);
     return true;
   }
 };

@@ -47,7 +47,7 @@ static void add_group_variables(SymbolTable& t, const ir::Model& model, const ir
     Symbol s;
     // IR v2: a (constant over dt) subexpression is stored (computed once per step), so it is read
     // like a read-only variable rather than inlined.
-    bool stored_sub = eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag("constant over dt");
+    bool stored_sub = eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::ConstantOverDt);
     s.kind = eq.kind == ir::Equation::Kind::Subexpression && !stored_sub && kind == Symbol::Kind::Variable
                  ? Symbol::Kind::Subexpression
                  : kind;
@@ -57,9 +57,9 @@ static void add_group_variables(SymbolTable& t, const ir::Model& model, const ir
     s.variable = eq.name;
     s.equation = &eq;
     s.is_ode = eq.kind == ir::Equation::Kind::Differential;
-    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
-    s.shared = eq.has_flag("shared");
-    if (eq.has_flag("linked")) {
+    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag(ir::EquationFlag::Constant);
+    s.shared = eq.has_flag(ir::EquationFlag::Shared);
+    if (eq.has_flag(ir::EquationFlag::Linked)) {
       // IR v2: read through the link; Brian2's linked variables are read-only.
       s.read_only = true;
       for (const auto& l : g.links)
@@ -69,7 +69,7 @@ static void add_group_variables(SymbolTable& t, const ir::Model& model, const ir
         s.variable = s.link->source_variable;
         const ir::NeuronGroup* src = model.find_group(s.link->group);
         const ir::Equation* se = src ? src->find_equation(s.link->source_variable) : nullptr;
-        s.shared = se && se->has_flag("shared");
+        s.shared = se && se->has_flag(ir::EquationFlag::Shared);
       }
     }
     t.add(eq.name + suffix, s);
@@ -151,7 +151,7 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   }
   if (pre) add_group_variables(t, model, *pre, Symbol::Kind::PreVariable, "_pre");
   for (const auto& eq : syn.equations) {  // ...unless a synaptic variable has the same name
-    if (eq.has_flag("summed")) continue;  // `g_post = ... (summed)` names the target's variable
+    if (eq.has_flag(ir::EquationFlag::Summed)) continue;  // `g_post = ... (summed)` names the target's variable
     Symbol s;
     s.kind = eq.kind == ir::Equation::Kind::Subexpression ? Symbol::Kind::Subexpression : Symbol::Kind::Variable;
     s.dim = eq.dim;
@@ -160,8 +160,8 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
     s.variable = eq.name;
     s.equation = &eq;
     s.is_ode = eq.kind == ir::Equation::Kind::Differential;
-    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag("constant");
-    s.shared = eq.has_flag("shared");
+    s.read_only = eq.kind == ir::Equation::Kind::Subexpression || eq.has_flag(ir::EquationFlag::Constant);
+    s.shared = eq.has_flag(ir::EquationFlag::Shared);
     t.add(eq.name, s);
   }
   const Dimension second = Dimension::base(2);
@@ -171,7 +171,7 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   t.add("j", builtin(Dimension::dimensionless(), ir::ValueType::Integer));
   // IR v2: event-driven variables keep the time of their last update per synapse.
   bool event_driven = false;
-  for (const auto& eq : syn.equations) event_driven |= eq.has_flag("event-driven");
+  for (const auto& eq : syn.equations) event_driven |= eq.has_flag(ir::EquationFlag::EventDriven);
   if (event_driven) {
     Symbol lu{Symbol::Kind::Variable, second, ir::ValueType::Float, syn.name, "lastupdate"};
     lu.read_only = true;

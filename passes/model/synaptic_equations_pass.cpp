@@ -29,7 +29,7 @@ class SynapticEquationsPass : public Pass {
     integrators::OdeSystem clock, event;
     for (const auto& eq : s.equations) {
       if (eq.kind != ir::Equation::Kind::Differential) continue;
-      auto& sys = eq.has_flag("event-driven") ? event : clock;
+      auto& sys = eq.has_flag(ir::EquationFlag::EventDriven) ? event : clock;
       sys.vars.push_back(eq.name);
       sys.rhs.push_back(eq.expr);
       sys.unless_refractory.push_back(false);
@@ -38,18 +38,19 @@ class SynapticEquationsPass : public Pass {
     bool ok = true;
     s.state_update.clear();
     if (!clock.vars.empty()) {
-      std::string method = s.method, why = "requested in the model";
-      if (method.empty()) {
+      ir::Method method = s.method;
+      std::string why = "requested in the model";
+      if (method == ir::Method::Auto) {
         DiagnosticEngine probe;
-        method = integrators::integrate("exact", clock, unit.model.dt, probe) ? "exact" : "euler";
-        why = method == "exact" ? "no method given; the clock-driven equations are linear (Brian2's first choice)"
+        method = integrators::integrate(ir::Method::Exact, clock, unit.model.dt, probe) ? ir::Method::Exact : ir::Method::Euler;
+        why = method == ir::Method::Exact ? "no method given; the clock-driven equations are linear (Brian2's first choice)"
                                 : "no method given; the clock-driven equations are not linear, so 'euler' as in Brian2";
       }
       auto code = integrators::integrate(method, clock, unit.model.dt, diags);
       if (!code) return false;
       s.chosen_method = method;
       s.state_update = std::move(*code);
-      unit.decisions.emplace_back("integration of synapses " + s.name + ": " + method, why);
+      unit.decisions.emplace_back("integration of synapses " + s.name + ": " + std::string(ir::name(method)), why);
     }
     if (event.vars.empty()) return ok;
     // Closed form per equation over the elapsed time t - lastupdate.

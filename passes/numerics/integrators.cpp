@@ -188,26 +188,32 @@ std::optional<std::vector<Stmt>> exponential_euler(const OdeSystem& sys, Diagnos
   return code;
 }
 
-std::optional<std::vector<Stmt>> integrate(const std::string& method, const OdeSystem& sys, double dt,
+std::optional<std::vector<Stmt>> integrate(ir::Method method, const OdeSystem& sys, double dt,
                                            DiagnosticEngine& diags) {
-  if (method == "heun") return heun(sys, diags);
+  using ir::Method;
+  if (method == Method::Heun) return heun(sys, diags);
   if (has_noise(sys)) {
-    if (method == "euler") return stochastic_euler(sys, diags);
+    if (method == Method::Euler) return stochastic_euler(sys, diags);
     std::string pointer = !sys.locs.empty() && sys.locs[0].source ? sys.locs[0].source->json_pointer : "";
     if (auto at = pointer.rfind("/equations"); at != std::string::npos) pointer = pointer.substr(0, at) + "/method";
-    diags.error("the method '" + method + "' cannot integrate stochastic equations (they use xi)", pointer,
+    diags.error("the method '" + std::string(ir::name(method)) + "' cannot integrate stochastic equations (they use xi)", pointer,
                 "use \"euler\" (Euler-Maruyama, Brian2's default for stochastic equations) or \"heun\"");
     return std::nullopt;
   }
-  if (method == "euler") return euler(sys, diags);
-  if (method == "rk2") return rk2(sys, diags);
-  if (method == "rk4") return rk4(sys, diags);
-  if (method == "exponential_euler") return exponential_euler(sys, diags);
-  if (method == "exact" || method == "linear") return exact(sys, dt, diags);
+  switch (method) {
+    case Method::Euler: return euler(sys, diags);
+    case Method::Rk2: return rk2(sys, diags);
+    case Method::Rk4: return rk4(sys, diags);
+    case Method::ExponentialEuler: return exponential_euler(sys, diags);
+    case Method::Exact: return exact(sys, dt, diags);
+    case Method::Auto:
+    case Method::None:
+    case Method::Heun: break;
+  }
   // The equations' pointers are ".../equations/<k>"; the method sits next to them.
   std::string pointer = !sys.locs.empty() && sys.locs[0].source ? sys.locs[0].source->json_pointer : "";
   if (auto at = pointer.rfind("/equations"); at != std::string::npos) pointer = pointer.substr(0, at) + "/method";
-  diags.error("unknown integration method '" + method + "'", pointer,
+  diags.error("no integration method chosen for these equations ('" + std::string(ir::name(method)) + "')", pointer,
               "use one of 'exact', 'euler', 'rk2', 'rk4', 'exponential_euler', 'heun'");
   return std::nullopt;
 }

@@ -18,6 +18,7 @@
 
 #include "support/diagnostics.h"
 #include "ir/expr.h"
+#include "ir/model.h"
 
 namespace modelc::integrators {
 
@@ -61,9 +62,9 @@ std::optional<std::vector<ir::Stmt>> heun(const OdeSystem& sys, DiagnosticEngine
 // coefficients are reported as not integrable exactly, so the pass falls back to another method.
 bool is_linear_with_constant_coefficients(const OdeSystem& sys);
 
-// Dispatches on the method name: "euler", "rk2", "rk4", "exponential_euler", "exact" or its alias
-// "linear". Reports an unknown method name.
-std::optional<std::vector<ir::Stmt>> integrate(const std::string& method, const OdeSystem& sys, double dt,
+// Dispatches on the method; stochastic systems take euler (Euler-Maruyama) or heun only. Auto and
+// None are reported (the passes resolve Auto before calling).
+std::optional<std::vector<ir::Stmt>> integrate(ir::Method method, const OdeSystem& sys, double dt,
                                                DiagnosticEngine& diags);
 
 // --- helpers, exposed for the pass and the tests ---------------------------------------------------

@@ -89,7 +89,7 @@ TEST(V2Inputs, EulerMaruyamaOrnsteinUhlenbeckStationaryVariance) {
     "monitors": [{"name": "m", "kind": "state", "source": "G", "variables": ["x"], "every": "50 ms"}]
   })J", err);
   ASSERT_TRUE(out) << err;
-  EXPECT_EQ(out->compiled.unit.model.neuron_groups[0].chosen_method, "euler");
+  EXPECT_EQ(out->compiled.unit.model.neuron_groups[0].chosen_method, ir::Method::Euler);
   const auto* mon = find_monitor(out->results, "m");
   ASSERT_NE(mon, nullptr);
   size_t s = mon->steps.size() - 1, n = mon->indices.size();

@@ -177,7 +177,9 @@ void step(const std::vector<Stmt>& code, Env& env) {
 
 std::vector<Stmt> generate(const std::string& method, const OdeSystem& sys, double dt) {
   DiagnosticEngine diags;
-  auto code = integrate(method, sys, dt, diags);
+  auto m = ir::parse_method(method);
+  EXPECT_TRUE(m.has_value()) << method;
+  auto code = integrate(m.value_or(ir::Method::Auto), sys, dt, diags);
   EXPECT_TRUE(code.has_value()) << method << ": " << diags.render("model.json");
   return code.value_or(std::vector<Stmt>{});
 }
@@ -469,15 +471,21 @@ TEST(Integrators, ExponentialEulerRejectsTermsNonlinearInOwnVariable) {
 TEST(Integrators, IntegrateDispatchesAndRejectsUnknownMethod) {
   auto sys = make_system({{"x", "-x/tau"}}, {{"tau", 0.01}});
   DiagnosticEngine diags;
-  auto linear = integrate("linear", sys, 1e-4, diags);
+  ASSERT_EQ(ir::parse_method("linear"), ir::Method::Exact);
+  auto linear = integrate(ir::Method::Exact, sys, 1e-4, diags);
   ASSERT_TRUE(linear);
   EXPECT_EQ(text(*linear), text(*exact(sys, 1e-4, diags)));
-  // IR v2 added 'heun'; 'midpoint' is still unknown.
-  EXPECT_FALSE(integrate("midpoint", sys, 1e-4, diags));
+  // IR v2 added 'heun'; 'midpoint' is still unknown, and "auto"/"none" are not names a model may give.
+  EXPECT_EQ(ir::parse_method("heun"), ir::Method::Heun);
+  EXPECT_FALSE(ir::parse_method("midpoint"));
+  EXPECT_FALSE(ir::parse_method("auto"));
+  EXPECT_FALSE(ir::parse_method("none"));
+  // A method left unresolved by the passes is reported where the method belongs.
+  EXPECT_FALSE(integrate(ir::Method::Auto, sys, 1e-4, diags));
   const auto& d = only_error(diags);
-  EXPECT_NE(d.message.find("unknown integration method 'midpoint'"), std::string::npos);
+  EXPECT_NE(d.message.find("no integration method chosen"), std::string::npos);
   EXPECT_EQ(d.json_pointer, "/neuron_groups/0/method");
-  auto empty = integrate("exact", OdeSystem{}, 1e-4, diags);
+  auto empty = integrate(ir::Method::Exact, OdeSystem{}, 1e-4, diags);
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());
 }

@@ -319,7 +319,7 @@ TEST(Parser, DifferentialEquation) {
   EXPECT_EQ(eq->unit_loc.length, 4);
   EXPECT_EQ(eq->dim, lookup_unit("volt")->dim);
   EXPECT_EQ(eq->type, ir::ValueType::Float);
-  EXPECT_EQ(eq->flags, std::vector<std::string>{"unless refractory"});
+  EXPECT_EQ(eq->flags, std::vector<ir::EquationFlag>{ir::EquationFlag::UnlessRefractory});
   EXPECT_EQ(eq->flags_loc.offset, 41);
   EXPECT_EQ(eq->flags_loc.length, 19);
   EXPECT_EQ(eq->loc.offset, 0);
@@ -344,14 +344,14 @@ TEST(Parser, SubexpressionAndParameters) {
   EXPECT_EQ(sub->name, "I_syn");
   EXPECT_EQ(sub->name_loc.length, 5);
   EXPECT_EQ(sub->dim, lookup_unit("amp")->dim);
-  EXPECT_EQ(sub->flags, (std::vector<std::string>{"shared", "constant over dt"}));
+  EXPECT_EQ(sub->flags, (std::vector<ir::EquationFlag>{ir::EquationFlag::Shared, ir::EquationFlag::ConstantOverDt}));
 
   auto param = equation("tau : second (constant,  shared)", diags);
   ASSERT_TRUE(param);
   EXPECT_EQ(param->kind, ir::Equation::Kind::Parameter);
   EXPECT_EQ(param->expr, nullptr);
   EXPECT_EQ(param->dim, lookup_unit("second")->dim);
-  EXPECT_EQ(param->flags, (std::vector<std::string>{"constant", "shared"}));
+  EXPECT_EQ(param->flags, (std::vector<ir::EquationFlag>{ir::EquationFlag::Constant, ir::EquationFlag::Shared}));
 
   auto flag = equation("spiked : boolean", diags);
   ASSERT_TRUE(flag);
@@ -366,7 +366,7 @@ TEST(Parser, SubexpressionAndParameters) {
   EXPECT_EQ(ratio->unit_text, "1");
   auto noise = equation("dx/dt = -x/tau + xi*tau**-0.5 : 1 (clock-driven)", diags);
   ASSERT_TRUE(noise);
-  EXPECT_EQ(noise->flags, std::vector<std::string>{"clock-driven"});
+  EXPECT_EQ(noise->flags, std::vector<ir::EquationFlag>{ir::EquationFlag::ClockDriven});
   EXPECT_FALSE(diags.has_errors());
 }
 
@@ -434,7 +434,7 @@ TEST(Parser, EquationBlocks) {
   ASSERT_EQ(eqs.size(), 5u);
   EXPECT_EQ(eqs[0].name, "v");
   EXPECT_EQ(sexpr(eqs[0].expr), "(/ (+ (+ (* gl (- El v)) (* ge (- Ee v))) (* gi (- Ei v))) Cm)");
-  EXPECT_EQ(eqs[0].flags, std::vector<std::string>{"unless refractory"});
+  EXPECT_EQ(eqs[0].flags, std::vector<ir::EquationFlag>{ir::EquationFlag::UnlessRefractory});
   EXPECT_EQ(eqs[1].name, "ge");
   EXPECT_EQ(eqs[1].name_loc.offset, static_cast<int>(src->text.find("dge")) + 1);
   EXPECT_EQ(eqs[2].name, "gi");
