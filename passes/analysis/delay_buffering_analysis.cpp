@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "abi/delay_rounding.h"
 #include "passes/analysis/delay_buffering.h"
 
 namespace modelc::delay_buffering {
@@ -265,10 +266,9 @@ std::optional<int64_t> max_delay_steps(const kir::Program& p, const kir::Synapse
     if (!iv || !std::isfinite(iv->second)) return std::nullopt;
     hi = iv->second;
   }
-  // The rounding of mc_init (Brian2's C++ spike queue): (int)(delay / dt + 0.5).
-  double steps = std::floor(std::max(hi, 0.0) / p.dt + 0.5);
-  if (steps > 1e9) return std::nullopt;
-  return static_cast<int64_t>(steps);
+  // The rounding of mc_init; bounds beyond a billion steps are no estimate (and would overflow).
+  if (std::max(hi, 0.0) / p.dt > 1e9) return std::nullopt;
+  return mc_delay_steps(std::max(hi, 0.0), p.dt);
 }
 
 std::optional<double> expected_synapses(const kir::SynapseGroup& sg) {

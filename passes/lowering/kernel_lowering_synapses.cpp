@@ -4,15 +4,15 @@
 // synaptic state updates.
 #include <cmath>
 
+#include "abi/delay_rounding.h"
 #include "passes/model/constant_folding.h"
 #include "passes/lowering/kernel_lowering.h"
 
 namespace modelc::detail {
 
 namespace {
-// Delay rounding, one rule for homogeneous and heterogeneous delays: Brian2's C++ spike queue
-// (cpp_standalone / cython: `(int)(delay / dt + 0.5)`, half up; docs/ir-v2.md "Delay rounding").
-int64_t delay_steps(double delay, double dt) { return static_cast<int64_t>(delay / dt + 0.5); }
+// The rounding generated modules apply to heterogeneous delays (docs/ir-v2.md "Delay rounding").
+int64_t delay_steps(double delay, double dt) { return mc_delay_steps(delay, dt); }
 std::string delay_variable(const ir::Pathway& pw) { return pw.name == "pre" ? "delay" : "delay_" + pw.name; }
 std::string summed_target(const ir::Equation& eq) {
   std::string var = eq.name;
