@@ -10,8 +10,13 @@ Writes a CSV (default benchmarks/results/vs_brian2.csv) with one row per (model,
 ratio Brian2 / modelc for the simulation loop and for compile + build. Timings on shared machines
 are noisy: read the ratios, not the absolute seconds.
 
+With --baseline-modelc PATH a second modelc binary (an earlier commit's build) runs each point
+too, interleaved with the current one, as the peer "modelc-cpu-baseline": the before/after check
+of a change that must not make the generated code slower.
+
 Usage: /usr/bin/python3 benchmarks/vs_brian2.py [--models cuba,cobahh] [--sizes 4000,40000]
                                                 [--duration 1] [--threads 1] [--repeats 1]
+                                                [--baseline-modelc other/build/modelc]
 """
 import argparse
 import csv
@@ -48,6 +53,7 @@ def benchmark_model(model_name, n, duration):
 
 
 def run_modelc(modelc, model_path, threads, workdir):
+    workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MODELC_CACHE_DIR=str(workdir / "modelc-cache"))
     out = workdir / "modelc-results"
     started = time.perf_counter()
@@ -103,6 +109,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1, help="modelc runs per point (best is kept)")
     parser.add_argument("--modelc", type=Path, default=ROOT / "build" / "modelc")
+    parser.add_argument("--baseline-modelc", type=Path, help="an earlier build, measured in the same run")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "vs_brian2.csv")
     args = parser.parse_args(argv)
 
@@ -113,10 +120,21 @@ def main(argv=None):
                 workdir = Path(tmp)
                 model_path = workdir / f"{model_name}_{n}.json"
                 model_path.write_text(json.dumps(benchmark_model(model_name, n, args.duration), indent=1))
-                mc = min((run_modelc(args.modelc, model_path, args.threads, workdir) for _ in range(args.repeats)),
-                         key=lambda r: r["simulate_s"])
+                runs, baseline_runs = [], []
+                for _ in range(args.repeats):
+                    runs.append(run_modelc(args.modelc, model_path, args.threads, workdir / "current"))
+                    if args.baseline_modelc:
+                        baseline_runs.append(run_modelc(args.baseline_modelc, model_path, args.threads,
+                                                        workdir / "baseline"))
+                mc = min(runs, key=lambda r: r["simulate_s"])
                 b2 = run_brian2(model_path, args.threads, workdir)
-            for peer, r in (("modelc-cpu", mc), ("brian2-cpp_standalone", b2)):
+            peers = [("modelc-cpu", mc), ("brian2-cpp_standalone", b2)]
+            if baseline_runs:
+                bl = min(baseline_runs, key=lambda r: r["simulate_s"])
+                peers.append(("modelc-cpu-baseline", bl))
+                print(f"{model_name:8s} N={n:6d}  simulate: baseline / current modelc = "
+                      f"{bl['simulate_s'] / mc['simulate_s']:.3f}   spikes {bl['spikes']} vs {mc['spikes']}", flush=True)
+            for peer, r in peers:
                 rows.append({"model": model_name, "N": n, "duration_s": args.duration, "threads": args.threads,
                              "peer": peer, "compile_s": round(r["compile_s"], 3),
                              "construct_s": r["construct_s"] if r["construct_s"] == "" else round(r["construct_s"], 3),
