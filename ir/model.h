@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/results_naming.h"
 #include "support/units.h"
 #include "ir/expr.h"
 #include "ir/schedule.h"
@@ -254,9 +255,7 @@ struct MonitorField {
   std::string what;  // "spike times", "variable v", ...
 };
 std::vector<MonitorField> monitor_fields(Monitor::Kind kind, const std::vector<std::string>& variables);
-inline std::string monitor_file(const std::string& monitor, const std::string& field) {
-  return monitor + "_" + field + ".npy";
-}
+using modelc::monitor_file;  // support/results_naming.h
 
 // IR v2: `TimedArray` declared at top level: a function name(t) (1-D) or name(t, i) (2-D).
 struct TimedArray {
