@@ -7,6 +7,7 @@
 #include <set>
 
 #include "abi/delay_rounding.h"
+#include "ir/kernel_ir_traversal.h"
 #include "passes/analysis/delay_buffering.h"
 
 namespace modelc::delay_buffering {
@@ -235,12 +236,13 @@ Interval bounds(const kir::ExprP& e, const kir::SynapseGroup& sg) {
 }
 
 const kir::Stmt* find_store(const kir::Block& b, const std::string& name) {
-  for (const auto& s : b) {
-    if (s.kind == Stmt::Kind::Store && s.name == name) return &s;
-    if (auto* x = find_store(s.then_body, name)) return x;
-    if (auto* x = find_store(s.else_body, name)) return x;
-  }
-  return nullptr;
+  const kir::Stmt* hit = nullptr;
+  kir::walk(b, [&](const Stmt& s) {
+    if (s.kind != Stmt::Kind::Store || s.name != name) return kir::WalkResult::Advance;
+    hit = &s;
+    return kir::WalkResult::Stop;
+  });
+  return hit;
 }
 
 }  // namespace
