@@ -41,6 +41,7 @@ class Verifier {
     populations();
     synapse_groups();
     monitors();
+    unique(p_.kernels, "kernel");
     for (const auto& k : p_.kernels) kernel(k);
     schedule();
     return std::move(problems_);
