@@ -110,17 +110,17 @@ class Verifier {
       }
     }
     if (stage_.state_updated) {
-      if (g.chosen_method.empty()) problem(w + " has no integration method after state-update");
+      if (g.chosen_method == Method::Auto) problem(w + " has no integration method after state-update");
       std::set<std::string> assigned;
       for (const auto& s : g.state_update) {
         assigned.insert(s.target);
         if (s.target.rfind('_', 0) != 0 && s.target != "not_refractory" && !g.find_equation(s.target))
           problem(w + " state update assigns " + q(s.target) + ", neither a variable of the group nor a '_' temporary");
       }
-      if (g.chosen_method != "none")
+      if (g.chosen_method != Method::None)
         for (const auto& eq : g.equations)
           if (eq.kind == Equation::Kind::Differential && !assigned.count(eq.name))
-            problem(w + " state update (" + g.chosen_method + ") never assigns " + q(eq.name));
+            problem(w + " state update (" + std::string(name(g.chosen_method)) + ") never assigns " + q(eq.name));
       if (stage_.names_resolved) names(w + " state update", g.state_update, neuron_scope(g));
     }
   }

@@ -15,7 +15,7 @@ struct ModelVerifyStage {
   // pathway and monitor events exist, monitored / linked / Poisson-input variables exist) and every
   // identifier of a neuron group's code means something in the group's scope.
   bool names_resolved = false;
-  // state-update has run: every neuron group has a chosen method, and unless it is "none" its
+  // state-update has run: every neuron group has a chosen method (not Auto), and unless it is None its
   // update code assigns every differential variable; its targets are group variables or '_' temporaries.
   bool state_updated = false;
 };

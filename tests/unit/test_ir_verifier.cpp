@@ -218,7 +218,7 @@ ir::Model good_model() {
   g.equations.push_back(eq);
   g.constants["tau"] = {0.01, {}};
   g.threshold = ir::Expr::binary(ir::Op::Gt, ir::Expr::name_ref("v"), ir::Expr::binary(ir::Op::Mul, ir::Expr::number_lit(1), ir::Expr::name_ref("mV")));
-  g.chosen_method = "euler";
+  g.chosen_method = ir::Method::Euler;
   ir::Stmt s;
   s.target = "_v";
   s.value = ir::Expr::binary(ir::Op::Mul, ir::Expr::name_ref("dt"), ir::Expr::name_ref("v"));
@@ -263,7 +263,7 @@ TEST(ModelVerifier, OneDefectEach) {
   m.neuron_groups[0].state_update[1].value = ir::Expr::name_ref("_w");
   expect_model_problem(m, "group 'G' state update uses unresolved identifier '_w'");
   m = good_model();
-  m.neuron_groups[0].chosen_method.clear();
+  m.neuron_groups[0].chosen_method = ir::Method::Auto;
   expect_model_problem(m, "group 'G' has no integration method after state-update");
   m = good_model();
   m.neuron_groups[0].equations[0].expr = nullptr;
