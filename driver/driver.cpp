@@ -1,6 +1,8 @@
 #include "driver/driver.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 #include "passes/pass_manager.h"
 #include "support/interrupt.h"
@@ -9,6 +11,15 @@ namespace modelc {
 
 static double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool default_verify_each() {
+  if (const char* v = std::getenv("MODELC_VERIFY_EACH"); v && *v) return std::strcmp(v, "0") != 0;
+#ifdef NDEBUG
+  return false;
+#else
+  return true;
+#endif
 }
 
 std::string modelc_version() {
@@ -56,6 +67,7 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
   unit.target = target_info(*backend);
 
   PassManager pm;
+  pm.set_verify_each(options.verify_each);
   if (!pm.add_pipeline(options.passes.empty() ? default_pipeline() : options.passes, options.disabled_passes, diags))
     return false;
   if (!options.print_after.empty()) {

@@ -15,12 +15,20 @@
 
 namespace modelc {
 
+// Whether the IR verifiers run after every pass unless PipelineOptions says otherwise: on in debug
+// builds (NDEBUG not defined), off in release builds; MODELC_VERIFY_EACH=1 or =0 in the environment
+// overrides both (the test suite sets 1).
+bool default_verify_each();
+
 struct PipelineOptions {
   frontend::ReadOptions read;
   std::vector<std::string> passes;          // empty: default_pipeline()
   std::set<std::string> disabled_passes;
   std::set<std::string> print_after;        // pass names or "all"
   std::ostream* dump_stream = nullptr;      // where --print-after goes
+  // Run the model / kernel IR verifiers after every pass (PassManager::set_verify_each); a broken
+  // invariant is an internal compiler error naming the pass.
+  bool verify_each = default_verify_each();
   std::string backend = "cpu";
   BuildOptions build;
   // Called by compile_model after lowering, before code generation and the host compiler; returning

@@ -1,5 +1,7 @@
 #include "ir/expr.h"
 
+#include "ir/expr_traversal.h"
+
 #include <algorithm>
 #include <cmath>
 #include <charconv>
@@ -155,20 +157,22 @@ static std::string render(const ExprPtr& e, int parent_prec, bool right_operand)
 std::string to_string(const ExprPtr& e) { return render(e, 0, false); }
 
 void collect_names(const ExprPtr& e, std::vector<std::string>& out) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Name) {
-    if (std::find(out.begin(), out.end(), e->name) == out.end()) out.push_back(e->name);
-    return;
-  }
-  for (const auto& a : e->args) collect_names(a, out);
+  walk(e, [&](const Expr& x) {
+    if (x.kind == Expr::Kind::Name && std::find(out.begin(), out.end(), x.name) == out.end()) out.push_back(x.name);
+    return WalkResult::Advance;
+  });
 }
 
 bool uses_name(const ExprPtr& e, const std::string& name) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Name) return e->name == name;
-  for (const auto& a : e->args)
-    if (uses_name(a, name)) return true;
-  return false;
+  return find_expr(e, [&](const Expr& x) { return x.kind == Expr::Kind::Name && x.name == name; }) != nullptr;
+}
+
+ExprPtr substitute(const ExprPtr& e, const std::function<ExprPtr(const std::string&)>& lookup) {
+  return rewrite(e, [&](const ExprPtr& x) -> ExprPtr {
+    if (x->kind != Expr::Kind::Name) return x;
+    ExprPtr r = lookup(x->name);
+    return r ? r : x;
+  });
 }
 
 std::string to_string(const Stmt& s) { return s.target + " " + s.op + " " + to_string(s.value); }

@@ -2,6 +2,7 @@
 // Nodes are immutable and shared (ExprPtr), so passes rewrite by building new trees.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,8 +64,7 @@ bool uses_name(const ExprPtr& e, const std::string& name);
 
 // Replaces identifiers by expressions (used to inline subexpressions and integrator stages).
 // `lookup` returns nullptr for names that stay unchanged.
-template <class F>
-ExprPtr substitute(const ExprPtr& e, F&& lookup);
+ExprPtr substitute(const ExprPtr& e, const std::function<ExprPtr(const std::string&)>& lookup);
 
 // Abstract code statement: `target op value`, op one of "=", "+=", "-=", "*=", "/=".
 struct Stmt {
@@ -75,27 +75,5 @@ struct Stmt {
   SourceLoc target_loc;  // just the target identifier
 };
 std::string to_string(const Stmt& s);
-
-// --- template implementation -------------------------------------------------------------------
-template <class F>
-ExprPtr substitute(const ExprPtr& e, F&& lookup) {
-  if (!e) return e;
-  if (e->kind == Expr::Kind::Name) {
-    ExprPtr r = lookup(e->name);
-    return r ? r : e;
-  }
-  if (e->args.empty()) return e;
-  bool changed = false;
-  std::vector<ExprPtr> args;
-  args.reserve(e->args.size());
-  for (const auto& a : e->args) {
-    args.push_back(substitute(a, lookup));
-    changed |= args.back() != a;
-  }
-  if (!changed) return e;
-  auto copy = std::make_shared<Expr>(*e);
-  copy->args = std::move(args);
-  return copy;
-}
 
 }  // namespace modelc::ir

@@ -1,5 +1,7 @@
 #include "ir/kernel_ir.h"
 
+#include "ir/kernel_ir_traversal.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -158,21 +160,21 @@ std::optional<double> constant_number(const ExprP& e) {
 }
 
 void collect_loads(const ExprP& e, std::set<std::string>& out) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Load) out.insert(e->name);
-  for (const auto& a : e->args) collect_loads(a, out);
+  walk(e, [&](const Expr& x) {
+    if (x.kind == Expr::Kind::Load) out.insert(x.name);
+    return WalkResult::Advance;
+  });
 }
 
 void collect_accesses(const Block& b, BufferAccesses& out) {
-  for (const Stmt& s : b) {
+  walk(b, [&](const Stmt& s) {
     collect_loads(s.index, out.loads);
     collect_loads(s.value, out.loads);
     if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) out.stores.insert(s.name);
     if (s.kind == Stmt::Kind::Accumulate) out.accumulates.insert(s.name);
     if (s.kind == Stmt::Kind::EmitSpike) out.emits = true;
-    collect_accesses(s.then_body, out);
-    collect_accesses(s.else_body, out);
-  }
+    return WalkResult::Advance;
+  });
 }
 
 ExprP random(const std::string& dist, uint32_t stream, Type t) {

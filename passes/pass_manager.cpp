@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ostream>
 
+#include "ir/kernel_ir_verifier.h"
 #include "support/interrupt.h"
 
 namespace modelc {
@@ -65,7 +66,27 @@ bool PassManager::add_pipeline(const std::vector<std::string>& names, const std:
   return ok;
 }
 
+bool verify_unit(const CompilationUnit& unit, const ir::ModelVerifyStage& stage, const std::string& after,
+                 DiagnosticEngine& diags) {
+  std::vector<std::string> problems = ir::verify(unit.model, stage);
+  if (unit.program)
+    for (auto& p : kir::verify(*unit.program)) problems.push_back("kernel IR: " + std::move(p));
+  for (const auto& p : problems)
+    diags.error("internal compiler error: " + after + ": " + p, "",
+                "this is a bug in modelc, not in the model: the IR verifier (--verify-each) found it; please report it "
+                "with the model file");
+  return problems.empty();
+}
+
 bool PassManager::run(CompilationUnit& unit, DiagnosticEngine& diags) {
+  ir::ModelVerifyStage stage;
+  auto verify = [&](const std::string& after) {
+    auto start = std::chrono::steady_clock::now();
+    bool ok = verify_unit(unit, stage, after, diags);
+    verify_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return ok;
+  };
+  if (verify_each_ && !verify("before the first pass (the model as read)")) return false;
   for (auto& pass : passes_) {
     if (support::interrupt_requested()) {
       diags.error("stopped by signal " + std::to_string(support::interrupt_signal()) + " before pass " + pass->name(), "");
@@ -79,6 +100,10 @@ bool PassManager::run(CompilationUnit& unit, DiagnosticEngine& diags) {
       *dump_stream_ << "; *** IR dump after " << pass->name() << " ***\n" << dump(unit) << "\n";
     }
     if (!ok) return false;
+    // The stage the model IR reached: what the passes that ran so far guarantee.
+    stage.names_resolved |= pass->name() == "resolve-names";
+    stage.state_updated |= pass->name() == "state-update";
+    if (verify_each_ && !verify("after pass '" + pass->name() + "'")) return false;
   }
   return true;
 }

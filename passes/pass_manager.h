@@ -1,6 +1,8 @@
 // Runs a pipeline of named passes over a CompilationUnit, with LLVM-style instrumentation:
 // `--print-after=NAME|all` dumps the IR after a pass, `--passes=a,b,c` picks the pipeline and
-// `--disable-pass=NAME` drops one.
+// `--disable-pass=NAME` drops one; with verify_each the IR verifiers (ir/model_verifier.h,
+// ir/kernel_ir_verifier.h) run after every pass and a broken invariant is reported as an internal
+// compiler error naming the pass.
 #pragma once
 
 #include <functional>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/model_verifier.h"
 #include "passes/pass.h"
 
 namespace modelc {
@@ -50,9 +53,15 @@ class PassManager {
     print_after_ = std::move(names);
     dump_stream_ = out;
   }
-  // Runs the passes in order, stopping at the first that fails.
+  // Verifies the IR as read before the first pass and after every pass that succeeds: the model IR
+  // always (at the stage the passes run so far reached), the kernel IR once it exists.
+  void set_verify_each(bool on) { verify_each_ = on; }
+  bool verify_each() const { return verify_each_; }
+  // Runs the passes in order, stopping at the first that fails (or, with verify_each, leaves the IR
+  // malformed).
   bool run(CompilationUnit& unit, DiagnosticEngine& diags);
-  const std::vector<PassTiming>& timings() const { return timings_; }
+  const std::vector<PassTiming>& timings() const { return timings_; }  // passes only, not verification
+  double verify_seconds() const { return verify_seconds_; }
   const std::vector<std::unique_ptr<Pass>>& passes() const { return passes_; }
 
  private:
@@ -60,6 +69,14 @@ class PassManager {
   std::set<std::string> print_after_;
   std::ostream* dump_stream_ = nullptr;
   std::vector<PassTiming> timings_;
+  bool verify_each_ = false;
+  double verify_seconds_ = 0.0;
 };
+
+// Runs the verifiers for the IR in `unit` at `stage` and reports each problem to `diags` as an
+// internal compiler error "after pass 'NAME': ..." (`after` = "after pass 'NAME'" or another
+// phrase). Returns false when it found any.
+bool verify_unit(const CompilationUnit& unit, const ir::ModelVerifyStage& stage, const std::string& after,
+                 DiagnosticEngine& diags);
 
 }  // namespace modelc

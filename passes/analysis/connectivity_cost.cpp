@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <map>
 
+#include "ir/kernel_ir_traversal.h"
+
 namespace modelc::connectivity {
 
 namespace {
@@ -20,22 +22,23 @@ using kir::ExprP;
 // row kDraw (a Philox-4x32-10 block, a log and a floor: about 25 updates' worth on a CPU).
 constexpr double kByte = 0.125, kDenseByte = 0.25, kWord = 0.5, kBit = 0.25, kDraw = 25.0;
 
-bool expr_uses(const ExprP& e, bool& syn, bool& random, bool& loads) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Builtin && e->name == "syn") syn = true;
-  if (e->kind == Expr::Kind::Random) random = true;
-  if (e->kind == Expr::Kind::Load) loads = true;
-  for (const auto& a : e->args) expr_uses(a, syn, random, loads);
-  return syn || random || loads;
-}
+// Notes what kernel-IR nodes a cost decision depends on: "syn", random draws and buffer loads.
+struct Uses {
+  bool& syn;
+  bool& random;
+  bool& loads;
+  kir::WalkResult operator()(const Expr& e) const {
+    if (e.kind == Expr::Kind::Builtin && e.name == "syn") syn = true;
+    if (e.kind == Expr::Kind::Random) random = true;
+    if (e.kind == Expr::Kind::Load) loads = true;
+    return kir::WalkResult::Advance;
+  }
+};
+
+void expr_uses(const ExprP& e, bool& syn, bool& random, bool& loads) { kir::walk(e, Uses{syn, random, loads}); }
 
 void block_uses(const kir::Block& b, bool& syn, bool& random, bool& loads) {
-  for (const auto& s : b) {
-    expr_uses(s.index, syn, random, loads);
-    expr_uses(s.value, syn, random, loads);
-    block_uses(s.then_body, syn, random, loads);
-    block_uses(s.else_body, syn, random, loads);
-  }
+  kir::walk_exprs(b, Uses{syn, random, loads});
 }
 
 // Explicit pairs: true when every row's j come in ascending order (strictly for `strict`), so the

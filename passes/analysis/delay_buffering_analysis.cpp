@@ -7,6 +7,7 @@
 #include <set>
 
 #include "abi/delay_rounding.h"
+#include "ir/kernel_ir_traversal.h"
 #include "passes/analysis/delay_buffering.h"
 
 namespace modelc::delay_buffering {
@@ -61,29 +62,29 @@ class Analyser {
 
   // Empty when `e` has the same value at the spike and at delivery, else why not.
   std::string varying(const kir::ExprP& e) {
-    if (!e) return "";
-    switch (e->kind) {
-      case Expr::Kind::Literal: return "";
-      case Expr::Kind::Local: {
-        auto it = local_why_.find(e->name);
-        return it == local_why_.end() ? "" : it->second;
+    std::string why;
+    kir::walk(e, [&](const Expr& x) {
+      switch (x.kind) {
+        case Expr::Kind::Local:
+          if (auto it = local_why_.find(x.name); it != local_why_.end()) why = it->second;
+          break;
+        case Expr::Kind::Builtin:
+          if (x.name != "i" && x.name != "j" && x.name != "syn")
+            why = "its value uses " + x.name + ", which differs between the spike and the delivery";
+          break;
+        case Expr::Kind::Random: why = "it draws random numbers, which must be drawn at delivery"; break;
+        case Expr::Kind::Load:
+          if (step_writes_.count(x.name)) {
+            const kir::Buffer* b = p_.find_buffer(x.name);
+            why = "its value reads " + (b ? b->owner + "." + b->variable : x.name) +
+                  ", which changes during the run (it must be read at delivery)";
+          }
+          break;
+        default: break;
       }
-      case Expr::Kind::Builtin:
-        if (e->name == "i" || e->name == "j" || e->name == "syn") return "";
-        return "its value uses " + e->name + ", which differs between the spike and the delivery";
-      case Expr::Kind::Random: return "it draws random numbers, which must be drawn at delivery";
-      case Expr::Kind::Load:
-        if (step_writes_.count(e->name)) {
-          const kir::Buffer* b = p_.find_buffer(e->name);
-          return "its value reads " + (b ? b->owner + "." + b->variable : e->name) +
-                 ", which changes during the run (it must be read at delivery)";
-        }
-        break;
-      default: break;
-    }
-    for (const auto& a : e->args)
-      if (auto w = varying(a); !w.empty()) return w;
-    return "";
+      return why.empty() ? kir::WalkResult::Advance : kir::WalkResult::Stop;
+    });
+    return why;
   }
 
   bool is_target_index(const kir::ExprP& e) const {
@@ -235,12 +236,13 @@ Interval bounds(const kir::ExprP& e, const kir::SynapseGroup& sg) {
 }
 
 const kir::Stmt* find_store(const kir::Block& b, const std::string& name) {
-  for (const auto& s : b) {
-    if (s.kind == Stmt::Kind::Store && s.name == name) return &s;
-    if (auto* x = find_store(s.then_body, name)) return x;
-    if (auto* x = find_store(s.else_body, name)) return x;
-  }
-  return nullptr;
+  const kir::Stmt* hit = nullptr;
+  kir::walk(b, [&](const Stmt& s) {
+    if (s.kind != Stmt::Kind::Store || s.name != name) return kir::WalkResult::Advance;
+    hit = &s;
+    return kir::WalkResult::Stop;
+  });
+  return hit;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // targets); choose-delay-buffering-fast (-O3) also where they are not.
 #include <cstdio>
 
+#include "ir/kernel_ir_traversal.h"
 #include "passes/analysis/delay_buffering.h"
 #include "passes/pass.h"
 #include "passes/passes.h"
@@ -103,9 +104,8 @@ std::string fresh_kernel_name(const kir::Program& p, const std::string& base) {
   return n;
 }
 
-kir::Block to_ring(const kir::Block& b, const delay_buffering::Legality& l, const std::string& ring, kir::Type t) {
-  kir::Block out;
-  for (const auto& s : b) {
+kir::Block to_ring(kir::Block b, const delay_buffering::Legality& l, const std::string& ring, kir::Type t) {
+  kir::rewrite_stmts(b, [&](const kir::Stmt& s) -> std::optional<kir::Block> {
     if (s.kind == kir::Stmt::Kind::Accumulate && s.name == l.target) {
       kir::Stmt a = s;
       a.name = ring;
@@ -113,21 +113,15 @@ kir::Block to_ring(const kir::Block& b, const delay_buffering::Legality& l, cons
       a.index = kir::binary(ir::Op::Add, kir::builtin("ring_slot", kir::Type::Int64), kir::builtin("j", kir::Type::Int64),
                             kir::Type::Int64);
       a.conflicting = true;
-      out.push_back(std::move(a));
-    } else if (s.kind == kir::Stmt::Kind::If && l.guarded && s.else_body.empty() && s.value &&
-               s.value->kind == kir::Expr::Kind::Load && s.value->name == l.guard) {
-      // The guard moves to the drain, where it is evaluated at delivery as before.
-      for (auto& x : to_ring(s.then_body, l, ring, t)) out.push_back(std::move(x));
-    } else if (s.kind == kir::Stmt::Kind::If) {
-      kir::Stmt x = s;
-      x.then_body = to_ring(s.then_body, l, ring, t);
-      x.else_body = to_ring(s.else_body, l, ring, t);
-      out.push_back(std::move(x));
-    } else {
-      out.push_back(s);
+      return kir::Block{std::move(a)};
     }
-  }
-  return out;
+    // The guard moves to the drain, where it is evaluated at delivery as before.
+    if (s.kind == kir::Stmt::Kind::If && l.guarded && s.else_body.empty() && s.value &&
+        s.value->kind == kir::Expr::Kind::Load && s.value->name == l.guard)
+      return s.then_body;
+    return std::nullopt;
+  });
+  return b;
 }
 
 void make_dendritic(kir::Program& p, size_t sg_index, size_t pw_index, size_t kernel, const delay_buffering::Legality& l,

@@ -1,8 +1,9 @@
 #include "passes/kernel/kernel_schedule.h"
 
 #include <algorithm>
-
 #include <map>
+
+#include "ir/kernel_ir_traversal.h"
 
 namespace modelc::kir_sched {
 
@@ -31,9 +32,7 @@ void collect_block(const kir::Block& b, Access& a) {
 }
 
 bool block_emits(const kir::Block& b) {
-  for (const Stmt& s : b)
-    if (s.kind == Stmt::Kind::EmitSpike || block_emits(s.then_body) || block_emits(s.else_body)) return true;
-  return false;
+  return kir::any_stmt(b, [](const Stmt& s) { return s.kind == Stmt::Kind::EmitSpike; });
 }
 
 Access kernel_access(const kir::Program& p, const kir::Kernel& k) {
@@ -109,24 +108,16 @@ static bool is_i(const ExprP& e) {
   return false;
 }
 
-static bool expr_elementwise(const ExprP& e, const std::set<std::string>& written) {
-  if (!e) return true;
-  if (e->kind == Expr::Kind::Load && written.count(e->name) && !is_i(e->args.empty() ? nullptr : e->args[0]))
-    return false;
-  for (const auto& x : e->args)
-    if (!expr_elementwise(x, written)) return false;
-  return true;
-}
-
 bool block_elementwise_i(const kir::Block& b, const std::set<std::string>& written) {
-  for (const Stmt& s : b) {
-    if ((s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate || s.kind == Stmt::Kind::EmitSpike) &&
-        !is_i(s.index))
-      return false;
-    if (!expr_elementwise(s.index, written) || !expr_elementwise(s.value, written)) return false;
-    if (!block_elementwise_i(s.then_body, written) || !block_elementwise_i(s.else_body, written)) return false;
-  }
-  return true;
+  auto stmt_ok = [&](const Stmt& s) {
+    return !(s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate || s.kind == Stmt::Kind::EmitSpike) ||
+           is_i(s.index);
+  };
+  auto expr_ok = [&](const Expr& e) {
+    return e.kind != Expr::Kind::Load || !written.count(e.name) || is_i(e.args.empty() ? nullptr : e.args[0]);
+  };
+  return !kir::any_stmt(b, [&](const Stmt& s) { return !stmt_ok(s); }) &&
+         kir::walk_exprs(b, [&](const Expr& e) { return expr_ok(e) ? kir::WalkResult::Advance : kir::WalkResult::Stop; });
 }
 
 static std::string task_text(const kir::Program& p, const kir::Task& t) {

@@ -25,6 +25,7 @@
 #include <map>
 #include <set>
 
+#include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
@@ -100,13 +101,16 @@ bool trivial(const ExprP& e) {
   }
 }
 
+void bump_write(const Stmt& s, Versions& v) {
+  if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) ++v.buffers[s.name];
+  if (s.kind == Stmt::Kind::Declare || s.kind == Stmt::Kind::Assign) ++v.locals[s.name];
+}
+
 void bump_writes(const Block& b, Versions& v) {
-  for (const Stmt& s : b) {
-    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) ++v.buffers[s.name];
-    if (s.kind == Stmt::Kind::Declare || s.kind == Stmt::Kind::Assign) ++v.locals[s.name];
-    bump_writes(s.then_body, v);
-    bump_writes(s.else_body, v);
-  }
+  kir::walk(b, [&](const Stmt& s) {
+    bump_write(s, v);
+    return kir::WalkResult::Advance;
+  });
 }
 
 struct Counts {
@@ -150,8 +154,7 @@ class BlockCSE {
 
  private:
   static void after(const Stmt& s, Versions& v) {
-    if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) ++v.buffers[s.name];
-    if (s.kind == Stmt::Kind::Declare || s.kind == Stmt::Kind::Assign) ++v.locals[s.name];
+    bump_write(s, v);
     bump_writes(s.then_body, v);
     bump_writes(s.else_body, v);
   }
@@ -191,7 +194,7 @@ class BlockCSE {
       args.push_back(a ? rewrite(a, conditional || conditional_arg(*e, k), keys, count, avail, pending) : a);
       changed |= args.back() != a;
     }
-    ExprP node = changed ? kir_opt::with_args(*e, std::move(args)) : e;
+    ExprP node = changed ? kir::with_args(*e, std::move(args)) : e;
     if (n < 2) return node;
     std::string name;
     do name = "_cse" + std::to_string(counter_++);

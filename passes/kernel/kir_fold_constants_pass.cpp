@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "backends/cpu/support/cpu_support.h"
+#include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
@@ -199,9 +200,7 @@ class KernelConstantFoldingPass : public Pass {
     size_t total = 0;
     for (auto& k : unit.program->kernels) {
       size_t folded = 0;
-      kir_opt::rewrite_block(k.body, [&](const ExprP& e) {
-        return kir_opt::rewrite_bottom_up(e, [&](const ExprP& n) { return fold(n, folded); });
-      });
+      kir::rewrite_exprs(k.body, [&](const ExprP& n) { return fold(n, folded); });
       total += folded;
     }
     if (total) unit.decisions.emplace_back("fold-kernel-constants", std::to_string(total) + " literal-only expressions folded");

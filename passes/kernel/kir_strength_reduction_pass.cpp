@@ -17,6 +17,7 @@
 //     by c).
 #include <cmath>
 
+#include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
@@ -137,9 +138,7 @@ class StrengthReductionPass : public Pass {
     if (!unit.program) return true;
     StrengthReducer r(fast_);
     for (auto& k : unit.program->kernels)
-      kir_opt::rewrite_block(k.body, [&](const ExprP& e) {
-        return kir_opt::rewrite_bottom_up(e, [&](const ExprP& n) { return r(n); });
-      });
+      kir::rewrite_exprs(k.body, [&](const ExprP& n) { return r(n); });
     if (r.rewrites) unit.decisions.emplace_back(name(), std::to_string(r.rewrites) + " operations reduced");
     return true;
   }

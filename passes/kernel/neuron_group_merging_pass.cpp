@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 
+#include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kernel_schedule.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
@@ -128,28 +129,13 @@ struct Parameteriser {
   const std::map<size_t, size_t>& slots;  // literal position -> parameter K
   size_t next = 0;
 
-  ExprP expr(const ExprP& e) {
-    if (!e) return e;
-    if (e->kind == Expr::Kind::Literal) {
+  void block(kir::Block& b) {
+    // Literals are leaves, so the rewrite meets them in the Matcher's (pre-order) order.
+    kir::rewrite_exprs(b, [&](const ExprP& e) -> ExprP {
+      if (e->kind != Expr::Kind::Literal) return e;
       auto it = slots.find(next++);
       return it == slots.end() ? e : kir::builtin("merged_param_" + std::to_string(it->second), e->type);
-    }
-    std::vector<ExprP> args;
-    bool changed = false;
-    for (const auto& a : e->args) {
-      args.push_back(expr(a));
-      changed |= args.back() != a;
-    }
-    return changed ? kir_opt::with_args(*e, std::move(args)) : e;
-  }
-
-  void block(kir::Block& b) {
-    for (Stmt& s : b) {
-      s.index = expr(s.index);
-      s.value = expr(s.value);
-      block(s.then_body);
-      block(s.else_body);
-    }
+    });
   }
 };
 

@@ -9,10 +9,10 @@
 // another only when every neuron reads and writes the written buffers at its own element ("i"):
 // checked over the combined bodies. The reset goes into the threshold's if-block after
 // emit_spike, which is exactly "for every neuron that spiked this step".
-#include <functional>
 #include <map>
 #include <optional>
 
+#include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kernel_schedule.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
@@ -48,20 +48,14 @@ void rename_clashing_locals(kir::Block& b, std::set<std::string>& taken) {
   }
   for (const auto& n : mine) taken.insert(n);
   if (renamed.empty()) return;
-  kir_opt::rewrite_block(b, [&](const kir::ExprP& e) {
-    return kir_opt::rewrite_bottom_up(e, [&](const kir::ExprP& x) -> kir::ExprP {
-      if (x->kind != kir::Expr::Kind::Local || !renamed.count(x->name)) return x;
-      return kir::local(renamed[x->name], x->type);
-    });
+  kir::rewrite_exprs(b, [&](const kir::ExprP& x) -> kir::ExprP {
+    if (x->kind != kir::Expr::Kind::Local || !renamed.count(x->name)) return x;
+    return kir::local(renamed[x->name], x->type);
   });
-  std::function<void(kir::Block&)> stmts = [&](kir::Block& blk) {
-    for (Stmt& s : blk) {
-      if ((s.kind == Stmt::Kind::Declare || s.kind == Stmt::Kind::Assign) && renamed.count(s.name)) s.name = renamed[s.name];
-      stmts(s.then_body);
-      stmts(s.else_body);
-    }
-  };
-  stmts(b);
+  kir::walk(b, [&](Stmt& s) {
+    if ((s.kind == Stmt::Kind::Declare || s.kind == Stmt::Kind::Assign) && renamed.count(s.name)) s.name = renamed[s.name];
+    return kir::WalkResult::Advance;
+  });
 }
 
 // The top-level `if (cond) { emit_spike(i); ... }` of a threshold body.

@@ -2,6 +2,7 @@
 // condition rules, one-to-one, all-to-all, explicit pairs, and the IR v2 additions: `n` synapses per
 // pair and Brian2's generator syntax. Connect-time expressions may read pre/post neuron variables
 // (neuron initial values run before connectivity is built).
+#include "ir/kernel_ir_traversal.h"
 #include "passes/model/constant_folding.h"
 #include "passes/model/constant_value_check.h"
 #include "passes/lowering/kernel_lowering.h"
@@ -13,11 +14,9 @@ namespace {
 constexpr const char* kInnerVariable = "_mc_gk";  // the generator's inner variable, as a kernel local
 
 bool uses_builtin(const kir::ExprP& e, const std::string& name) {
-  if (!e) return false;
-  if (e->kind == kir::Expr::Kind::Builtin && e->name == name) return true;
-  for (const auto& a : e->args)
-    if (uses_builtin(a, name)) return true;
-  return false;
+  return !kir::walk(e, [&](const kir::Expr& x) {
+    return x.kind == kir::Expr::Kind::Builtin && x.name == name ? kir::WalkResult::Stop : kir::WalkResult::Advance;
+  });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "ir/expr_traversal.h"
 #include "passes/model/constant_folding.h"
 #include "passes/model/constant_value_check.h"
 #include "passes/passes.h"
@@ -21,29 +22,27 @@ const std::set<std::string> kFunctions = {"exp", "log", "log10", "sqrt", "abs", 
                                           "sign", "int", "exprel", "rand", "randn", "expm1", "log1p"};
 
 bool ResolveNamesPass::check_names(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& extra) {
-  if (!e) return true;
   bool ok = true;
-  if (e->kind == ir::Expr::Kind::Name) {
-    if (!scope.find(e->name) && !extra.count(e->name) && !lookup_unit(e->name) && e->name != "pi" && e->name != "e" &&
-        e->name != "inf") {
+  ir::walk(e, [&](const ir::Expr& x) {
+    if (x.kind == ir::Expr::Kind::Name && !scope.find(x.name) && !extra.count(x.name) && !lookup_unit(x.name) &&
+        x.name != "pi" && x.name != "e" && x.name != "inf") {
       auto candidates = scope.names();
-      auto close = closest_match(e->name, candidates);
-      diags_->error_at(e->loc, "unknown identifier '" + e->name + "'",
+      auto close = closest_match(x.name, candidates);
+      diags_->error_at(x.loc, "unknown identifier '" + x.name + "'",
                        close ? "did you mean '" + *close + "'?"
                              : "define it as a variable in 'equations' or as an entry of 'constants'");
-      return false;
+      ok = false;
     }
-    return true;
-  }
-  if (e->kind == ir::Expr::Kind::Call && !kFunctions.count(e->name) && e->name != "_select" && e->name != "timestep" &&
-      !(model_ && model_->find_timed_array(e->name))) {
-    std::vector<std::string> fns(kFunctions.begin(), kFunctions.end());
-    auto close = closest_match(e->name, fns);
-    diags_->error_at(e->loc, "unknown function '" + e->name + "'",
-                     close ? "did you mean '" + *close + "'?" : "docs/ir.md lists the available functions");
-    ok = false;
-  }
-  for (const auto& a : e->args) ok &= check_names(a, scope, extra);
+    if (x.kind == ir::Expr::Kind::Call && !kFunctions.count(x.name) && x.name != "_select" && x.name != "timestep" &&
+        !(model_ && model_->find_timed_array(x.name))) {
+      std::vector<std::string> fns(kFunctions.begin(), kFunctions.end());
+      auto close = closest_match(x.name, fns);
+      diags_->error_at(x.loc, "unknown function '" + x.name + "'",
+                       close ? "did you mean '" + *close + "'?" : "docs/ir.md lists the available functions");
+      ok = false;
+    }
+    return ir::WalkResult::Advance;
+  });
   return ok;
 }
 

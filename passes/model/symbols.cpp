@@ -1,5 +1,7 @@
 #include "passes/model/symbols.h"
 
+#include "ir/expr_traversal.h"
+
 namespace modelc {
 
 const Symbol* SymbolTable::find(const std::string& name) const {
@@ -183,32 +185,26 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   return t;
 }
 
-bool is_scalar_expression(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
-  using K = ir::Expr::Kind;
-  if (!e) return true;
-  switch (e->kind) {
-    case K::Number:
-    case K::Boolean: return true;
-    case K::Name: {
-      if (scalar_locals.count(e->name)) return true;
-      const Symbol* s = scope.find(e->name);
-      if (!s) return e->name == "pi" || e->name == "e" || e->name == "inf" || lookup_unit(e->name).has_value();
-      switch (s->kind) {
-        case Symbol::Kind::Constant: return true;
-        case Symbol::Kind::Builtin: return e->name != "i" && e->name != "j" && !is_noise_name(e->name);
-        case Symbol::Kind::Function: return true;
-        default: return s->shared;
-      }
-    }
-    case K::Call:
-      // rand()/randn() are vectorised in Brian2 (one draw per element) even without arguments.
-      if (e->name == "rand" || e->name == "randn") return false;
-      break;
-    default: break;
+// Whether one name has the same value for every element.
+static bool is_scalar_name(const std::string& n, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
+  if (scalar_locals.count(n)) return true;
+  const Symbol* s = scope.find(n);
+  if (!s) return n == "pi" || n == "e" || n == "inf" || lookup_unit(n).has_value();
+  switch (s->kind) {
+    case Symbol::Kind::Constant: return true;
+    case Symbol::Kind::Builtin: return n != "i" && n != "j" && !is_noise_name(n);
+    case Symbol::Kind::Function: return true;
+    default: return s->shared;
   }
-  for (const auto& a : e->args)
-    if (!is_scalar_expression(a, scope, scalar_locals)) return false;
-  return true;
+}
+
+bool is_scalar_expression(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
+  return ir::walk(e, [&](const ir::Expr& x) {
+    const bool scalar = x.kind == ir::Expr::Kind::Name ? is_scalar_name(x.name, scope, scalar_locals)
+                        // rand()/randn() are vectorised in Brian2 (one draw per element) even without arguments.
+                        : !(x.kind == ir::Expr::Kind::Call && (x.name == "rand" || x.name == "randn"));
+    return scalar ? ir::WalkResult::Advance : ir::WalkResult::Stop;
+  });
 }
 
 ScalarSplit split_scalar_statements(const std::vector<ir::Stmt>& code, const SymbolTable& scope) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <numeric>
 
+#include "ir/expr_traversal.h"
 #include "passes/numerics/integrators.h"
 
 namespace modelc::integrators {
@@ -26,14 +27,6 @@ namespace b = build;
 namespace {
 
 constexpr const char* kAlternatives = "use method='exponential_euler', 'rk4' or 'euler' instead";
-
-const Expr* find_node(const ExprPtr& e, const std::function<bool(const Expr&)>& pred) {
-  if (!e) return nullptr;
-  if (pred(*e)) return e.get();
-  for (const auto& a : e->args)
-    if (auto* hit = find_node(a, pred)) return hit;
-  return nullptr;
-}
 
 SourceLoc blame_node(const Expr* node, const SourceLoc& equation) {
   if (node && node->loc.valid() && node->loc.source == equation.source) return node->loc;
@@ -59,7 +52,7 @@ std::optional<Analysis> analyze(const OdeSystem& sys, DiagnosticEngine& diags) {
   for (size_t j = 0; j < n; ++j) {
     const std::string& v = sys.vars[j];
     const ExprPtr& rhs = sys.rhs[j];
-    if (auto* r = find_node(rhs, [](const Expr& e) {
+    if (auto* r = ir::find_expr(rhs, [](const Expr& e) {
           return e.kind == Expr::Kind::Call && (e.name == "rand" || e.name == "randn");
         })) {
       diags.error_at(blame_node(r, sys.locs[j]),
@@ -69,7 +62,7 @@ std::optional<Analysis> analyze(const OdeSystem& sys, DiagnosticEngine& diags) {
       ok = false;
       continue;
     }
-    if (auto* t = find_node(rhs, [](const Expr& e) { return e.kind == Expr::Kind::Name && e.name == "t"; })) {
+    if (auto* t = ir::find_expr(rhs, [](const Expr& e) { return e.kind == Expr::Kind::Name && e.name == "t"; })) {
       diags.error_at(blame_node(t, sys.locs[j]),
                      "the equation for '" + v +
                          "' depends on the time 't'; the 'exact' method needs coefficients that are "
