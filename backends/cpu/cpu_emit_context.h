@@ -9,6 +9,7 @@
 
 #include "backends/cpu/cpp_printer.h"
 #include "backends/cpu/cpu_module_emitter.h"
+#include "support/format.h"
 
 namespace modelc::cpu::detail {
 
@@ -26,15 +27,15 @@ struct EmitContext {
   void error(const std::string& message, const std::string& hint = {});
 };
 
-std::string c_string(const std::string& s);  // a quoted, escaped C string literal
-std::string int_text(int64_t v);              // a C integer literal valid for int64_t
+using support::c_string;
+using support::double_text;
+using support::int_text;
 // Per-neuron buffers are allocated rounded up to whole blocks of 64 elements (any vector length x
 // unroll the host compiler picks divides it), so elementwise update loops run whole vectors only:
 // with libmvec, vector and scalar exp (and the AVX2 and AVX-512 variants) may differ in the last
 // bit, and every neuron must take the same path whatever the thread count (docs/passes.md).
 constexpr int64_t kSimdPad = 64;
 inline int64_t simd_padded(int64_t n) { return n <= 0 ? n : (n + kSimdPad - 1) / kSimdPad * kSimdPad; }
-std::string double_text(double v);            // a C double literal that round-trips
 
 // Functions `MC_KERNEL void k<idx>(mc_module* m, int64_t step)` for every kernel, and
 // `static int rec<idx>(mc_module* m, int64_t step)` (0 = ok) for every monitor.

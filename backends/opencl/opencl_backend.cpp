@@ -74,25 +74,26 @@ bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& optio
   if (!write_sources(sources, options.out_dir, diags)) return false;
   std::error_code ec;
   fs::path root = cpu::source_root(), lib = cpu::support_lib_dir();
-  if (lib.empty() || !fs::exists(lib / "libmodelc_cpu_support.so", ec)) {
-    diags.error("cannot find libmodelc_cpu_support.so (looked in '" + lib.string() + "')", "",
-                "set MODELC_SUPPORT_LIB_DIR to the directory that holds it");
-    return false;
-  }
+  for (const char* so : {"libmodelc_cpu_support.so", "libmodelc_opencl_runtime.so"})
+    if (lib.empty() || !fs::exists(lib / so, ec)) {
+      diags.error("cannot find " + std::string(so) + " (looked in '" + lib.string() + "')", "",
+                  "set MODELC_SUPPORT_LIB_DIR to the directory that holds it");
+      return false;
+    }
   cpu::HostCompiler cxx;
   if (!cxx.detect(diags)) return false;
   cpu::CompileJob job;
   job.source = it->second;
   job.source_path = fs::absolute(options.out_dir / kHostName, ec);
   job.compile_flags = cxx.module_compile_flags(options.debug);
-  // The host module links the ICD loader, which finds the platform drivers at run time.
+  // The host module calls the device runtime (abi/device_runtime.h), which links the ICD loader.
   job.link_flags = cxx.module_link_flags();
-  job.link_flags.push_back("-lOpenCL");
+  job.link_flags.push_back("-lmodelc_opencl_runtime");
   job.out_dir = options.out_dir;
   job.cache_dir = options.cache_dir;
   // The OpenCL program is embedded in the source, so the prelude files are covered by the source.
-  job.key_files = {root / "abi/modelc_abi.h", root / "backends/cpu/support/cpu_support.h",
-                   root / "backends/opencl/support/opencl_host.h", lib / "libmodelc_cpu_support.so"};
+  job.key_files = {root / "abi/modelc_abi.h", root / "backends/cpu/support/cpu_support.h", root / "abi/device_runtime.h",
+                   lib / "libmodelc_cpu_support.so", lib / "libmodelc_opencl_runtime.so"};
   job.verbose = options.verbose;
   cpu::CompileOutcome outcome;
   if (!cxx.build_shared(job, outcome, diags)) return false;
