@@ -110,25 +110,8 @@ std::string emit_device_source(EmitContext& c, const std::string& prelude);
 // The C++ host module implementing abi/modelc_abi.h around `device_source`.
 std::string emit_host_module(EmitContext& c, const std::string& device_source, int default_threads);
 
-// Buffers a connection rule reads (opencl_host_emitter.cpp): host mirrors, downloaded before connect.
-std::set<std::string> connect_reads(const kir::Program& p);
-
-// IR v2 parts of the host module (opencl_host_v2.cpp), each hooked into one place of the layout:
-void emit_v2_fields(EmitContext& c, std::string& o);     // struct mc_module fields
-void emit_v2_setup(EmitContext& c, std::string& o);      // mc_setup: tables, init_values
-void emit_v2_release(EmitContext& c, std::string& o);    // mc_destroy
-void emit_v2_functions(EmitContext& c, std::string& o);  // mc_queue_events<g>_<w>
-void emit_v2_init_transpose(EmitContext& c, std::string& o);   // mc_init, after the CSR upload
-void emit_v2_init_synapses(EmitContext& c, std::string& o);    // mc_init, per-synapse init_values
-void emit_v2_init_delivery(EmitContext& c, std::string& o);    // mc_init, after synapse init kernels
-
 // The device kernel recording a spike monitor's variables (IR v2; nothing for other monitors).
 void emit_spike_variable_recorder(EmitContext& c, size_t mi, std::string& o);
-// Monitor recording on the host side (opencl_host_monitors.cpp): struct fields, allocation,
-// per-step tasks and the flush functions that pull device recordings into host arrays.
-void emit_monitor_fields(EmitContext& c, std::string& o);
-void emit_monitor_functions(EmitContext& c, std::string& o);
-// mc_init: set-up of state monitors of synapse groups (their sizes are known only there).
-void emit_synapse_monitor_setup(EmitContext& c, std::string& o);
+// The parts of the host module: opencl_host_parts.h.
 
 }  // namespace modelc::opencl::detail

@@ -2,8 +2,8 @@
 // layout is described in opencl_host_emitter.cpp).
 #include <set>
 
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
@@ -12,7 +12,7 @@ namespace {
 using support::c_string;
 using support::int_text;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+using codegen::host::per_synapse;
 
 }  // namespace
 
@@ -48,7 +48,7 @@ void emit_init_run(EmitContext& c, std::string& o) {
     o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpre, 0, (size_t)" + s + "_n * 4, " + s +
          "_pre), \"uploading synapses\");\n  }\n";
   }
-  emit_v2_init_transpose(c, o);
+  emit_transpose_init(c, o);
   for (const auto& b : p.buffers) {
     if (!per_synapse(b)) continue;
     int g = c.group_index(b.owner);
@@ -56,19 +56,17 @@ void emit_init_run(EmitContext& c, std::string& o) {
       c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
       continue;
     }
-    const std::string elem = b.type == kir::Type::Bool ? "1" : b.type == kir::Type::Int32 || b.type == kir::Type::Float ? "4"
-                           : b.type == kir::Type::Int64 ? "8" : "m->f64_size";
-    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + elem + ", " +
+    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + device_elem_size(b.type) + ", " +
          c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
-  emit_v2_init_synapses(c, o);
+  emit_synapse_init_values(c, o);
   // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
   auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
   for (const auto& plan : c.plans)
     if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
-  emit_v2_init_delivery(c, o);
+  emit_delay_rows_init(c, o);
   for (const auto& plan : c.plans)
     if (plan.kernel && plan.group >= 0 && queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
   emit_synapse_monitor_setup(c, o);

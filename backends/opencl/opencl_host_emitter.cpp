@@ -6,19 +6,20 @@
 //     ring `<prefix>_spikes[history][size]`, its counts per slot `<prefix>_counts[history]`, the
 //     threshold flags `<prefix>_flags[size]` and its compaction kernel; totals in `totals[list]`;
 //   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
-//   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the CPU backend's
-//     own connect code, see cpu_connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the connect code
+//     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
 //     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
-//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_v2.cpp, opencl_v2_kernels.cpp);
+//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_delivery.cpp, opencl_v2_kernels.cpp);
 //   - per kernel its mc_kernel `k<idx>` with local and global sizes from device queries;
 //   - monitors (opencl_host_monitors.cpp).
 // Everything stays on the device across steps; mc_run only enqueues (in-order queue) and reads
 // back the spike totals and the monitor recordings at its end.
 #include <set>
 
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
@@ -29,10 +30,11 @@ using support::int_text;
 using Kind = KernelParam::Kind;
 using DK = kir::Domain::Kind;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+using codegen::host::per_synapse;
 
-// The device element size of a buffer type (Double follows the device: 4 without fp64).
-std::string dev_elem(kir::Type t) {
+}  // namespace
+
+std::string device_elem_size(kir::Type t) {
   switch (t) {
     case kir::Type::Bool: return "1";
     case kir::Type::Int32:
@@ -43,6 +45,8 @@ std::string dev_elem(kir::Type t) {
   return "8";
 }
 
+namespace {
+
 // A raw string literal delimiter that does not occur in the text.
 std::string raw_literal(const std::string& text) {
   std::string delim = "MCCL";
@@ -50,7 +54,7 @@ std::string raw_literal(const std::string& text) {
   return "R\"" + delim + "(" + text + ")" + delim + "\"";
 }
 
-void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string& device_source, int threads) {
+void emit_header(EmitContext& c, codegen::host::HostContext& hc, const std::string& device_source, int threads) {
   const kir::Program& p = c.p;
   std::string& o = hc.out;
   // The model name is free text: escaped, so a newline in it cannot end the comment and inject code.
@@ -59,7 +63,7 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "#include <math.h>\n#ifdef _OPENMP\n#include <omp.h>\n#endif\n";
   o += "#include \"abi/modelc_abi.h\"\n#include \"backends/cpu/support/cpu_support.h\"\n";
   o += "#include \"abi/device_runtime.h\"\n\n";
-  o += "#define MC_DT " + support::double_text(p.dt) + "\n";
+  o += codegen::host::dt_define(p.dt);
   o += "#define MC_NEEDS_FP64 " + std::string(p.scalar == kir::Type::Double ? "1" : "0") + "\n";
   o += "#define MC_NEEDS_INT64_ATOMICS " + std::string(needs_int64_atomics(p) ? "1" : "0") + "\n\n";
   o += "// The OpenCL C program, built for the selected device at mc_create.\nstatic const char mc_device_source[] =\n" +
@@ -83,7 +87,7 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
     o += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
     for (const char* f : {"_drow", "_dpost", "_dpre"}) o += "  mc_buffer* syn" + gs + f + ";\n";
   }
-  emit_v2_fields(c, o);
+  emit_delivery_fields(c, o);
   for (const auto& plan : c.plans) {
     std::string ks = std::to_string(plan.index);
     o += "  mc_kernel* k" + ks + ";\n  size_t k" + ks + "_local, k" + ks + "_global;  // " + p.kernels[plan.index].name + "\n";
@@ -231,7 +235,7 @@ void emit_run_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
   o += "  return 0;\n}\n\n";
 }
 
-void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
+void emit_setup(EmitContext& c, codegen::host::HostContext& hc, std::string& o) {
   const kir::Program& p = c.p;
   o += "static int mc_setup(mc_module* m, int device) {\n";
   o += "  if (!(m->dev = mc_device_open(device, m->error, sizeof m->error))) {\n    m->failed = 1;\n    return 1;\n  }\n";
@@ -269,10 +273,10 @@ void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
   }
   for (const auto& b : p.buffers) {
     if (!per_synapse(b))
-      o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + dev_elem(b.type) + ", " +
+      o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + device_elem_size(b.type) + ", " +
            c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
-  emit_v2_setup(c, o);
+  emit_delivery_setup(c, o);
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi < 0 || per_synapse(p.buffers[bi])) continue;
@@ -318,7 +322,7 @@ void emit_create_destroy(EmitContext& c, std::string& o) {
     for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  mc_buffer_free(m->" + l.prefix + f + ");\n";
     o += "  mc_kernel_free(m->" + l.prefix + "_compact);\n";
   }
-  emit_v2_release(c, o);
+  emit_delivery_release(c, o);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     for (const char* f : {"row", "post", "pre"}) o += std::string("  mc_free(m->syn") + gs + "_" + f + ");\n";
@@ -352,21 +356,16 @@ std::set<std::string> connect_reads(const kir::Program& p) {
   return out;
 }
 
-void emit_init_run(EmitContext& c, std::string& o);
-void emit_accessors(EmitContext& c, std::string& o);
-
 std::string emit_host_module(EmitContext& c, const std::string& device_source, int default_threads) {
-  cpu::CpuEmitOptions cpu_options;
-  cpu_options.default_threads = default_threads;
-  cpu::detail::EmitContext hc{c.p, cpu_options, c.diags, cpu::CppPrinter{}, {}};
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
   hc.out.reserve(device_source.size() + 64 * 1024);
   emit_header(c, hc, device_source, default_threads);
-  cpu::detail::emit_info(hc, "opencl");
-  cpu::detail::emit_v2_tables(hc);  // init_values and spike generator tables, as the CPU module has them
-  // Connectivity is built on the host by the CPU backend's code, then uploaded once.
-  cpu::detail::emit_connect(hc);
+  codegen::host::emit_info(hc);
+  codegen::host::emit_init_tables(hc);
+  // Connectivity is built on the host by the code the CPU module runs, then uploaded once.
+  codegen::host::emit_connect(hc);
   std::string& o = hc.out;
-  emit_v2_functions(c, o);
+  emit_queue_functions(c, o);
   for (const auto& plan : c.plans) {
     if (!plan.kernel) continue;
     emit_bind(c, plan, o);

@@ -9,8 +9,8 @@
 //     into a sample buffer of rec_interval / every samples; the host pulls it when full and at the
 //     end of every mc_run. Synapse monitors are set up in mc_init, once the synapse count is known.
 // Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
@@ -21,17 +21,9 @@ using support::double_text;
 using support::int_text;
 using MK = kir::Monitor::Kind;
 
-int arrays_of(const kir::Monitor& m) {
-  // Spikes: indices, steps, then one array per recorded variable (IR v2); state: steps + variables.
-  return m.kind == MK::Spikes ? 2 + static_cast<int>(m.buffers.size()) : m.kind == MK::Rate ? 1 : 1 + static_cast<int>(m.buffers.size());
-}
+using codegen::host::monitor_indices;
 
-std::vector<int64_t> indices_of(const kir::Monitor& m) {
-  if (!m.indices.empty() || m.kind != MK::State) return m.indices;
-  std::vector<int64_t> all(static_cast<size_t>(m.size > 0 ? m.size : 0));
-  for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int64_t>(k);
-  return all;
-}
+using codegen::host::monitor_arrays;
 
 bool full_slice(const EmitContext& c, const kir::Monitor& m) {
   int pk = c.population_index(m.population);
@@ -229,7 +221,7 @@ void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const 
       continue;
     }
     const std::string t = dev_type(c, mon.buffers[v]);
-    const std::string elem = t == "mc_f64" ? "m->f64_size" : t == "uchar" ? "1" : (t == "int" || t == "float") ? "4" : "8";
+    const std::string elem = device_elem_size(c.p.buffers[bi].type);
     o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + r + "_n) * " + elem +
          ", \"monitor " + mon.name + "\"))) return 1;\n";
     o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, " + std::to_string(arg++) + ", m->d_" + mon.buffers[v] + ");\n";
@@ -344,7 +336,7 @@ void emit_monitor_fields(EmitContext& c, std::string& o) {
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string r = "mon" + std::to_string(mi);
-    o += "  mc_array* " + r + "[" + std::to_string(arrays_of(mon)) + "];  // " + mon.name + "\n";
+    o += "  mc_array* " + r + "[" + std::to_string(monitor_arrays(mon)) + "];  // " + mon.name + "\n";
     if (mon.kind == MK::Spikes) o += "  uint8_t* " + r + "_mask;\n";
     if (records_variables(mon)) {
       o += "  mc_kernel* " + r + "_vkernel;\n  size_t " + r + "_vlocal;\n";
@@ -398,7 +390,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string ms = std::to_string(mi), r = "m->mon" + ms;
-    for (int a = 0; a < arrays_of(mon); ++a)
+    for (int a = 0; a < monitor_arrays(mon); ++a)
       o += "  if (!(" + r + "[" + std::to_string(a) + "] = mc_array_new(" + (mon.kind == MK::Spikes && a == 0 ? "4" : "8") +
            "))) return mc_fail(m, \"out of memory creating monitor " + mon.name + "\");\n";
     if (mon.kind == MK::Spikes) {
@@ -413,7 +405,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
       c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
       continue;
     }
-    emit_state_setup(c, mi, int_text(static_cast<int64_t>(indices_of(mon).size())), "_mc_mon" + ms + "_idx", o);
+    emit_state_setup(c, mi, int_text(static_cast<int64_t>(monitor_indices(mon).size())), "_mc_mon" + ms + "_idx", o);
   }
   o += "  return 0;\n}\n\n";
 
@@ -427,7 +419,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string r = "m->mon" + std::to_string(mi);
-    o += "  for (int a = 0; a < " + std::to_string(arrays_of(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
+    o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
     if (mon.kind == MK::Spikes) o += "  mc_free(" + r + "_mask);\n";
     if (records_variables(mon)) {
       o += "  mc_kernel_free(" + r + "_vkernel);\n";
@@ -453,7 +445,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   // The ABI's monitor accessors: the same array layout as the CPU module.
   o += "static mc_array* mc_mon_array(const mc_module* m, int32_t mon, int32_t field) {\n  switch (mon) {\n";
   for (size_t k = 0; k < c.p.monitors.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(arrays_of(c.p.monitors[k])) +
+    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(monitor_arrays(c.p.monitors[k])) +
          " ? m->mon" + std::to_string(k) + "[field] : 0;\n";
   o += "    default: return 0;\n  }\n}\n\n";
   o += "int64_t mc_monitor_length(const mc_module* m, int32_t mon) {\n  if (!m) return -1;\n"

@@ -1,9 +1,10 @@
-// IR v2 parts of the OpenCL host module: Buffer::init_values and spike generator tables (uploaded
+// Event delivery of the OpenCL host module beyond spikes along CSR rows: Buffer::init_values and spike generator tables (uploaded
 // once), the transposed index of post pathways and the delay-sorted rows of heterogeneous-delay
 // pathways (built on the host at mc_init, like the CSR, then uploaded), and the per-step copy of a
 // pathway's triggering events into its own ring (see opencl_v2_kernels.cpp for the delivery).
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
@@ -12,18 +13,7 @@ namespace {
 using support::c_string;
 using support::int_text;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
-
-const char* abi_type(kir::Type t) {
-  switch (t) {
-    case kir::Type::Bool: return "MC_BOOL";
-    case kir::Type::Int32: return "MC_INT32";
-    case kir::Type::Int64: return "MC_INT64";
-    case kir::Type::Float: return "MC_FLOAT";
-    case kir::Type::Double: return "MC_DOUBLE";
-  }
-  return "MC_DOUBLE";
-}
+using codegen::host::per_synapse;
 
 std::string syn(size_t g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
@@ -34,9 +24,21 @@ void for_hetero(const EmitContext& c, F f) {
       if (!c.p.synapse_groups[g].pathways[w].delay_buffer.empty()) f(g, w, c.p.synapse_groups[g].pathways[w]);
 }
 
+// Buffer::init_values (static tables, codegen/host) converted to the device type and uploaded.
+void upload_init_values(EmitContext& c, bool synapses, std::string& o) {
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_init_values(hc, synapses, [&](size_t b, const std::string& n) {
+    const kir::Buffer& buf = c.p.buffers[b];
+    hc.out += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + n + ", " +
+              codegen::host::abi_type_name(buf.type) + ", " +
+              c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
+  });
+  o += hc.out;
+}
+
 }  // namespace
 
-void emit_v2_fields(EmitContext& c, std::string& o) {
+void emit_delivery_fields(EmitContext& c, std::string& o) {
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) o += "  mc_buffer* pop" + std::to_string(k) + "_gsteps;\n  mc_buffer* pop" + std::to_string(k) + "_gidx;\n";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
@@ -52,19 +54,9 @@ void emit_v2_fields(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_v2_setup(EmitContext& c, std::string& o) {
+void emit_delivery_setup(EmitContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || per_synapse(buf)) continue;
-    if (static_cast<int64_t>(buf.init_values.size()) != buf.size) {
-      c.error("buffer '" + buf.name + "' has " + std::to_string(buf.init_values.size()) + " initial values for " +
-              std::to_string(buf.size) + " elements");
-      continue;
-    }
-    o += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + int_text(buf.size) + ", " +
-         abi_type(buf.type) + ", " + c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
-  }
+  upload_init_values(c, false, o);
   for (size_t k = 0; k < p.populations.size(); ++k) {
     if (!p.populations[k].generator) continue;
     const std::string ks = std::to_string(k);
@@ -82,7 +74,7 @@ void emit_v2_setup(EmitContext& c, std::string& o) {
   }
 }
 
-void emit_v2_release(EmitContext& c, std::string& o) {
+void emit_delivery_release(EmitContext& c, std::string& o) {
   auto mem = [&](const std::string& f) { o += "  mc_buffer_free(" + f + ");\n"; };
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) {
@@ -102,7 +94,7 @@ void emit_v2_release(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_v2_functions(EmitContext& c, std::string& o) {
+void emit_queue_functions(EmitContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int pk = c.population_index(pw.post ? sg.target : sg.source);
@@ -117,7 +109,7 @@ void emit_v2_functions(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_v2_init_transpose(EmitContext& c, std::string& o) {
+void emit_transpose_init(EmitContext& c, std::string& o) {
   const std::string fail = "{ m->failed = 1; return 1; }";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
@@ -142,25 +134,11 @@ void emit_v2_init_transpose(EmitContext& c, std::string& o) {
   }
 }
 
-void emit_v2_init_synapses(EmitContext& c, std::string& o) {
-  const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || !per_synapse(buf)) continue;
-    int g = c.group_index(buf.owner);
-    if (g < 0) continue;  // reported with the buffer's allocation
-    const std::string n = int_text(static_cast<int64_t>(buf.init_values.size()));
-    o += "  if (" + syn(g, "n") + " != " + n + ") { snprintf(m->error, sizeof m->error, \"the initial array of " + buf.owner + "." +
-         buf.variable + " has " + n + " values, but %lld synapses were created\", (long long)" + syn(g, "n") +
-         "); m->failed = 1; return 1; }\n";
-    o += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + n + ", " + abi_type(buf.type) + ", " +
-         c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
-  }
-}
+void emit_synapse_init_values(EmitContext& c, std::string& o) { upload_init_values(c, true, o); }
 
 // Per heterogeneous-delay pathway: delays to steps (Brian2: round half to even, as the CPU
 // module), then every row (column) sorted by delay into segments (row, d), and the event ring.
-void emit_v2_init_delivery(EmitContext& c, std::string& o) {
+void emit_delay_rows_init(EmitContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int bi = c.buffer_index(pw.delay_buffer);
