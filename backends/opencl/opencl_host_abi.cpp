@@ -3,6 +3,7 @@
 #include <set>
 
 #include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
 namespace modelc::opencl::detail {
@@ -110,16 +111,9 @@ void emit_init_run(EmitContext& c, std::string& o) {
 
 void emit_accessors(EmitContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  o += "int64_t mc_current_step(const mc_module* m) { return m ? m->step : -1; }\n";
-  o += "const char* mc_last_error(const mc_module* m) { return m ? m->error : \"no module\"; }\n\n";
-  o += "int64_t mc_var_size(const mc_module* m, int32_t var) {\n  if (!m) return -1;\n  switch (var) {\n";
-  for (size_t k = 0; k < p.buffers.size(); ++k) {
-    const kir::Buffer& b = p.buffers[k];
-    int g = c.group_index(b.owner);
-    o += "    case " + std::to_string(k) + ": return " +
-         (per_synapse(b) ? (g >= 0 ? "m->syn" + std::to_string(g) + "_n" : std::string("0")) : int_text(b.size)) + ";\n";
-  }
-  o += "    default: return -1;\n  }\n}\n\n";
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_state_accessors(hc);
+  o += hc.out;
   o += "static mc_buffer* mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
   for (size_t k = 0; k < p.buffers.size(); ++k) o += "    case " + std::to_string(k) + ": return m->d_" + p.buffers[k].name + ";\n";
   o += "    default: return 0;\n  }\n}\n\n";
@@ -164,10 +158,6 @@ void emit_accessors(EmitContext& c, std::string& o) {
   o += "  if (n > 0 && (!a || !b)) return mc_fail(m, \"synapses are not built yet (call mc_init)\");\n";
   o += "  if (n > 0 && pre) memcpy(pre, a, (size_t)n * sizeof(int32_t));\n";
   o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
-  o += "int64_t mc_spike_count(const mc_module* m, int32_t pop) {\n  if (!m) return -1;\n  switch (pop) {\n";
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return m->pop" + std::to_string(k) + "_total;\n";
-  o += "    default: return -1;\n  }\n}\n";
 }
 
 }  // namespace modelc::opencl::detail

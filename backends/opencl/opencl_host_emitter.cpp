@@ -135,7 +135,6 @@ void emit_header(EmitContext& c, codegen::host::HostContext& hc, const std::stri
   o += "static int mc_launch(mc_module* m, mc_kernel* k, size_t global, size_t local, const char* what) {\n"
        "  MC_DEV(mc_kernel_launch(k, global, local), what);\n"
        "  if (m->initialised) ++m->launches;\n  return 0;\n}\n\n";
-  o += "int64_t mc_launch_count(const mc_module* m) { return m ? m->launches : -1; }\n\n";
 }
 
 // The call that sets argument `index` of kernel `k` (a C expression) to the value `prm` stands for.

@@ -10,6 +10,7 @@
 //     end of every mc_run. Synapse monitors are set up in mc_init, once the synapse count is known.
 // Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
 #include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
 namespace modelc::opencl::detail {
@@ -443,20 +444,9 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   o += "  return 0;\n}\n\n";
 
   // The ABI's monitor accessors: the same array layout as the CPU module.
-  o += "static mc_array* mc_mon_array(const mc_module* m, int32_t mon, int32_t field) {\n  switch (mon) {\n";
-  for (size_t k = 0; k < c.p.monitors.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(monitor_arrays(c.p.monitors[k])) +
-         " ? m->mon" + std::to_string(k) + "[field] : 0;\n";
-  o += "    default: return 0;\n  }\n}\n\n";
-  o += "int64_t mc_monitor_length(const mc_module* m, int32_t mon) {\n  if (!m) return -1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, 0);\n  return a ? (int64_t)mc_array_size(a) : -1;\n}\n\n";
-  o += "int mc_monitor_read(mc_module* m, int32_t mon, int32_t field, void* dst) {\n  if (!m) return 1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, field);\n"
-       "  if (!a) { snprintf(m->error, sizeof m->error, \"monitor %d has no field %d\", (int)mon, (int)field); return 1; }\n"
-       "  size_t n = mc_array_size(a);\n"
-       "  size_t elem = (mon >= 0 && mon < " + std::to_string(c.p.monitors.size()) +
-       " && mc_mons_[mon].kind == MC_MON_SPIKES && field == 0) ? 4 : 8;\n"
-       "  if (n) memcpy(dst, mc_array_data(a), n * elem);\n  return 0;\n}\n\n";
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_monitor_accessors(hc);
+  o += hc.out;
 }
 
 }  // namespace modelc::opencl::detail

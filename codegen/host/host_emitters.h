@@ -20,6 +20,12 @@ void emit_init_tables(HostContext& c);
 // values of buffer b from _mc_init<b>.
 void emit_init_values(HostContext& c, bool synapses, const std::function<void(size_t, const std::string&)>& store);
 
+// ABI accessors with the same code in every host module (abi_emitter.cpp): mc_current_step,
+// mc_launch_count, mc_last_error, mc_var_size and mc_spike_count; mc_monitor_length and
+// mc_monitor_read over the monitors' mc_array recordings (the flush into them is the backend's).
+void emit_state_accessors(HostContext& c);
+void emit_monitor_accessors(HostContext& c);
+
 // `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok) into
 // m->syn<g>_row/post/pre and m->syn<g>_n. Buffers a connection rule reads are m->b_<name>.
 void emit_connect(HostContext& c);
