@@ -8,14 +8,16 @@
 #include <set>
 #include <string>
 
-#include "codegen/host/host_emitters.h"
 #include "backends/cpu/cpu_module_emitter.h"
+#include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
 namespace modelc::cpu::detail {
 
 void emit_connect_unstored(struct EmitContext& c, int g);
 
+// The shared host context plus the CPU options; connect<g> of the dense, bitmask and procedural
+// storages comes from cpu_connectivity_emitter.cpp (only this backend offers them).
 struct EmitContext : codegen::host::HostContext {
   EmitContext(const kir::Program& program, const CpuEmitOptions& cpu_options, DiagnosticEngine& diagnostics)
       : HostContext(program, diagnostics, "cpu"), options(cpu_options) {
@@ -37,6 +39,7 @@ using codegen::host::row_output_type;
 using support::c_string;
 using support::double_text;
 using support::int_text;
+
 // Per-neuron buffers are allocated rounded up to whole blocks of 64 elements (any vector length x
 // unroll the host compiler picks divides it), so elementwise update loops run whole vectors only:
 // with libmvec, vector and scalar exp (and the AVX2 and AVX-512 variants) may differ in the last
