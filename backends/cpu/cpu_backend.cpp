@@ -1,14 +1,10 @@
 #include "backends/cpu/cpu_backend.h"
 
-#include <chrono>
-#include <fstream>
 
 #include "backends/cpu/cpu_module_emitter.h"
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_module_build.h"
 
 namespace modelc::cpu {
-
-namespace fs = std::filesystem;
 
 static constexpr const char* kSourceName = "model.cpp";
 
@@ -48,47 +44,10 @@ GeneratedSources CpuBackend::emit(const kir::Program& program, const BuildOption
 
 bool CpuBackend::build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
                        DiagnosticEngine& diags) {
-  result = BuildResult{};
-  auto t0 = std::chrono::steady_clock::now();
-  GeneratedSources sources = emit(program, options, diags);
-  result.codegen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto it = sources.files.find(kSourceName);
-  if (diags.has_errors() || it == sources.files.end()) return false;
-
-  if (!write_sources(sources, options.out_dir, diags)) return false;
-  std::error_code ec;
-
-  fs::path root = source_root(), lib = support_lib_dir();
-  if (root.empty() || !fs::exists(root / "abi/modelc_abi.h", ec)) {
-    diags.error("cannot find the modelc runtime headers (looked in '" + root.string() + "')", "",
-                "set MODELC_SOURCE_ROOT to the directory that holds runtime/ and backends/");
-    return false;
-  }
-  if (lib.empty() || !fs::exists(lib / "libmodelc_cpu_support.so", ec)) {
-    diags.error("cannot find libmodelc_cpu_support.so (looked in '" + lib.string() + "')", "",
-                "set MODELC_SUPPORT_LIB_DIR to the directory that holds it");
-    return false;
-  }
-
-  HostCompiler cxx;
-  if (!cxx.detect(diags)) return false;
-  CompileJob job;
-  job.source = it->second;
-  job.source_path = fs::absolute(options.out_dir / kSourceName, ec);
-  job.compile_flags = cxx.module_compile_flags(options.debug);
-  job.link_flags = cxx.module_link_flags();
-  job.out_dir = options.out_dir;
-  job.cache_dir = options.cache_dir;
-  job.key_files = {root / "abi/modelc_abi.h", root / "abi/philox.h",
-                   root / "backends/cpu/support/cpu_support.h", lib / "libmodelc_cpu_support.so"};
-  job.verbose = options.verbose;
-  CompileOutcome outcome;
-  if (!cxx.build_shared(job, outcome, diags)) return false;
-  result.module_path = outcome.artefact;
-  result.cache_hit = outcome.cache_hit;
-  result.compile_seconds = outcome.seconds;
-  result.compiler_command = outcome.command;
-  return true;
+  HostModuleSpec spec;
+  spec.source_name = kSourceName;
+  spec.headers = {"abi/modelc_abi.h", "abi/philox.h", "backends/cpu/support/cpu_support.h"};
+  return build_host_module(*this, program, options, spec, result, diags);
 }
 
 MODELC_REGISTER_BACKEND("cpu", CpuBackend);

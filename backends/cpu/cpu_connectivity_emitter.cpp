@@ -174,12 +174,6 @@ void emit_read_group(EmitContext& c, int g) {
 
 }  // namespace
 
-std::string post_index_type(const EmitContext& c, int g) {
-  const kir::Connectivity& cn = group(c, g).connectivity;
-  return cn.storage == Storage::Sparse && cn.index_bits == 16 ? "uint16_t" : "int32_t";
-}
-std::string row_output_type(const EmitContext& c, int g) { return post_index_type(c, g); }
-
 void emit_connectivity_fields(EmitContext& c, int g) {
   const std::string gs = std::to_string(g);
   c.out += "  int64_t syn" + gs + "_n;  // " + group(c, g).name + " (" + kir::storage_name(storage(c, g)) + ")\n";

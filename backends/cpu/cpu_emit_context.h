@@ -1,63 +1,61 @@
 // State shared by the parts of the CPU module emitter (module layout + ABI in
-// cpu_module_emitter.cpp, kernels + monitors in cpu_kernel_emitter.cpp, connectivity in
-// cpu_connect_emitter.cpp). Internal to backends/cpu.
+// cpu_module_emitter.cpp, kernels + monitors in cpu_kernel_emitter.cpp, connectivity storages in
+// cpu_connectivity_emitter.cpp; the CSR build, model description and tables shared with the other
+// backends in codegen/host). Internal to backends/cpu.
 #pragma once
 
 #include <functional>
 #include <set>
 #include <string>
 
-#include "backends/cpu/cpp_printer.h"
 #include "backends/cpu/cpu_module_emitter.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::cpu::detail {
 
-struct EmitContext {
-  const kir::Program& p;
-  const CpuEmitOptions& options;
-  DiagnosticEngine& diags;
-  CppPrinter printer;
-  std::string out;
+void emit_connect_unstored(struct EmitContext& c, int g);
 
-  int population_index(const std::string& name) const;
-  int group_index(const std::string& name) const;
-  int buffer_index(const std::string& name) const;
-  // Reports an error about the program (json pointer empty: kernel IR has no source position).
-  void error(const std::string& message, const std::string& hint = {});
+// The shared host context plus the CPU options; connect<g> of the dense, bitmask and procedural
+// storages comes from cpu_connectivity_emitter.cpp (only this backend offers them).
+struct EmitContext : codegen::host::HostContext {
+  EmitContext(const kir::Program& program, const CpuEmitOptions& cpu_options, DiagnosticEngine& diagnostics)
+      : HostContext(program, diagnostics, "cpu"), options(cpu_options) {
+    emit_connect_unstored = [this](int g) { detail::emit_connect_unstored(*this, g); };
+  }
+  const CpuEmitOptions& options;
 };
 
-std::string c_string(const std::string& s);  // a quoted, escaped C string literal
-std::string int_text(int64_t v);              // a C integer literal valid for int64_t
+using codegen::host::emit_connect;
+using codegen::host::emit_count_rows;
+using codegen::host::emit_explicit_csr;
+using codegen::host::emit_info;
+using codegen::host::emit_init_tables;
+using codegen::host::emit_init_values;
+using codegen::host::per_synapse;
+using codegen::host::post_index_type;
+using codegen::host::row_output_type;
+
+using support::c_string;
+using support::double_text;
+using support::int_text;
+
 // Per-neuron buffers are allocated rounded up to whole blocks of 64 elements (any vector length x
 // unroll the host compiler picks divides it), so elementwise update loops run whole vectors only:
 // with libmvec, vector and scalar exp (and the AVX2 and AVX-512 variants) may differ in the last
 // bit, and every neuron must take the same path whatever the thread count (docs/passes.md).
 constexpr int64_t kSimdPad = 64;
 inline int64_t simd_padded(int64_t n) { return n <= 0 ? n : (n + kSimdPad - 1) / kSimdPad * kSimdPad; }
-std::string double_text(double v);            // a C double literal that round-trips
 
 // Functions `MC_KERNEL void k<idx>(mc_module* m, int64_t step)` for every kernel, and
 // `static int rec<idx>(mc_module* m, int64_t step)` (0 = ok) for every monitor.
 void emit_kernels(EmitContext& c);
 void emit_monitor_recorders(EmitContext& c);
-// `mc_get_info()` and the static tables behind it; `backend_name` is what mc_model_info.backend says.
-// Both backends record variables at spikes (IR v2; monitor fields 2 + k, see modelc_abi.h).
-void emit_info(EmitContext& c, const std::string& backend_name = "cpu");
-// `static int connect<g>(mc_module* m)` for every synapse group: builds the CSR (0 = ok).
-void emit_connect(EmitContext& c);
-// Parts of the CSR build shared with cpu_connectivity_emitter.cpp (inside connect<g>, after
-// `int64_t* __restrict _mc_row` is bound): the row count pass and the explicit-pair sort.
-void emit_count_rows(EmitContext& c, int g);
-void emit_explicit_csr(EmitContext& c, int g);
 
-// Connectivity storages (kir::Connectivity; cpu_connectivity_emitter.cpp). The element type of
-// syn<g>_post and of row<g>'s output ("uint16_t" for sparse u16, else "int32_t").
-std::string post_index_type(const EmitContext& c, int g);
-std::string row_output_type(const EmitContext& c, int g);
+// Connectivity storages (kir::Connectivity; cpu_connectivity_emitter.cpp).
 void emit_connectivity_fields(EmitContext& c, int g);    // inside struct mc_module
 void emit_connectivity_destroy(EmitContext& c, int g);   // in mc_destroy
 void emit_connectivity_prototypes(EmitContext& c);       // file scope, before the kernels
-void emit_connect_unstored(EmitContext& c, int g);       // connect<g> for dense/bitmask/procedural
 // Inside a synapse-domain kernel: binds the arrays its loop reads (_mc_row, _mc_post, ...).
 void emit_synapse_bindings(EmitContext& c, int g);
 // Inside the spike loop of a SynapticEvents kernel, with `i` (slice-relative) and _mc_k/_mc_spikes/
@@ -93,19 +91,18 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
 // over the source's spikes, each group's rows visited through emit_row_visit.
 void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k);
 
-// IR v2 (cpu_v2_emitter.cpp): custom event lists, init_values tables, spike generators, the
-// transposed index and heterogeneous-delay queues. Each hooks into one place of the module layout.
+// Event delivery beyond spikes of CSR rows (cpu_event_delivery_emitter.cpp): custom event lists,
+// spike generators, the transposed index of post pathways and heterogeneous-delay queues. Each
+// hooks into one place of the module layout.
 std::string event_field(const EmitContext& c, int pk, const std::string& event, const char* what);
 int64_t event_history(const EmitContext& c, int pk, const std::string& event);
 bool check_event(EmitContext& c, int pk, const std::string& event, const std::string& who);
-void emit_v2_module_fields(EmitContext& c);  // inside struct mc_module
-void emit_v2_tables(EmitContext& c);         // static data, before the kernels
-void emit_v2_create(EmitContext& c);         // in mc_create, where MC_ALLOC is defined
-void emit_v2_destroy(EmitContext& c);        // in mc_destroy
-void emit_v2_init_synapses(EmitContext& c);  // in mc_init, once per-synapse buffers exist
-void emit_v2_init_delivery(EmitContext& c);  // in mc_init, after the synapse init kernels
-// The loop of a kernel whose domain only IR v2 produces; false when `k` has another domain.
-bool emit_v2_domain(EmitContext& c, const kir::Kernel& k);
+void emit_delivery_fields(EmitContext& c);      // inside struct mc_module
+void emit_event_lists_create(EmitContext& c);   // in mc_create, where MC_ALLOC is defined
+void emit_delivery_destroy(EmitContext& c);     // in mc_destroy
+void emit_delay_queues_init(EmitContext& c);    // in mc_init, after the synapse init kernels
+// The loop of a PostSynapticEvents, QueuedEvents or SpikeGenerator kernel; false for other domains.
+bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k);
 
 // Dendritic delay rings (cpu_delay_emitter.cpp; feature "delay:dendritic").
 bool is_dendritic(const kir::SynapseGroup::Pathway& pw);

@@ -159,7 +159,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
   keys.element = neuron_domain ? "i" : "syn";
   c.printer.set_random_keys(keys);
   if (k.every_steps > 1) c.out += "  if (step % " + int_text(k.every_steps) + " != 0) return;\n";  // run_regularly
-  if (emit_v2_domain(c, k)) return;
+  if (emit_delivery_domain(c, k)) return;
 
   if (neuron_domain) {
     int pk = c.population_index(d.population);

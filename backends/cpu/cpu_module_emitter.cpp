@@ -1,5 +1,6 @@
 // The module layout and the C ABI functions of the CPU module (see cpu_module_emitter.h); kernels,
-// monitors and connectivity come from cpu_kernel_emitter.cpp and cpu_connect_emitter.cpp.
+// monitors and connectivity storages come from cpu_kernel_emitter.cpp and cpu_connectivity_emitter.cpp, the
+// CSR build, model description and static tables from codegen/host.
 #include "backends/cpu/cpu_module_emitter.h"
 
 #include <cmath>
@@ -9,96 +10,14 @@
 #include "backends/cpu/cpu_emit_context.h"
 
 namespace modelc::cpu {
-namespace detail {
-
-int EmitContext::population_index(const std::string& name) const {
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    if (p.populations[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int EmitContext::group_index(const std::string& name) const {
-  for (size_t k = 0; k < p.synapse_groups.size(); ++k)
-    if (p.synapse_groups[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int EmitContext::buffer_index(const std::string& name) const {
-  for (size_t k = 0; k < p.buffers.size(); ++k)
-    if (p.buffers[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-void EmitContext::error(const std::string& message, const std::string& hint) {
-  diags.error("cpu backend: " + message, "", hint);
-}
-
-std::string c_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += static_cast<char>(ch);
-    } else if (ch < 0x20 || ch >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\%03o", ch);  // octal: hex escapes would swallow digits
-      out += buf;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "\"";
-}
-
-std::string int_text(int64_t v) {
-  if (v == INT64_MIN) return "(-9223372036854775807LL - 1)";
-  return std::to_string(v) + (v > 2147483647 || v < -2147483647 ? "LL" : "");
-}
-
-std::string double_text(double v) {
-  if (std::isnan(v)) return "MC_NAN";
-  if (std::isinf(v)) return v > 0 ? "MC_INF" : "(-MC_INF)";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  std::string s = buf;
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return v < 0 ? "(" + s + ")" : s;
-}
-
-}  // namespace detail
-
 namespace {
 
 using detail::c_string;
 using detail::EmitContext;
 using detail::int_text;
-
-int32_t mc_type_of(kir::Type t) {
-  switch (t) {
-    case kir::Type::Bool: return 0;
-    case kir::Type::Int32: return 1;
-    case kir::Type::Int64: return 2;
-    case kir::Type::Float: return 3;
-    case kir::Type::Double: return 4;
-  }
-  return 4;
-}
-
-int monitor_arrays(const kir::Monitor& m) {
-  switch (m.kind) {
-    case kir::Monitor::Kind::Spikes: return 2 + static_cast<int>(m.buffers.size());  // IR v2: + variables
-    case kir::Monitor::Kind::Rate: return 1;
-    case kir::Monitor::Kind::State: return 1 + static_cast<int>(m.buffers.size());
-  }
-  return 1;
-}
-
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
-
-// The recorded indices: State monitors with none listed record the whole slice.
-std::vector<int64_t> monitor_indices(const kir::Monitor& m) {
-  if (!m.indices.empty() || m.kind != kir::Monitor::Kind::State) return m.indices;
-  std::vector<int64_t> all(static_cast<size_t>(m.size > 0 ? m.size : 0));
-  for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int64_t>(k);
-  return all;
-}
+using codegen::host::monitor_arrays;
+using codegen::host::monitor_indices;
+using codegen::host::per_synapse;
 
 void emit_header(EmitContext& c) {
   const kir::Program& p = c.p;
@@ -107,7 +26,7 @@ void emit_header(EmitContext& c) {
   c.out += "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n";
   c.out += "#include <math.h>\n#ifdef _OPENMP\n#include <omp.h>\n#endif\n";
   c.out += "#include \"abi/modelc_abi.h\"\n#include \"backends/cpu/support/cpu_support.h\"\n\n";
-  c.out += "#define MC_DT " + detail::double_text(p.dt) + "\n\n";
+  c.out += codegen::host::dt_define(p.dt) + "\n";
   c.out += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n";
   c.out += "  int32_t initialised;\n  int32_t failed;\n  char error[1024];\n";
   c.out += "  const volatile int32_t* cancel;  // mc_options::cancel (MC_CANCELLED)\n";
@@ -128,7 +47,7 @@ void emit_header(EmitContext& c) {
              p.monitors[k].name + "\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) c.out += "  uint8_t* mon" + ks + "_mask;\n";
   }
-  detail::emit_v2_module_fields(c);
+  detail::emit_delivery_fields(c);
   c.out += "};\n\n";
   c.out += "static int mc_fail(mc_module* m, const char* what) {\n"
            "  snprintf(m->error, sizeof m->error, \"%s\", what);\n  m->failed = 1;\n  return 1;\n}\n\n";
@@ -140,61 +59,14 @@ void emit_header(EmitContext& c) {
            "  (void)m;\n  return 1;\n#endif\n}\n\n";
 }
 
-}  // namespace
-
-// The static model description (mc_get_info); shared with the OpenCL backend's host module.
-void detail::emit_info(EmitContext& c, const std::string& backend_name) {
-  const kir::Program& p = c.p;
-  std::string& o = c.out;
-  o += "static const mc_var_info mc_vars_[] = {\n";
-  for (const auto& b : p.buffers)
-    o += "  {" + c_string(b.name) + ", " + c_string(b.owner) + ", " + c_string(b.variable) + ", " + c_string(b.unit) +
-         ", " + std::to_string(mc_type_of(b.type)) + ", " + (per_synapse(b) ? "1" : "0") + ", " + int_text(b.size) + "},\n";
-  o += p.buffers.empty() ? "  {0, 0, 0, 0, 0, 0, 0}\n};\n" : "};\n";
-  o += "static const mc_population_info mc_pops_[] = {\n";
-  for (const auto& pop : p.populations) o += "  {" + c_string(pop.name) + ", " + int_text(pop.size) + "},\n";
-  o += p.populations.empty() ? "  {0, 0}\n};\n" : "};\n";
-  o += "static const mc_synapse_info mc_syns_[] = {\n";
-  for (const auto& g : p.synapse_groups)
-    o += "  {" + c_string(g.name) + ", " + c_string(g.source) + ", " + c_string(g.target) + "},\n";
-  o += p.synapse_groups.empty() ? "  {0, 0, 0}\n};\n" : "};\n";
-  for (size_t k = 0; k < p.monitors.size(); ++k) {
-    const kir::Monitor& m = p.monitors[k];
-    std::string ks = std::to_string(k);
-    std::vector<int64_t> idx = monitor_indices(m);
-    o += "static const int64_t _mc_mon" + ks + "_idx[] = {";
-    for (size_t n = 0; n < idx.size(); ++n) o += (n ? (n % 16 ? ", " : ",\n  ") : "") + int_text(idx[n]);
-    o += idx.empty() ? "0};\n" : "};\n";
-    // IR v2: -1 = every synapse of the monitored synapse group (count known at run time).
-    o += "static const int64_t _mc_mon" + ks + "_nidx = " + int_text(m.all_synapses ? -1 : static_cast<int64_t>(idx.size())) + ";\n";
-    o += "static const char* const _mc_mon" + ks + "_vars[] = {";
-    for (const auto& v : m.variables) o += c_string(v) + ", ";
-    o += "0};\nstatic const char* const _mc_mon" + ks + "_units[] = {";
-    for (const auto& u : m.units) o += c_string(u) + ", ";
-    o += "0};\n";
-  }
-  o += "static const mc_monitor_info mc_mons_[] = {\n";
-  for (size_t k = 0; k < p.monitors.size(); ++k) {
-    const kir::Monitor& m = p.monitors[k];
-    std::string ks = std::to_string(k);
-    int kind = m.kind == kir::Monitor::Kind::Spikes ? 0 : m.kind == kir::Monitor::Kind::State ? 1 : 2;
-    // IR v2: a synapse state monitor names its synapse group where populations are named.
-    o += "  {" + c_string(m.name) + ", " + c_string(m.population.empty() ? m.synapses : m.population) + ", " +
-         std::to_string(kind) + ", " +
-         std::to_string(m.kind != kir::Monitor::Kind::Rate ? m.buffers.size() : 0) +
-         ", _mc_mon" + ks + "_vars, _mc_mon" +
-         ks + "_units, _mc_mon" + ks + "_nidx, _mc_mon" + ks + "_idx, " + int_text(m.every < 1 ? 1 : m.every) + ", " +
-         int_text(m.size) + "},\n";
-  }
-  o += p.monitors.empty() ? "  {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}\n};\n" : "};\n";
-  o += "static const mc_model_info mc_info_ = {MC_ABI_VERSION, " + c_string(p.model_name) + ", " + c_string(backend_name) + ", MC_DT, " +
-       int_text(p.steps) + ", " + std::to_string(p.seed) + "ull, " + std::to_string(mc_type_of(p.scalar)) + ", " +
-       std::to_string(p.buffers.size()) + ", mc_vars_, " + std::to_string(p.populations.size()) + ", mc_pops_, " +
-       std::to_string(p.synapse_groups.size()) + ", mc_syns_, " + std::to_string(p.monitors.size()) + ", mc_mons_};\n\n";
-  o += "const mc_model_info* mc_get_info(void) { return &mc_info_; }\n\n";
+// Buffer::init_values into the host state (the tables are static data, codegen/host).
+void copy_init_values(EmitContext& c, bool synapses) {
+  detail::emit_init_values(c, synapses, [&](size_t b, const std::string& n) {
+    const kir::Buffer& buf = c.p.buffers[b];
+    c.out += "  for (int64_t k = 0; k < " + n + "; ++k) m->b_" + buf.name + "[k] = (" +
+             c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
+  });
 }
-
-namespace {
 
 void emit_create_destroy(EmitContext& c) {
   const kir::Program& p = c.p;
@@ -210,7 +82,7 @@ void emit_create_destroy(EmitContext& c) {
     o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(p.monitors[k])) + "; ++a) mc_array_free(m->mon" + ks + "[a]);\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) o += "  mc_free(m->mon" + ks + "_mask);\n";
   }
-  detail::emit_v2_destroy(c);
+  detail::emit_delivery_destroy(c);
   o += "  free(m);\n}\n\n";
 
   o += "mc_module* mc_create(const mc_options* options, char* error, size_t error_size) {\n";
@@ -254,7 +126,8 @@ void emit_create_destroy(EmitContext& c) {
            ks + "_mask[_mc_mon" + ks + "_idx[k]] = 1;\n";
     }
   }
-  detail::emit_v2_create(c);
+  detail::emit_event_lists_create(c);
+  copy_init_values(c, false);
   o += "#undef MC_ALLOC\n  return m;\nfail:\n";
   o += "  if (error && error_size) snprintf(error, error_size, \"%s\", m->error);\n";
   o += "  mc_destroy(m);\n  return 0;\n}\n\n";
@@ -293,10 +166,10 @@ void emit_init_run(EmitContext& c) {
          std::to_string(g) + "_n, sizeof(" + c.printer.storage_type_name(b.type) + ")), " +
          c_string(b.owner + "." + b.variable) + ", m->error, sizeof m->error))) { m->failed = 1; return 1; }\n";
   }
-  detail::emit_v2_init_synapses(c);
+  copy_init_values(c, true);
   for (size_t idx : p.init_kernels)
     if (idx < p.kernels.size() && is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
-  detail::emit_v2_init_delivery(c);
+  detail::emit_delay_queues_init(c);
   o += "  m->initialised = 1;\n  return 0;\n}\n\n";
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
@@ -336,19 +209,7 @@ void emit_init_run(EmitContext& c) {
 void emit_accessors(EmitContext& c) {
   const kir::Program& p = c.p;
   std::string& o = c.out;
-  o += "int64_t mc_current_step(const mc_module* m) { return m ? m->step : -1; }\n";
-  o += "int64_t mc_launch_count(const mc_module* m) { return m ? m->launches : -1; }\n";
-  o += "const char* mc_last_error(const mc_module* m) { return m ? m->error : \"no module\"; }\n\n";
-
-  o += "int64_t mc_var_size(const mc_module* m, int32_t var) {\n  if (!m) return -1;\n  switch (var) {\n";
-  for (size_t k = 0; k < p.buffers.size(); ++k) {
-    const kir::Buffer& b = p.buffers[k];
-    int g = c.group_index(b.owner);
-    o += "    case " + std::to_string(k) + ": return " +
-         (per_synapse(b) ? (g >= 0 ? "m->syn" + std::to_string(g) + "_n" : std::string("0")) : int_text(b.size)) + ";\n";
-  }
-  o += "    default: return -1;\n  }\n}\n\n";
-
+  codegen::host::emit_state_accessors(c);
   o += "static void* mc_var_ptr(mc_module* m, int32_t var, size_t* elem) {\n  switch (var) {\n";
   for (size_t k = 0; k < p.buffers.size(); ++k) {
     std::string t = c.printer.storage_type_name(p.buffers[k].type);
@@ -370,36 +231,18 @@ void emit_accessors(EmitContext& c) {
 
   detail::emit_synapse_accessors(c);  // mc_synapse_count, mc_read_synapses (cpu_connectivity_emitter.cpp)
 
-  o += "int64_t mc_spike_count(const mc_module* m, int32_t pop) {\n  if (!m) return -1;\n  switch (pop) {\n";
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return m->pop" + std::to_string(k) + "_total;\n";
-  o += "    default: return -1;\n  }\n}\n\n";
-
-  o += "static mc_array* mc_mon_array(const mc_module* m, int32_t mon, int32_t field) {\n  switch (mon) {\n";
-  for (size_t k = 0; k < p.monitors.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(monitor_arrays(p.monitors[k])) +
-         " ? m->mon" + std::to_string(k) + "[field] : 0;\n";
-  o += "    default: return 0;\n  }\n}\n\n";
-  o += "int64_t mc_monitor_length(const mc_module* m, int32_t mon) {\n  if (!m) return -1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, 0);\n  return a ? (int64_t)mc_array_size(a) : -1;\n}\n\n";
-  o += "int mc_monitor_read(mc_module* m, int32_t mon, int32_t field, void* dst) {\n  if (!m) return 1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, field);\n"
-       "  if (!a) { snprintf(m->error, sizeof m->error, \"monitor %d has no field %d\", (int)mon, (int)field); return 1; }\n"
-       "  size_t n = mc_array_size(a);\n"
-       "  size_t elem = (mon >= 0 && mon < " + std::to_string(p.monitors.size()) +
-       " && mc_mons_[mon].kind == MC_MON_SPIKES && field == 0) ? 4 : 8;\n"
-       "  if (n) memcpy(dst, mc_array_data(a), n * elem);\n  return 0;\n}\n";
+  codegen::host::emit_monitor_accessors(c);
 }
 
 }  // namespace
 
 std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& options, DiagnosticEngine& diags) {
   const int errors_before = diags.error_count();
-  EmitContext c{program, options, diags, CppPrinter{}, {}};
+  EmitContext c(program, options, diags);
   c.out.reserve(64 * 1024);
   emit_header(c);
-  detail::emit_info(c, "cpu");
-  detail::emit_v2_tables(c);
+  detail::emit_info(c);
+  detail::emit_init_tables(c);
   detail::emit_kernels(c);
   detail::emit_monitor_recorders(c);
   detail::emit_connect(c);

@@ -1,10 +1,10 @@
 #include "backends/opencl/opencl_backend.h"
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
 
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
+#include "backends/host_module_build.h"
 #include "backends/opencl/opencl_emit_context.h"
 
 namespace modelc::opencl {
@@ -39,7 +39,7 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
   GeneratedSources out;
   const int errors_before = diags.error_count();
   std::string prelude;
-  const fs::path root = cpu::source_root();
+  const fs::path root = modelc::source_root();
   for (const char* f : kPreludeFiles) {
     std::ifstream in(root / f, std::ios::binary);
     if (!in) {
@@ -51,7 +51,7 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
     ss << in.rdbuf();
     prelude += "\n/* ---- " + std::string(f) + " ---- */\n" + ss.str();
   }
-  detail::EmitContext c{program, diags, OpenCLPrinter{}, {}};
+  detail::EmitContext c{program, diags};
   detail::plan_kernels(c);
   if (diags.error_count() > errors_before) return out;
   std::string device = detail::emit_device_source(c, prelude);
@@ -64,43 +64,13 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
 
 bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
                           DiagnosticEngine& diags) {
-  result = BuildResult{};
-  auto t0 = std::chrono::steady_clock::now();
-  GeneratedSources sources = emit(program, options, diags);
-  result.codegen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto it = sources.files.find(kHostName);
-  if (diags.has_errors() || it == sources.files.end()) return false;
-
-  if (!write_sources(sources, options.out_dir, diags)) return false;
-  std::error_code ec;
-  fs::path root = cpu::source_root(), lib = cpu::support_lib_dir();
-  if (lib.empty() || !fs::exists(lib / "libmodelc_cpu_support.so", ec)) {
-    diags.error("cannot find libmodelc_cpu_support.so (looked in '" + lib.string() + "')", "",
-                "set MODELC_SUPPORT_LIB_DIR to the directory that holds it");
-    return false;
-  }
-  cpu::HostCompiler cxx;
-  if (!cxx.detect(diags)) return false;
-  cpu::CompileJob job;
-  job.source = it->second;
-  job.source_path = fs::absolute(options.out_dir / kHostName, ec);
-  job.compile_flags = cxx.module_compile_flags(options.debug);
-  // The host module links the ICD loader, which finds the platform drivers at run time.
-  job.link_flags = cxx.module_link_flags();
-  job.link_flags.push_back("-lOpenCL");
-  job.out_dir = options.out_dir;
-  job.cache_dir = options.cache_dir;
+  HostModuleSpec spec;
+  spec.source_name = kHostName;
   // The OpenCL program is embedded in the source, so the prelude files are covered by the source.
-  job.key_files = {root / "abi/modelc_abi.h", root / "backends/cpu/support/cpu_support.h",
-                   root / "backends/opencl/support/opencl_host.h", lib / "libmodelc_cpu_support.so"};
-  job.verbose = options.verbose;
-  cpu::CompileOutcome outcome;
-  if (!cxx.build_shared(job, outcome, diags)) return false;
-  result.module_path = outcome.artefact;
-  result.cache_hit = outcome.cache_hit;
-  result.compile_seconds = outcome.seconds;
-  result.compiler_command = outcome.command;
-  return true;
+  spec.headers = {"abi/modelc_abi.h", "backends/cpu/support/cpu_support.h", "abi/device_runtime.h"};
+  // The device runtime (abi/device_runtime.h) links the ICD loader, which finds the drivers at run time.
+  spec.libraries = {"modelc_opencl_runtime"};
+  return build_host_module(*this, program, options, spec, result, diags);
 }
 
 MODELC_REGISTER_BACKEND("opencl", OpenCLBackend);

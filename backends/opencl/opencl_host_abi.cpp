@@ -2,17 +2,18 @@
 // layout is described in opencl_host_emitter.cpp).
 #include <set>
 
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
 namespace {
 
-using cpu::detail::c_string;
-using cpu::detail::int_text;
+using support::c_string;
+using support::int_text;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+using codegen::host::per_synapse;
 
 }  // namespace
 
@@ -40,15 +41,15 @@ void emit_init_run(EmitContext& c, std::string& o) {
     o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpost = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
-    o += "  MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_drow, CL_TRUE, 0, (size_t)" + rows + " * 8, " + s +
-         "_row, 0, NULL, NULL), \"uploading synapses\");\n";
+    o += "  MC_DEV(mc_buffer_upload(m->dev, " + s + "_drow, 0, (size_t)" + rows + " * 8, " + s +
+         "_row), \"uploading synapses\");\n";
     o += "  if (" + s + "_n > 0) {\n";
-    o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_dpost, CL_TRUE, 0, (size_t)" + s + "_n * 4, " + s +
-         "_post, 0, NULL, NULL), \"uploading synapses\");\n";
-    o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + s + "_dpre, CL_TRUE, 0, (size_t)" + s + "_n * 4, " + s +
-         "_pre, 0, NULL, NULL), \"uploading synapses\");\n  }\n";
+    o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpost, 0, (size_t)" + s + "_n * 4, " + s +
+         "_post), \"uploading synapses\");\n";
+    o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpre, 0, (size_t)" + s + "_n * 4, " + s +
+         "_pre), \"uploading synapses\");\n  }\n";
   }
-  emit_v2_init_transpose(c, o);
+  emit_transpose_init(c, o);
   for (const auto& b : p.buffers) {
     if (!per_synapse(b)) continue;
     int g = c.group_index(b.owner);
@@ -56,23 +57,21 @@ void emit_init_run(EmitContext& c, std::string& o) {
       c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
       continue;
     }
-    const std::string elem = b.type == kir::Type::Bool ? "1" : b.type == kir::Type::Int32 || b.type == kir::Type::Float ? "4"
-                           : b.type == kir::Type::Int64 ? "8" : "m->f64_size";
-    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + elem + ", " +
+    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + device_elem_size(b.type) + ", " +
          c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
-  emit_v2_init_synapses(c, o);
+  emit_synapse_init_values(c, o);
   // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
   auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
   for (const auto& plan : c.plans)
     if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
-  emit_v2_init_delivery(c, o);
+  emit_delay_rows_init(c, o);
   for (const auto& plan : c.plans)
     if (plan.kernel && plan.group >= 0 && queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
   emit_synapse_monitor_setup(c, o);
-  o += "  MC_CL(clFinish(m->q), \"network construction\");\n  m->initialised = 1;\n  return 0;\n}\n\n";
+  o += "  MC_DEV(mc_device_synchronize(m->dev), \"network construction\");\n  m->initialised = 1;\n  return 0;\n}\n\n";
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n  if (m->failed) return 1;\n";
@@ -103,8 +102,8 @@ void emit_init_run(EmitContext& c, std::string& o) {
   o += "    m->step = step + 1;\n  }\n";
   o += "  if (mc_flush_all(m)) return 1;\n";
   const size_t np = std::max<size_t>(1, p.populations.size());
-  o += "  cl_long totals[" + std::to_string(np) + "];\n";
-  o += "  MC_CL(clEnqueueReadBuffer(m->q, m->totals, CL_TRUE, 0, sizeof totals, totals, 0, NULL, NULL), \"reading spike counts\");\n";
+  o += "  int64_t totals[" + std::to_string(np) + "];\n";
+  o += "  MC_DEV(mc_buffer_download(m->dev, m->totals, 0, sizeof totals, totals), \"reading spike counts\");\n";
   for (size_t k = 0; k < p.populations.size(); ++k)
     o += "  m->pop" + std::to_string(k) + "_total = totals[" + std::to_string(k) + "];\n";
   o += "  return 0;\n}\n\n";
@@ -112,17 +111,10 @@ void emit_init_run(EmitContext& c, std::string& o) {
 
 void emit_accessors(EmitContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  o += "int64_t mc_current_step(const mc_module* m) { return m ? m->step : -1; }\n";
-  o += "const char* mc_last_error(const mc_module* m) { return m ? m->error : \"no module\"; }\n\n";
-  o += "int64_t mc_var_size(const mc_module* m, int32_t var) {\n  if (!m) return -1;\n  switch (var) {\n";
-  for (size_t k = 0; k < p.buffers.size(); ++k) {
-    const kir::Buffer& b = p.buffers[k];
-    int g = c.group_index(b.owner);
-    o += "    case " + std::to_string(k) + ": return " +
-         (per_synapse(b) ? (g >= 0 ? "m->syn" + std::to_string(g) + "_n" : std::string("0")) : int_text(b.size)) + ";\n";
-  }
-  o += "    default: return -1;\n  }\n}\n\n";
-  o += "static cl_mem mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_state_accessors(hc);
+  o += hc.out;
+  o += "static mc_buffer* mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
   for (size_t k = 0; k < p.buffers.size(); ++k) o += "    case " + std::to_string(k) + ": return m->d_" + p.buffers[k].name + ";\n";
   o += "    default: return 0;\n  }\n}\n\n";
   // Host element sizes follow the ABI; device Double buffers are float on fp64-less devices.
@@ -133,7 +125,7 @@ void emit_accessors(EmitContext& c, std::string& o) {
     o += "  if (!m) return 1;\n";
     o += "  if (var < 0 || var >= " + std::to_string(p.buffers.size()) +
          ") { snprintf(m->error, sizeof m->error, \"no variable with index %d\", (int)var); return 1; }\n";
-    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  cl_mem b = mc_var_mem(m, var);\n";
+    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  mc_buffer* b = mc_var_mem(m, var);\n";
     o += "  if (!b) { snprintf(m->error, sizeof m->error, \"variable %s is not allocated yet (call mc_init)\", "
          "mc_vars_[var].name); return 1; }\n";
     o += "  const int type = mc_vars_[var].type;\n";
@@ -141,14 +133,14 @@ void emit_accessors(EmitContext& c, std::string& o) {
     o += "    float* tmp = (float*)malloc((size_t)n * 4);\n    if (!tmp) return mc_fail(m, \"out of memory converting a variable\");\n";
     if (write) {
       o += "    for (int64_t k = 0; k < n; ++k) tmp[k] = (float)((const double*)src)[k];\n";
-      o += "    cl_int e = clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * 4, tmp, 0, NULL, NULL);\n";
-      o += "    free(tmp);\n    MC_CL(e, \"writing a variable\");\n    return 0;\n  }\n";
-      o += "  MC_CL(clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * mc_host_elem(type), src, 0, NULL, NULL), \"writing a variable\");\n";
+      o += "    int e = mc_buffer_upload(m->dev, b, 0, (size_t)n * 4, tmp);\n";
+      o += "    free(tmp);\n    MC_DEV(e, \"writing a variable\");\n    return 0;\n  }\n";
+      o += "  MC_DEV(mc_buffer_upload(m->dev, b, 0, (size_t)n * mc_host_elem(type), src), \"writing a variable\");\n";
     } else {
-      o += "    cl_int e = clEnqueueReadBuffer(m->q, b, CL_TRUE, 0, (size_t)n * 4, tmp, 0, NULL, NULL);\n";
-      o += "    if (e == CL_SUCCESS) for (int64_t k = 0; k < n; ++k) ((double*)dst)[k] = (double)tmp[k];\n";
-      o += "    free(tmp);\n    MC_CL(e, \"reading a variable\");\n    return 0;\n  }\n";
-      o += "  MC_CL(clEnqueueReadBuffer(m->q, b, CL_TRUE, 0, (size_t)n * mc_host_elem(type), dst, 0, NULL, NULL), \"reading a variable\");\n";
+      o += "    int e = mc_buffer_download(m->dev, b, 0, (size_t)n * 4, tmp);\n";
+      o += "    if (!e) for (int64_t k = 0; k < n; ++k) ((double*)dst)[k] = (double)tmp[k];\n";
+      o += "    free(tmp);\n    MC_DEV(e, \"reading a variable\");\n    return 0;\n  }\n";
+      o += "  MC_DEV(mc_buffer_download(m->dev, b, 0, (size_t)n * mc_host_elem(type), dst), \"reading a variable\");\n";
     }
     o += "  return 0;\n}\n\n";
   }
@@ -166,10 +158,6 @@ void emit_accessors(EmitContext& c, std::string& o) {
   o += "  if (n > 0 && (!a || !b)) return mc_fail(m, \"synapses are not built yet (call mc_init)\");\n";
   o += "  if (n > 0 && pre) memcpy(pre, a, (size_t)n * sizeof(int32_t));\n";
   o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
-  o += "int64_t mc_spike_count(const mc_module* m, int32_t pop) {\n  if (!m) return -1;\n  switch (pop) {\n";
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return m->pop" + std::to_string(k) + "_total;\n";
-  o += "    default: return -1;\n  }\n}\n";
 }
 
 }  // namespace modelc::opencl::detail

@@ -6,33 +6,35 @@
 //     ring `<prefix>_spikes[history][size]`, its counts per slot `<prefix>_counts[history]`, the
 //     threshold flags `<prefix>_flags[size]` and its compaction kernel; totals in `totals[list]`;
 //   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
-//   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the CPU backend's
-//     own connect code, see cpu_connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the connect code
+//     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
 //     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
-//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_v2.cpp, opencl_v2_kernels.cpp);
-//   - per kernel its cl_kernel `k<idx>` with local and global sizes from device queries;
+//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_delivery.cpp, opencl_v2_kernels.cpp);
+//   - per kernel its mc_kernel `k<idx>` with local and global sizes from device queries;
 //   - monitors (opencl_host_monitors.cpp).
 // Everything stays on the device across steps; mc_run only enqueues (in-order queue) and reads
 // back the spike totals and the monitor recordings at its end.
 #include <set>
 
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
 namespace {
 
-using cpu::detail::c_string;
-using cpu::detail::int_text;
+using support::c_string;
+using support::int_text;
 using Kind = KernelParam::Kind;
 using DK = kir::Domain::Kind;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
+using codegen::host::per_synapse;
 
-// The device element size of a buffer type (Double follows the device: 4 without fp64).
-std::string dev_elem(kir::Type t) {
+}  // namespace
+
+std::string device_elem_size(kir::Type t) {
   switch (t) {
     case kir::Type::Bool: return "1";
     case kir::Type::Int32:
@@ -43,6 +45,8 @@ std::string dev_elem(kir::Type t) {
   return "8";
 }
 
+namespace {
+
 // A raw string literal delimiter that does not occur in the text.
 std::string raw_literal(const std::string& text) {
   std::string delim = "MCCL";
@@ -50,7 +54,7 @@ std::string raw_literal(const std::string& text) {
   return "R\"" + delim + "(" + text + ")" + delim + "\"";
 }
 
-void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string& device_source, int threads) {
+void emit_header(EmitContext& c, codegen::host::HostContext& hc, const std::string& device_source, int threads) {
   const kir::Program& p = c.p;
   std::string& o = hc.out;
   // The model name is free text: escaped, so a newline in it cannot end the comment and inject code.
@@ -58,35 +62,35 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "#include <dlfcn.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n";
   o += "#include <math.h>\n#ifdef _OPENMP\n#include <omp.h>\n#endif\n";
   o += "#include \"abi/modelc_abi.h\"\n#include \"backends/cpu/support/cpu_support.h\"\n";
-  o += "#include \"backends/opencl/support/opencl_host.h\"\n\n";
-  o += "#define MC_DT " + cpu::detail::double_text(p.dt) + "\n";
+  o += "#include \"abi/device_runtime.h\"\n\n";
+  o += codegen::host::dt_define(p.dt);
   o += "#define MC_NEEDS_FP64 " + std::string(p.scalar == kir::Type::Double ? "1" : "0") + "\n";
   o += "#define MC_NEEDS_INT64_ATOMICS " + std::string(needs_int64_atomics(p) ? "1" : "0") + "\n\n";
-  o += "// The OpenCL C program, built for the selected device at mc_create.\nstatic const char mc_cl_source[] =\n" +
+  o += "// The OpenCL C program, built for the selected device at mc_create.\nstatic const char mc_device_source[] =\n" +
        raw_literal(device_source) + ";\n\n";
   o += "struct mc_module {\n  int64_t step;\n  uint64_t seed;\n  int32_t num_threads;\n  int32_t initialised;\n";
   o += "  int32_t failed;\n  const volatile int32_t* cancel;  // mc_options::cancel (MC_CANCELLED)\n  char error[2048];\n  char device_name[256];\n  size_t f64_size;\n  int32_t cache_hit;\n";
-  o += "  cl_platform_id platform;\n  cl_device_id dev;\n  cl_context ctx;\n  cl_command_queue q;\n  cl_program prog;\n";
-  o += "  cl_uint compute_units;\n  cl_mem totals;\n  int64_t launches;  // mc_launch_count\n";
+  o += "  mc_device* dev;\n  mc_program* prog;\n";
+  o += "  int32_t compute_units;\n  mc_buffer* totals;\n  int64_t launches;  // mc_launch_count\n";
   for (const auto& b : p.buffers)
-    o += "  cl_mem d_" + b.name + ";\n  " + hc.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // host mirror\n";
+    o += "  mc_buffer* d_" + b.name + ";\n  " + hc.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // host mirror\n";
   for (const auto& l : c.lists) {
     const kir::Population& pop = p.populations[l.population];
-    o += "  cl_mem " + l.prefix + "_spikes, " + l.prefix + "_counts, " + l.prefix + "_flags;  // " + pop.name + " " +
-         (l.event < 0 ? std::string("spikes") : pop.events[l.event].name) + "\n";
-    o += "  cl_kernel " + l.prefix + "_compact;\n  size_t " + l.prefix + "_compact_local;\n";
+    o += "  // " + pop.name + " " + (l.event < 0 ? std::string("spikes") : pop.events[l.event].name) + "\n";
+    for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  mc_buffer* " + l.prefix + f + ";\n";
+    o += "  mc_kernel* " + l.prefix + "_compact;\n  size_t " + l.prefix + "_compact_local;\n";
   }
   for (size_t k = 0; k < p.populations.size(); ++k) o += "  int64_t pop" + std::to_string(k) + "_total;\n";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     o += "  int64_t syn" + gs + "_n;  // " + p.synapse_groups[g].name + "\n";
     o += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
-    o += "  cl_mem syn" + gs + "_drow, syn" + gs + "_dpost, syn" + gs + "_dpre;\n";
+    for (const char* f : {"_drow", "_dpost", "_dpre"}) o += "  mc_buffer* syn" + gs + f + ";\n";
   }
-  emit_v2_fields(c, o);
+  emit_delivery_fields(c, o);
   for (const auto& plan : c.plans) {
     std::string ks = std::to_string(plan.index);
-    o += "  cl_kernel k" + ks + ";\n  size_t k" + ks + "_local, k" + ks + "_global;  // " + p.kernels[plan.index].name + "\n";
+    o += "  mc_kernel* k" + ks + ";\n  size_t k" + ks + "_local, k" + ks + "_global;  // " + p.kernels[plan.index].name + "\n";
   }
   emit_monitor_fields(c, o);
   o += "};\n\n";
@@ -95,25 +99,25 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
   o += "static int mc_check_cancel(mc_module* m, const char* phase) {\n"
            "  if (!MC_CANCELLED(m)) return 0;\n  snprintf(m->error, sizeof m->error, \"interrupted while %s\", phase);\n"
            "  m->failed = 1;\n  return 1;\n}\n\n";
-  o += "static int mc_cl_fail(mc_module* m, cl_int e, const char* what) {\n"
-       "  snprintf(m->error, sizeof m->error, \"OpenCL error %s (%d) in %s on device '%s'\", mc_cl_error_name(e), (int)e,\n"
-       "           what, m->device_name);\n  m->failed = 1;\n  return 1;\n}\n";
-  o += "#define MC_CL(call, what) do { cl_int _mc_e = (call); if (_mc_e != CL_SUCCESS) return mc_cl_fail(m, _mc_e, what); } while (0)\n\n";
+  // The runtime's error names the failing device call; the module adds what it was doing.
+  o += "static int mc_dev_fail(mc_module* m, const char* what) {\n"
+       "  snprintf(m->error, sizeof m->error, \"%s in %s on device '%s'\", mc_device_error(m->dev), what, m->device_name);\n"
+       "  m->failed = 1;\n  return 1;\n}\n";
+  o += "#define MC_DEV(call, what) do { if ((call) != 0) return mc_dev_fail(m, what); } while (0)\n\n";
+  o += "static inline size_t mc_round_up(size_t n, size_t multiple) {\n  if (n == 0) n = 1;\n"
+       "  return (n + multiple - 1) / multiple * multiple;\n}\n\n";
   o += "static inline int mc_threads(const mc_module* m) {\n#ifdef _OPENMP\n"
        "  return m->num_threads > 0 ? m->num_threads : omp_get_max_threads();\n#else\n  (void)m;\n  return 1;\n#endif\n}\n\n";
   o += "static const int32_t mc_default_threads_ = " + std::to_string(threads) + ";\n\n";
   // Device buffers start zeroed, like the CPU's calloc'ed arrays.
-  o += "static cl_mem mc_buf(mc_module* m, size_t bytes, const char* what) {\n"
-       "  cl_int e = CL_SUCCESS;\n  const size_t n = bytes ? (bytes + 7) / 8 * 8 : 8;\n"
-       "  cl_mem b = clCreateBuffer(m->ctx, CL_MEM_READ_WRITE, n, NULL, &e);\n"
-       "  if (e == CL_SUCCESS) {\n    const cl_uchar zero = 0;\n"
-       "    e = clEnqueueFillBuffer(m->q, b, &zero, 1, 0, n, 0, NULL, NULL);\n  }\n"
-       "  if (e != CL_SUCCESS) {\n    if (b) clReleaseMemObject(b);\n"
+  o += "static mc_buffer* mc_buf(mc_module* m, size_t bytes, const char* what) {\n"
+       "  mc_buffer* b = mc_buffer_alloc(m->dev, bytes);\n"
+       "  if (!b) {\n"
        "    snprintf(m->error, sizeof m->error, \"out of device memory allocating %.1f MiB for %s on '%s' (%s)\",\n"
-       "             (double)n / 1048576.0, what, m->device_name, mc_cl_error_name(e));\n    m->failed = 1;\n    return 0;\n  }\n"
+       "             (double)bytes / 1048576.0, what, m->device_name, mc_device_error(m->dev));\n    m->failed = 1;\n  }\n"
        "  return b;\n}\n\n";
   // IR v2: Buffer::init_values (doubles) converted to the device element type and uploaded.
-  o += "static int mc_upload(mc_module* m, cl_mem b, const double* v, int64_t n, int type, const char* what) {\n"
+  o += "static int mc_upload(mc_module* m, mc_buffer* b, const double* v, int64_t n, int type, const char* what) {\n"
        "  if (n <= 0) return 0;\n"
        "  const size_t elem = type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : type == MC_INT64 ? 8 : m->f64_size;\n"
        "  unsigned char* tmp = (unsigned char*)malloc((size_t)n * elem);\n"
@@ -124,42 +128,46 @@ void emit_header(EmitContext& c, cpu::detail::EmitContext& hc, const std::string
        "    else if (type == MC_INT64) ((int64_t*)tmp)[k] = (int64_t)v[k];\n"
        "    else if (elem == 4) ((float*)tmp)[k] = (float)v[k];\n"
        "    else ((double*)tmp)[k] = v[k];\n  }\n"
-       "  cl_int e = clEnqueueWriteBuffer(m->q, b, CL_TRUE, 0, (size_t)n * elem, tmp, 0, NULL, NULL);\n"
-       "  free(tmp);\n  return e == CL_SUCCESS ? 0 : mc_cl_fail(m, e, what);\n}\n\n";
+       "  const int e = mc_buffer_upload(m->dev, b, 0, (size_t)n * elem, tmp);\n"
+       "  free(tmp);\n  return e ? mc_dev_fail(m, what) : 0;\n}\n\n";
   // Every enqueue after mc_init counts as a launch (compaction and monitor kernels too, see
   // mc_launch_count in modelc_abi.h).
-  o += "static int mc_launch(mc_module* m, cl_kernel k, size_t global, size_t local, const char* what) {\n"
-       "  MC_CL(clEnqueueNDRangeKernel(m->q, k, 1, NULL, &global, &local, 0, NULL, NULL), what);\n"
+  o += "static int mc_launch(mc_module* m, mc_kernel* k, size_t global, size_t local, const char* what) {\n"
+       "  MC_DEV(mc_kernel_launch(k, global, local), what);\n"
        "  if (m->initialised) ++m->launches;\n  return 0;\n}\n\n";
-  o += "int64_t mc_launch_count(const mc_module* m) { return m ? m->launches : -1; }\n\n";
 }
 
-std::string param_value(const EmitContext& c, const KernelPlan& plan, const KernelParam& prm) {
+// The call that sets argument `index` of kernel `k` (a C expression) to the value `prm` stands for.
+std::string param_setter(const EmitContext& c, const KernelPlan& plan, const KernelParam& prm, const std::string& k,
+                         size_t index) {
+  const std::string at = k + ", " + std::to_string(index) + ", ";
+  auto buf = [&](const std::string& b) { return "mc_kernel_set_buffer(" + at + b + ")"; };
+  auto val = [&](const std::string& v) { return "mc_kernel_set_value(" + at + "sizeof " + v + ", &" + v + ")"; };
   const std::string ps = std::to_string(plan.population), gs = std::to_string(plan.group);
   const std::string lp = plan.list >= 0 ? "m->" + c.lists[plan.list].prefix : "m->pop" + ps;
   const std::string ws = std::to_string(plan.pathway);
   // A heterogeneous-delay pathway reads its own event ring, not the list.
   const bool queued = plan.kernel->domain.kind == DK::QueuedEvents;
   switch (prm.kind) {
-    case Kind::Buffer: return "sizeof(cl_mem), &m->d_" + prm.name;
-    case Kind::Flags: return "sizeof(cl_mem), &" + lp + "_flags";
-    case Kind::Spikes: return "sizeof(cl_mem), &" + (queued ? "m->syn" + gs + "_qev" + ws : lp + "_spikes");
-    case Kind::Counts: return "sizeof(cl_mem), &" + (queued ? "m->syn" + gs + "_qcnt" + ws : lp + "_counts");
-    case Kind::Totals: return "sizeof(cl_mem), &m->totals";
-    case Kind::GenSteps: return "sizeof(cl_mem), &m->pop" + ps + "_gsteps";
-    case Kind::GenIdx: return "sizeof(cl_mem), &m->pop" + ps + "_gidx";
-    case Kind::Col: return "sizeof(cl_mem), &m->syn" + gs + "_dcol";
-    case Kind::ColSyn: return "sizeof(cl_mem), &m->syn" + gs + "_dcolsyn";
-    case Kind::Seg: return "sizeof(cl_mem), &m->syn" + gs + "_dseg" + ws;
-    case Kind::Perm: return "sizeof(cl_mem), &m->syn" + gs + "_dperm" + ws;
-    case Kind::Depth: return "sizeof(cl_long), &depth";
-    case Kind::Row: return "sizeof(cl_mem), &m->syn" + gs + "_drow";
-    case Kind::Post: return "sizeof(cl_mem), &m->syn" + gs + "_dpost";
-    case Kind::Pre: return "sizeof(cl_mem), &m->syn" + gs + "_dpre";
-    case Kind::SynCount: return "sizeof(cl_long), &nsyn";
-    case Kind::Seed: return "sizeof(cl_ulong), &seed";
+    case Kind::Buffer: return buf("m->d_" + prm.name);
+    case Kind::Flags: return buf(lp + "_flags");
+    case Kind::Spikes: return buf(queued ? "m->syn" + gs + "_qev" + ws : lp + "_spikes");
+    case Kind::Counts: return buf(queued ? "m->syn" + gs + "_qcnt" + ws : lp + "_counts");
+    case Kind::Totals: return buf("m->totals");
+    case Kind::GenSteps: return buf("m->pop" + ps + "_gsteps");
+    case Kind::GenIdx: return buf("m->pop" + ps + "_gidx");
+    case Kind::Col: return buf("m->syn" + gs + "_dcol");
+    case Kind::ColSyn: return buf("m->syn" + gs + "_dcolsyn");
+    case Kind::Seg: return buf("m->syn" + gs + "_dseg" + ws);
+    case Kind::Perm: return buf("m->syn" + gs + "_dperm" + ws);
+    case Kind::Depth: return val("depth");
+    case Kind::Row: return buf("m->syn" + gs + "_drow");
+    case Kind::Post: return buf("m->syn" + gs + "_dpost");
+    case Kind::Pre: return buf("m->syn" + gs + "_dpre");
+    case Kind::SynCount: return val("nsyn");
+    case Kind::Seed: return val("seed");
     case Kind::Step:
-    case Kind::Slot: return "sizeof(cl_long), &zero";
+    case Kind::Slot: return val("zero");
   }
   return "";
 }
@@ -168,29 +176,29 @@ std::string param_value(const EmitContext& c, const KernelPlan& plan, const Kern
 void emit_bind(EmitContext& c, const KernelPlan& plan, std::string& o) {
   const std::string ks = std::to_string(plan.index), k = "m->k" + ks;
   const DK dk = plan.kernel->domain.kind;
-  o += "static int mc_bind" + ks + "(mc_module* m) {\n  const cl_ulong seed = m->seed;\n  const cl_long zero = 0;\n";
-  o += "  const cl_long nsyn = " + (plan.group >= 0 ? "m->syn" + std::to_string(plan.group) + "_n" : std::string("0")) + ";\n";
-  o += "  const cl_long depth = " + (dk == DK::QueuedEvents ? "m->syn" + std::to_string(plan.group) + "_depth" + std::to_string(plan.pathway) : std::string("0")) + ";\n";
-  o += "  (void)seed; (void)zero; (void)nsyn; (void)depth;\n  cl_int ok = CL_SUCCESS;\n";
+  o += "static int mc_bind" + ks + "(mc_module* m) {\n  const uint64_t seed = m->seed;\n  const int64_t zero = 0;\n";
+  o += "  const int64_t nsyn = " + (plan.group >= 0 ? "m->syn" + std::to_string(plan.group) + "_n" : std::string("0")) + ";\n";
+  o += "  const int64_t depth = " + (dk == DK::QueuedEvents ? "m->syn" + std::to_string(plan.group) + "_depth" + std::to_string(plan.pathway) : std::string("0")) + ";\n";
+  o += "  (void)seed; (void)zero; (void)nsyn; (void)depth;\n  int ok = 0;\n";
   for (size_t a = 0; a < plan.params.size(); ++a)
-    o += "  ok |= clSetKernelArg(" + k + ", " + std::to_string(a) + ", " + param_value(c, plan, plan.params[a]) + ");\n";
-  o += "  MC_CL(ok, \"setting the arguments of kernel " + plan.kernel->name + "\");\n";
+    o += "  ok |= " + param_setter(c, plan, plan.params[a], k, a) + ";\n";
+  o += "  MC_DEV(ok, \"setting the arguments of kernel " + plan.kernel->name + "\");\n";
   if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents) {
     // Work-groups of up to 64 (two warps / one wavefront) per event, a few groups per compute unit
     // (queued pathways: per (delay, event) pair, so not capped by the population size).
     int64_t n = dk == DK::QueuedEvents ? INT32_MAX : c.p.populations[plan.population].size;
-    o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 64);\n";
+    o += "  " + k + "_local = mc_kernel_local_size(" + k + ", 64);\n";
     o += "  size_t groups = (size_t)m->compute_units * 8;\n";
     o += "  if (groups > (size_t)" + int_text(n > 0 ? n : 1) + ") groups = (size_t)" + int_text(n > 0 ? n : 1) + ";\n";
     o += "  " + k + "_global = groups * " + k + "_local;\n";
   } else if (dk == DK::SpikeGenerator) {  // one work-group
-    o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n  " + k + "_global = " + k + "_local;\n";
+    o += "  " + k + "_local = mc_kernel_local_size(" + k + ", 256);\n  " + k + "_global = " + k + "_local;\n";
   } else {
     const kir::Domain& d = plan.kernel->domain;
     std::string n = plan.gather ? "(size_t)" + int_text(c.p.synapse_groups[plan.group].target_size)
                     : dk == DK::Synapses ? "(size_t)nsyn" : "(size_t)" + int_text(d.size > 0 ? d.size : c.p.populations[plan.population].size);
-    o += "  " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n";
-    o += "  " + k + "_global = mc_cl_round_up(" + n + ", " + k + "_local);\n";
+    o += "  " + k + "_local = mc_kernel_local_size(" + k + ", 256);\n";
+    o += "  " + k + "_global = mc_round_up(" + n + ", " + k + "_local);\n";
   }
   o += "  return 0;\n}\n\n";
 }
@@ -214,71 +222,60 @@ void emit_run_kernel(EmitContext& c, const KernelPlan& plan, std::string& o) {
     slot = "step % " + int_text(c.lists[plan.list].history);
   }
   if (kern.domain.kind == DK::Synapses) o += "  if (m->syn" + std::to_string(plan.group) + "_n == 0) return 0;\n";
-  o += "  const cl_long st = step, slot = " + slot + ";\n";
-  o += "  MC_CL(clSetKernelArg(" + k + ", " + std::to_string(np - 2) + ", sizeof st, &st), \"setting the step\");\n";
-  o += "  MC_CL(clSetKernelArg(" + k + ", " + std::to_string(np - 1) + ", sizeof slot, &slot), \"setting the slot\");\n";
+  o += "  const int64_t st = step, slot = " + slot + ";\n";
+  o += "  MC_DEV(mc_kernel_set_value(" + k + ", " + std::to_string(np - 2) + ", sizeof st, &st), \"setting the step\");\n";
+  o += "  MC_DEV(mc_kernel_set_value(" + k + ", " + std::to_string(np - 1) + ", sizeof slot, &slot), \"setting the slot\");\n";
   o += "  if (mc_launch(m, " + k + ", " + k + "_global, " + k + "_local, " + c_string("kernel " + kern.name) + ")) return 1;\n";
   if (plan.emits) {
     const std::string cp = "m->" + c.lists[plan.list].prefix + "_compact";
-    o += "  MC_CL(clSetKernelArg(" + cp + ", 6, sizeof slot, &slot), \"setting the slot\");\n";
+    o += "  MC_DEV(mc_kernel_set_value(" + cp + ", 6, sizeof slot, &slot), \"setting the slot\");\n";
     o += "  if (mc_launch(m, " + cp + ", " + cp + "_local, " + cp + "_local, \"spike compaction\")) return 1;\n";
   }
   o += "  return 0;\n}\n\n";
 }
 
-void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
+void emit_setup(EmitContext& c, codegen::host::HostContext& hc, std::string& o) {
   const kir::Program& p = c.p;
   o += "static int mc_setup(mc_module* m, int device) {\n";
-  o += "  cl_platform_id plats[64];\n  cl_device_id devs[64];\n  const int n = mc_cl_list_devices(plats, devs, 64);\n";
-  o += "  if (n == 0) return mc_fail(m, \"no OpenCL device found: install an OpenCL driver (ICD), e.g. pocl-opencl-icd for CPUs; "
-       "`modelc devices` lists what is visible\");\n";
-  o += "  if (device < 0 || device >= n || device >= 64) {\n"
-       "    snprintf(m->error, sizeof m->error, \"OpenCL device %d does not exist: %d device(s) found (`modelc devices` lists them)\", device, n);\n"
-       "    m->failed = 1;\n    return 1;\n  }\n";
-  o += "  m->platform = plats[device];\n  m->dev = devs[device];\n";
-  o += "  mc_cl_device_string(m->dev, CL_DEVICE_NAME, m->device_name, sizeof m->device_name);\n";
-  o += "  clGetDeviceInfo(m->dev, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof m->compute_units, &m->compute_units, NULL);\n";
-  o += "  if (m->compute_units == 0) m->compute_units = 1;\n";
+  o += "  if (!(m->dev = mc_device_open(device, m->error, sizeof m->error))) {\n    m->failed = 1;\n    return 1;\n  }\n";
+  o += "  mc_device_info info;\n  mc_device_get_info(m->dev, &info);\n";
+  o += "  snprintf(m->device_name, sizeof m->device_name, \"%s\", info.name);\n  m->compute_units = info.compute_units;\n";
   // MODELC_OPENCL_FORCE_NO_FP64 pretends the device lacks fp64 (tests of the error and float path).
   o += "  const char* force = getenv(\"MODELC_OPENCL_FORCE_NO_FP64\");\n";
   o += "  const int forced = force && *force && strcmp(force, \"0\") != 0;\n";
-  o += "  const int fp64 = !forced && mc_cl_has_fp64(m->dev);\n  m->f64_size = fp64 ? 8 : 4;\n";
+  o += "  const int fp64 = !forced && info.fp64;\n  m->f64_size = fp64 ? 8 : 4;\n";
   o += "  if (MC_NEEDS_FP64 && !fp64) {\n"
        "    snprintf(m->error, sizeof m->error, \"OpenCL device '%s' does not support double precision (no cl_khr_fp64%s), \"\n"
        "             \"but model '%s' is compiled in double: set \\\"precision\\\": \\\"float\\\" in the model's simulation block, \"\n"
        "             \"or choose a device with fp64 (--device N; `modelc devices` lists them)\", m->device_name,\n"
        "             forced ? \", forced by MODELC_OPENCL_FORCE_NO_FP64\" : \"\", " + c_string(p.model_name) + ");\n"
        "    m->failed = 1;\n    return 1;\n  }\n";
-  o += "  if (MC_NEEDS_INT64_ATOMICS && fp64 && !mc_cl_has_extension(m->dev, \"cl_khr_int64_base_atomics\")) {\n"
+  o += "  if (MC_NEEDS_INT64_ATOMICS && fp64 && !info.int64_atomics) {\n"
        "    snprintf(m->error, sizeof m->error, \"OpenCL device '%s' has no 64-bit atomics (cl_khr_int64_base_atomics), which \"\n"
        "             \"model '%s' needs for synaptic input into double variables: use float precision or another device\",\n"
        "             m->device_name, " + c_string(p.model_name) + ");\n    m->failed = 1;\n    return 1;\n  }\n";
-  o += "  cl_int e = CL_SUCCESS;\n";
-  o += "  m->ctx = clCreateContext(NULL, 1, &m->dev, NULL, NULL, &e);\n  MC_CL(e, \"clCreateContext\");\n";
-  o += "  m->q = clCreateCommandQueue(m->ctx, m->dev, 0, &e);\n  MC_CL(e, \"clCreateCommandQueue\");\n";
   // Program binaries are cached next to this module (itself in the build cache, keyed by the hash
-  // of its source, which embeds the OpenCL source), keyed again by source + options + device.
+  // of its source, which embeds the OpenCL source); the runtime keys them again by source, options
+  // and device.
   o += "  const char* options = forced ? \"-cl-std=CL1.2 -DMC_FORCE_NO_FP64\" : \"-cl-std=CL1.2\";\n";
-  o += "  char cache[4096] = \"\";\n  Dl_info self;\n  const char* no_cache = getenv(\"MODELC_OPENCL_NO_CACHE\");\n";
-  o += "  if (!(no_cache && *no_cache && strcmp(no_cache, \"0\") != 0) && dladdr((void*)&mc_get_info, &self) && self.dli_fname) {\n"
+  o += "  char cache[4096] = \"\";\n  Dl_info self;\n";
+  o += "  if (dladdr((void*)&mc_get_info, &self) && self.dli_fname) {\n"
        "    const char* slash = strrchr(self.dli_fname, '/');\n"
        "    const int dir = slash ? (int)(slash - self.dli_fname) : 1;\n"
-       "    snprintf(cache, sizeof cache, \"%.*s/opencl-%016llx.bin\", dir, slash ? self.dli_fname : \".\",\n"
-       "             (unsigned long long)mc_cl_program_key(m->platform, m->dev, mc_cl_source, options));\n  }\n";
-  o += "  char err[sizeof m->error - 64];\n  int hit = 0;\n";
-  o += "  if (mc_cl_build_program(m->ctx, m->dev, mc_cl_source, options, cache, &m->prog, &hit, err, sizeof err)) {\n"
-       "    snprintf(m->error, sizeof m->error, \"building for '%s': %s\", m->device_name, err);\n    m->failed = 1;\n    return 1;\n  }\n";
-  o += "  m->cache_hit = hit;\n";
+       "    snprintf(cache, sizeof cache, \"%.*s\", dir, slash ? self.dli_fname : \".\");\n  }\n";
+  o += "  if (!(m->prog = mc_program_build(m->dev, mc_device_source, options, cache, &m->cache_hit))) {\n"
+       "    snprintf(m->error, sizeof m->error, \"building for '%s': %.*s\", m->device_name, (int)(sizeof m->error - 64),\n"
+       "             mc_device_error(m->dev));\n    m->failed = 1;\n    return 1;\n  }\n";
   for (const auto& plan : c.plans) {
     const std::string ks = std::to_string(plan.index);
-    o += "  m->k" + ks + " = clCreateKernel(m->prog, \"k" + ks + "\", &e);\n  MC_CL(e, \"clCreateKernel(k" + ks + ")\");\n";
+    o += "  if (!(m->k" + ks + " = mc_kernel_get(m->prog, \"k" + ks + "\"))) return mc_dev_fail(m, \"looking up kernel k" + ks + "\");\n";
   }
   for (const auto& b : p.buffers) {
     if (!per_synapse(b))
-      o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + dev_elem(b.type) + ", " +
+      o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + device_elem_size(b.type) + ", " +
            c_string(b.owner + "." + b.variable) + "))) return 1;\n";
   }
-  emit_v2_setup(c, o);
+  emit_delivery_setup(c, o);
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi < 0 || per_synapse(p.buffers[bi])) continue;
@@ -297,18 +294,18 @@ void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
     o += "  if (!(" + f + "_spikes = mc_buf(m, (size_t)" + h + " * " + n + " * 4, " + c_string("the spike buffer" + what) + "))) return 1;\n";
     o += "  if (!(" + f + "_counts = mc_buf(m, (size_t)" + h + " * 4, " + c_string("the spike counts" + what) + "))) return 1;\n";
     o += "  if (!(" + f + "_flags = mc_buf(m, (size_t)" + n + ", " + c_string("the spike flags" + what) + "))) return 1;\n";
-    o += "  " + f + "_compact = clCreateKernel(m->prog, \"mc_compact_spikes\", &e);\n  MC_CL(e, \"clCreateKernel(mc_compact_spikes)\");\n";
-    o += "  " + f + "_compact_local = mc_cl_local_size(" + f + "_compact, m->dev, 256);\n";
-    o += "  {\n    const cl_int list = " + std::to_string(l) + ";\n    const cl_long n = " + n + ", slot = 0;\n";
-    o += "    cl_int ok = clSetKernelArg(" + f + "_compact, 0, sizeof(cl_mem), &" + f + "_flags);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 1, sizeof(cl_mem), &" + f + "_spikes);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 2, sizeof(cl_mem), &" + f + "_counts);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 3, sizeof(cl_mem), &m->totals);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 4, sizeof list, &list);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 5, sizeof n, &n);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 6, sizeof slot, &slot);\n";
-    o += "    ok |= clSetKernelArg(" + f + "_compact, 7, " + f + "_compact_local * sizeof(cl_int), NULL);\n";
-    o += "    MC_CL(ok, \"setting the arguments of the spike compaction\");\n  }\n";
+    o += "  if (!(" + f + "_compact = mc_kernel_get(m->prog, \"mc_compact_spikes\"))) return mc_dev_fail(m, \"looking up kernel mc_compact_spikes\");\n";
+    o += "  " + f + "_compact_local = mc_kernel_local_size(" + f + "_compact, 256);\n";
+    o += "  {\n    const int32_t list = " + std::to_string(l) + ";\n    const int64_t n = " + n + ", slot = 0;\n";
+    o += "    int ok = mc_kernel_set_buffer(" + f + "_compact, 0, " + f + "_flags);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + f + "_compact, 1, " + f + "_spikes);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + f + "_compact, 2, " + f + "_counts);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + f + "_compact, 3, m->totals);\n";
+    o += "    ok |= mc_kernel_set_value(" + f + "_compact, 4, sizeof list, &list);\n";
+    o += "    ok |= mc_kernel_set_value(" + f + "_compact, 5, sizeof n, &n);\n";
+    o += "    ok |= mc_kernel_set_value(" + f + "_compact, 6, sizeof slot, &slot);\n";
+    o += "    ok |= mc_kernel_set_local(" + f + "_compact, 7, " + f + "_compact_local * sizeof(int32_t));\n";
+    o += "    MC_DEV(ok, \"setting the arguments of the spike compaction\");\n  }\n";
   }
   for (const auto& plan : c.plans)
     if (plan.group < 0) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
@@ -317,22 +314,21 @@ void emit_setup(EmitContext& c, cpu::detail::EmitContext& hc, std::string& o) {
 
 void emit_create_destroy(EmitContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  o += "void mc_destroy(mc_module* m) {\n  if (!m) return;\n  if (m->q) clFinish(m->q);\n  mc_monitors_release(m);\n";
-  for (const auto& plan : c.plans) o += "  if (m->k" + std::to_string(plan.index) + ") clReleaseKernel(m->k" + std::to_string(plan.index) + ");\n";
-  for (const auto& b : p.buffers) o += "  if (m->d_" + b.name + ") clReleaseMemObject(m->d_" + b.name + ");\n  mc_free(m->b_" + b.name + ");\n";
+  o += "void mc_destroy(mc_module* m) {\n  if (!m) return;\n  if (m->dev) mc_device_synchronize(m->dev);\n  mc_monitors_release(m);\n";
+  for (const auto& plan : c.plans) o += "  mc_kernel_free(m->k" + std::to_string(plan.index) + ");\n";
+  for (const auto& b : p.buffers) o += "  mc_buffer_free(m->d_" + b.name + ");\n  mc_free(m->b_" + b.name + ");\n";
   for (const auto& l : c.lists) {
-    for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  if (m->" + l.prefix + f + ") clReleaseMemObject(m->" + l.prefix + f + ");\n";
-    o += "  if (m->" + l.prefix + "_compact) clReleaseKernel(m->" + l.prefix + "_compact);\n";
+    for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  mc_buffer_free(m->" + l.prefix + f + ");\n";
+    o += "  mc_kernel_free(m->" + l.prefix + "_compact);\n";
   }
-  emit_v2_release(c, o);
+  emit_delivery_release(c, o);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     for (const char* f : {"row", "post", "pre"}) o += std::string("  mc_free(m->syn") + gs + "_" + f + ");\n";
     for (const char* f : {"drow", "dpost", "dpre"})
-      o += "  if (m->syn" + gs + "_" + f + ") clReleaseMemObject(m->syn" + gs + "_" + f + ");\n";
+      o += "  mc_buffer_free(m->syn" + gs + "_" + f + ");\n";
   }
-  o += "  if (m->totals) clReleaseMemObject(m->totals);\n  if (m->prog) clReleaseProgram(m->prog);\n";
-  o += "  if (m->q) clReleaseCommandQueue(m->q);\n  if (m->ctx) clReleaseContext(m->ctx);\n  free(m);\n}\n\n";
+  o += "  mc_buffer_free(m->totals);\n  mc_program_free(m->prog);\n  mc_device_close(m->dev);\n  free(m);\n}\n\n";
   o += "mc_module* mc_create(const mc_options* options, char* error, size_t error_size) {\n";
   o += "  mc_module* m = (mc_module*)calloc(1, sizeof(mc_module));\n";
   o += "  if (!m) {\n    if (error && error_size) snprintf(error, error_size, \"out of memory allocating the module\");\n    return 0;\n  }\n";
@@ -359,21 +355,16 @@ std::set<std::string> connect_reads(const kir::Program& p) {
   return out;
 }
 
-void emit_init_run(EmitContext& c, std::string& o);
-void emit_accessors(EmitContext& c, std::string& o);
-
 std::string emit_host_module(EmitContext& c, const std::string& device_source, int default_threads) {
-  cpu::CpuEmitOptions cpu_options;
-  cpu_options.default_threads = default_threads;
-  cpu::detail::EmitContext hc{c.p, cpu_options, c.diags, cpu::CppPrinter{}, {}};
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
   hc.out.reserve(device_source.size() + 64 * 1024);
   emit_header(c, hc, device_source, default_threads);
-  cpu::detail::emit_info(hc, "opencl");
-  cpu::detail::emit_v2_tables(hc);  // init_values and spike generator tables, as the CPU module has them
-  // Connectivity is built on the host by the CPU backend's code, then uploaded once.
-  cpu::detail::emit_connect(hc);
+  codegen::host::emit_info(hc);
+  codegen::host::emit_init_tables(hc);
+  // Connectivity is built on the host by the code the CPU module runs, then uploaded once.
+  codegen::host::emit_connect(hc);
   std::string& o = hc.out;
-  emit_v2_functions(c, o);
+  emit_queue_functions(c, o);
   for (const auto& plan : c.plans) {
     if (!plan.kernel) continue;
     emit_bind(c, plan, o);

@@ -9,29 +9,22 @@
 //     into a sample buffer of rec_interval / every samples; the host pulls it when full and at the
 //     end of every mc_run. Synapse monitors are set up in mc_init, once the synapse count is known.
 // Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
 namespace {
 
-using cpu::detail::c_string;
-using cpu::detail::double_text;
-using cpu::detail::int_text;
+using support::c_string;
+using support::double_text;
+using support::int_text;
 using MK = kir::Monitor::Kind;
 
-int arrays_of(const kir::Monitor& m) {
-  // Spikes: indices, steps, then one array per recorded variable (IR v2); state: steps + variables.
-  return m.kind == MK::Spikes ? 2 + static_cast<int>(m.buffers.size()) : m.kind == MK::Rate ? 1 : 1 + static_cast<int>(m.buffers.size());
-}
+using codegen::host::monitor_indices;
 
-std::vector<int64_t> indices_of(const kir::Monitor& m) {
-  if (!m.indices.empty() || m.kind != MK::State) return m.indices;
-  std::vector<int64_t> all(static_cast<size_t>(m.size > 0 ? m.size : 0));
-  for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int64_t>(k);
-  return all;
-}
+using codegen::host::monitor_arrays;
 
 bool full_slice(const EmitContext& c, const kir::Monitor& m) {
   int pk = c.population_index(m.population);
@@ -93,15 +86,15 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
   const int64_t n = c.p.populations[c.lists[li].population].size;
   o += "static int mc_flush_pop" + ks + "(mc_module* m) {\n";
   o += "  const int64_t ns = " + r + "_steps;\n  if (ns == 0) return 0;\n";
-  o += "  MC_CL(clEnqueueReadBuffer(m->q, " + r + "_counts, CL_TRUE, 0, (size_t)ns * 4, " + r +
-       "_hcounts, 0, NULL, NULL), \"reading recorded spike counts\");\n";
+  o += "  MC_DEV(mc_buffer_download(m->dev, " + r + "_counts, 0, (size_t)ns * 4, " + r +
+       "_hcounts), \"reading recorded spike counts\");\n";
   o += "  int64_t total = 0;\n  for (int64_t s = 0; s < ns; ++s) total += " + r + "_hcounts[s];\n";
   o += "  (void)total;\n";
   if (list) {
-    o += "  if (total > 0) MC_CL(clEnqueueReadBuffer(m->q, " + r + "_list, CL_TRUE, 0, (size_t)total * 4, " + r +
-         "_hlist, 0, NULL, NULL), \"reading recorded spikes\");\n";
-    o += "  const cl_int zero = 0;\n  MC_CL(clEnqueueWriteBuffer(m->q, " + r +
-         "_fill, CL_TRUE, 0, sizeof zero, &zero, 0, NULL, NULL), \"resetting the spike recorder\");\n";
+    o += "  if (total > 0) MC_DEV(mc_buffer_download(m->dev, " + r + "_list, 0, (size_t)total * 4, " + r +
+         "_hlist), \"reading recorded spikes\");\n";
+    o += "  const int32_t zero = 0;\n  MC_DEV(mc_buffer_upload(m->dev, " + r +
+         "_fill, 0, sizeof zero, &zero), \"resetting the spike recorder\");\n";
   }
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
@@ -117,8 +110,8 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
       for (size_t v = 0; v < mon.buffers.size(); ++v) {
         const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
         const std::string stage = "m->mon" + ms + "_vstage" + vs;
-        o += "    if (total > 0) MC_CL(clEnqueueReadBuffer(m->q, m->mon" + ms + "_vo" + vs + ", CL_TRUE, 0, (size_t)total * " +
-             host_elem_size(t) + ", " + stage + ", 0, NULL, NULL), " + c_string("reading monitor " + mon.name) + ");\n";
+        o += "    if (total > 0) MC_DEV(mc_buffer_download(m->dev, m->mon" + ms + "_vo" + vs + ", 0, (size_t)total * " +
+             host_elem_size(t) + ", " + stage + "), " + c_string("reading monitor " + mon.name) + ");\n";
         store_vars += " vd" + vs + "[w] = " + host_value(t, stage, "e") + ";";
       }
       o += "    int64_t kept = 0;\n";
@@ -160,15 +153,15 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
   o += "  " + r + "_last = step;\n";
   o += "  if ((" + r + "_steps >= m->rec_interval" + (list ? " || (" + r + "_steps + 1) * " + int_text(n) + " > " + r + "_cap" : std::string()) +
        ") && mc_flush_pop" + ks + "(m)) return 1;\n";
-  o += "  const cl_long slot = step % " + int_text(c.lists[li].history) + ";\n";
-  o += "  const cl_int at = (cl_int)" + r + "_steps;\n";
-  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
-  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 7, sizeof at, &at), \"setting a recorder argument\");\n";
+  o += "  const int64_t slot = step % " + int_text(c.lists[li].history) + ";\n";
+  o += "  const int32_t at = (int32_t)" + r + "_steps;\n";
+  o += "  MC_DEV(mc_kernel_set_value(" + r + "_kernel, 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
+  o += "  MC_DEV(mc_kernel_set_value(" + r + "_kernel, 7, sizeof at, &at), \"setting a recorder argument\");\n";
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     if (!records_variables(mon) || list_of(c, mon) != li) continue;
     const std::string vk = "m->mon" + std::to_string(mi) + "_vkernel", vl = "m->mon" + std::to_string(mi) + "_vlocal";
-    o += "  MC_CL(clSetKernelArg(" + vk + ", 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
+    o += "  MC_DEV(mc_kernel_set_value(" + vk + ", 3, sizeof slot, &slot), \"setting a recorder argument\");\n";
     o += "  if (mc_launch(m, " + vk + ", " + vl + ", " + vl + ", " + c_string("recording the variables of monitor " + mon.name) +
          ")) return 1;\n";
   }
@@ -185,8 +178,8 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
   o += "  const size_t count = (size_t)(ns * " + r + "_n);\n";
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
     const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
-    o += "  {\n    MC_CL(clEnqueueReadBuffer(m->q, " + r + "_o" + vs + ", CL_TRUE, 0, count * " + host_elem_size(t) + ", " + r +
-         "_stage, 0, NULL, NULL), \"reading monitor " + mon.name + "\");\n";
+    o += "  {\n    MC_DEV(mc_buffer_download(m->dev, " + r + "_o" + vs + ", 0, count * " + host_elem_size(t) + ", " + r +
+         "_stage), \"reading monitor " + mon.name + "\");\n";
     o += "    double* d = (double*)mc_array_grow(" + r + "[" + std::to_string(v + 1) + "], count);\n    if (!d) " + oom + "\n";
     o += "    for (size_t k = 0; k < count; ++k) d[k] = " + host_value(t, r + "_stage", "k") + ";\n";
     o += "  }\n";
@@ -197,8 +190,8 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
   o += "  if (step % " + int_text(mon.every < 1 ? 1 : mon.every) + " != 0) return 0;\n";
   o += "  if (" + r + "_pending >= " + r + "_cap && mc_flush_state" + ms + "(m)) return 1;\n";
   o += "  int64_t* s = (int64_t*)mc_array_grow(" + r + "[0], 1);\n  if (!s) " + oom + "\n  *s = step;\n";
-  o += "  const cl_long sample = " + r + "_pending;\n";
-  o += "  MC_CL(clSetKernelArg(" + r + "_kernel, 2, sizeof sample, &sample), \"setting a recorder argument\");\n";
+  o += "  const int64_t sample = " + r + "_pending;\n";
+  o += "  MC_DEV(mc_kernel_set_value(" + r + "_kernel, 2, sizeof sample, &sample), \"setting a recorder argument\");\n";
   o += "  if (mc_launch(m, " + r + "_kernel, " + r + "_global, " + r + "_local, \"mc_rec_state" + ms + "\")) return 1;\n";
   o += "  ++" + r + "_pending;\n  return 0;\n}\n\n";
 }
@@ -208,20 +201,19 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
 void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const std::string& idx, std::string& o) {
   const kir::Monitor& mon = c.p.monitors[mi];
   const std::string ms = std::to_string(mi), r = "m->mon" + ms;
-  o += "  {\n  cl_int e = CL_SUCCESS;\n  " + r + "_n = " + nidx + ";\n";
+  o += "  {\n  " + r + "_n = " + nidx + ";\n";
   o += "  " + r + "_cap = m->rec_interval / " + int_text(mon.every < 1 ? 1 : mon.every) + " + 1;\n";
   o += "  if (!(" + r + "_didx = mc_buf(m, (size_t)" + r + "_n * 8, \"monitor " + mon.name + "\"))) return 1;\n";
-  o += "  if (" + r + "_n > 0) MC_CL(clEnqueueWriteBuffer(m->q, " + r + "_didx, CL_TRUE, 0, (size_t)" + r + "_n * 8, " + idx +
-       ", 0, NULL, NULL), \"uploading monitor indices\");\n";
+  o += "  if (" + r + "_n > 0) MC_DEV(mc_buffer_upload(m->dev, " + r + "_didx, 0, (size_t)" + r + "_n * 8, " + idx +
+       "), \"uploading monitor indices\");\n";
   o += "  if (!(" + r + "_stage = mc_alloc(mc_bytes(" + r + "_cap * " + r + "_n, 8), \"monitor " + mon.name +
        "\", m->error, sizeof m->error))) return 1;\n";
-  o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_rec_state" + ms + "\", &e);\n";
-  o += "  MC_CL(e, \"clCreateKernel(mc_rec_state" + ms + ")\");\n";
-  o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
-  o += "  " + r + "_global = mc_cl_round_up((size_t)(" + r + "_n > 0 ? " + r + "_n : 1), " + r + "_local);\n";
-  o += "  {\n    const cl_long nidx = " + r + "_n;\n";
-  o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + r + "_didx);\n";
-  o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof nidx, &nidx);\n";
+  o += "  if (!(" + r + "_kernel = mc_kernel_get(m->prog, \"mc_rec_state" + ms + "\"))) return mc_dev_fail(m, \"looking up kernel mc_rec_state" + ms + "\");\n";
+  o += "  " + r + "_local = mc_kernel_local_size(" + r + "_kernel, 256);\n";
+  o += "  " + r + "_global = mc_round_up((size_t)(" + r + "_n > 0 ? " + r + "_n : 1), " + r + "_local);\n";
+  o += "  {\n    const int64_t nidx = " + r + "_n;\n";
+  o += "    int ok = mc_kernel_set_buffer(" + r + "_kernel, 0, " + r + "_didx);\n";
+  o += "    ok |= mc_kernel_set_value(" + r + "_kernel, 1, sizeof nidx, &nidx);\n";
   int arg = 3;
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
     int bi = c.buffer_index(mon.buffers[v]);
@@ -230,14 +222,14 @@ void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const 
       continue;
     }
     const std::string t = dev_type(c, mon.buffers[v]);
-    const std::string elem = t == "mc_f64" ? "m->f64_size" : t == "uchar" ? "1" : (t == "int" || t == "float") ? "4" : "8";
+    const std::string elem = device_elem_size(c.p.buffers[bi].type);
     o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + r + "_n) * " + elem +
          ", \"monitor " + mon.name + "\"))) return 1;\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_o" +
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, " + std::to_string(arg++) + ", m->d_" + mon.buffers[v] + ");\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, " + std::to_string(arg++) + ", " + r + "_o" +
          std::to_string(v) + ");\n";
   }
-  o += "    MC_CL(ok, \"setting the arguments of monitor " + mon.name + "\");\n  }\n  }\n";
+  o += "    MC_DEV(ok, \"setting the arguments of monitor " + mon.name + "\");\n  }\n  }\n";
 }
 
 }  // namespace
@@ -285,14 +277,13 @@ static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o
   const int li = list_of(c, mon);
   const std::string r = "m->mon" + std::to_string(mi), rec = "m->rec" + std::to_string(li);
   const std::string lp = "m->" + c.lists[li].prefix;
-  o += "  " + r + "_vkernel = clCreateKernel(m->prog, \"mc_rec_spikevars" + std::to_string(mi) + "\", &e);\n";
-  o += "  MC_CL(e, \"clCreateKernel(mc_rec_spikevars" + std::to_string(mi) + ")\");\n";
-  o += "  " + r + "_vlocal = mc_cl_local_size(" + r + "_vkernel, m->dev, 256);\n";
-  o += "  {\n    const cl_long n = " + int_text(c.p.populations[c.lists[li].population].size) + ";\n";
-  o += "    cl_int ok = clSetKernelArg(" + r + "_vkernel, 0, sizeof(cl_mem), &" + lp + "_spikes);\n";
-  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 1, sizeof(cl_mem), &" + lp + "_counts);\n";
-  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 2, sizeof n, &n);\n";
-  o += "    ok |= clSetKernelArg(" + r + "_vkernel, 4, sizeof(cl_mem), &" + rec + "_fill);\n";
+  o += "  if (!(" + r + "_vkernel = mc_kernel_get(m->prog, \"mc_rec_spikevars" + std::to_string(mi) + "\"))) return mc_dev_fail(m, \"looking up kernel mc_rec_spikevars" + std::to_string(mi) + "\");\n";
+  o += "  " + r + "_vlocal = mc_kernel_local_size(" + r + "_vkernel, 256);\n";
+  o += "  {\n    const int64_t n = " + int_text(c.p.populations[c.lists[li].population].size) + ";\n";
+  o += "    int ok = mc_kernel_set_buffer(" + r + "_vkernel, 0, " + lp + "_spikes);\n";
+  o += "    ok |= mc_kernel_set_buffer(" + r + "_vkernel, 1, " + lp + "_counts);\n";
+  o += "    ok |= mc_kernel_set_value(" + r + "_vkernel, 2, sizeof n, &n);\n";
+  o += "    ok |= mc_kernel_set_buffer(" + r + "_vkernel, 4, " + rec + "_fill);\n";
   int arg = 5;
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
     const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
@@ -300,10 +291,10 @@ static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o
     o += "    if (!(" + r + "_vo" + vs + " = mc_buf(m, (size_t)" + rec + "_cap * " + host_elem_size(t) + ", " + what + "))) return 1;\n";
     o += "    if (!(" + r + "_vstage" + vs + " = mc_alloc(mc_bytes(" + rec + "_cap, " + host_elem_size(t) + "), " + what +
          ", m->error, sizeof m->error))) return 1;\n";
-    o += "    ok |= clSetKernelArg(" + r + "_vkernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &m->d_" + mon.buffers[v] + ");\n";
-    o += "    ok |= clSetKernelArg(" + r + "_vkernel, " + std::to_string(arg++) + ", sizeof(cl_mem), &" + r + "_vo" + vs + ");\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_vkernel, " + std::to_string(arg++) + ", m->d_" + mon.buffers[v] + ");\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_vkernel, " + std::to_string(arg++) + ", " + r + "_vo" + vs + ");\n";
   }
-  o += "    MC_CL(ok, \"setting the spike variable recorder's arguments\");\n  }\n";
+  o += "    MC_DEV(ok, \"setting the spike variable recorder's arguments\");\n  }\n";
 }
 
 // One work-group, like mc_record_spikes: `fill` is the position the list recorder (launched next)
@@ -339,24 +330,24 @@ void emit_monitor_fields(EmitContext& c, std::string& o) {
   o += "  int64_t rec_interval;\n";
   for (auto [pk, list] : recorded_populations(c)) {
     const std::string r = "rec" + std::to_string(pk);
-    o += "  cl_mem " + r + "_counts, " + r + "_list, " + r + "_fill;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local;\n";
+    o += "  mc_buffer* " + r + "_counts;\n  mc_buffer* " + r + "_list;\n  mc_buffer* " + r + "_fill;\n  mc_kernel* " + r + "_kernel;\n  size_t " + r + "_local;\n";
     o += "  int64_t " + r + "_steps, " + r + "_cap, " + r + "_last;\n  int64_t* " + r + "_step_ids;\n";
     o += "  int32_t* " + r + "_hcounts;\n  int32_t* " + r + "_hlist;\n";
   }
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string r = "mon" + std::to_string(mi);
-    o += "  mc_array* " + r + "[" + std::to_string(arrays_of(mon)) + "];  // " + mon.name + "\n";
+    o += "  mc_array* " + r + "[" + std::to_string(monitor_arrays(mon)) + "];  // " + mon.name + "\n";
     if (mon.kind == MK::Spikes) o += "  uint8_t* " + r + "_mask;\n";
     if (records_variables(mon)) {
-      o += "  cl_kernel " + r + "_vkernel;\n  size_t " + r + "_vlocal;\n";
+      o += "  mc_kernel* " + r + "_vkernel;\n  size_t " + r + "_vlocal;\n";
       for (size_t v = 0; v < mon.buffers.size(); ++v)
-        o += "  cl_mem " + r + "_vo" + std::to_string(v) + ";\n  void* " + r + "_vstage" + std::to_string(v) + ";\n";
+        o += "  mc_buffer* " + r + "_vo" + std::to_string(v) + ";\n  void* " + r + "_vstage" + std::to_string(v) + ";\n";
     }
     if (mon.kind != MK::State) continue;
-    o += "  cl_mem " + r + "_didx;\n  cl_kernel " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n  int64_t " + r + "_n;\n";
+    o += "  mc_buffer* " + r + "_didx;\n  mc_kernel* " + r + "_kernel;\n  size_t " + r + "_local, " + r + "_global;\n  int64_t " + r + "_n;\n";
     o += "  int64_t " + r + "_pending, " + r + "_cap;\n  void* " + r + "_stage;\n";
-    for (size_t v = 0; v < mon.buffers.size(); ++v) o += "  cl_mem " + r + "_o" + std::to_string(v) + ";\n";
+    for (size_t v = 0; v < mon.buffers.size(); ++v) o += "  mc_buffer* " + r + "_o" + std::to_string(v) + ";\n";
   }
 }
 
@@ -369,7 +360,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   // Allocation and kernel set-up, called from mc_setup once the program is built.
   o += "static int mc_monitors_setup(mc_module* m) {\n";
   o += "  const char* env = getenv(\"MODELC_OPENCL_RECORD_STEPS\");\n";
-  o += "  m->rec_interval = env && atoll(env) > 0 ? atoll(env) : 1000;\n  cl_int e = CL_SUCCESS;\n";
+  o += "  m->rec_interval = env && atoll(env) > 0 ? atoll(env) : 1000;\n";
   for (auto [li, list] : pops) {
     const std::string ks = std::to_string(li), r = "m->rec" + ks, lp = "m->" + c.lists[li].prefix;
     const int pk = c.lists[li].population;
@@ -385,23 +376,22 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
     o += "  if (!(" + r + "_step_ids = (int64_t*)mc_alloc(mc_bytes(m->rec_interval, 8), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
     o += "  if (!(" + r + "_hcounts = (int32_t*)mc_alloc(mc_bytes(m->rec_interval, 4), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
     o += "  if (!(" + r + "_hlist = (int32_t*)mc_alloc(mc_bytes(" + r + "_cap, 4), \"spike recording\", m->error, sizeof m->error))) return 1;\n";
-    o += "  " + r + "_kernel = clCreateKernel(m->prog, \"mc_record_spikes\", &e);\n";
-    o += "  MC_CL(e, \"clCreateKernel(mc_record_spikes)\");\n";
-    o += "  " + r + "_local = mc_cl_local_size(" + r + "_kernel, m->dev, 256);\n";
-    o += "  {\n    const cl_long n = " + int_text(n) + ";\n    const cl_int with_list = " + (list ? "1" : "0") + ";\n";
-    o += "    cl_int ok = clSetKernelArg(" + r + "_kernel, 0, sizeof(cl_mem), &" + lp + "_spikes);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 1, sizeof(cl_mem), &" + lp + "_counts);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 2, sizeof n, &n);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 4, sizeof(cl_mem), &" + r + "_counts);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 5, sizeof(cl_mem), &" + r + "_list);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 6, sizeof(cl_mem), &" + r + "_fill);\n";
-    o += "    ok |= clSetKernelArg(" + r + "_kernel, 8, sizeof with_list, &with_list);\n";
-    o += "    MC_CL(ok, \"setting the spike recorder's arguments\");\n  }\n";
+    o += "  if (!(" + r + "_kernel = mc_kernel_get(m->prog, \"mc_record_spikes\"))) return mc_dev_fail(m, \"looking up kernel mc_record_spikes\");\n";
+    o += "  " + r + "_local = mc_kernel_local_size(" + r + "_kernel, 256);\n";
+    o += "  {\n    const int64_t n = " + int_text(n) + ";\n    const int32_t with_list = " + (list ? "1" : "0") + ";\n";
+    o += "    int ok = mc_kernel_set_buffer(" + r + "_kernel, 0, " + lp + "_spikes);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, 1, " + lp + "_counts);\n";
+    o += "    ok |= mc_kernel_set_value(" + r + "_kernel, 2, sizeof n, &n);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, 4, " + r + "_counts);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, 5, " + r + "_list);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, 6, " + r + "_fill);\n";
+    o += "    ok |= mc_kernel_set_value(" + r + "_kernel, 8, sizeof with_list, &with_list);\n";
+    o += "    MC_DEV(ok, \"setting the spike recorder's arguments\");\n  }\n";
   }
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string ms = std::to_string(mi), r = "m->mon" + ms;
-    for (int a = 0; a < arrays_of(mon); ++a)
+    for (int a = 0; a < monitor_arrays(mon); ++a)
       o += "  if (!(" + r + "[" + std::to_string(a) + "] = mc_array_new(" + (mon.kind == MK::Spikes && a == 0 ? "4" : "8") +
            "))) return mc_fail(m, \"out of memory creating monitor " + mon.name + "\");\n";
     if (mon.kind == MK::Spikes) {
@@ -416,34 +406,34 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
       c.error("monitor '" + mon.name + "' records unknown population '" + mon.population + "'");
       continue;
     }
-    emit_state_setup(c, mi, int_text(static_cast<int64_t>(indices_of(mon).size())), "_mc_mon" + ms + "_idx", o);
+    emit_state_setup(c, mi, int_text(static_cast<int64_t>(monitor_indices(mon).size())), "_mc_mon" + ms + "_idx", o);
   }
   o += "  return 0;\n}\n\n";
 
   o += "static void mc_monitors_release(mc_module* m) {\n";
   for (auto [pk, list] : pops) {
     const std::string r = "m->rec" + std::to_string(pk);
-    for (const char* f : {"_counts", "_list", "_fill"}) o += "  if (" + r + f + ") clReleaseMemObject(" + r + f + ");\n";
-    o += "  if (" + r + "_kernel) clReleaseKernel(" + r + "_kernel);\n";
+    for (const char* f : {"_counts", "_list", "_fill"}) o += "  mc_buffer_free(" + r + f + ");\n";
+    o += "  mc_kernel_free(" + r + "_kernel);\n";
     for (const char* f : {"_step_ids", "_hcounts", "_hlist"}) o += "  mc_free(" + r + f + ");\n";
   }
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     const std::string r = "m->mon" + std::to_string(mi);
-    o += "  for (int a = 0; a < " + std::to_string(arrays_of(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
+    o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(mon)) + "; ++a) mc_array_free(" + r + "[a]);\n";
     if (mon.kind == MK::Spikes) o += "  mc_free(" + r + "_mask);\n";
     if (records_variables(mon)) {
-      o += "  if (" + r + "_vkernel) clReleaseKernel(" + r + "_vkernel);\n";
+      o += "  mc_kernel_free(" + r + "_vkernel);\n";
       for (size_t v = 0; v < mon.buffers.size(); ++v) {
         const std::string vs = std::to_string(v);
-        o += "  if (" + r + "_vo" + vs + ") clReleaseMemObject(" + r + "_vo" + vs + ");\n  mc_free(" + r + "_vstage" + vs + ");\n";
+        o += "  mc_buffer_free(" + r + "_vo" + vs + ");\n  mc_free(" + r + "_vstage" + vs + ");\n";
       }
     }
     if (mon.kind != MK::State) continue;
-    o += "  if (" + r + "_didx) clReleaseMemObject(" + r + "_didx);\n  if (" + r + "_kernel) clReleaseKernel(" + r + "_kernel);\n";
+    o += "  mc_buffer_free(" + r + "_didx);\n  mc_kernel_free(" + r + "_kernel);\n";
     o += "  mc_free(" + r + "_stage);\n";
     for (size_t v = 0; v < mon.buffers.size(); ++v)
-      o += "  if (" + r + "_o" + std::to_string(v) + ") clReleaseMemObject(" + r + "_o" + std::to_string(v) + ");\n";
+      o += "  mc_buffer_free(" + r + "_o" + std::to_string(v) + ");\n";
   }
   o += "}\n\n";
 
@@ -454,20 +444,9 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   o += "  return 0;\n}\n\n";
 
   // The ABI's monitor accessors: the same array layout as the CPU module.
-  o += "static mc_array* mc_mon_array(const mc_module* m, int32_t mon, int32_t field) {\n  switch (mon) {\n";
-  for (size_t k = 0; k < c.p.monitors.size(); ++k)
-    o += "    case " + std::to_string(k) + ": return field >= 0 && field < " + std::to_string(arrays_of(c.p.monitors[k])) +
-         " ? m->mon" + std::to_string(k) + "[field] : 0;\n";
-  o += "    default: return 0;\n  }\n}\n\n";
-  o += "int64_t mc_monitor_length(const mc_module* m, int32_t mon) {\n  if (!m) return -1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, 0);\n  return a ? (int64_t)mc_array_size(a) : -1;\n}\n\n";
-  o += "int mc_monitor_read(mc_module* m, int32_t mon, int32_t field, void* dst) {\n  if (!m) return 1;\n"
-       "  mc_array* a = mc_mon_array(m, mon, field);\n"
-       "  if (!a) { snprintf(m->error, sizeof m->error, \"monitor %d has no field %d\", (int)mon, (int)field); return 1; }\n"
-       "  size_t n = mc_array_size(a);\n"
-       "  size_t elem = (mon >= 0 && mon < " + std::to_string(c.p.monitors.size()) +
-       " && mc_mons_[mon].kind == MC_MON_SPIKES && field == 0) ? 4 : 8;\n"
-       "  if (n) memcpy(dst, mc_array_data(a), n * elem);\n  return 0;\n}\n\n";
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_monitor_accessors(hc);
+  o += hc.out;
 }
 
 }  // namespace modelc::opencl::detail

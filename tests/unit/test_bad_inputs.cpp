@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 #include "driver/driver.h"
 #include "driver/resource_estimate.h"
 #include "tests/unit/model_runner.h"
@@ -53,7 +53,7 @@ int run_modelc(const std::vector<std::string>& args, std::string& output, const 
   std::vector<std::string> argv = {MODELC_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  int rc = cpu::run_process(argv, log, error);
+  int rc = modelc::run_process(argv, log, error);
   output = read_text(log) + error;
   return rc;
 }
@@ -181,7 +181,7 @@ TEST(BadInputs, HostCompilerRunsWithoutShell) {
   Scratch scratch("noshell");
   fs::path marker = scratch.dir / "pwned";
   std::string error;
-  int rc = cpu::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
+  int rc = modelc::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
                             scratch.dir / "log.txt", error);
   EXPECT_EQ(rc, 0) << error;
   EXPECT_FALSE(fs::exists(marker)) << "an argument was interpreted by a shell";

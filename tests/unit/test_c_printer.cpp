@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "backends/cpu/cpp_printer.h"
+#include "codegen/cpp_printer.h"
 #include "codegen/c_printer.h"
 #include "ir/kernel_ir.h"
 
@@ -175,7 +175,7 @@ TEST(CPrinter, Statements) {
             "  } else {\n"
             "    P_v[i] = 0.0;\n"
             "  }\n");
-  cpu::CppPrinter cpp;
+  codegen::CppPrinter cpp;
   EXPECT_EQ(cpp.stmt(spike), "_mc_spk[_mc_nspk++] = (int32_t)(i);\n");
   EXPECT_EQ(cpp.buffer_pointer(Type::Double, "P_v", false), "double* __restrict P_v");
   EXPECT_EQ(cpp.buffer_pointer(Type::Bool, "P_nr", true), "const bool* __restrict P_nr");

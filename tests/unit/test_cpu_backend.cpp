@@ -14,7 +14,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/cpu_module_emitter.h"
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 #include "abi/modelc_abi.h"
 #include "abi/philox.h"
 
@@ -141,13 +141,13 @@ class CpuBackendTest : public ::testing::Test {
 #ifdef MODELC_SOURCE_ROOT
     if (!std::getenv("MODELC_SOURCE_ROOT")) setenv("MODELC_SOURCE_ROOT", MODELC_SOURCE_ROOT, 1);
 #endif
-    if (!fs::exists(cpu::support_lib_dir() / "libmodelc_cpu_support.so")) {
-      fs::path root = cpu::source_root();
+    if (!fs::exists(modelc::support_lib_dir() / "libmodelc_cpu_support.so")) {
+      fs::path root = modelc::source_root();
       std::vector<std::string> argv = {"c++", "-std=c++17", "-O2", "-fPIC", "-shared", "-I" + root.string(),
                                        (root / "backends/cpu/support/cpu_support.cpp").string(), "-o",
                                        (dir_ / "libmodelc_cpu_support.so").string()};
       std::string error;
-      ASSERT_EQ(cpu::run_process(argv, dir_ / "support.log", error), 0) << error;
+      ASSERT_EQ(modelc::run_process(argv, dir_ / "support.log", error), 0) << error;
       setenv("MODELC_SUPPORT_LIB_DIR", dir_.c_str(), 1);
     }
   }
@@ -606,7 +606,7 @@ TEST_F(CpuBackendTest, SmallModelCompilesQuickly) {
 }
 
 TEST(HostCompiler, Fnv1aIsStable) {
-  EXPECT_EQ(cpu::fnv1a64(""), 0xcbf29ce484222325ull);
-  EXPECT_EQ(cpu::fnv1a64("a"), 0xaf63dc4c8601ec8cull);
-  EXPECT_EQ(cpu::fnv1a64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_EQ(modelc::fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(modelc::fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(modelc::fnv1a64("foobar"), 0x85944171f73967e8ull);
 }

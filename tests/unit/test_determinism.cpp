@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 #include "tests/unit/model_runner.h"
 
 namespace fs = std::filesystem;
@@ -48,7 +48,7 @@ class DeterminismTest : public ::testing::Test {
   std::map<std::string, std::string> run(const std::string& tag, int threads) {
     fs::path out = dir_ / tag;
     std::string error;
-    int rc = cpu::run_process({MODELC_BINARY, "run", model_.string(), "-o", out.string(), "-q", "--threads",
+    int rc = modelc::run_process({MODELC_BINARY, "run", model_.string(), "-o", out.string(), "-q", "--threads",
                                std::to_string(threads)},
                               dir_ / (tag + ".log"), error);
     EXPECT_EQ(rc, 0) << error << read_bytes(dir_ / (tag + ".log"));

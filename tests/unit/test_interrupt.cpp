@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 #include "support/interrupt.h"
 #include "tests/unit/model_runner.h"
 
@@ -217,7 +217,7 @@ TEST_F(InterruptTest, FlushEveryCompletesToIdenticalResults) {
     std::vector<std::string> argv = {MODELC_BINARY, "run", (dir_ / "short.json").string(), "-o",
                                      (dir_ / tag).string(), "-q", "--threads", "1"};
     if (std::string(tag) == "flushed") argv.insert(argv.end(), {"--flush-every", "7"});
-    ASSERT_EQ(cpu::run_process(argv, dir_ / (std::string(tag) + ".log"), error), 0)
+    ASSERT_EQ(modelc::run_process(argv, dir_ / (std::string(tag) + ".log"), error), 0)
         << error << read_text(dir_ / (std::string(tag) + ".log"));
   }
   EXPECT_EQ(leftovers(), (std::vector<std::string>{"flushed", "plain"}));

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 #include "model_runner.h"
 #include "driver/driver.h"
 
@@ -124,10 +124,10 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
       argv.push_back(cl.string());
       const fs::path log = dir / "clang.log";
       std::string error;
-      int rc = cpu::run_process(argv, log, error);
+      int rc = modelc::run_process(argv, log, error);
       std::ifstream in(log);
       std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      EXPECT_EQ(rc, 0) << cpu::join_command(argv) << "\n" << error << output;
+      EXPECT_EQ(rc, 0) << modelc::join_command(argv) << "\n" << error << output;
     }
   }
   std::error_code ec;

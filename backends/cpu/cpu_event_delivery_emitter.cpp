@@ -1,6 +1,6 @@
-// IR v2 parts of the CPU module: custom event lists, Buffer::init_values tables, spike generators,
-// the transposed (post-major) index of on_post pathways, and the delivery queues of heterogeneous
-// delays (docs/ir-v2.md; kernel IR: Domain::Kind::PostSynapticEvents / QueuedEvents /
+// Event delivery of the CPU module beyond spikes along CSR rows: custom event lists, spike
+// generators, the transposed (post-major) index of on_post pathways, and the delivery queues of
+// heterogeneous delays (docs/ir-v2.md; kernel IR: Domain::Kind::PostSynapticEvents / QueuedEvents /
 // SpikeGenerator).
 #include "backends/cpu/cpu_emit_context.h"
 
@@ -8,19 +8,12 @@ namespace modelc::cpu::detail {
 
 namespace {
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
 std::string syn_field(int g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
 int event_index(const kir::Population& pop, const std::string& event) {
   for (size_t e = 0; e < pop.events.size(); ++e)
     if (pop.events[e].name == event) return static_cast<int>(e);
   return -1;
-}
-
-void emit_double_table(std::string& o, const std::string& name, const std::vector<double>& v) {
-  o += "static const double " + name + "[] = {";
-  for (size_t k = 0; k < v.size(); ++k) o += (k % 8 ? ", " : (k ? ",\n  " : "\n  ")) + double_text(v[k]);
-  o += v.empty() ? "0};\n" : "};\n";
 }
 
 }  // namespace
@@ -44,7 +37,7 @@ bool check_event(EmitContext& c, int pk, const std::string& event, const std::st
   return false;
 }
 
-void emit_v2_module_fields(EmitContext& c) {
+void emit_delivery_fields(EmitContext& c) {
   const kir::Program& p = c.p;
   for (size_t k = 0; k < p.populations.size(); ++k)
     for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
@@ -64,24 +57,7 @@ void emit_v2_module_fields(EmitContext& c) {
   }
 }
 
-void emit_v2_tables(EmitContext& c) {
-  const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b)
-    if (!p.buffers[b].init_values.empty()) emit_double_table(c.out, "_mc_init" + std::to_string(b), p.buffers[b].init_values);
-  for (size_t k = 0; k < p.populations.size(); ++k) {
-    if (!p.populations[k].generator) continue;
-    const auto& t = *p.populations[k].generator;
-    std::string ks = std::to_string(k);
-    for (int side = 0; side < 2; ++side) {
-      const auto& v = side ? t.indices : t.steps;
-      c.out += "static const int64_t _mc_gen" + ks + (side ? "_idx" : "_steps") + "[] = {";
-      for (size_t n = 0; n < v.size(); ++n) c.out += (n % 16 ? ", " : (n ? ",\n  " : "\n  ")) + int_text(v[n]);
-      c.out += v.empty() ? "0};\n" : "};\n";
-    }
-  }
-}
-
-void emit_v2_create(EmitContext& c) {
+void emit_event_lists_create(EmitContext& c) {
   const kir::Program& p = c.p;
   for (size_t k = 0; k < p.populations.size(); ++k)
     for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
@@ -92,20 +68,9 @@ void emit_v2_create(EmitContext& c) {
                c_string("the " + pop.events[e].name + " event buffer of " + pop.name) + ")\n";
       c.out += "  MC_ALLOC(" + f + "_count, int64_t, " + h + ", " + c_string("the event counts of " + pop.name) + ")\n";
     }
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || per_synapse(buf)) continue;
-    if (static_cast<int64_t>(buf.init_values.size()) != buf.size) {
-      c.error("buffer '" + buf.name + "' has " + std::to_string(buf.init_values.size()) + " initial values for " +
-              std::to_string(buf.size) + " elements");
-      continue;
-    }
-    c.out += "  for (int64_t k = 0; k < " + int_text(buf.size) + "; ++k) m->b_" + buf.name + "[k] = (" +
-             c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
-  }
 }
 
-void emit_v2_destroy(EmitContext& c) {
+void emit_delivery_destroy(EmitContext& c) {
   const kir::Program& p = c.p;
   for (size_t k = 0; k < p.populations.size(); ++k)
     for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
@@ -123,24 +88,7 @@ void emit_v2_destroy(EmitContext& c) {
   }
 }
 
-void emit_v2_init_synapses(EmitContext& c) {
-  const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || !per_synapse(buf)) continue;
-    int g = c.group_index(buf.owner);
-    if (g < 0) continue;
-    std::string n = int_text(static_cast<int64_t>(buf.init_values.size()));
-    c.out += "  if (" + syn_field(g, "n") + " != " + n +
-             ") { snprintf(m->error, sizeof m->error, \"the initial array of " + buf.owner + "." + buf.variable +
-             " has " + n + " values, but %lld synapses were created\", (long long)" + syn_field(g, "n") +
-             "); m->failed = 1; return 1; }\n";
-    c.out += "  for (int64_t k = 0; k < " + n + "; ++k) m->b_" + buf.name + "[k] = (" +
-             c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
-  }
-}
-
-void emit_v2_init_delivery(EmitContext& c) {
+void emit_delay_queues_init(EmitContext& c) {
   const kir::Program& p = c.p;
   const std::string fail = "{ m->failed = 1; return 1; }";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
@@ -192,7 +140,7 @@ void emit_v2_init_delivery(EmitContext& c) {
 }
 
 // Domains only IR v2 produces. Returns false when `k` is none of them.
-bool emit_v2_domain(EmitContext& c, const kir::Kernel& k) {
+bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
   if (emit_dendritic_domain(c, k)) return true;
   const kir::Domain& d = k.domain;
   if (d.kind == kir::Domain::Kind::SpikeGenerator) {

@@ -1,4 +1,4 @@
-// Connectivity construction of the CPU module: one `connect<g>` function per synapse group.
+// Connectivity construction of the host modules: one `connect<g>` function per synapse group.
 //
 // Probability rules are sampled row by row with the counter-based generator keyed by
 // (seed, stream, element = i, step = draw number within the row), so a row can be generated twice
@@ -6,19 +6,22 @@
 // dynamic arrays, parallel over rows, and a CSR that is independent of the thread count.
 #include <set>
 
-#include "backends/cpu/cpu_emit_context.h"
+#include "codegen/host/host_emitters.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::codegen::host {
 
 namespace {
 
+using support::c_string;
+using support::int_text;
+
 std::string field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
-bool keep_pre(const EmitContext& c, int g) { return c.p.synapse_groups[g].connectivity.keep_pre; }
+bool keep_pre(const HostContext& c, int g) { return c.p.synapse_groups[g].connectivity.keep_pre; }
 
 // Allocates the CSR arrays once row_ptr is filled (count known). The pre array only when the
 // connectivity keeps it (kir::Connectivity::keep_pre).
-void emit_alloc_pairs(EmitContext& c, int g, const std::string& name) {
+void emit_alloc_pairs(HostContext& c, int g, const std::string& name) {
   const std::string pt = post_index_type(c, g);
   c.out += "  " + field(g, "n") + " = " + field(g, "row") + "[" + int_text(c.p.synapse_groups[g].source_size) + "];\n";
   c.out += "  " + field(g, "post") + " = (" + pt + "*)mc_alloc(mc_bytes(" + field(g, "n") +
@@ -35,7 +38,7 @@ void emit_alloc_pairs(EmitContext& c, int g, const std::string& name) {
 // The head of `row<g>(m, i, out, bad)`: the number of synapses of row i (slice-relative), their post
 // indices written to `out` when non-null; a negative result is an error (see emit_row_errors), with
 // the offending value in *bad. Connect-time expressions may read neuron buffers.
-void emit_row_prologue(EmitContext& c, int g) {
+void emit_row_prologue(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
   c.out += "// Synapses of row i of " + sg.name + "; writes their post indices when out is non-null.\n";
@@ -58,7 +61,7 @@ void emit_row_prologue(EmitContext& c, int g) {
 }
 
 // Appends j to the row, `n` times when the rule has an n (IR v2).
-void emit_append(EmitContext& c, int g, const std::string& ind) {
+void emit_append(HostContext& c, int g, const std::string& ind) {
   const kir::ConnectRule& r = c.p.synapse_groups[g].connect;
   if (!r.n) {
     c.out += ind + "if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n" + ind + "++_mc_n;\n";
@@ -70,7 +73,7 @@ void emit_append(EmitContext& c, int g, const std::string& ind) {
 
 // IR v2: Brian2's generator syntax (synapses_create_generator.cpp of cpp_standalone, with modelc's
 // counter-based draws: element = i, step = running draw number within the row).
-void emit_generator_row(EmitContext& c, int g) {
+void emit_generator_row(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
   const auto& gen = r.generator;
@@ -158,7 +161,7 @@ void emit_generator_row(EmitContext& c, int g) {
   c.out += "  return _mc_n;\n}\n\n";
 }
 
-void emit_probability_row(EmitContext& c, int g) {
+void emit_probability_row(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
   const std::string T = int_text(sg.target_size), stream = std::to_string(r.stream) + "u";
@@ -201,7 +204,7 @@ void emit_probability_row(EmitContext& c, int g) {
 }
 
 // The messages of the row errors (Brian2's wording where it has one).
-void emit_row_errors(EmitContext& c, int g) {
+void emit_row_errors(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const std::string who = "synapses " + sg.name + ": presynaptic neuron %lld ";
   c.out += "  if (_mc_err_i >= 0) {\n";
@@ -227,7 +230,13 @@ void emit_row_errors(EmitContext& c, int g) {
 
 // Count pass of a probability/generator rule: _mc_row[i + 1] = length of row i, then the prefix
 // sum. A row that fails (IR v2 generators) reports its smallest i after the loop.
-void emit_count_rows(EmitContext& c, int g) {
+std::string post_index_type(const HostContext& c, int g) {
+  const kir::Connectivity& cn = c.p.synapse_groups[g].connectivity;
+  return cn.storage == kir::Connectivity::Storage::Sparse && cn.index_bits == 16 ? "uint16_t" : "int32_t";
+}
+std::string row_output_type(const HostContext& c, int g) { return post_index_type(c, g); }
+
+void emit_count_rows(HostContext& c, int g) {
   const std::string gs = std::to_string(g), S = int_text(c.p.synapse_groups[g].source_size);
   c.out += "  _mc_row[0] = 0;\n";
   c.out += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n";
@@ -245,7 +254,7 @@ void emit_count_rows(EmitContext& c, int g) {
 
 // Explicit pairs sorted into temporary CSR arrays `_mc_tpost`/`_mc_tpre` (int32, malloc'ed: the
 // caller frees them) and _mc_row; sets the synapse count.
-void emit_explicit_csr(EmitContext& c, int g) {
+void emit_explicit_csr(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const std::string gs = std::to_string(g), n = int_text(static_cast<int64_t>(sg.connect.explicit_i.size()));
   c.out += "  int32_t* _mc_tpost = (int32_t*)malloc(mc_bytes(" + n + " + 1, sizeof(int32_t)));\n";
@@ -259,7 +268,7 @@ void emit_explicit_csr(EmitContext& c, int g) {
 
 namespace {
 
-void emit_group(EmitContext& c, int g) {
+void emit_group(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
   const std::string gs = std::to_string(g), S = int_text(sg.source_size), T = int_text(sg.target_size);
@@ -286,7 +295,11 @@ void emit_group(EmitContext& c, int g) {
   }
 
   if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse) {
-    emit_connect_unstored(c, g);  // cpu_connectivity_emitter.cpp
+    if (c.emit_connect_unstored)
+      c.emit_connect_unstored(g);
+    else
+      c.error("synapse group '" + sg.name + "' uses " + kir::storage_name(sg.connectivity.storage) +
+              " connectivity, which this backend does not offer");
     return;
   }
   const bool pre = keep_pre(c, g);
@@ -362,8 +375,8 @@ void emit_group(EmitContext& c, int g) {
 
 }  // namespace
 
-void emit_connect(EmitContext& c) {
+void emit_connect(HostContext& c) {
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) emit_group(c, static_cast<int>(g));
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::codegen::host

@@ -1,17 +1,17 @@
 // The C++ dialect of the kernel printer: CStylePrinter already speaks C++ (C99 math names,
 // `__restrict`, plain `+=` since CPU synaptic event loops run serially); only the spike list
-// binding is specific to the CPU module layout.
+// binding is specific to the host module layout.
 #pragma once
 
 #include "codegen/c_printer.h"
 
-namespace modelc::cpu {
+namespace modelc::codegen {
 
 class CppPrinter : public kir::CStylePrinter {
  protected:
-  // The CPU module emitter binds `_mc_spk` (this step's ring slot) and `_mc_nspk` (its fill count)
+  // Host module emitters bind `_mc_spk` (this step's ring slot) and `_mc_nspk` (its fill count)
   // around every spike-emitting loop.
   std::string emit_spike(const kir::Stmt& s, const std::string& index) const override;
 };
 
-}  // namespace modelc::cpu
+}  // namespace modelc::codegen

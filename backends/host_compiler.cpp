@@ -1,4 +1,4 @@
-#include "backends/cpu/host_compiler.h"
+#include "backends/host_compiler.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace modelc::cpu {
+namespace modelc {
 
 namespace fs = std::filesystem;
 
@@ -311,4 +311,4 @@ bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, Diag
   return true;
 }
 
-}  // namespace modelc::cpu
+}  // namespace modelc

@@ -1,29 +1,19 @@
-// IR v2 parts of the OpenCL host module: Buffer::init_values and spike generator tables (uploaded
+// Event delivery of the OpenCL host module beyond spikes along CSR rows: Buffer::init_values and spike generator tables (uploaded
 // once), the transposed index of post pathways and the delay-sorted rows of heterogeneous-delay
 // pathways (built on the host at mc_init, like the CSR, then uploaded), and the per-step copy of a
 // pathway's triggering events into its own ring (see opencl_v2_kernels.cpp for the delivery).
-#include "backends/cpu/cpu_emit_context.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/host/host_emitters.h"
+#include "support/format.h"
 
 namespace modelc::opencl::detail {
 
 namespace {
 
-using cpu::detail::c_string;
-using cpu::detail::int_text;
+using support::c_string;
+using support::int_text;
 
-bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
-
-const char* abi_type(kir::Type t) {
-  switch (t) {
-    case kir::Type::Bool: return "MC_BOOL";
-    case kir::Type::Int32: return "MC_INT32";
-    case kir::Type::Int64: return "MC_INT64";
-    case kir::Type::Float: return "MC_FLOAT";
-    case kir::Type::Double: return "MC_DOUBLE";
-  }
-  return "MC_DOUBLE";
-}
+using codegen::host::per_synapse;
 
 std::string syn(size_t g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
@@ -34,36 +24,39 @@ void for_hetero(const EmitContext& c, F f) {
       if (!c.p.synapse_groups[g].pathways[w].delay_buffer.empty()) f(g, w, c.p.synapse_groups[g].pathways[w]);
 }
 
+// Buffer::init_values (static tables, codegen/host) converted to the device type and uploaded.
+void upload_init_values(EmitContext& c, bool synapses, std::string& o) {
+  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::emit_init_values(hc, synapses, [&](size_t b, const std::string& n) {
+    const kir::Buffer& buf = c.p.buffers[b];
+    hc.out += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + n + ", " +
+              codegen::host::abi_type_name(buf.type) + ", " +
+              c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
+  });
+  o += hc.out;
+}
+
 }  // namespace
 
-void emit_v2_fields(EmitContext& c, std::string& o) {
+void emit_delivery_fields(EmitContext& c, std::string& o) {
   for (size_t k = 0; k < c.p.populations.size(); ++k)
-    if (c.p.populations[k].generator) o += "  cl_mem pop" + std::to_string(k) + "_gsteps, pop" + std::to_string(k) + "_gidx;\n";
+    if (c.p.populations[k].generator) o += "  mc_buffer* pop" + std::to_string(k) + "_gsteps;\n  mc_buffer* pop" + std::to_string(k) + "_gidx;\n";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
     if (c.needs_transpose(static_cast<int>(g))) {
       const std::string gs = std::to_string(g);
-      o += "  int64_t* syn" + gs + "_col;\n  int32_t* syn" + gs + "_colsyn;\n  cl_mem syn" + gs + "_dcol, syn" + gs + "_dcolsyn;\n";
+      o += "  int64_t* syn" + gs + "_col;\n  int32_t* syn" + gs + "_colsyn;\n  mc_buffer* syn" + gs + "_dcol;\n  mc_buffer* syn" + gs + "_dcolsyn;\n";
     }
   for_hetero(c, [&](size_t g, size_t w, const auto&) {
     const std::string f = "syn" + std::to_string(g) + "_", ws = std::to_string(w);
-    o += "  int64_t " + f + "depth" + ws + ";\n  cl_mem " + f + "dseg" + ws + ", " + f + "dperm" + ws + ", " + f + "qev" + ws +
-         ", " + f + "qcnt" + ws + ";\n  cl_kernel " + f + "copy" + ws + ";\n  size_t " + f + "copy" + ws + "_local;\n";
+    o += "  int64_t " + f + "depth" + ws + ";\n";
+    for (const char* b : {"dseg", "dperm", "qev", "qcnt"}) o += "  mc_buffer* " + f + b + ws + ";\n";
+    o += "  mc_kernel* " + f + "copy" + ws + ";\n  size_t " + f + "copy" + ws + "_local;\n";
   });
 }
 
-void emit_v2_setup(EmitContext& c, std::string& o) {
+void emit_delivery_setup(EmitContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || per_synapse(buf)) continue;
-    if (static_cast<int64_t>(buf.init_values.size()) != buf.size) {
-      c.error("buffer '" + buf.name + "' has " + std::to_string(buf.init_values.size()) + " initial values for " +
-              std::to_string(buf.size) + " elements");
-      continue;
-    }
-    o += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + int_text(buf.size) + ", " +
-         abi_type(buf.type) + ", " + c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
-  }
+  upload_init_values(c, false, o);
   for (size_t k = 0; k < p.populations.size(); ++k) {
     if (!p.populations[k].generator) continue;
     const std::string ks = std::to_string(k);
@@ -74,15 +67,15 @@ void emit_v2_setup(EmitContext& c, std::string& o) {
     o += "  if (" + n + " > 0) {\n    int32_t* idx = (int32_t*)malloc((size_t)" + n + " * 4);\n";
     o += "    if (!idx) return mc_fail(m, \"out of memory uploading a spike generator table\");\n";
     o += "    for (int64_t k = 0; k < " + n + "; ++k) idx[k] = (int32_t)_mc_gen" + ks + "_idx[k];\n";
-    o += "    cl_int e1 = clEnqueueWriteBuffer(m->q, m->pop" + ks + "_gsteps, CL_TRUE, 0, (size_t)" + n + " * 8, _mc_gen" + ks +
-         "_steps, 0, NULL, NULL);\n";
-    o += "    cl_int e2 = clEnqueueWriteBuffer(m->q, m->pop" + ks + "_gidx, CL_TRUE, 0, (size_t)" + n + " * 4, idx, 0, NULL, NULL);\n";
-    o += "    free(idx);\n    MC_CL(e1 != CL_SUCCESS ? e1 : e2, " + what + ");\n  }\n";
+    o += "    int32_t e1 = mc_buffer_upload(m->dev, m->pop" + ks + "_gsteps, 0, (size_t)" + n + " * 8, _mc_gen" + ks +
+         "_steps);\n";
+    o += "    int32_t e2 = mc_buffer_upload(m->dev, m->pop" + ks + "_gidx, 0, (size_t)" + n + " * 4, idx);\n";
+    o += "    free(idx);\n    MC_DEV(e1 || e2, " + what + ");\n  }\n";
   }
 }
 
-void emit_v2_release(EmitContext& c, std::string& o) {
-  auto mem = [&](const std::string& f) { o += "  if (" + f + ") clReleaseMemObject(" + f + ");\n"; };
+void emit_delivery_release(EmitContext& c, std::string& o) {
+  auto mem = [&](const std::string& f) { o += "  mc_buffer_free(" + f + ");\n"; };
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) {
       mem("m->pop" + std::to_string(k) + "_gsteps");
@@ -97,11 +90,11 @@ void emit_v2_release(EmitContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const auto&) {
     const std::string ws = std::to_string(w);
     for (const char* f : {"dseg", "dperm", "qev", "qcnt"}) mem(syn(g, f + ws));
-    o += "  if (" + syn(g, "copy" + ws) + ") clReleaseKernel(" + syn(g, "copy" + ws) + ");\n";
+    o += "  mc_kernel_free(" + syn(g, "copy" + ws) + ");\n";
   });
 }
 
-void emit_v2_functions(EmitContext& c, std::string& o) {
+void emit_queue_functions(EmitContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int pk = c.population_index(pw.post ? sg.target : sg.source);
@@ -109,14 +102,14 @@ void emit_v2_functions(EmitContext& c, std::string& o) {
     if (l < 0) return;  // reported by plan_kernels when a kernel serves the pathway
     const std::string ws = std::to_string(w), k = syn(g, "copy" + ws);
     o += "static int mc_queue_events" + std::to_string(g) + "_" + ws + "(mc_module* m, int64_t step) {\n";
-    o += "  const cl_long src = step % " + int_text(c.lists[l].history) + ", dst = step % " + syn(g, "depth" + ws) + ";\n";
-    o += "  MC_CL(clSetKernelArg(" + k + ", 3, sizeof src, &src), \"setting the slot\");\n";
-    o += "  MC_CL(clSetKernelArg(" + k + ", 6, sizeof dst, &dst), \"setting the slot\");\n";
+    o += "  const int64_t src = step % " + int_text(c.lists[l].history) + ", dst = step % " + syn(g, "depth" + ws) + ";\n";
+    o += "  MC_DEV(mc_kernel_set_value(" + k + ", 3, sizeof src, &src), \"setting the slot\");\n";
+    o += "  MC_DEV(mc_kernel_set_value(" + k + ", 6, sizeof dst, &dst), \"setting the slot\");\n";
     o += "  return mc_launch(m, " + k + ", " + k + "_local, " + k + "_local, \"mc_copy_events\");\n}\n\n";
   });
 }
 
-void emit_v2_init_transpose(EmitContext& c, std::string& o) {
+void emit_transpose_init(EmitContext& c, std::string& o) {
   const std::string fail = "{ m->failed = 1; return 1; }";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
@@ -135,31 +128,17 @@ void emit_v2_init_transpose(EmitContext& c, std::string& o) {
     o += "    mc_free(_fill);\n";
     o += "    if (!(" + syn(g, "dcol") + " = mc_buf(m, (size_t)(" + T + " + 1) * 8, " + what + "))) return 1;\n";
     o += "    if (!(" + syn(g, "dcolsyn") + " = mc_buf(m, (size_t)_n * 4, " + what + "))) return 1;\n";
-    o += "    MC_CL(clEnqueueWriteBuffer(m->q, " + syn(g, "dcol") + ", CL_TRUE, 0, (size_t)(" + T + " + 1) * 8, _col, 0, NULL, NULL), " + what + ");\n";
-    o += "    if (_n > 0) MC_CL(clEnqueueWriteBuffer(m->q, " + syn(g, "dcolsyn") + ", CL_TRUE, 0, (size_t)_n * 4, " + syn(g, "colsyn") +
-         ", 0, NULL, NULL), " + what + ");\n  }\n";
+    o += "    MC_DEV(mc_buffer_upload(m->dev, " + syn(g, "dcol") + ", 0, (size_t)(" + T + " + 1) * 8, _col), " + what + ");\n";
+    o += "    if (_n > 0) MC_DEV(mc_buffer_upload(m->dev, " + syn(g, "dcolsyn") + ", 0, (size_t)_n * 4, " + syn(g, "colsyn") +
+         "), " + what + ");\n  }\n";
   }
 }
 
-void emit_v2_init_synapses(EmitContext& c, std::string& o) {
-  const kir::Program& p = c.p;
-  for (size_t b = 0; b < p.buffers.size(); ++b) {
-    const kir::Buffer& buf = p.buffers[b];
-    if (buf.init_values.empty() || !per_synapse(buf)) continue;
-    int g = c.group_index(buf.owner);
-    if (g < 0) continue;  // reported with the buffer's allocation
-    const std::string n = int_text(static_cast<int64_t>(buf.init_values.size()));
-    o += "  if (" + syn(g, "n") + " != " + n + ") { snprintf(m->error, sizeof m->error, \"the initial array of " + buf.owner + "." +
-         buf.variable + " has " + n + " values, but %lld synapses were created\", (long long)" + syn(g, "n") +
-         "); m->failed = 1; return 1; }\n";
-    o += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + n + ", " + abi_type(buf.type) + ", " +
-         c_string("uploading the initial values of " + buf.owner + "." + buf.variable) + ")) return 1;\n";
-  }
-}
+void emit_synapse_init_values(EmitContext& c, std::string& o) { upload_init_values(c, true, o); }
 
 // Per heterogeneous-delay pathway: delays to steps (Brian2: round half to even, as the CPU
 // module), then every row (column) sorted by delay into segments (row, d), and the event ring.
-void emit_v2_init_delivery(EmitContext& c, std::string& o) {
+void emit_delay_rows_init(EmitContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int bi = c.buffer_index(pw.delay_buffer);
@@ -195,25 +174,25 @@ void emit_v2_init_delivery(EmitContext& c, std::string& o) {
     o += "    for (int64_t r = 0; r < " + R + "; ++r)\n      for (int64_t e = " + ptr + "[r]; e < " + ptr + "[r + 1]; ++e) {\n";
     o += "        const int32_t s = " + synof + ";\n        _perm[_fill[r * D + _dl[s]]++] = s;\n      }\n";
     o += "    mc_free(_dl);\n    mc_free(_fill);\n";
-    o += "    cl_int e = CL_SUCCESS;\n";
+    o += "    int e = 0;\n";
     o += "    if (!(" + syn(g, "dseg" + ws) + " = mc_buf(m, (size_t)(" + R + " * D + 1) * 8, " + what + ")) ||\n";
     o += "        !(" + syn(g, "dperm" + ws) + " = mc_buf(m, (size_t)_n * 4, " + what + ")) ||\n";
     o += "        !(" + syn(g, "qev" + ws) + " = mc_buf(m, (size_t)D * " + N + " * 4, " + what + ")) ||\n";
     o += "        !(" + syn(g, "qcnt" + ws) + " = mc_buf(m, (size_t)D * 4, " + what + "))) { mc_free(_seg); mc_free(_perm); return 1; }\n";
-    o += "    e = clEnqueueWriteBuffer(m->q, " + syn(g, "dseg" + ws) + ", CL_TRUE, 0, (size_t)(" + R + " * D + 1) * 8, _seg, 0, NULL, NULL);\n";
-    o += "    if (e == CL_SUCCESS && _n > 0) e = clEnqueueWriteBuffer(m->q, " + syn(g, "dperm" + ws) + ", CL_TRUE, 0, (size_t)_n * 4, _perm, 0, NULL, NULL);\n";
-    o += "    mc_free(_seg);\n    mc_free(_perm);\n    MC_CL(e, " + what + ");\n";
+    o += "    e = mc_buffer_upload(m->dev, " + syn(g, "dseg" + ws) + ", 0, (size_t)(" + R + " * D + 1) * 8, _seg);\n";
+    o += "    if (!e && _n > 0) e = mc_buffer_upload(m->dev, " + syn(g, "dperm" + ws) + ", 0, (size_t)_n * 4, _perm);\n";
+    o += "    mc_free(_seg);\n    mc_free(_perm);\n    MC_DEV(e, " + what + ");\n";
     const std::string k = syn(g, "copy" + ws), lp = "m->" + c.lists[l].prefix;
-    o += "    " + k + " = clCreateKernel(m->prog, \"mc_copy_events\", &e);\n    MC_CL(e, \"clCreateKernel(mc_copy_events)\");\n";
-    o += "    " + k + "_local = mc_cl_local_size(" + k + ", m->dev, 256);\n";
-    o += "    const cl_long _np = " + N + ", _zero = 0;\n";
-    o += "    cl_int ok = clSetKernelArg(" + k + ", 0, sizeof(cl_mem), &" + lp + "_spikes);\n";
-    o += "    ok |= clSetKernelArg(" + k + ", 1, sizeof(cl_mem), &" + lp + "_counts);\n";
-    o += "    ok |= clSetKernelArg(" + k + ", 2, sizeof _np, &_np);\n    ok |= clSetKernelArg(" + k + ", 3, sizeof _zero, &_zero);\n";
-    o += "    ok |= clSetKernelArg(" + k + ", 4, sizeof(cl_mem), &" + syn(g, "qev" + ws) + ");\n";
-    o += "    ok |= clSetKernelArg(" + k + ", 5, sizeof(cl_mem), &" + syn(g, "qcnt" + ws) + ");\n";
-    o += "    ok |= clSetKernelArg(" + k + ", 6, sizeof _zero, &_zero);\n";
-    o += "    MC_CL(ok, \"setting the arguments of mc_copy_events\");\n  }\n";
+    o += "    if (!(" + k + " = mc_kernel_get(m->prog, \"mc_copy_events\"))) return mc_dev_fail(m, \"looking up kernel mc_copy_events\");\n";
+    o += "    " + k + "_local = mc_kernel_local_size(" + k + ", 256);\n";
+    o += "    const int64_t _np = " + N + ", _zero = 0;\n";
+    o += "    int ok = mc_kernel_set_buffer(" + k + ", 0, " + lp + "_spikes);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + k + ", 1, " + lp + "_counts);\n";
+    o += "    ok |= mc_kernel_set_value(" + k + ", 2, sizeof _np, &_np);\n    ok |= mc_kernel_set_value(" + k + ", 3, sizeof _zero, &_zero);\n";
+    o += "    ok |= mc_kernel_set_buffer(" + k + ", 4, " + syn(g, "qev" + ws) + ");\n";
+    o += "    ok |= mc_kernel_set_buffer(" + k + ", 5, " + syn(g, "qcnt" + ws) + ");\n";
+    o += "    ok |= mc_kernel_set_value(" + k + ", 6, sizeof _zero, &_zero);\n";
+    o += "    MC_DEV(ok, \"setting the arguments of mc_copy_events\");\n  }\n";
   });
 }
 
