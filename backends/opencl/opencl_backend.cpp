@@ -51,7 +51,7 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
     ss << in.rdbuf();
     prelude += "\n/* ---- " + std::string(f) + " ---- */\n" + ss.str();
   }
-  detail::EmitContext c{program, diags, OpenCLPrinter{}, {}};
+  detail::EmitContext c{program, diags};
   detail::plan_kernels(c);
   if (diags.error_count() > errors_before) return out;
   std::string device = detail::emit_device_source(c, prelude);

@@ -1,0 +1,109 @@
+// How a kernel IR program maps onto SIMT launches (one thread per element, blocks of threads,
+// a grid), independent of the GPU dialect: which parameters every kernel takes, which event list
+// it reads or emits into, which synapse kernels run as gathers. The device emitter
+// (simt_kernel_emitter) declares kernels from it and a backend's host side sets exactly those
+// arguments, so both halves agree by construction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/kernel_ir.h"
+#include "support/diagnostics.h"
+
+namespace modelc::codegen::simt {
+
+// One kernel parameter, in declaration order.
+struct KernelParam {
+  enum class Kind {
+    Buffer,    // a program buffer `name` (device memory d_<name>)
+    Flags,     // the threshold flags of the plan's emitted event list (emitting neuron kernels)
+    Spikes,    // the ring of the plan's event list: int[history][size] (writable: spike generators)
+    Counts,    // the counts of that list per ring slot: int[history]
+    Row,       // CSR row pointers of `group` (long[source_size + 1])
+    Totals,    // long[lists]: event totals (spike generators add to them)
+    GenSteps,  // the generator table of `population`: steps (long), sorted
+    GenIdx,    //   ... and neuron indices (int)
+    Col,       // transposed index of `group`: column pointers (long[target_size + 1])
+    ColSyn,    //   ... and the synapse of each entry (int)
+    Seg,       // heterogeneous delays of the plan's pathway: per (row, delay) segment starts (long)
+    Perm,      //   ... and the synapses of the rows sorted by delay (int)
+    Depth,     // long: the delay ring depth of the plan's pathway (1 + max delay, known at mc_init)
+    Post,      // CSR post indices of `group` (int)
+    Pre,       // CSR pre indices of `group` (int)
+    SynCount,  // long: the synapse count of `group`
+    Seed,      // ulong
+    Step,      // long: set before every launch
+    Slot,      // long: the spike ring slot read this launch (set before every launch)
+  };
+  Kind kind = Kind::Buffer;
+  std::string name;  // Buffer: the buffer name
+  bool read_only = true;
+};
+
+struct KernelPlan {
+  size_t index = 0;
+  const kir::Kernel* kernel = nullptr;
+  std::vector<KernelParam> params;
+  int population = -1;  // neuron domains: the population; synaptic events: the source population
+  int group = -1;       // synapse domains
+  bool emits = false;   // writes threshold flags: the compaction kernel follows it
+  // The event list the domain reads (Spikes, SynapticEvents, PostSynapticEvents, QueuedEvents) or
+  // the kernel emits into (emitting Neurons, SpikeGenerator); -1 = none. Lists are numbered as
+  // LaunchPlan::lists.
+  int list = -1;
+  int pathway = -1;        // synapse event domains: index into the group's pathways
+  int64_t delay = 0;       // SynapticEvents / PostSynapticEvents: the homogeneous delay in steps
+  // Synapses domain whose only conflicting writes are accumulations into the target at j (summed
+  // variables): run as a gather, one thread per target summing its column in ascending synapse
+  // order through the transposed index. No atomics, and the CPU's order, so results are
+  // bit-identical to the CPU backend's on every device.
+  bool gather = false;
+};
+
+// An event list on the device: the spikes of a population or one of its custom events. Lists
+// 0 .. populations-1 are the populations' spikes (so list k's total is population k's spike count),
+// custom events follow.
+struct EventListInfo {
+  int population = 0;
+  int event = -1;        // index into Population::events, -1 = spikes
+  int64_t history = 1;
+  std::string prefix;    // host field prefix: "pop<k>" or "pop<k>_ev<e>"
+};
+
+// The launch plan of a whole program. `backend` prefixes its error messages.
+struct LaunchPlan {
+  LaunchPlan(const kir::Program& program, DiagnosticEngine& diagnostics, std::string backend_name)
+      : p(program), diags(diagnostics), backend(std::move(backend_name)) {}
+
+  const kir::Program& p;
+  DiagnosticEngine& diags;
+  std::string backend;
+  std::vector<KernelPlan> plans;  // one per program kernel, same order
+  std::vector<EventListInfo> lists;
+
+  // The list of `event` ("" or "spike" = spikes) of population `pk`; -1 when it has no such event.
+  int list_index(int pk, const std::string& event) const;
+
+  int population_index(const std::string& name) const;
+  int group_index(const std::string& name) const;
+  int buffer_index(const std::string& name) const;
+  // Synapse group `g` needs the transposed index (post pathways, gathering kernels); after plan_kernels.
+  bool needs_transpose(int g) const;
+  void error(const std::string& message, const std::string& hint = {});
+};
+
+// Fills c.lists and c.plans (and reports kernels over unknown populations / groups or unknown
+// buffers, and strategies the SIMT emitter does not implement).
+void plan_kernels(LaunchPlan& c);
+
+// Whether a program needs 64-bit atomics (conflicting Accumulate into double or int64 buffers).
+bool needs_int64_atomics(const kir::Program& p);
+
+// The gather analysis: a Synapses body whose conflicting accumulations all go to the target at j.
+bool is_gather(const kir::Block& body);
+// The block with every Accumulate non-conflicting (a gather's thread owns its target).
+kir::Block without_conflicts(const kir::Block& b);
+
+}  // namespace modelc::codegen::simt
