@@ -1,7 +1,5 @@
 // The OpenCL C program of the OpenCL backend: the prelude files and every kernel, written by the
 // SIMT kernel emitter (codegen/simt/simt_kernel_emitter.h) in the OpenCL dialect (opencl_dialect.h).
-#include <map>
-
 #include "backends/cpu/cpu_emit_context.h"
 #include "backends/opencl/opencl_emit_context.h"
 #include "codegen/simt/simt_kernel_emitter.h"
@@ -9,9 +7,7 @@
 namespace modelc::opencl::detail {
 
 void plan_kernels(EmitContext& c) {
-  std::map<std::string, kir::Type> types;
-  for (const auto& b : c.p.buffers) types[b.name] = b.type;
-  c.printer.set_buffer_types(std::move(types));
+  c.printer.set_buffer_types(c.p);
   codegen::simt::plan_kernels(c);
 }
 

@@ -42,7 +42,7 @@ struct GpuDialect {
   std::string barrier_global;
 
   // Block-shared scratch memory whose size the host picks at launch. `shared_param` non-empty: a
-  // kernel parameter (OpenCL's __local pointer argument); otherwise `shared_decl` is the first
+  // kernel parameter (OpenCL's local-memory pointer argument); otherwise `shared_decl` is the first
   // statement of the body (CUDA's extern __shared__ array).
   std::string shared_param;     // template with $t, $n
   std::string shared_decl;      // template with $t, $n

@@ -30,6 +30,10 @@ class GpuPrinter : public kir::CStylePrinter {
   std::string global_pointer(const std::string& element, const std::string& name, bool read_only) const;
   // Element types of the program's buffers: atomics are typed by the buffer they update.
   void set_buffer_types(std::map<std::string, kir::Type> types) { buffer_types_ = std::move(types); }
+  void set_buffer_types(const kir::Program& p) {
+    buffer_types_.clear();
+    for (const auto& b : p.buffers) buffer_types_[b.name] = b.type;
+  }
 
  protected:
   std::string int_literal(int64_t v, kir::Type t) const override;

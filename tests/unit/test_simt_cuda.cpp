@@ -104,9 +104,7 @@ std::string cuda_device_source(const fs::path& model, std::string& error) {
     return {};
   }
   simt::GpuPrinter printer(cuda_dialect());
-  std::map<std::string, Type> types;
-  for (const auto& b : unit.program->buffers) types[b.name] = b.type;
-  printer.set_buffer_types(std::move(types));
+  printer.set_buffer_types(*unit.program);
   return simt::emit_device_program(plan, printer, "// modelc SIMT test: CUDA\n", cuda_prelude());
 }
 
@@ -151,6 +149,20 @@ fs::path variant(const fs::path& model, const std::string& precision, const fs::
 const std::map<std::string, std::string> kUnsupported = {
     {"tests/golden/models/slices_pathways.json", "does not implement dendritic delay buffering"},
 };
+
+// The OpenCL spellings live in the OpenCL dialect only: every other backend and codegen source asks
+// a GpuDialect (the prelude .cl files are OpenCL C and may spell them).
+TEST(SimtDialects, OpenCLSpellingsOnlyInTheOpenCLDialect) {
+  for (const char* dir : {"backends", "codegen"})
+    for (const auto& e : fs::recursive_directory_iterator(source_root() / dir)) {
+      const std::string ext = e.path().extension().string();
+      if (ext != ".cpp" && ext != ".h") continue;
+      if (e.path().filename() == "opencl_dialect.cpp") continue;
+      const std::string text = read_text(e.path());
+      for (const char* word : {"__kernel", "__global", "get_global_id", "get_local_id", "barrier(", "__local"})
+        EXPECT_EQ(text.find(word), std::string::npos) << e.path().string() << " spells " << word;
+    }
+}
 
 class SimtCudaNvrtc : public ::testing::TestWithParam<std::string> {};
 
