@@ -1,5 +1,5 @@
 // State shared by the two halves of the OpenCL backend's code generation: the OpenCL C program
-// (opencl_kernel_emitter.cpp) and the C++ host module that drives it (opencl_host_emitter.cpp and
+// (opencl_device_source.cpp) and the C++ host module that drives it (opencl_host_emitter.cpp and
 // opencl_host_monitors.cpp). Both derive kernel signatures from the same KernelPlan, so the host
 // sets exactly the arguments the device code declares. Internal to backends/opencl.
 #pragma once
@@ -30,21 +30,13 @@ struct EmitContext : codegen::simt::LaunchPlan {
 // codegen::simt::plan_kernels, and the printer's buffer types (atomics are typed by their buffer).
 void plan_kernels(EmitContext& c);
 
-// The declaration of one kernel parameter (opencl_kernel_emitter.cpp).
-std::string kernel_param_decl(const EmitContext& c, const KernelParam& prm);
-// The body of a kernel whose domain only IR v2 produces (opencl_v2_kernels.cpp): PostSynapticEvents,
-// QueuedEvents, SpikeGenerator. False (nothing written) for other domains.
-bool emit_v2_kernel_body(EmitContext& c, const KernelPlan& plan, std::string& o);
-
-// The OpenCL C program: `prelude` (opencl_prelude.cl + abi/philox.h + opencl_helpers.cl) and
-// then one __kernel per program kernel (`k<idx>`) and per state monitor (`mc_rec_state<k>`).
+// The OpenCL C program (opencl_device_source.cpp): `prelude` (opencl_prelude.cl + abi/philox.h +
+// opencl_helpers.cl), then the kernels of codegen/simt/simt_kernel_emitter.h.
 std::string emit_device_source(EmitContext& c, const std::string& prelude);
 
 // The C++ host module implementing abi/modelc_abi.h around `device_source`.
 std::string emit_host_module(EmitContext& c, const std::string& device_source, int default_threads);
 
-// The device kernel recording a spike monitor's variables (IR v2; nothing for other monitors).
-void emit_spike_variable_recorder(EmitContext& c, size_t mi, std::string& o);
 // The parts of the host module: opencl_host_parts.h.
 
 }  // namespace modelc::opencl::detail

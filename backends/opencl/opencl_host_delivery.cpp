@@ -1,7 +1,7 @@
 // Event delivery of the OpenCL host module beyond spikes along CSR rows: Buffer::init_values and spike generator tables (uploaded
 // once), the transposed index of post pathways and the delay-sorted rows of heterogeneous-delay
 // pathways (built on the host at mc_init, like the CSR, then uploaded), and the per-step copy of a
-// pathway's triggering events into its own ring (see opencl_v2_kernels.cpp for the delivery).
+// pathway's triggering events into its own ring (see codegen/simt/simt_kernel_emitter.cpp for the delivery).
 #include "backends/opencl/opencl_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"

@@ -10,7 +10,7 @@
 //     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
 //     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
-//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_delivery.cpp, opencl_v2_kernels.cpp);
+//     `qev<w>/qcnt<w>` of depth `depth<w>` (opencl_host_delivery.cpp, codegen/simt/simt_kernel_emitter.cpp);
 //   - per kernel its mc_kernel `k<idx>` with local and global sizes from device queries;
 //   - monitors (opencl_host_monitors.cpp).
 // Everything stays on the device across steps; mc_run only enqueues (in-order queue) and reads

@@ -297,35 +297,6 @@ static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o
   o += "    MC_DEV(ok, \"setting the spike variable recorder's arguments\");\n  }\n";
 }
 
-// One work-group, like mc_record_spikes: `fill` is the position the list recorder (launched next)
-// gives this step's first spike.
-void emit_spike_variable_recorder(EmitContext& c, size_t mi, std::string& o) {
-  const kir::Monitor& mon = c.p.monitors[mi];
-  if (!records_variables(mon)) return;
-  const int li = list_of(c, mon);
-  if (li < 0) return;  // reported by the host emitter
-  const int pk = c.lists[li].population;
-  o += "/* monitor " + mon.name + ": variables at each event */\n";
-  o += "__kernel void mc_rec_spikevars" + std::to_string(mi) +
-       "(__global const int* restrict spikes, __global const int* restrict counts, const long n, const long slot,\n"
-       "    __global const int* restrict rec_fill";
-  for (size_t v = 0; v < mon.buffers.size(); ++v) {
-    const std::string vs = std::to_string(v), t = dev_type(c, mon.buffers[v]);
-    o += ",\n    __global const " + t + "* restrict b" + vs + ", __global " + t + "* restrict o" + vs;
-  }
-  o += ") {\n  const int cnt = counts[slot];\n  const int base = rec_fill[0];\n";
-  o += "  for (int k = (int)get_local_id(0); k < cnt; k += (int)get_local_size(0)) {\n";
-  o += "    const int idx = spikes[slot * n + k];\n";
-  for (size_t v = 0; v < mon.buffers.size(); ++v) {
-    int bi = c.buffer_index(mon.buffers[v]);
-    if (bi < 0) continue;
-    const bool shared = c.p.buffers[bi].size == 1 && c.p.populations[pk].size != 1;  // as on the CPU
-    const std::string vs = std::to_string(v);
-    o += "    o" + vs + "[base + k] = b" + vs + "[" + (shared ? "0" : "idx") + "];\n";
-  }
-  o += "  }\n}\n\n";
-}
-
 void emit_monitor_fields(EmitContext& c, std::string& o) {
   o += "  int64_t rec_interval;\n";
   for (auto [pk, list] : recorded_populations(c)) {

@@ -144,64 +144,6 @@ MC_CAS64(mc_atomic_div_double, double, old / v)
 #define mc_atomic_div_double mc_atomic_div_float
 #endif
 
-/* --- spike lists ---------------------------------------------------------------------------------
- * Threshold kernels set flags[i] = 1 for every neuron that spikes. One work-group then scans the
- * flags tile by tile (Hillis-Steele inclusive scan in local memory) and writes each spiking index
- * at its rank: the list comes out ascending, exactly as the CPU backend and Brian2 produce it, with
- * no sort and no atomics, and the flags are cleared for the next step. One work-group because the
- * tiles must be ranked in order; the cost is O(n / local size * log(local size)) barriers, small
- * next to the neuron and synapse kernels for the population sizes of spiking networks. */
-__kernel void mc_compact_spikes(__global uchar* restrict flags, __global int* restrict spikes,
-                                __global int* restrict counts, __global long* restrict totals,
-                                const int pop, const long n, const long slot,
-                                __local int* restrict scratch) {
-  const int lid = (int)get_local_id(0);
-  const int size = (int)get_local_size(0);
-  __global int* restrict out = spikes + slot * n;
-  int base = 0;
-  for (long t0 = 0; t0 < n; t0 += size) {
-    const long i = t0 + lid;
-    int f = 0;
-    if (i < n) {
-      f = flags[i] != 0;
-      flags[i] = 0;
-    }
-    scratch[lid] = f;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int off = 1; off < size; off <<= 1) {
-      const int add = lid >= off ? scratch[lid - off] : 0;
-      barrier(CLK_LOCAL_MEM_FENCE);
-      scratch[lid] += add;
-      barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (f) out[base + scratch[lid] - 1] = (int)i;
-    base += scratch[size - 1];
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  if (lid == 0) {
-    counts[slot] = base;
-    totals[pop] += base;
-  }
-}
-
-/* Appends this step's spike count (and, when a monitor needs the indices, the list) to the
- * population's device-side recording buffers; the host pulls them every few hundred steps. One
- * work-group: `fill` is read by every work-item before work-item 0 advances it. */
-__kernel void mc_record_spikes(__global const int* restrict spikes, __global const int* restrict counts,
-                               const long n, const long slot, __global int* restrict rec_counts,
-                               __global int* restrict rec_list, __global int* restrict rec_fill,
-                               const int rec_step, const int with_list) {
-  const int c = counts[slot];
-  const int base = rec_fill[0];
-  if (with_list)
-    for (int k = (int)get_local_id(0); k < c; k += (int)get_local_size(0)) rec_list[base + k] = spikes[slot * n + k];
-  barrier(CLK_GLOBAL_MEM_FENCE);
-  if (get_local_id(0) == 0) {
-    rec_counts[rec_step] = c;
-    if (with_list) rec_fill[0] = base + c;
-  }
-}
-
 /* --- IR v2: binomial draws (PoissonInput) ---------------------------------------------------------
  * Brian2's BinomialFunction, the same algorithm, keys and redraw elements as mc_binomial_double in
  * backends/cpu/support/cpu_support.h (keep the two in step). Without fp64 it runs in float with the
@@ -243,15 +185,4 @@ static inline mc_f64 mc_binomial_double(ulong seed, uint stream, ulong element, 
 }
 static inline float mc_binomial_float(ulong seed, uint stream, ulong element, ulong step, long n, mc_f64 p) {
   return (float)mc_binomial_double(seed, stream, element, step, n, p);
-}
-
-/* --- IR v2: the event ring of a heterogeneous-delay pathway -------------------------------------
- * Copies one step's event list (slot src_slot of an event list) into slot dst_slot of the
- * pathway's own ring (see backends/opencl/opencl_v2_kernels.cpp). One work-group. */
-__kernel void mc_copy_events(__global const int* restrict src, __global const int* restrict src_counts,
-                             const long n, const long src_slot, __global int* restrict dst,
-                             __global int* restrict dst_counts, const long dst_slot) {
-  const int c = src_counts[src_slot];
-  for (int k = (int)get_local_id(0); k < c; k += (int)get_local_size(0)) dst[dst_slot * n + k] = src[src_slot * n + k];
-  if (get_local_id(0) == 0) dst_counts[dst_slot] = c;
 }

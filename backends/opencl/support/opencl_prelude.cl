@@ -6,9 +6,8 @@
  *   - the helpers codegen/c_printer.h names, with Python / Brian2 semantics (same code as the CPU's);
  *   - atomic read-modify-write for conflicting Accumulate statements: OpenCL 1.2 has integer
  *     atomics only, so floating point uses a compare-and-swap loop on the bit pattern
- *     (atomic_cmpxchg for float, atom_cmpxchg from cl_khr_int64_base_atomics for double);
- *   - the generic spike kernels: prefix-sum compaction of the threshold flags into the ascending
- *     spike list, and the device-side spike recorder of the monitors. */
+ *     (atomic_cmpxchg for float, atom_cmpxchg from cl_khr_int64_base_atomics for double).
+ * The kernels, the generic spike kernels included, follow it (codegen/simt/simt_kernel_emitter.h). */
 
 /* Same arithmetic as the CPU backend (compiled with -ffp-contract=off): no a*b+c fusion. */
 #pragma OPENCL FP_CONTRACT OFF

@@ -1,0 +1,45 @@
+#include "backends/opencl/opencl_dialect.h"
+
+namespace modelc::opencl {
+
+namespace {
+
+codegen::simt::GpuDialect make_opencl_dialect() {
+  codegen::simt::GpuDialect d;
+  d.name = "opencl";
+  d.kernel = "__kernel void";
+  d.global = "__global";
+  d.constant = "__constant";
+  d.restrict_ = "restrict";
+  d.int64 = "long";  // OpenCL C has no `long long`; its long is 64-bit everywhere
+  d.uint32 = "uint";
+  d.uint64 = "ulong";
+  d.uint8 = "uchar";  // OpenCL C 1.2 forbids bool in global memory
+  d.int64_suffix = "L";
+  d.global_id = "get_global_id(0)";
+  d.thread_id = "get_local_id(0)";
+  d.block_id = "get_group_id(0)";
+  d.block_size = "get_local_size(0)";
+  d.grid_blocks = "get_num_groups(0)";
+  d.barrier_shared = "barrier(CLK_LOCAL_MEM_FENCE)";
+  d.barrier_global = "barrier(CLK_GLOBAL_MEM_FENCE)";
+  // The host sets the scratch size as a __local kernel argument (clSetKernelArg with NULL).
+  d.shared_param = "__local $t* restrict $n";
+  // OpenCL 1.2 has integer atomics only: floating point (and the int64 forms, through
+  // cl_khr_int64_base_atomics) are compare-and-swap loops in opencl_helpers.cl.
+  d.atomic_add_int32 = "mc_atomic_add_int($p, $v)";
+  d.atomic_add_int64 = "mc_atomic_add_long($p, $v)";
+  d.atomic_add_float = "mc_atomic_add_float($p, $v)";
+  d.atomic_add_double = "mc_atomic_add_double($p, $v)";
+  d.overloaded_math = true;
+  return d;
+}
+
+}  // namespace
+
+const codegen::simt::GpuDialect& opencl_dialect() {
+  static const codegen::simt::GpuDialect d = make_opencl_dialect();
+  return d;
+}
+
+}  // namespace modelc::opencl

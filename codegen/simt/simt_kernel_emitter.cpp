@@ -1,0 +1,397 @@
+#include "codegen/simt/simt_kernel_emitter.h"
+
+#include <cstdio>
+#include <utility>
+
+namespace modelc::codegen::simt {
+
+namespace {
+
+using kir::Domain;
+using Kind = KernelParam::Kind;
+
+// The dialect's spellings for the tokens of the kernel templates below: {kernel}, {g} (the global
+// address space with its trailing blank, or nothing), {restrict}, {long}, {ulong}, {uchar}, {f64},
+// {gid}, {tid}, {bid}, {bsize}, {nblocks}, {sync_shared}, {sync_global}. Other braces stay as they are.
+class Spell {
+ public:
+  explicit Spell(const GpuDialect& d) : d_(d) {}
+
+  std::string operator()(const std::string& text) const {
+    static const char* const kTokens[] = {"kernel", "g",     "restrict", "long",    "ulong",       "uchar",      "f64", "gid",
+                                          "tid",    "bid",   "bsize",    "nblocks", "sync_shared", "sync_global"};
+    std::string out;
+    out.reserve(text.size() + 64);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '{') {
+        const size_t close = text.find('}', i + 1);
+        if (close != std::string::npos && close - i <= 12) {
+          const std::string key = text.substr(i + 1, close - i - 1);
+          bool known = false;
+          for (const char* t : kTokens) known = known || key == t;
+          if (known) {
+            out += value(key);
+            i = close;
+            continue;
+          }
+        }
+      }
+      out += text[i];
+    }
+    return out;
+  }
+
+  // A 64-bit integer literal (the suffix only where int32 does not hold it).
+  std::string int_text(int64_t v) const {
+    return std::to_string(v) + (v > 2147483647 || v < -2147483647 ? d_.int64_suffix : "");
+  }
+
+ private:
+  std::string value(const std::string& k) const {
+    if (k == "kernel") return d_.kernel;
+    if (k == "g") return d_.global.empty() ? "" : d_.global + " ";
+    if (k == "restrict") return d_.restrict_;
+    if (k == "long") return d_.int64;
+    if (k == "ulong") return d_.uint64;
+    if (k == "uchar") return d_.uint8;
+    if (k == "f64") return d_.float64;
+    if (k == "gid") return d_.global_id;
+    if (k == "tid") return d_.thread_id;
+    if (k == "bid") return d_.block_id;
+    if (k == "bsize") return d_.block_size;
+    if (k == "nblocks") return d_.grid_blocks;
+    if (k == "sync_shared") return d_.barrier_shared;
+    return d_.barrier_global;
+  }
+  const GpuDialect& d_;
+};
+
+// Block-shared scratch of `type` named `name`: the parameter (with its leading separator) or the
+// first body statement, whichever the dialect uses.
+std::pair<std::string, std::string> shared_scratch(const GpuDialect& d, const std::string& type, const std::string& name) {
+  if (!d.shared_param.empty()) return {",\n    " + fill(d.shared_param, "", "", type, name), ""};
+  return {"", "  " + fill(d.shared_decl, "", "", type, name) + "\n"};
+}
+
+// i and j of a synapse kernel's body, then the body.
+void synapse_body(GpuPrinter& pr, const Spell& s, const kir::Block& body, int indent, std::string& o) {
+  const std::string ind(2 * indent, ' ');
+  o += s(ind + "const {long} i = _mc_pre[syn];\n" + ind + "const {long} j = _mc_post[syn];\n");
+  pr.block(body, indent, o);
+}
+
+void spike_generator(const LaunchPlan& c, const KernelPlan& plan, const Spell& s, std::string& o) {
+  const kir::Population& pop = c.p.populations[plan.population];
+  const auto& t = *pop.generator;
+  const std::string n = s.int_text(static_cast<int64_t>(t.steps.size()));
+  o += s("  const {long} _mc_s = ") + (t.period_steps > 0 ? "step % " + s.int_text(t.period_steps) : std::string("step")) + ";\n";
+  o += s("  {long} _mc_lo = 0, _mc_hi = ") + n + ";\n";
+  o += s("  while (_mc_lo < _mc_hi) { const {long} _mc_mid = (_mc_lo + _mc_hi) / 2; if (_mc_gsteps[_mc_mid] < _mc_s) _mc_lo = _mc_mid + 1; else _mc_hi = _mc_mid; }\n");
+  o += s("  {long} _mc_end = _mc_lo;\n  while (_mc_end < ") + n + " && _mc_gsteps[_mc_end] == _mc_s) ++_mc_end;\n";
+  o += s("  {g}int* {restrict} _mc_out = _mc_spikes + _mc_slot * ") + s.int_text(pop.size) + ";\n";
+  o += s("  for ({long} _mc_k = _mc_lo + ({long}){tid}; _mc_k < _mc_end; _mc_k += ({long}){bsize})\n");
+  o += "    _mc_out[_mc_k - _mc_lo] = _mc_gidx[_mc_k];\n";
+  o += s("  if ({tid} == 0) {\n    _mc_counts[_mc_slot] = (int)(_mc_end - _mc_lo);\n");
+  o += "    _mc_totals[" + std::to_string(plan.list) + "] += _mc_end - _mc_lo;\n  }\n";
+}
+
+void post_synaptic_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const int64_t n = c.p.populations[plan.population].size;
+  const std::string off = s.int_text(sg.target_offset), end = s.int_text(sg.target_offset + sg.target_size);
+  o += s("  const {long} _mc_nev = _mc_counts[_mc_slot];\n");
+  o += s("  {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
+  o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
+  o += s("    const {long} _mc_idx = _mc_ev[_mc_k];\n");
+  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  o += s("    const {long} _mc_j = _mc_idx - ") + off + ";\n";
+  o += s("    const {long} _mc_cend = _mc_col[_mc_j + 1];\n");
+  o += s("    for ({long} _mc_c = _mc_col[_mc_j] + ({long}){tid}; _mc_c < _mc_cend; _mc_c += ({long}){bsize}) {\n");
+  o += s("      const {long} syn = _mc_colsyn[_mc_c];\n");
+  synapse_body(pr, s, plan.kernel->body, 3, o);
+  o += "    }\n  }\n";
+}
+
+// _mc_spikes/_mc_counts are the pathway's own ring of `depth` slots, _mc_slot the slot of this step.
+void queued_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const bool post = sg.pathways[plan.pathway].post;
+  const int64_t n = c.p.populations[plan.population].size;
+  const std::string off = s.int_text(post ? sg.target_offset : sg.source_offset);
+  const std::string end = s.int_text(post ? sg.target_offset + sg.target_size : sg.source_offset + sg.source_size);
+  o += s("  {long} _mc_base = 0;\n");
+  o += s("  for ({long} _mc_d = _mc_depth - 1; _mc_d >= 0; --_mc_d) {\n");
+  o += "    if (step - _mc_d < 0) continue;\n";
+  o += s("    const {long} _mc_es = (_mc_slot - _mc_d + _mc_depth) % _mc_depth;\n");
+  o += s("    const {long} _mc_nev = _mc_counts[_mc_es];\n");
+  o += s("    {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_es * ") + s.int_text(n) + ";\n";
+  // Pairs (d, event) are numbered across d so that the blocks share the work of all delays.
+  o += s("    {long} _mc_k = (({long}){bid} - _mc_base % ({long}){nblocks} + ({long}){nblocks}) % ({long}){nblocks};\n");
+  o += s("    for (; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
+  o += s("      const {long} _mc_idx = _mc_ev[_mc_k];\n");
+  o += "      if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  o += s("      const {long} _mc_r = (_mc_idx - ") + off + ") * _mc_depth + _mc_d;\n";
+  o += s("      const {long} _mc_send = _mc_seg[_mc_r + 1];\n");
+  o += s("      for ({long} _mc_q = _mc_seg[_mc_r] + ({long}){tid}; _mc_q < _mc_send; _mc_q += ({long}){bsize}) {\n");
+  o += s("        const {long} syn = _mc_perm[_mc_q];\n");
+  synapse_body(pr, s, plan.kernel->body, 4, o);
+  o += "      }\n    }\n    _mc_base += _mc_nev;\n  }\n";
+}
+
+void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, std::string& o) {
+  const Spell s(pr.dialect());
+  const kir::Kernel& k = *plan.kernel;
+  o += "/* kernel " + k.name + " */\n" + s("{kernel} k") + std::to_string(plan.index) + "(";
+  for (size_t a = 0; a < plan.params.size(); ++a) o += (a ? ",\n    " : "") + kernel_param_decl(c, pr, plan.params[a]);
+  o += ") {\n";
+  o += s("  const {f64} t = ({f64})step * MC_DT;\n");
+  const Domain& d = k.domain;
+  kir::RandomKeys keys;
+  keys.element = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes ? "i" : "syn";
+  pr.set_random_keys(keys);
+  switch (d.kind) {
+    case Domain::Kind::Neurons: {
+      // A range [offset, offset + size) of the population; "i" stays the population index.
+      const int64_t first = d.size > 0 ? d.offset : 0;
+      const int64_t n = d.size > 0 ? d.offset + d.size : c.p.populations[plan.population].size;
+      o += s("  const {long} i = ({long}){gid} + ") + s.int_text(first) + ";\n  if (i >= " + s.int_text(n) + ") return;\n";
+      pr.block(k.body, 1, o);
+      break;
+    }
+    case Domain::Kind::Spikes: {
+      const int64_t n = c.p.populations[plan.population].size;
+      o += s("  const {long} _mc_k = ({long}){gid};\n");
+      o += s("  if (_mc_k >= ({long})_mc_counts[_mc_slot]) return;\n");
+      o += s("  const {long} i = _mc_spikes[_mc_slot * ") + s.int_text(n) + " + _mc_k];\n";
+      pr.block(k.body, 1, o);
+      break;
+    }
+    case Domain::Kind::SynapticEvents: {  // the slot of step - delay is set by the host
+      const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+      const int64_t n = c.p.populations[plan.population].size;
+      const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
+      o += s("  const {long} _mc_nspikes = _mc_counts[_mc_slot];\n");
+      o += s("  {g}const int* {restrict} _mc_spk = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
+      o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nspikes; _mc_k += ({long}){nblocks}) {\n");
+      o += s("    const {long} _mc_idx = _mc_spk[_mc_k];\n");
+      o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+      o += s("    const {long} i = _mc_idx - ") + off + ";\n";
+      o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
+      o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
+      o += s("      const {long} j = _mc_post[syn];\n");
+      pr.block(k.body, 3, o);
+      o += "    }\n  }\n";
+      break;
+    }
+    case Domain::Kind::Synapses:
+      if (plan.gather) {
+        const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+        o += s("  const {long} j = ({long}){gid};\n  if (j >= ") + s.int_text(sg.target_size) + ") return;\n";
+        o += s("  const {long} _mc_cend = _mc_col[j + 1];\n");
+        o += s("  for ({long} _mc_c = _mc_col[j]; _mc_c < _mc_cend; ++_mc_c) {\n");
+        o += s("    const {long} syn = _mc_colsyn[_mc_c];\n    const {long} i = _mc_pre[syn];\n");
+        pr.block(without_conflicts(k.body), 2, o);
+        o += "  }\n";
+        break;
+      }
+      o += s("  const {long} syn = ({long}){gid};\n  if (syn >= _mc_n) return;\n");
+      synapse_body(pr, s, k.body, 1, o);
+      break;
+    case Domain::Kind::PostSynapticEvents: post_synaptic_events(c, plan, pr, s, o); break;
+    case Domain::Kind::QueuedEvents: queued_events(c, plan, pr, s, o); break;
+    case Domain::Kind::SpikeGenerator: spike_generator(c, plan, s, o); break;
+  }
+  o += "}\n\n";
+}
+
+// Copies the recorded neurons' values of one sample into the monitor's device buffers (slot
+// `sample` of the current recording chunk); the host converts to double when it pulls them.
+void emit_state_recorder(const LaunchPlan& c, const GpuPrinter& pr, size_t mi, std::string& o) {
+  const Spell s(pr.dialect());
+  const kir::Monitor& mon = c.p.monitors[mi];
+  const int pk = c.population_index(mon.population);
+  const bool synapses = !mon.synapses.empty();  // `_mc_idx` holds CSR positions
+  if (pk < 0 && !synapses) return;  // reported by the host emitter
+  const int64_t pop_size = synapses ? 0 : c.p.populations[pk].size;
+  o += "/* monitor " + mon.name + " */\n" + s("{kernel} mc_rec_state") + std::to_string(mi) + "(" +
+       pr.global_pointer(pr.dialect().int64, "_mc_idx", true) + s(", const {long} _mc_nidx, const {long} _mc_sample");
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) continue;
+    const std::string t = pr.storage_type_name(c.p.buffers[bi].type);
+    o += ",\n    " + pr.global_pointer(t, "_mc_b" + std::to_string(v), true) + ", " +
+         pr.global_pointer(t, "_mc_o" + std::to_string(v), false);
+  }
+  o += s(") {\n  const {long} k = ({long}){gid};\n  if (k >= _mc_nidx) return;\n");
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) continue;
+    const kir::Buffer& b = c.p.buffers[bi];
+    // Shared (size 1) variables are recorded once per recorded neuron, as on the CPU.
+    std::string at = synapses ? "_mc_idx[k]" : b.size == 1 && pop_size != 1 ? "0" : s.int_text(mon.offset) + " + _mc_idx[k]";
+    o += "  _mc_o" + std::to_string(v) + "[_mc_sample * _mc_nidx + k] = _mc_b" + std::to_string(v) + "[" + at + "];\n";
+  }
+  o += "}\n\n";
+}
+
+// A spike (event) monitor that also records variables: one block, like mc_record_spikes, which the
+// host launches right after it; `fill` is the position that recorder gives this step's first spike,
+// so every value lands at the position its index gets in the recorded list.
+void emit_spike_variable_recorder(const LaunchPlan& c, const GpuPrinter& pr, size_t mi, std::string& o) {
+  const Spell s(pr.dialect());
+  const kir::Monitor& mon = c.p.monitors[mi];
+  if (mon.kind != kir::Monitor::Kind::Spikes || mon.buffers.empty()) return;
+  const int pk0 = c.population_index(mon.population);
+  const int li = pk0 < 0 ? -1 : c.list_index(pk0, mon.event);
+  if (li < 0) return;  // reported by the host emitter
+  const int pk = c.lists[li].population;
+  auto dev_type = [&](const std::string& buffer) {
+    int bi = c.buffer_index(buffer);
+    return bi < 0 ? std::string("double") : pr.storage_type_name(c.p.buffers[bi].type);
+  };
+  o += "/* monitor " + mon.name + ": variables at each event */\n";
+  o += s("{kernel} mc_rec_spikevars") + std::to_string(mi) + "(" + pr.global_pointer("int", "spikes", true) + ", " +
+       pr.global_pointer("int", "counts", true) + s(", const {long} n, const {long} slot,\n    ") +
+       pr.global_pointer("int", "rec_fill", true);
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    const std::string vs = std::to_string(v), t = dev_type(mon.buffers[v]);
+    o += ",\n    " + pr.global_pointer(t, "b" + vs, true) + ", " + pr.global_pointer(t, "o" + vs, false);
+  }
+  o += ") {\n  const int cnt = counts[slot];\n  const int base = rec_fill[0];\n";
+  o += s("  for (int k = (int){tid}; k < cnt; k += (int){bsize}) {\n");
+  o += "    const int idx = spikes[slot * n + k];\n";
+  for (size_t v = 0; v < mon.buffers.size(); ++v) {
+    int bi = c.buffer_index(mon.buffers[v]);
+    if (bi < 0) continue;
+    const bool shared = c.p.buffers[bi].size == 1 && c.p.populations[pk].size != 1;  // as on the CPU
+    const std::string vs = std::to_string(v);
+    o += "    o" + vs + "[base + k] = b" + vs + "[" + (shared ? "0" : "idx") + "];\n";
+  }
+  o += "  }\n}\n\n";
+}
+
+}  // namespace
+
+std::string kernel_param_decl(const LaunchPlan& c, const GpuPrinter& pr, const KernelParam& prm) {
+  const GpuDialect& d = pr.dialect();
+  switch (prm.kind) {
+    case Kind::Buffer: {
+      const kir::Buffer& b = c.p.buffers[c.buffer_index(prm.name)];
+      return pr.buffer_pointer(b.type, prm.name, prm.read_only);
+    }
+    case Kind::Flags: return pr.global_pointer(d.uint8, "_mc_flags", false);
+    case Kind::Spikes: return pr.global_pointer(d.int32, "_mc_spikes", prm.read_only);
+    case Kind::Counts: return pr.global_pointer(d.int32, "_mc_counts", prm.read_only);
+    case Kind::Totals: return pr.global_pointer(d.int64, "_mc_totals", false);
+    case Kind::GenSteps: return pr.global_pointer(d.int64, "_mc_gsteps", true);
+    case Kind::GenIdx: return pr.global_pointer(d.int32, "_mc_gidx", true);
+    case Kind::Col: return pr.global_pointer(d.int64, "_mc_col", true);
+    case Kind::ColSyn: return pr.global_pointer(d.int32, "_mc_colsyn", true);
+    case Kind::Seg: return pr.global_pointer(d.int64, "_mc_seg", true);
+    case Kind::Perm: return pr.global_pointer(d.int32, "_mc_perm", true);
+    case Kind::Depth: return "const " + d.int64 + " _mc_depth";
+    case Kind::Row: return pr.global_pointer(d.int64, "_mc_row", true);
+    case Kind::Post: return pr.global_pointer(d.int32, "_mc_post", true);
+    case Kind::Pre: return pr.global_pointer(d.int32, "_mc_pre", true);
+    case Kind::SynCount: return "const " + d.int64 + " _mc_n";
+    case Kind::Seed: return "const " + d.uint64 + " seed";
+    case Kind::Step: return "const " + d.int64 + " step";
+    case Kind::Slot: return "const " + d.int64 + " _mc_slot";
+  }
+  return "";
+}
+
+std::string emit_support_kernels(const GpuPrinter& pr) {
+  const GpuDialect& d = pr.dialect();
+  const Spell s(d);
+  const auto [scratch_param, scratch_decl] = shared_scratch(d, "int", "scratch");
+  std::string o;
+  // Threshold kernels set flags[i] = 1 for every neuron that spikes. One block then scans the flags
+  // tile by tile (Hillis-Steele inclusive scan in shared memory) and writes each spiking index at its
+  // rank: the list comes out ascending, exactly as the CPU backend and Brian2 produce it, with no sort
+  // and no atomics, and the flags are cleared for the next step. One block because the tiles must be
+  // ranked in order; the cost is O(n / block size * log(block size)) barriers, small next to the
+  // neuron and synapse kernels for the population sizes of spiking networks.
+  o += "/* --- spike lists: flags -> ascending list (one block, prefix-sum scan) --- */\n";
+  o += s("{kernel} mc_compact_spikes({g}{uchar}* {restrict} flags, {g}int* {restrict} spikes,\n"
+         "    {g}int* {restrict} counts, {g}{long}* {restrict} totals,\n"
+         "    const int pop, const {long} n, const {long} slot") + scratch_param + ") {\n" + scratch_decl;
+  o += s("  const int lid = (int){tid};\n"
+         "  const int size = (int){bsize};\n"
+         "  {g}int* {restrict} out = spikes + slot * n;\n"
+         "  int base = 0;\n"
+         "  for ({long} t0 = 0; t0 < n; t0 += size) {\n"
+         "    const {long} i = t0 + lid;\n"
+         "    int f = 0;\n"
+         "    if (i < n) {\n"
+         "      f = flags[i] != 0;\n"
+         "      flags[i] = 0;\n"
+         "    }\n"
+         "    scratch[lid] = f;\n"
+         "    {sync_shared};\n"
+         "    for (int off = 1; off < size; off <<= 1) {\n"
+         "      const int add = lid >= off ? scratch[lid - off] : 0;\n"
+         "      {sync_shared};\n"
+         "      scratch[lid] += add;\n"
+         "      {sync_shared};\n"
+         "    }\n"
+         "    if (f) out[base + scratch[lid] - 1] = (int)i;\n"
+         "    base += scratch[size - 1];\n"
+         "    {sync_shared};\n"
+         "  }\n"
+         "  if (lid == 0) {\n"
+         "    counts[slot] = base;\n"
+         "    totals[pop] += base;\n"
+         "  }\n"
+         "}\n\n");
+  // Appends this step's spike count (and, when a monitor needs the indices, the list) to the
+  // population's device-side recording buffers; the host pulls them every few hundred steps. One
+  // block: `fill` is read by every thread before thread 0 advances it.
+  o += s("/* --- device-side spike recording (one block) --- */\n"
+         "{kernel} mc_record_spikes({g}const int* {restrict} spikes, {g}const int* {restrict} counts,\n"
+         "    const {long} n, const {long} slot, {g}int* {restrict} rec_counts,\n"
+         "    {g}int* {restrict} rec_list, {g}int* {restrict} rec_fill,\n"
+         "    const int rec_step, const int with_list) {\n"
+         "  const int c = counts[slot];\n"
+         "  const int base = rec_fill[0];\n"
+         "  if (with_list)\n"
+         "    for (int k = (int){tid}; k < c; k += (int){bsize}) rec_list[base + k] = spikes[slot * n + k];\n"
+         "  {sync_global};\n"
+         "  if ({tid} == 0) {\n"
+         "    rec_counts[rec_step] = c;\n"
+         "    if (with_list) rec_fill[0] = base + c;\n"
+         "  }\n"
+         "}\n\n");
+  // Copies one step's event list (slot src_slot of an event list) into slot dst_slot of a
+  // heterogeneous-delay pathway's own ring (QueuedEvents). One block.
+  o += s("/* --- the event ring of a heterogeneous-delay pathway (one block) --- */\n"
+         "{kernel} mc_copy_events({g}const int* {restrict} src, {g}const int* {restrict} src_counts,\n"
+         "    const {long} n, const {long} src_slot, {g}int* {restrict} dst,\n"
+         "    {g}int* {restrict} dst_counts, const {long} dst_slot) {\n"
+         "  const int c = src_counts[src_slot];\n"
+         "  for (int k = (int){tid}; k < c; k += (int){bsize}) dst[dst_slot * n + k] = src[src_slot * n + k];\n"
+         "  if ({tid} == 0) dst_counts[dst_slot] = c;\n"
+         "}\n\n");
+  return o;
+}
+
+std::string emit_model_kernels(const LaunchPlan& c, GpuPrinter& pr) {
+  char dt[40];
+  std::snprintf(dt, sizeof dt, "%.17g", c.p.dt);
+  std::string dts = dt;
+  if (dts.find_first_of(".e") == std::string::npos) dts += ".0";
+  std::string o = "/* --- model kernels --- */\n#define MC_DT ((" + pr.dialect().float64 + ")" + dts + ")\n\n";
+  for (const auto& plan : c.plans)
+    if (plan.kernel) emit_kernel(c, plan, pr, o);
+  for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)
+    if (c.p.monitors[mi].kind == kir::Monitor::Kind::State) emit_state_recorder(c, pr, mi, o);
+    else emit_spike_variable_recorder(c, pr, mi, o);
+  return o;
+}
+
+std::string emit_device_program(const LaunchPlan& c, GpuPrinter& pr, const std::string& header,
+                                const std::string& prelude) {
+  return header + prelude + "\n" + emit_support_kernels(pr) + emit_model_kernels(c, pr);
+}
+
+}  // namespace modelc::codegen::simt
