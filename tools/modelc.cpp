@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +36,7 @@ struct CommonOptions {
   std::string backend = "cpu";
   bool verbose = false;
   int opt_level = 2;
+  std::optional<bool> verify_each;  // unset: driver::default_verify_each()
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -69,6 +71,7 @@ bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& 
   o.dump_stream = &std::cout;
   o.backend = c.backend;
   o.build.verbose = c.verbose;
+  if (c.verify_each) o.verify_each = *c.verify_each;
   o.build.cache_dir = driver::default_cache_dir();
   return true;
 }
@@ -89,6 +92,9 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
                                      "last-bit-changing rewrites")
       ->check(CLI::Range(0, 3));
   cmd->add_flag("--verbose,-v", c.verbose, "print compiler command lines");
+  cmd->add_flag("--verify-each,!--no-verify-each", c.verify_each,
+                "check the model IR and kernel IR after every pass (default: on in debug builds or with "
+                "MODELC_VERIFY_EACH=1)");
 }
 
 int cmd_check(const CommonOptions& c) {

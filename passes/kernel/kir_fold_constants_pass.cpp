@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "backends/cpu/support/cpu_support.h"
+#include "abi/builtin_functions.h"
 #include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"

@@ -644,6 +644,19 @@ def sidecar_fifo_and_huge_header(env):
 
 
 @case
+def verify_each_flag(env):
+    # --verify-each runs the IR verifiers after every pass; every bundled example passes them, and
+    # --no-verify-each overrides MODELC_VERIFY_EACH=1 (the suite's default).
+    for name in sorted(p.name for p in (ROOT / "examples").glob("*.json")):
+        r = env.modelc("check", "--verify-each", example(name))
+        check(r.rc == 0 and ": ok (" in r.out, "check --verify-each %s" % name, r)
+    r = env.modelc("check", "--no-verify-each", example("cuba.json"))
+    check(r.rc == 0, "check --no-verify-each", r)
+    r = env.modelc("run", "--help")
+    check("--verify-each" in r.out, "run --help lists --verify-each", r)
+
+
+@case
 def passes_list(env):
     r = env.modelc("passes")
     check(r.rc == 0 and r.err == "", "modelc passes failed", r)

@@ -49,8 +49,9 @@ def main():
             if not m or "/" not in m.group(1):
                 continue
             target = layer_of(m.group(1))
-            if MODULE_SIDE.match(rel) and m.group(1).startswith(rel.rsplit("/", 1)[0] + "/"):
-                continue  # the library's own headers
+            backend_dir = "/".join(rel.split("/")[:2]) + "/"
+            if MODULE_SIDE.match(rel) and MODULE_SIDE.match(m.group(1)) and m.group(1).startswith(backend_dir):
+                continue  # the prebuilt libraries of the same backend
             if target is not None and target not in allowed:
                 problems.append("%s:%d includes %s (layer %s); %s may include only %s" %
                                 (rel, n, m.group(1), target, own if not MODULE_SIDE.match(rel) else "a module library",
