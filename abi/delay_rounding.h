@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdint.h>
 
-static inline int64_t mc_delay_steps(double delay, double dt) { return (int64_t)floor(delay / dt + 0.5); }
+/* As a double, so that generated code can refuse NaN and absurd delays before converting. */
+static inline double mc_delay_steps_real(double delay, double dt) { return floor(delay / dt + 0.5); }
+static inline int64_t mc_delay_steps(double delay, double dt) { return (int64_t)mc_delay_steps_real(delay, dt); }
 
 #endif

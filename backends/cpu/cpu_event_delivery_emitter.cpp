@@ -119,13 +119,12 @@ void emit_delay_queues_init(EmitContext& c) {
         continue;
       }
       std::string ws = std::to_string(w), dl = syn_field(g, "dl" + ws);
-      // One rounding rule for all delays: Brian2's C++ spike queue, (int)(delay / dt + 0.5).
       c.out += "  {\n    const int64_t _n = " + syn_field(g, "n") + ";\n";
       c.out += "    if (!(" + dl + " = (int32_t*)mc_alloc(mc_bytes(_n, sizeof(int32_t)), " +
                c_string("the delays of " + sg.name + "." + pw.name) + ", m->error, sizeof m->error))) " + fail + "\n";
       c.out += "    int64_t _max = 0;\n";
       c.out += "    for (int64_t s = 0; s < _n; ++s) {\n";
-      c.out += "      const double _d = floor((double)m->b_" + pw.delay_buffer + "[s] / MC_DT + 0.5);\n";
+      c.out += "      const double _d = mc_delay_steps_real((double)m->b_" + pw.delay_buffer + "[s], MC_DT);\n";
       c.out += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
                " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, (double)m->b_" + pw.delay_buffer +
                "[s]); m->failed = 1; return 1; }\n";

@@ -158,7 +158,7 @@ void emit_delay_rows_init(EmitContext& c, std::string& o) {
     o += "    if (!_dv || !_dl) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
     o += "    if (mc_read_var(m, " + std::to_string(bi) + ", _dv)) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
     o += "    int64_t _max = 0;\n    for (int64_t s = 0; s < _n; ++s) {\n";
-    o += "      const double _d = floor(_dv[s] / MC_DT + 0.5);  // the CPU rule: Brian2 C++ spike queue\n";
+    o += "      const double _d = mc_delay_steps_real(_dv[s], MC_DT);\n";
     o += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
          " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, _dv[s]); mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
     o += "      _dl[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n    mc_free(_dv);\n";

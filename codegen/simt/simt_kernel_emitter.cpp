@@ -1,5 +1,7 @@
 #include "codegen/simt/simt_kernel_emitter.h"
 
+#include "support/format.h"
+
 #include <cstdio>
 #include <utility>
 
@@ -42,9 +44,7 @@ class Spell {
   }
 
   // A 64-bit integer literal (the suffix only where int32 does not hold it).
-  std::string int_text(int64_t v) const {
-    return std::to_string(v) + (v > 2147483647 || v < -2147483647 ? d_.int64_suffix : "");
-  }
+  std::string int_text(int64_t v) const { return support::int_text(v, d_.int64_suffix.c_str()); }
 
  private:
   std::string value(const std::string& k) const {
@@ -376,11 +376,8 @@ std::string emit_support_kernels(const GpuPrinter& pr) {
 }
 
 std::string emit_model_kernels(const LaunchPlan& c, GpuPrinter& pr) {
-  char dt[40];
-  std::snprintf(dt, sizeof dt, "%.17g", c.p.dt);
-  std::string dts = dt;
-  if (dts.find_first_of(".e") == std::string::npos) dts += ".0";
-  std::string o = "/* --- model kernels --- */\n#define MC_DT ((" + pr.dialect().float64 + ")" + dts + ")\n\n";
+  std::string o = "/* --- model kernels --- */\n#define MC_DT ((" + pr.dialect().float64 + ")" +
+                  support::double_text(c.p.dt) + ")\n\n";
   for (const auto& plan : c.plans)
     if (plan.kernel) emit_kernel(c, plan, pr, o);
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)

@@ -80,6 +80,7 @@ MC_SIMD_FN float cosf(float) __THROW;
 
 
 #include "abi/builtin_functions.h"
+#include "abi/delay_rounding.h"
 
 /* --- IR v2: binomial draws (Brian2's BinomialFunction) -------------------------------------------
  * Normal approximation randn()*sqrt(n p (1-p)) + n p when n p > 5 and n (1-p) > 5 (not rounded, as
