@@ -1,5 +1,6 @@
 #include "backends/host_module_build.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "backends/host_compiler.h"
@@ -44,7 +45,15 @@ bool build_host_module(Backend& backend, const kir::Program& program, const Buil
   for (const auto& name : spec.libraries) job.link_flags.push_back("-l" + name);
   job.out_dir = options.out_dir;
   job.cache_dir = options.cache_dir;
-  // The module includes these: a change to them must invalidate cached modules.
+  // The module includes these: a change to them must invalidate cached modules. Every module
+  // includes the contract (abi/, all of it, so a new header cannot be forgotten) and the prelude of
+  // the support library it links.
+  std::vector<fs::path> contract;
+  for (const auto& e : fs::directory_iterator(root / "abi", ec))
+    if (e.path().extension() == ".h") contract.push_back(e.path());
+  std::sort(contract.begin(), contract.end());
+  job.key_files = contract;
+  job.key_files.push_back(root / "backends/cpu/support/cpu_support.h");
   for (const auto& h : spec.headers) job.key_files.push_back(root / h);
   for (const auto& name : libraries) job.key_files.push_back(lib / ("lib" + name + ".so"));
   job.verbose = options.verbose;

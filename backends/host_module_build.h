@@ -12,7 +12,8 @@ namespace modelc {
 
 struct HostModuleSpec {
   std::string source_name = "model.cpp";  // the host translation unit among the emitted files
-  // Headers the module includes, relative to source_root(): their contents join the cache key.
+  // Headers the module includes besides abi/*.h and the CPU support prelude (which every module
+  // includes), relative to source_root(): their contents join the cache key.
   std::vector<std::string> headers;
   // Prebuilt libraries in support_lib_dir() the module links besides modelc_cpu_support (e.g.
   // "modelc_opencl_runtime"); their contents join the cache key too.

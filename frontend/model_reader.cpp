@@ -416,7 +416,7 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
       diags_.error("the initial array of '" + ie.name + "' has " + std::to_string(ie.values->size()) +
                        " values, but the group has " + std::to_string(group.size) + " neurons",
                    ie.json_pointer, "give one value per neuron");
-  if (model_.ir_version >= 2) read_neuron_group_v2(g, ptr, group);
+  if (model_.ir_version >= 2) read_neuron_group_features(g, ptr, group);
   model_.neuron_groups.push_back(std::move(group));
 }
 

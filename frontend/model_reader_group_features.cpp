@@ -128,7 +128,7 @@ std::optional<std::vector<int64_t>> Reader::index_array(const json& v, const std
   return out;
 }
 
-void Reader::read_neuron_group_v2(const json& g, const std::string& ptr, ir::NeuronGroup& group) {
+void Reader::read_neuron_group_features(const json& g, const std::string& ptr, ir::NeuronGroup& group) {
   const Dimension second = Dimension::base(2);
   std::string kind = "neurons";
   if (g.contains("kind")) {

@@ -81,7 +81,7 @@ class Reader {
   std::optional<std::vector<int64_t>> index_array(const json& v, const std::string& ptr, const std::string& what,
                                                   int64_t size);
   bool is_array_value(const json& v) const { return v.is_array() || (v.is_object() && v.contains("npy")); }
-  void read_neuron_group_v2(const json& g, const std::string& ptr, ir::NeuronGroup& group);
+  void read_neuron_group_features(const json& g, const std::string& ptr, ir::NeuronGroup& group);
   void read_custom_events(const json& v, const std::string& ptr, ir::NeuronGroup& group);
   void read_run_regularly(const json& v, const std::string& ptr, ir::NeuronGroup& group);
   void read_links(const json& v, const std::string& ptr, ir::NeuronGroup& group);

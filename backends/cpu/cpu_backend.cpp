@@ -46,7 +46,6 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
                        DiagnosticEngine& diags) {
   HostModuleSpec spec;
   spec.source_name = kSourceName;
-  spec.headers = {"abi/modelc_abi.h", "abi/philox.h", "abi/builtin_functions.h", "abi/delay_rounding.h", "backends/cpu/support/cpu_support.h"};
   return build_host_module(*this, program, options, spec, result, diags);
 }
 

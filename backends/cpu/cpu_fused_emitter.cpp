@@ -8,6 +8,7 @@
 #include <set>
 
 #include "backends/cpu/cpu_emit_context.h"
+#include "ir/kernel_ir_traversal.h"
 
 namespace modelc::cpu::detail {
 
@@ -24,27 +25,19 @@ constexpr int64_t kFusedBlock = 4 * kSimdPad;
 constexpr int kMaxThreads = 256;
 
 bool stmt_emits(const Stmt& s) {
-  if (s.kind == Stmt::Kind::EmitSpike) return true;
-  for (const Block* b : {&s.then_body, &s.else_body})
-    for (const Stmt& t : *b)
-      if (stmt_emits(t)) return true;
-  return false;
-}
-
-void locals_read(const ExprP& e, std::set<std::string>& out) {
-  if (!e) return;
-  if (e->kind == Expr::Kind::Local) out.insert(e->name);
-  for (const auto& a : e->args) locals_read(a, out);
+  auto emit = [](const Stmt& t) { return t.kind == Stmt::Kind::EmitSpike; };
+  return emit(s) || kir::any_stmt(s.then_body, emit) || kir::any_stmt(s.else_body, emit);
 }
 
 void locals_used(const Block& b, std::set<std::string>& out) {
-  for (const Stmt& s : b) {
-    locals_read(s.index, out);
-    locals_read(s.value, out);
+  kir::walk_exprs(b, [&](const Expr& e) {
+    if (e.kind == Expr::Kind::Local) out.insert(e.name);
+    return kir::WalkResult::Advance;
+  });
+  kir::walk(b, [&](const Stmt& s) {
     if (s.kind == Stmt::Kind::Assign) out.insert(s.name);
-    locals_used(s.then_body, out);
-    locals_used(s.else_body, out);
-  }
+    return kir::WalkResult::Advance;
+  });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "backends/cpu/cpu_emit_context.h"
+#include "ir/kernel_ir_traversal.h"
 
 namespace modelc::cpu::detail {
 
@@ -12,6 +13,7 @@ using kir::Domain;
 using kir::Expr;
 using kir::ExprP;
 using kir::Stmt;
+using kir::WalkResult;
 
 bool is_index(const ExprP& e, const char* var) {
   if (!e) return false;
@@ -22,55 +24,40 @@ bool is_index(const ExprP& e, const char* var) {
 
 // True when every iteration touches only element `var` of the buffers it writes (and reads those
 // buffers only there): then iterations are independent and the loop may run in parallel / SIMD.
-bool exprs_elementwise(const ExprP& e, const std::set<std::string>& written, const char* var) {
-  if (!e) return true;
-  if (e->kind == Expr::Kind::Load && written.count(e->name) && !is_index(e->args.empty() ? nullptr : e->args[0], var))
-    return false;
-  for (const auto& a : e->args)
-    if (!exprs_elementwise(a, written, var)) return false;
-  return true;
-}
-
 bool block_elementwise(const Block& b, const std::set<std::string>& written, const char* var) {
-  for (const Stmt& s : b) {
-    if ((s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) && !is_index(s.index, var)) return false;
-    if (!exprs_elementwise(s.index, written, var) || !exprs_elementwise(s.value, written, var)) return false;
-    if (!block_elementwise(s.then_body, written, var) || !block_elementwise(s.else_body, written, var)) return false;
-  }
-  return true;
+  bool ok = kir::walk(b, [&](const Stmt& s) {
+    bool store = s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate;
+    return store && !is_index(s.index, var) ? WalkResult::Stop : WalkResult::Advance;
+  });
+  return ok && kir::walk_exprs(b, [&](const Expr& e) {
+    bool foreign = e.kind == Expr::Kind::Load && written.count(e.name) &&
+                   !is_index(e.args.empty() ? nullptr : e.args[0], var);
+    return foreign ? WalkResult::Stop : WalkResult::Advance;
+  });
 }
 
 // True when the elementwise body can also run on the padding lanes [size, simd_padded(size)):
 // every access is at index i (or a literal) of a buffer at least as large as the population, and
 // every store hits a buffer of exactly the population's size (its padding is its own).
-bool expr_pad_safe(const EmitContext& c, const ExprP& e, int64_t n) {
-  if (!e) return true;
-  if (e->kind == Expr::Kind::Load) {
-    int bi = c.buffer_index(e->name);
-    const ExprP& ix = e->args.empty() ? nullptr : e->args[0];
-    bool literal = ix && ix->kind == Expr::Kind::Literal;
-    if (bi < 0 || c.p.buffers[bi].size == 0 || !(literal || (is_index(ix, "i") && c.p.buffers[bi].size >= n)))
-      return false;
-  }
-  for (const auto& a : e->args)
-    if (!expr_pad_safe(c, a, n)) return false;
-  return true;
-}
-
 bool block_pad_safe(const EmitContext& c, const Block& b, int64_t n) {
-  for (const Stmt& s : b) {
-    if (s.kind == Stmt::Kind::EmitSpike) return false;
+  bool ok = kir::walk(b, [&](const Stmt& s) {
+    if (s.kind == Stmt::Kind::EmitSpike) return WalkResult::Stop;
     if (s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) {
       int bi = c.buffer_index(s.name);
-      if (bi < 0 || c.p.buffers[bi].size != n || !is_index(s.index, "i")) return false;
+      if (bi < 0 || c.p.buffers[bi].size != n || !is_index(s.index, "i")) return WalkResult::Stop;
     }
-    if (!expr_pad_safe(c, s.index, n) || !expr_pad_safe(c, s.value, n)) return false;
-    if (!block_pad_safe(c, s.then_body, n) || !block_pad_safe(c, s.else_body, n)) return false;
-  }
-  return true;
+    return WalkResult::Advance;
+  });
+  return ok && kir::walk_exprs(b, [&](const Expr& e) {
+    if (e.kind != Expr::Kind::Load) return WalkResult::Advance;
+    int bi = c.buffer_index(e.name);
+    const ExprP& ix = e.args.empty() ? nullptr : e.args[0];
+    bool literal = ix && ix->kind == Expr::Kind::Literal;
+    bool safe = bi >= 0 && c.p.buffers[bi].size != 0 && (literal || (is_index(ix, "i") && c.p.buffers[bi].size >= n));
+    return safe ? WalkResult::Advance : WalkResult::Stop;
+  });
 }
 
-std::string pop_field(int k, const char* what) { return "m->pop" + std::to_string(k) + "_" + what; }
 std::string syn_field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
 // The spike list of population `k` for the step held in the C variable `step_var`.

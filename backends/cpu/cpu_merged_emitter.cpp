@@ -9,6 +9,7 @@
 #include <map>
 
 #include "backends/cpu/cpu_emit_context.h"
+#include "ir/kernel_ir_traversal.h"
 
 namespace modelc::cpu::detail {
 
@@ -92,12 +93,8 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   s.total = "*_mc_mb_total";
   s.parallel_code = any_parallel;
   s.parallel_if = all_parallel ? "" : "_mc_mb->par";
-  std::function<bool(const kir::Block&)> has_emit = [&](const kir::Block& b) {
-    for (const auto& st : b)
-      if (st.kind == kir::Stmt::Kind::EmitSpike || has_emit(st.then_body) || has_emit(st.else_body)) return true;
-    return false;
-  };
-  const bool emits = k.emits_spikes || has_emit(k.body);
+  const bool emits = k.emits_spikes ||
+                     kir::any_stmt(k.body, [](const kir::Stmt& st) { return st.kind == kir::Stmt::Kind::EmitSpike; });
   if (emits && emit_split_emitting_loop(c, k.body, s, checks)) {
   } else if (emits) {  // serial: ascending spike list
     o += "  const int64_t _mc_slot = step % " + s.history + ";\n";

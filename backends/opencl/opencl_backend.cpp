@@ -67,7 +67,6 @@ bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& optio
   HostModuleSpec spec;
   spec.source_name = kHostName;
   // The OpenCL program is embedded in the source, so the prelude files are covered by the source.
-  spec.headers = {"abi/modelc_abi.h", "abi/builtin_functions.h", "abi/delay_rounding.h", "backends/cpu/support/cpu_support.h", "abi/device_runtime.h"};
   // The device runtime (abi/device_runtime.h) links the ICD loader, which finds the drivers at run time.
   spec.libraries = {"modelc_opencl_runtime"};
   return build_host_module(*this, program, options, spec, result, diags);

@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "ir/kernel_ir_traversal.h"
+
 namespace modelc::codegen::simt {
 
 namespace {
@@ -15,14 +17,11 @@ using kir::Stmt;
 using Kind = KernelParam::Kind;
 
 bool block_has_int64_atomic(const Block& b, const kir::Program& p) {
-  for (const Stmt& s : b) {
-    if (s.kind == Stmt::Kind::Accumulate && s.conflicting) {
-      const kir::Buffer* buf = p.find_buffer(s.name);
-      if (buf && (buf->type == kir::Type::Double || buf->type == kir::Type::Int64)) return true;
-    }
-    if (block_has_int64_atomic(s.then_body, p) || block_has_int64_atomic(s.else_body, p)) return true;
-  }
-  return false;
+  return kir::any_stmt(b, [&](const Stmt& s) {
+    if (s.kind != Stmt::Kind::Accumulate || !s.conflicting) return false;
+    const kir::Buffer* buf = p.find_buffer(s.name);
+    return buf && (buf->type == kir::Type::Double || buf->type == kir::Type::Int64);
+  });
 }
 
 // j, or j plus a literal (a target slice's offset), possibly cast.
@@ -38,14 +37,11 @@ bool is_target_index(const ExprP& e) {
 
 // True when the block has conflicting accumulations and all of them go to the target at j.
 bool conflicts_only_at_target(const Block& b, bool& any) {
-  for (const Stmt& s : b) {
-    if (s.kind == Stmt::Kind::Accumulate && s.conflicting) {
-      if (!is_target_index(s.index)) return false;
-      any = true;
-    }
-    if (!conflicts_only_at_target(s.then_body, any) || !conflicts_only_at_target(s.else_body, any)) return false;
-  }
-  return true;
+  return kir::walk(b, [&](const Stmt& s) {
+    if (s.kind != Stmt::Kind::Accumulate || !s.conflicting) return kir::WalkResult::Advance;
+    any = true;
+    return is_target_index(s.index) ? kir::WalkResult::Advance : kir::WalkResult::Stop;
+  });
 }
 
 
@@ -58,11 +54,10 @@ bool is_gather(const Block& body) {
 
 Block without_conflicts(const Block& b) {
   Block out = b;
-  for (Stmt& s : out) {
+  kir::walk(out, [](Stmt& s) {
     if (s.kind == Stmt::Kind::Accumulate) s.conflicting = false;
-    s.then_body = without_conflicts(s.then_body);
-    s.else_body = without_conflicts(s.else_body);
-  }
+    return kir::WalkResult::Advance;
+  });
   return out;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The layering of docs/architecture.md, checked: every #include "…" of a source file names a file
-of its own layer or of a layer the table allows. Exits 1 listing each violation (file:line, what it
+of its own layer or of a layer the table allows, and no backend includes another backend's files. Exits 1 listing each violation (file:line, what it
 includes, what its layer may include).
 
 Usage: check_layers.py [--root REPO]
@@ -52,6 +52,12 @@ def main():
             backend_dir = "/".join(rel.split("/")[:2]) + "/"
             if MODULE_SIDE.match(rel) and MODULE_SIDE.match(m.group(1)) and m.group(1).startswith(backend_dir):
                 continue  # the prebuilt libraries of the same backend
+            inc = m.group(1)
+            if (own == "backends" and target == "backends" and rel.count("/") >= 2 and inc.count("/") >= 2
+                    and inc.split("/")[1] != rel.split("/")[1]):
+                problems.append("%s:%d includes %s: a backend uses another backend's internals; move what "
+                                "both need to codegen/ or backends/" % (rel, n, inc))
+                continue
             if target is not None and target not in allowed:
                 problems.append("%s:%d includes %s (layer %s); %s may include only %s" %
                                 (rel, n, m.group(1), target, own if not MODULE_SIDE.match(rel) else "a module library",
