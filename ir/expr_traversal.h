@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "ir/expr.h"
@@ -14,6 +15,24 @@ namespace modelc::ir {
 // (continue with its next sibling), or stop the whole walk. Shared with the kernel IR's walks.
 enum class WalkResult { Advance, Skip, Stop };
 enum class WalkOrder { Pre, Post };
+
+// The walk of an expression tree of either IR (a node type with `args`, held by shared_ptr); the
+// typed walk() functions of ir:: and kir:: are this.
+template <class E, class F>
+bool walk_tree(const std::shared_ptr<const E>& e, const F& f, WalkOrder order) {
+  if (!e) return true;
+  if (order == WalkOrder::Pre) {
+    WalkResult r = f(*e);
+    if (r == WalkResult::Stop) return false;
+    if (r == WalkResult::Skip) return true;
+    for (const auto& a : e->args)
+      if (!walk_tree(a, f, order)) return false;
+    return true;
+  }
+  for (const auto& a : e->args)
+    if (!walk_tree(a, f, order)) return false;
+  return f(*e) != WalkResult::Stop;
+}
 
 // `e` and its operands, in order. Pre-order: a node before its operands, Skip does not enter them.
 // Post-order: operands first (Skip is then meaningless and ignored). Returns false when a visitor

@@ -3,18 +3,7 @@
 namespace modelc::kir {
 
 bool walk(const ExprP& e, const std::function<WalkResult(const Expr&)>& f, WalkOrder order) {
-  if (!e) return true;
-  if (order == WalkOrder::Pre) {
-    WalkResult r = f(*e);
-    if (r == WalkResult::Stop) return false;
-    if (r == WalkResult::Skip) return true;
-    for (const auto& a : e->args)
-      if (!walk(a, f, order)) return false;
-    return true;
-  }
-  for (const auto& a : e->args)
-    if (!walk(a, f, order)) return false;
-  return f(*e) != WalkResult::Stop;
+  return ir::walk_tree(e, f, order);
 }
 
 template <class B, class S, class F>
