@@ -1,9 +1,8 @@
 /* The device runtime: what a generated host module asks of an accelerator. A backend that runs
  * kernels on a device (OpenCL today, CUDA next) implements these functions once, in a prebuilt
  * shared library (backends/opencl/runtime -> libmodelc_opencl_runtime.so), and its generated host
- * module holds only tables and a launch schedule calling them: it never spells a device API, so
- * it compiles without the vendor headers and the device code lives in one place (docs/opencl.md,
- * "Device runtime").
+ * module only calls them: it never spells a device API, so it compiles without the vendor headers
+ * and the device code lives in one place (docs/opencl.md, "Device runtime").
  *
  * Conventions: functions returning int give 0 on success and 1 on failure; those returning a
  * handle give NULL on failure. After a failure mc_device_error() describes it (in the device API's
