@@ -5,7 +5,8 @@
 
 #include "backends/host_compiler.h"
 #include "backends/host_module_build.h"
-#include "backends/opencl/opencl_emit_context.h"
+#include "backends/opencl/opencl_target.h"
+#include "codegen/simt/gpu_module.h"
 
 namespace modelc::opencl {
 
@@ -51,14 +52,11 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
     ss << in.rdbuf();
     prelude += "\n/* ---- " + std::string(f) + " ---- */\n" + ss.str();
   }
-  detail::EmitContext c{program, diags};
-  detail::plan_kernels(c);
+  codegen::simt::GpuSources gpu =
+      codegen::simt::emit_gpu_module(program, opencl_target(), prelude, options.num_threads, diags);
   if (diags.error_count() > errors_before) return out;
-  std::string device = detail::emit_device_source(c, prelude);
-  std::string host = detail::emit_host_module(c, device, options.num_threads);
-  if (diags.error_count() > errors_before) return out;
-  out.files[kDeviceName] = std::move(device);
-  out.files[kHostName] = std::move(host);
+  out.files[kDeviceName] = std::move(gpu.device);
+  out.files[kHostName] = std::move(gpu.host);
   return out;
 }
 

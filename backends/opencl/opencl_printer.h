@@ -1,8 +1,8 @@
 // The kernel printer of the OpenCL backend: the GPU printer (codegen/simt/gpu_printer.h) in the
-// OpenCL C dialect (opencl_dialect.h).
+// OpenCL C dialect (opencl_target.h).
 #pragma once
 
-#include "backends/opencl/opencl_dialect.h"
+#include "backends/opencl/opencl_target.h"
 #include "codegen/simt/gpu_printer.h"
 
 namespace modelc::opencl {

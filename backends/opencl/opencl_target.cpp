@@ -1,4 +1,4 @@
-#include "backends/opencl/opencl_dialect.h"
+#include "backends/opencl/opencl_target.h"
 
 namespace modelc::opencl {
 
@@ -35,11 +35,27 @@ codegen::simt::GpuDialect make_opencl_dialect() {
   return d;
 }
 
+codegen::simt::GpuTarget make_opencl_target() {
+  codegen::simt::GpuTarget t;
+  t.dialect = make_opencl_dialect();
+  t.backend = "opencl";
+  t.api = "OpenCL";
+  t.env_prefix = "MODELC_OPENCL";
+  t.fp64_feature = "cl_khr_fp64";
+  t.int64_atomics_feature = "cl_khr_int64_base_atomics";
+  t.build_options = "-cl-std=CL1.2";
+  // The prelude then defines mc_f64 as float: float models keep double-typed time values running.
+  t.build_options_no_fp64 = "-cl-std=CL1.2 -DMC_FORCE_NO_FP64";
+  return t;
+}
+
 }  // namespace
 
-const codegen::simt::GpuDialect& opencl_dialect() {
-  static const codegen::simt::GpuDialect d = make_opencl_dialect();
-  return d;
+const codegen::simt::GpuTarget& opencl_target() {
+  static const codegen::simt::GpuTarget t = make_opencl_target();
+  return t;
 }
+
+const codegen::simt::GpuDialect& opencl_dialect() { return opencl_target().dialect; }
 
 }  // namespace modelc::opencl

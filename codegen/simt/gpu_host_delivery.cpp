@@ -1,12 +1,12 @@
-// Event delivery of the OpenCL host module beyond spikes along CSR rows: Buffer::init_values and spike generator tables (uploaded
+// Event delivery of a GPU host module beyond spikes along CSR rows: Buffer::init_values and spike generator tables (uploaded
 // once), the transposed index of post pathways and the delay-sorted rows of heterogeneous-delay
 // pathways (built on the host at mc_init, like the CSR, then uploaded), and the per-step copy of a
 // pathway's triggering events into its own ring (see codegen/simt/simt_kernel_emitter.cpp for the delivery).
-#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
-namespace modelc::opencl::detail {
+namespace modelc::codegen::simt {
 
 namespace {
 
@@ -18,15 +18,15 @@ using codegen::host::per_synapse;
 std::string syn(size_t g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
 template <class F>
-void for_hetero(const EmitContext& c, F f) {
+void for_hetero(const GpuModuleContext& c, F f) {
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
     for (size_t w = 0; w < c.p.synapse_groups[g].pathways.size(); ++w)
       if (!c.p.synapse_groups[g].pathways[w].delay_buffer.empty()) f(g, w, c.p.synapse_groups[g].pathways[w]);
 }
 
 // Buffer::init_values (static tables, codegen/host) converted to the device type and uploaded.
-void upload_init_values(EmitContext& c, bool synapses, std::string& o) {
-  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+void upload_init_values(GpuModuleContext& c, bool synapses, std::string& o) {
+  codegen::host::HostContext hc(c.p, c.diags, c.target.backend);
   codegen::host::emit_init_values(hc, synapses, [&](size_t b, const std::string& n) {
     const kir::Buffer& buf = c.p.buffers[b];
     hc.out += "  if (mc_upload(m, m->d_" + buf.name + ", _mc_init" + std::to_string(b) + ", " + n + ", " +
@@ -38,7 +38,7 @@ void upload_init_values(EmitContext& c, bool synapses, std::string& o) {
 
 }  // namespace
 
-void emit_delivery_fields(EmitContext& c, std::string& o) {
+void emit_delivery_fields(GpuModuleContext& c, std::string& o) {
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) o += "  mc_buffer* pop" + std::to_string(k) + "_gsteps;\n  mc_buffer* pop" + std::to_string(k) + "_gidx;\n";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
@@ -54,7 +54,7 @@ void emit_delivery_fields(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_delivery_setup(EmitContext& c, std::string& o) {
+void emit_delivery_setup(GpuModuleContext& c, std::string& o) {
   const kir::Program& p = c.p;
   upload_init_values(c, false, o);
   for (size_t k = 0; k < p.populations.size(); ++k) {
@@ -74,7 +74,7 @@ void emit_delivery_setup(EmitContext& c, std::string& o) {
   }
 }
 
-void emit_delivery_release(EmitContext& c, std::string& o) {
+void emit_delivery_release(GpuModuleContext& c, std::string& o) {
   auto mem = [&](const std::string& f) { o += "  mc_buffer_free(" + f + ");\n"; };
   for (size_t k = 0; k < c.p.populations.size(); ++k)
     if (c.p.populations[k].generator) {
@@ -94,7 +94,7 @@ void emit_delivery_release(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_queue_functions(EmitContext& c, std::string& o) {
+void emit_queue_functions(GpuModuleContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int pk = c.population_index(pw.post ? sg.target : sg.source);
@@ -109,7 +109,7 @@ void emit_queue_functions(EmitContext& c, std::string& o) {
   });
 }
 
-void emit_transpose_init(EmitContext& c, std::string& o) {
+void emit_transpose_init(GpuModuleContext& c, std::string& o) {
   const std::string fail = "{ m->failed = 1; return 1; }";
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
@@ -134,11 +134,11 @@ void emit_transpose_init(EmitContext& c, std::string& o) {
   }
 }
 
-void emit_synapse_init_values(EmitContext& c, std::string& o) { upload_init_values(c, true, o); }
+void emit_synapse_init_values(GpuModuleContext& c, std::string& o) { upload_init_values(c, true, o); }
 
 // Per heterogeneous-delay pathway: delays to steps (Brian2: round half to even, as the CPU
 // module), then every row (column) sorted by delay into segments (row, d), and the event ring.
-void emit_delay_rows_init(EmitContext& c, std::string& o) {
+void emit_delay_rows_init(GpuModuleContext& c, std::string& o) {
   for_hetero(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
     const kir::SynapseGroup& sg = c.p.synapse_groups[g];
     const int bi = c.buffer_index(pw.delay_buffer);
@@ -196,4 +196,4 @@ void emit_delay_rows_init(EmitContext& c, std::string& o) {
   });
 }
 
-}  // namespace modelc::opencl::detail
+}  // namespace modelc::codegen::simt

@@ -1,12 +1,12 @@
-// mc_init, mc_run and the variable / synapse / count accessors of the OpenCL host module (the
-// layout is described in opencl_host_emitter.cpp).
+// mc_init, mc_run and the variable / synapse / count accessors of a GPU host module (the
+// layout is described in gpu_host_module.cpp).
 #include <set>
 
-#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
-namespace modelc::opencl::detail {
+namespace modelc::codegen::simt {
 
 namespace {
 
@@ -17,7 +17,7 @@ using codegen::host::per_synapse;
 
 }  // namespace
 
-void emit_init_run(EmitContext& c, std::string& o) {
+void emit_init_run(GpuModuleContext& c, std::string& o) {
   const kir::Program& p = c.p;
   auto kernel_ok = [&](size_t idx) {
     if (idx < c.plans.size() && c.plans[idx].kernel) return true;
@@ -109,9 +109,9 @@ void emit_init_run(EmitContext& c, std::string& o) {
   o += "  return 0;\n}\n\n";
 }
 
-void emit_accessors(EmitContext& c, std::string& o) {
+void emit_accessors(GpuModuleContext& c, std::string& o) {
   const kir::Program& p = c.p;
-  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::HostContext hc(c.p, c.diags, c.target.backend);
   codegen::host::emit_state_accessors(hc);
   o += hc.out;
   o += "static mc_buffer* mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
@@ -160,4 +160,4 @@ void emit_accessors(EmitContext& c, std::string& o) {
   o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
 }
 
-}  // namespace modelc::opencl::detail
+}  // namespace modelc::codegen::simt

@@ -1,19 +1,19 @@
-// Monitors of the OpenCL host module. Recording stays on the device and is pulled in chunks, so a
+// Monitors of a GPU host module. Recording stays on the device and is pulled in chunks, so a
 // step costs no host transfer:
 //   - spikes (and IR v2 custom events): per event list, a recorder kernel appends the step's spike count (and, when a spike
 //     monitor or a partial-slice rate monitor needs them, the indices) to device buffers; the host
-//     pulls them every `rec_interval` steps (MODELC_OPENCL_RECORD_STEPS, default 1000), earlier when
+//     pulls them every `rec_interval` steps (<env_prefix>_RECORD_STEPS, MODELC_OPENCL_RECORD_STEPS for OpenCL, default 1000), earlier when
 //     the worst case (every neuron spiking every step) could overflow the list, and at the end of
 //     every mc_run. Spike and rate monitors of the population are then filled from that one copy.
 //   - state: a recorder kernel per monitor copies the recorded neurons' (IR v2: synapses') values
 //     into a sample buffer of rec_interval / every samples; the host pulls it when full and at the
 //     end of every mc_run. Synapse monitors are set up in mc_init, once the synapse count is known.
 // Host-side results use the same growable arrays (cpu_support.h) and layout as the CPU backend.
-#include "backends/opencl/opencl_host_parts.h"
+#include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
-namespace modelc::opencl::detail {
+namespace modelc::codegen::simt {
 
 namespace {
 
@@ -26,20 +26,20 @@ using codegen::host::monitor_indices;
 
 using codegen::host::monitor_arrays;
 
-bool full_slice(const EmitContext& c, const kir::Monitor& m) {
+bool full_slice(const GpuModuleContext& c, const kir::Monitor& m) {
   int pk = c.population_index(m.population);
   return pk >= 0 && m.offset == 0 && m.size == c.p.populations[pk].size;
 }
 
 // The event list a spike (event) or rate monitor records; -1 for state monitors.
-int list_of(const EmitContext& c, const kir::Monitor& m) {
+int list_of(const GpuModuleContext& c, const kir::Monitor& m) {
   if (m.kind == MK::State) return -1;
   int pk = c.population_index(m.population);
   return pk < 0 ? -1 : c.list_index(pk, m.kind == MK::Rate ? std::string() : m.event);
 }
 
 // Event lists with spike, event or rate monitors, and whether their indices must be recorded.
-std::vector<std::pair<int, bool>> recorded_populations(const EmitContext& c) {
+std::vector<std::pair<int, bool>> recorded_populations(const GpuModuleContext& c) {
   std::vector<std::pair<int, bool>> out;
   for (const auto& m : c.p.monitors) {
     if (m.kind == MK::State) continue;
@@ -57,7 +57,7 @@ std::vector<std::pair<int, bool>> recorded_populations(const EmitContext& c) {
   return out;
 }
 
-std::string dev_type(const EmitContext& c, const std::string& buffer) {
+std::string dev_type(const GpuModuleContext& c, const std::string& buffer) {
   int bi = c.buffer_index(buffer);
   return bi < 0 ? "double" : c.printer.storage_type_name(c.p.buffers[bi].type);
 }
@@ -81,7 +81,7 @@ std::string host_value(const std::string& t, const std::string& stage, const std
 // recorded list; the flush then converts them to double next to the indices.
 bool records_variables(const kir::Monitor& m) { return m.kind == MK::Spikes && !m.buffers.empty(); }
 
-void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
+void emit_spike_flush(GpuModuleContext& c, int li, bool list, std::string& o) {
   const std::string ks = std::to_string(li), r = "m->rec" + ks;
   const int64_t n = c.p.populations[c.lists[li].population].size;
   o += "static int mc_flush_pop" + ks + "(mc_module* m) {\n";
@@ -169,7 +169,7 @@ void emit_spike_flush(EmitContext& c, int li, bool list, std::string& o) {
   o += "  " + r + "_step_ids[" + r + "_steps++] = step;\n  return 0;\n}\n\n";
 }
 
-void emit_state(EmitContext& c, size_t mi, std::string& o) {
+void emit_state(GpuModuleContext& c, size_t mi, std::string& o) {
   const kir::Monitor& mon = c.p.monitors[mi];
   const std::string ms = std::to_string(mi), r = "m->mon" + ms;
   const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
@@ -198,7 +198,7 @@ void emit_state(EmitContext& c, size_t mi, std::string& o) {
 
 // Allocation and arguments of state monitor `mi` recording `nidx` elements (a C expression) read
 // at the int64 positions `idx` (a host array).
-void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const std::string& idx, std::string& o) {
+void emit_state_setup(GpuModuleContext& c, size_t mi, const std::string& nidx, const std::string& idx, std::string& o) {
   const kir::Monitor& mon = c.p.monitors[mi];
   const std::string ms = std::to_string(mi), r = "m->mon" + ms;
   o += "  {\n  " + r + "_n = " + nidx + ";\n";
@@ -236,7 +236,7 @@ void emit_state_setup(EmitContext& c, size_t mi, const std::string& nidx, const 
 
 // IR v2: state monitors of synapse groups read the CSR positions of the recorded synapses (every
 // synapse with all_synapses), checked against the synapse count built by mc_init.
-void emit_synapse_monitor_setup(EmitContext& c, std::string& o) {
+void emit_synapse_monitor_setup(GpuModuleContext& c, std::string& o) {
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi) {
     const kir::Monitor& mon = c.p.monitors[mi];
     if (mon.kind != MK::State || mon.synapses.empty()) continue;
@@ -272,7 +272,7 @@ void emit_synapse_monitor_setup(EmitContext& c, std::string& o) {
 // Device buffers (as large as the list's recording capacity), host staging and the recorder
 // kernel's fixed arguments of a spike monitor with variables; called from mc_monitors_setup after
 // the list's recorder is set up.
-static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o) {
+static void emit_spike_variables_setup(GpuModuleContext& c, size_t mi, std::string& o) {
   const kir::Monitor& mon = c.p.monitors[mi];
   const int li = list_of(c, mon);
   const std::string r = "m->mon" + std::to_string(mi), rec = "m->rec" + std::to_string(li);
@@ -297,7 +297,7 @@ static void emit_spike_variables_setup(EmitContext& c, size_t mi, std::string& o
   o += "    MC_DEV(ok, \"setting the spike variable recorder's arguments\");\n  }\n";
 }
 
-void emit_monitor_fields(EmitContext& c, std::string& o) {
+void emit_monitor_fields(GpuModuleContext& c, std::string& o) {
   o += "  int64_t rec_interval;\n";
   for (auto [pk, list] : recorded_populations(c)) {
     const std::string r = "rec" + std::to_string(pk);
@@ -322,7 +322,7 @@ void emit_monitor_fields(EmitContext& c, std::string& o) {
   }
 }
 
-void emit_monitor_functions(EmitContext& c, std::string& o) {
+void emit_monitor_functions(GpuModuleContext& c, std::string& o) {
   const auto pops = recorded_populations(c);
   for (auto [pk, list] : pops) emit_spike_flush(c, pk, list, o);
   for (size_t mi = 0; mi < c.p.monitors.size(); ++mi)
@@ -330,7 +330,7 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
 
   // Allocation and kernel set-up, called from mc_setup once the program is built.
   o += "static int mc_monitors_setup(mc_module* m) {\n";
-  o += "  const char* env = getenv(\"MODELC_OPENCL_RECORD_STEPS\");\n";
+  o += "  const char* env = getenv(" + c_string(c.target.env_prefix + "_RECORD_STEPS") + ");\n";
   o += "  m->rec_interval = env && atoll(env) > 0 ? atoll(env) : 1000;\n";
   for (auto [li, list] : pops) {
     const std::string ks = std::to_string(li), r = "m->rec" + ks, lp = "m->" + c.lists[li].prefix;
@@ -415,9 +415,9 @@ void emit_monitor_functions(EmitContext& c, std::string& o) {
   o += "  return 0;\n}\n\n";
 
   // The ABI's monitor accessors: the same array layout as the CPU module.
-  codegen::host::HostContext hc(c.p, c.diags, "opencl");
+  codegen::host::HostContext hc(c.p, c.diags, c.target.backend);
   codegen::host::emit_monitor_accessors(hc);
   o += hc.out;
 }
 
-}  // namespace modelc::opencl::detail
+}  // namespace modelc::codegen::simt
