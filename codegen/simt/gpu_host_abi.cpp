@@ -50,16 +50,7 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
          "_pre), \"uploading synapses\");\n  }\n";
   }
   emit_transpose_init(c, o);
-  for (const auto& b : p.buffers) {
-    if (!per_synapse(b)) continue;
-    int g = c.group_index(b.owner);
-    if (g < 0) {
-      c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
-      continue;
-    }
-    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + device_elem_size(b.type) + ", " +
-         c_string(b.owner + "." + b.variable) + "))) return 1;\n";
-  }
+  o += "  if (mc_alloc_vars(m, 1)) return 1;\n";
   emit_synapse_init_values(c, o);
   // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
   auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
@@ -93,9 +84,6 @@ void emit_accessors(GpuModuleContext& c, std::string& o) {
   codegen::host::HostContext hc(c.p, c.diags, c.target.backend);
   codegen::host::emit_state_accessors(hc);
   o += hc.out;
-  o += "static mc_buffer* mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
-  for (size_t k = 0; k < p.buffers.size(); ++k) o += "    case " + std::to_string(k) + ": return m->d_" + p.buffers[k].name + ";\n";
-  o += "    default: return 0;\n  }\n}\n\n";
   // Host element sizes follow the ABI; device Double buffers are float on fp64-less devices.
   o += "static size_t mc_host_elem(int type) { return type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : 8; }\n\n";
   for (int write = 0; write < 2; ++write) {
@@ -104,7 +92,7 @@ void emit_accessors(GpuModuleContext& c, std::string& o) {
     o += "  if (!m) return 1;\n";
     o += "  if (var < 0 || var >= " + std::to_string(p.buffers.size()) +
          ") { snprintf(m->error, sizeof m->error, \"no variable with index %d\", (int)var); return 1; }\n";
-    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  mc_buffer* b = mc_var_mem(m, var);\n";
+    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  mc_buffer* b = *mc_var_buffer(m, var);\n";
     o += "  if (!b) { snprintf(m->error, sizeof m->error, \"variable %s is not allocated yet (call mc_init)\", "
          "mc_vars_[var].name); return 1; }\n";
     o += "  const int type = mc_vars_[var].type;\n";

@@ -22,6 +22,7 @@
 
 #include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
+#include "support/code_writer.h"
 #include "support/format.h"
 
 namespace modelc::codegen::simt {
@@ -119,9 +120,12 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
        "             (double)bytes / 1048576.0, what, m->device_name, mc_device_error(m->dev));\n    m->failed = 1;\n  }\n"
        "  return b;\n}\n\n";
   // IR v2: Buffer::init_values (doubles) converted to the device element type and uploaded.
+  // Device element sizes: Double buffers hold float on a device without fp64.
+  o += "static size_t mc_dev_elem(const mc_module* m, int type) {\n"
+       "  return type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : type == MC_INT64 ? 8 : m->f64_size;\n}\n\n";
   o += "static int mc_upload(mc_module* m, mc_buffer* b, const double* v, int64_t n, int type, const char* what) {\n"
        "  if (n <= 0) return 0;\n"
-       "  const size_t elem = type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : type == MC_INT64 ? 8 : m->f64_size;\n"
+       "  const size_t elem = mc_dev_elem(m, type);\n"
        "  unsigned char* tmp = (unsigned char*)malloc((size_t)n * elem);\n"
        "  if (!tmp) return mc_fail(m, \"out of memory uploading initial values\");\n"
        "  for (int64_t k = 0; k < n; ++k) {\n"
@@ -137,6 +141,51 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
   o += "static int mc_launch(mc_module* m, mc_kernel* k, size_t global, size_t local, const char* what) {\n"
        "  MC_DEV(mc_kernel_launch(k, global, local), what);\n"
        "  if (m->initialised) ++m->launches;\n  return 0;\n}\n\n";
+}
+
+// The program's buffers as data: per variable (mc_vars_ order) the fields that hold it, and the
+// allocation that reads the table.
+void emit_buffer_table(GpuModuleContext& c, std::string& o) {
+  const kir::Program& p = c.p;
+  support::CodeWriter w;
+  w.line("// Per variable (mc_vars_ order): offsets of its device buffer, its host mirror and, for a");
+  w.line("// per-synapse variable, the synapse count that sizes it (else -1).");
+  w.line("typedef struct mc_var_storage { int32_t buffer, mirror, count; } mc_var_storage;");
+  {
+    auto table = w.block("static const mc_var_storage mc_var_storage_[" + std::to_string(std::max<size_t>(1, p.buffers.size())) + "] =", ";");
+    for (const auto& b : p.buffers) {
+      std::string count = "-1";
+      if (per_synapse(b)) {
+        const int g = c.group_index(b.owner);
+        if (g < 0) c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
+        else count = "(int32_t)offsetof(mc_module, syn" + std::to_string(g) + "_n)";
+      }
+      w.line("{(int32_t)offsetof(mc_module, d_" + b.name + "), (int32_t)offsetof(mc_module, b_" + b.name + "), " + count + "},");
+    }
+    if (p.buffers.empty()) w.line("{-1, -1, -1},  // no variables");
+  }
+  w.blank();
+  w.lines(R"(static mc_buffer** mc_var_buffer(mc_module* m, int32_t var) {
+  return (mc_buffer**)((char*)m + mc_var_storage_[var].buffer);
+}
+
+/* The device buffers of the variables that are (1) or are not (0) per synapse: at mc_init, once
+   the synapses exist, and at mc_setup. */)");
+  {
+    auto function = w.block("static int mc_alloc_vars(mc_module* m, int per_synapse)");
+    {
+      auto loop = w.block("for (int32_t v = 0; v < " + std::to_string(p.buffers.size()) + "; ++v)");
+      w.lines(R"(const mc_var_info* info = &mc_vars_[v];
+if (info->per_synapse != per_synapse) continue;
+const int64_t n = per_synapse ? mc_field_i64(m, mc_var_storage_[v].count) : info->size;
+char what[512];
+snprintf(what, sizeof what, "%s.%s", info->owner, info->variable);
+if (!(*mc_var_buffer(m, v) = mc_buf(m, (size_t)n * mc_dev_elem(m, info->type), what))) return 1;)");
+    }
+    w.line("return 0;");
+  }
+  w.blank();
+  o += w.take();
 }
 
 void emit_setup(GpuModuleContext& c, codegen::host::HostContext& hc, std::string& o) {
@@ -177,11 +226,7 @@ void emit_setup(GpuModuleContext& c, codegen::host::HostContext& hc, std::string
        "    if (mc_kernels_[k].name && !(m->kernels[k] = mc_kernel_get(m->prog, mc_kernels_[k].name))) {\n"
        "      char what[128];\n      snprintf(what, sizeof what, \"looking up kernel %s\", mc_kernels_[k].name);\n"
        "      return mc_dev_fail(m, what);\n    }\n";
-  for (const auto& b : p.buffers) {
-    if (!per_synapse(b))
-      o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)" + int_text(b.size) + " * " + device_elem_size(b.type) + ", " +
-           c_string(b.owner + "." + b.variable) + "))) return 1;\n";
-  }
+  o += "  if (mc_alloc_vars(m, 0)) return 1;\n";
   emit_delivery_setup(c, o);
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
@@ -223,7 +268,8 @@ void emit_create_destroy(GpuModuleContext& c, std::string& o) {
   const kir::Program& p = c.p;
   o += "void mc_destroy(mc_module* m) {\n  if (!m) return;\n  if (m->dev) mc_device_synchronize(m->dev);\n  mc_monitors_release(m);\n";
   o += "  for (int32_t k = 0; k < " + std::to_string(c.plans.size()) + "; ++k) mc_kernel_free(m->kernels[k]);\n";
-  for (const auto& b : p.buffers) o += "  mc_buffer_free(m->d_" + b.name + ");\n  mc_free(m->b_" + b.name + ");\n";
+  o += "  for (int32_t v = 0; v < " + std::to_string(p.buffers.size()) + "; ++v) {\n"
+       "    mc_buffer_free(*mc_var_buffer(m, v));\n    mc_free(*(void**)((char*)m + mc_var_storage_[v].mirror));\n  }\n";
   for (const auto& l : c.lists) {
     for (const char* f : {"_spikes", "_counts", "_flags"}) o += "  mc_buffer_free(m->" + l.prefix + f + ");\n";
     o += "  mc_kernel_free(m->" + l.prefix + "_compact);\n";
@@ -274,6 +320,7 @@ std::string emit_host_module(GpuModuleContext& c, const std::string& device_sour
   emit_queue_functions(c, o);
   emit_kernel_table(c, o);
   emit_monitor_functions(c, o);
+  emit_buffer_table(c, o);
   emit_setup(c, hc, o);
   emit_create_destroy(c, o);
   emit_init_run(c, o);
