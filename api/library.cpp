@@ -50,7 +50,10 @@ Result<double> parse_duration(const std::string& text) {
     auto e = frontend::parse_expression(source, diags);
     std::optional<Quantity> q;
     if (e && !diags.has_errors())
-      q = evaluate_constant(e, [](const std::string&) { return std::optional<Quantity>(); }, diags);
+      q = evaluate_constant(e, [](const std::string& name) {
+            // "s" is not one of Brian2's unit names, but is what "1 s" means to everyone.
+            return name == "s" ? std::optional<Quantity>(Quantity{1.0, Dimension::base(2)}) : std::nullopt;
+          }, diags);
     const Dimension time = Dimension::base(2);
     if (q && !diags.has_errors()) {
       if (!(q->dim == time))

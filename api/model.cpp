@@ -54,9 +54,10 @@ Result<Model> load(Model::Impl impl) {
   });
 }
 
-// The document with /simulation/<field> replaced. The text is re-parsed; a document that is not
-// JSON stays as it is, so that loading it reports the reader's own error.
-Result<Model> patched(const Model::Impl& base, const std::string& field, const std::string& value) {
+// The document with /simulation/<field> replaced. The text is re-parsed in order (constants may
+// use the ones before them); a document that is not JSON stays as it is, so that loading it
+// reports the reader's own error.
+Result<Model> patched(const Model::Impl& base, const std::string& field, const nlohmann::ordered_json& value) {
   Model::Impl impl = base;
   if (!impl.text) {
     std::ifstream in(impl.name, std::ios::binary);
@@ -65,9 +66,9 @@ Result<Model> patched(const Model::Impl& base, const std::string& field, const s
     ss << in.rdbuf();
     impl.text = ss.str();
   }
-  nlohmann::json doc = nlohmann::json::parse(*impl.text, nullptr, false);
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(*impl.text, nullptr, false);
   if (!doc.is_discarded() && doc.is_object()) {
-    if (!doc.contains("simulation") || !doc["simulation"].is_object()) doc["simulation"] = nlohmann::json::object();
+    if (!doc.contains("simulation") || !doc["simulation"].is_object()) doc["simulation"] = nlohmann::ordered_json::object();
     doc["simulation"][field] = value;
     impl.text = doc.dump(2);
   }
@@ -93,6 +94,10 @@ Result<Model> Model::from_string(std::string text, const Overrides& overrides, s
   return load(std::move(impl));
 }
 
+Result<Model> Model::from_json(const nlohmann::ordered_json& document, const Overrides& overrides, std::string name) {
+  return guarded<Result<Model>>([&]() -> Result<Model> { return from_string(document.dump(2), overrides, std::move(name)); });
+}
+
 Result<Model> Model::from_json(const nlohmann::json& document, const Overrides& overrides, std::string name) {
   return guarded<Result<Model>>([&]() -> Result<Model> { return from_string(document.dump(2), overrides, std::move(name)); });
 }
@@ -105,7 +110,11 @@ Result<Model> Model::with_parameter(const std::string& name, const std::string& 
 }
 
 Result<Model> Model::with_duration(const std::string& duration) const {
-  return patched(*impl_, "duration", duration);
+  // Parsed here rather than by the reader so that "1 s" and "200ms" mean what they say; the
+  // document gets the seconds (a bare number is SI).
+  Result<double> seconds = parse_duration(duration);
+  if (!seconds) return seconds.error();
+  return patched(*impl_, "duration", *seconds);
 }
 
 Result<Model> Model::with_precision(const std::string& precision) const {

@@ -125,12 +125,16 @@ class Model {
   // relative .npy sidecar paths are taken relative to its directory.
   static Result<Model> from_string(std::string text, const Overrides& overrides = {},
                                    std::string name = "<string>");
+  // nlohmann::json keeps object keys sorted, which can put a constant before one it uses:
+  // ordered_json keeps the document's order, as the file reader does.
+  static Result<Model> from_json(const nlohmann::ordered_json& document, const Overrides& overrides = {},
+                                 std::string name = "<json>");
   static Result<Model> from_json(const nlohmann::json& document, const Overrides& overrides = {},
                                  std::string name = "<json>");
 
   // A copy with another override (NAME=VALUE), re-checked.
   Result<Model> with_parameter(const std::string& name, const std::string& value) const;
-  // A copy with /simulation/duration replaced ("200 ms", "1 s", "200ms"), re-checked.
+  // A copy with /simulation/duration replaced ("200 ms", "1 s", "200ms"; see parse_duration), re-checked.
   Result<Model> with_duration(const std::string& duration) const;
   // A copy with /simulation/precision replaced ("double" or "float"), re-checked.
   Result<Model> with_precision(const std::string& precision) const;
@@ -169,7 +173,8 @@ struct BackendInfo {
 std::vector<BackendInfo> backends();
 std::string describe_devices();  // compute devices, one line each
 
-// Parses a duration ("1 s", "200 ms", "200ms", "0.5*second") into seconds.
+// Parses a duration ("1 s", "200 ms", "200ms", "0.5*second": Brian2's units, and "s" for second)
+// into seconds.
 Result<double> parse_duration(const std::string& text);
 
 std::string version();  // "0.1.0"
