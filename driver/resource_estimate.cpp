@@ -68,6 +68,9 @@ MemoryEstimate estimate_memory(const kir::Program& p) {
         if (auto prob = constant_probability(sg.connect)) n = *prob * pre * post;
         else e.unknowns.push_back("synapses " + sg.name + " (connection probability depends on i/j)");
         break;
+      case kir::ConnectRule::Kind::Generator:
+        e.unknowns.push_back("synapses " + sg.name + " (generator syntax: the count is known only once connected)");
+        break;
     }
     synapses_of[g] = n;
     e.expected_synapses += n;

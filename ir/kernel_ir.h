@@ -302,13 +302,14 @@ struct Domain {
                          // row due now; runs right after the pathway's DendriticEvents kernel
   };
   Kind kind = Kind::Neurons;
-  std::string population;
-  std::string synapses;
+  // Defaulted with {} so that `{kind, population, synapses}` initialisers need not spell the rest.
+  std::string population{};
+  std::string synapses{};
   // IR v2: the event a Spikes domain iterates (empty or "spike" = spikes) or that triggers a
   // SynapticEvents / PostSynapticEvents / QueuedEvents domain; and the pathway those serve (empty =
   // the synapse group's "pre" pathway, as in v1).
-  std::string event;
-  std::string pathway;
+  std::string event{};
+  std::string pathway{};
   // IR v2: Neurons domain restricted to [offset, offset + size) of the population (size 0 = all);
   // "i" stays the population index.
   int64_t offset = 0, size = 0;

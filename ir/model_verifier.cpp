@@ -63,6 +63,32 @@ class Verifier {
     return s;
   }
 
+  // The names a synapse group's code may use (passes/model/symbols.cpp synapse_scope), besides
+  // units: its own variables, the target's bare and with _post, the source's with _pre.
+  std::set<std::string> synapse_scope(const SynapseGroup& syn) const {
+    std::set<std::string> s = {"t", "dt", "i", "j", "pi", "e", "inf", "N_pre", "N_post"};
+    auto add_group = [&](const std::string& group, const char* suffix, bool bare) {
+      const NeuronGroup* g = m_.find_group(group);
+      if (!g) return;
+      std::vector<std::string> vars = {"lastspike", "not_refractory"};
+      for (const auto& eq : g->equations) vars.push_back(eq.name);
+      for (const auto& v : vars) {
+        s.insert(v + suffix);
+        if (bare) s.insert(v);
+      }
+    };
+    add_group(syn.target.group, "_post", true);
+    add_group(syn.source.group, "_pre", false);
+    for (const auto& eq : syn.equations) {
+      s.insert(eq.name);
+      if (eq.has_flag(EquationFlag::EventDriven)) s.insert("lastupdate");
+    }
+    for (const auto* c : {&m_.parameters, &m_.constants, &syn.constants})
+      for (const auto& [n, v] : *c) s.insert(n);
+    for (const auto& ta : m_.timed_arrays) s.insert(ta.name);
+    return s;
+  }
+
   // Every identifier of `e` is in `scope`, a unit or white noise; function names are not checked.
   void names(const std::string& w, const ExprPtr& e, const std::set<std::string>& scope) {
     walk(e, [&](const Expr& x) {
@@ -152,6 +178,13 @@ class Verifier {
     if (stage_.names_resolved) {
       slice(w + " source", s.source);
       slice(w + " target", s.target);
+      const auto scope = synapse_scope(s);
+      for (const auto& eq : s.equations) names(w + " equation of " + q(eq.name), eq.expr, scope);
+      for (const auto& pw : s.pathways) {
+        names(w + " pathway " + q(pw.name), pw.code, scope);
+        names(w + " pathway " + q(pw.name) + " event-driven update", pw.event_driven_update, scope);
+      }
+      if (stage_.state_updated) names(w + " state update", s.state_update, scope);
     }
   }
 

@@ -200,6 +200,10 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
     case Domain::Kind::PostSynapticEvents: post_synaptic_events(c, plan, pr, s, o); break;
     case Domain::Kind::QueuedEvents: queued_events(c, plan, pr, s, o); break;
     case Domain::Kind::SpikeGenerator: spike_generator(c, plan, s, o); break;
+    // Refused by plan_kernels (dendritic delay buffering is not implemented for SIMT targets), so
+    // no plan reaches here with them.
+    case Domain::Kind::DendriticEvents:
+    case Domain::Kind::DendriticDrain: break;
   }
   o += "}\n\n";
 }

@@ -273,6 +273,39 @@ TEST(ModelVerifier, OneDefectEach) {
   expect_model_problem(m, "group 'G' reset has a statement without a value");
 }
 
+// A synapse group S from G onto itself: weight w, on_pre `v_post += w`, its names resolved.
+ir::Model model_with_synapses() {
+  ir::Model m = good_model();
+  ir::SynapseGroup sg;
+  sg.name = "S";
+  sg.source = {"G", 0, 4, ""};
+  sg.target = {"G", 0, 4, ""};
+  ir::Equation w;
+  w.kind = ir::Equation::Kind::Parameter;
+  w.name = "w";
+  sg.equations.push_back(w);
+  ir::Pathway pw;
+  pw.name = "pre";
+  pw.code.push_back({"v_post", "+=", ir::Expr::binary(ir::Op::Mul, ir::Expr::name_ref("w"), ir::Expr::name_ref("v_pre"))});
+  sg.pathways.push_back(pw);
+  m.synapses.push_back(sg);
+  return m;
+}
+
+TEST(ModelVerifier, SynapseScopeNames) {
+  EXPECT_EQ(joined(ir::verify(model_with_synapses(), {true, true})), "");
+  auto m = model_with_synapses();
+  m.synapses[0].pathways[0].code[0].value = ir::Expr::name_ref("u_pre");  // G has no u
+  expect_model_problem(m, "synapse group 'S' pathway 'pre' uses unresolved identifier 'u_pre'");
+  m = model_with_synapses();
+  // Bare names are the target's (Brian2's rule): v is G's, but a _pre name is never bare.
+  m.synapses[0].pathways[0].code[0].value = ir::Expr::binary(ir::Op::Add, ir::Expr::name_ref("v"), ir::Expr::name_ref("lastspike_pre"));
+  EXPECT_EQ(joined(ir::verify(m, {true, true})), "");
+  m.synapses[0].pathways[0].code[0].value = ir::Expr::name_ref("w_post");
+  expect_model_problem(m, "uses unresolved identifier 'w_post'");
+  EXPECT_TRUE(ir::verify(m, {false, false}).empty());  // before resolve-names that is the user's mistake
+}
+
 // A pass that breaks the kernel IR: its first kernel loads a buffer that does not exist.
 class BreakingPass : public Pass {
  public:
