@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace modelc {
+namespace modelc::backends {
 
 namespace fs = std::filesystem;
 
@@ -311,4 +311,4 @@ bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, Diag
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::backends

@@ -30,7 +30,7 @@ struct PipelineOptions {
   // invariant is an internal compiler error naming the pass.
   bool verify_each = default_verify_each();
   std::string backend = "cpu";
-  BuildOptions build;
+  backends::BuildOptions build;
   // Called by compile_model after lowering, before code generation and the host compiler; returning
   // false (after reporting) stops the build. `modelc run` checks the memory estimate here.
   std::function<bool(const kir::Program&, DiagnosticEngine&)> before_build;
@@ -40,15 +40,15 @@ struct PipelineOptions {
 using PhaseTimings = std::map<std::string, double>;
 
 // What the passes may assume about a backend (its capabilities and implemented strategies).
-TargetInfo target_info(const Backend& backend);
+passes::TargetInfo target_info(const backends::Backend& backend);
 
 // Reads and validates a model and runs the pass pipeline (no code generation).
-bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
+bool lower_model(const std::string& path, const PipelineOptions& options, passes::CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags);
 
 struct CompiledModel {
-  CompilationUnit unit;
-  BuildResult build;
+  passes::CompilationUnit unit;
+  backends::BuildResult build;
   PhaseTimings timings;
   std::string backend;
 };

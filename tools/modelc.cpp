@@ -63,7 +63,7 @@ bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& 
     }
     o.read.parameter_overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  o.passes = c.passes.empty() ? pipeline_for_opt_level(c.opt_level) : split(c.passes, ',');
+  o.passes = c.passes.empty() ? passes::pipeline_for_opt_level(c.opt_level) : split(c.passes, ',');
   for (const auto& d : c.disabled)
     for (const auto& n : split(d, ',')) o.disabled_passes.insert(n);
   for (const auto& p : c.print_after)
@@ -101,7 +101,7 @@ int cmd_check(const CommonOptions& c) {
   DiagnosticEngine diags;
   PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   PhaseTimings t;
   bool ok = lower_model(c.model, o, unit, t, diags);
   if (ok && unit.program) ok = driver::fits_in_memory(*unit.program, diags);
@@ -207,7 +207,7 @@ int cmd_explain(const CommonOptions& c) {
   DiagnosticEngine diags;
   PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   PhaseTimings t;
   bool ok = lower_model(c.model, o, unit, t, diags);
   report(diags, c.model);
@@ -271,22 +271,22 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(common, rs);
     if (*explain) return cmd_explain(common);
     if (*passes) {
-      register_builtin_passes();
-      const auto names = PassRegistry::instance().names();
+      passes::register_builtin_passes();
+      const auto names = passes::PassRegistry::instance().names();
       size_t width = 0;
       for (const auto& n : names) width = std::max(width, n.size());
       for (const auto& n : names) {
-        auto p = PassRegistry::instance().create(n);
+        auto p = passes::PassRegistry::instance().create(n);
         std::cout << "  " << n << std::string(width + 2 - n.size(), ' ') << p->description() << "\n";
       }
       std::cout << "default pipeline:";
-      for (const auto& n : default_pipeline()) std::cout << " " << n;
+      for (const auto& n : passes::default_pipeline()) std::cout << " " << n;
       std::cout << "\n";
       return 0;
     }
     if (*backends) {
-      for (const auto& n : BackendRegistry::instance().names()) {
-        auto b = BackendRegistry::instance().create(n);
+      for (const auto& n : backends::BackendRegistry::instance().names()) {
+        auto b = backends::BackendRegistry::instance().create(n);
         std::cout << "  " << n << "  " << b->description() << "\n";
       }
       return 0;

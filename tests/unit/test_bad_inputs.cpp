@@ -53,7 +53,7 @@ int run_modelc(const std::vector<std::string>& args, std::string& output, const 
   std::vector<std::string> argv = {MODELC_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  int rc = modelc::run_process(argv, log, error);
+  int rc = modelc::backends::run_process(argv, log, error);
   output = read_text(log) + error;
   return rc;
 }
@@ -83,7 +83,7 @@ TEST(BadInputs, EachModelGetsItsDiagnostic) {
     fs::path path = bad_inputs_dir() / "models" / (name + ".json");
     ASSERT_TRUE(fs::exists(path));
     PipelineOptions options;
-    CompilationUnit unit;
+    passes::CompilationUnit unit;
     PhaseTimings timings;
     DiagnosticEngine diags;
     bool ok = false;
@@ -94,7 +94,7 @@ TEST(BadInputs, EachModelGetsItsDiagnostic) {
     EXPECT_EQ(diags.has_errors(), expect_error) << rendered;
     if (!expect_error) {
       bool warned = false;
-      for (const auto& d : diags.diagnostics()) warned |= d.severity == Severity::Warning;
+      for (const auto& d : diags.diagnostics()) warned |= d.severity == support::Severity::Warning;
       EXPECT_TRUE(warned) << "accepted model that may mis-simulate must warn:\n" << rendered;
     }
     for (const auto& line : c.at("expect")) {
@@ -181,7 +181,7 @@ TEST(BadInputs, HostCompilerRunsWithoutShell) {
   Scratch scratch("noshell");
   fs::path marker = scratch.dir / "pwned";
   std::string error;
-  int rc = modelc::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
+  int rc = modelc::backends::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
                             scratch.dir / "log.txt", error);
   EXPECT_EQ(rc, 0) << error;
   EXPECT_FALSE(fs::exists(marker)) << "an argument was interpreted by a shell";
@@ -207,7 +207,7 @@ TEST(Resources, EstimateCountsExpectedSynapses) {
   Scratch scratch("estimate");
   fs::path model = scratch.write("huge.json", kHugeModel);
   PipelineOptions options;
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   PhaseTimings timings;
   DiagnosticEngine diags;
   ASSERT_TRUE(lower_model(model.string(), options, unit, timings, diags)) << diags.render("huge.json");
@@ -226,7 +226,7 @@ TEST(Resources, EstimateCountsExpectedSynapses) {
 
 TEST(Resources, CubaEstimateIsSmallAndFits) {
   PipelineOptions options;
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   PhaseTimings timings;
   DiagnosticEngine diags;
   ASSERT_TRUE(lower_model((modelc::testing::source_root() / "examples/cuba.json").string(), options, unit, timings, diags));

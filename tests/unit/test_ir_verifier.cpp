@@ -274,27 +274,27 @@ TEST(ModelVerifier, OneDefectEach) {
 }
 
 // A pass that breaks the kernel IR: its first kernel loads a buffer that does not exist.
-class BreakingPass : public Pass {
+class BreakingPass : public passes::Pass {
  public:
   std::string name() const override { return "test-break-kernel-ir"; }
   std::string description() const override { return "test only"; }
-  bool run(CompilationUnit& unit, DiagnosticEngine&) override {
+  bool run(passes::CompilationUnit& unit, DiagnosticEngine&) override {
     unit.program->kernels[0].body[0].value = kir::load("foo", Type::Double, kir::builtin("i", Type::Int64));
     return true;
   }
 };
 
-class IdentityPass : public Pass {
+class IdentityPass : public passes::Pass {
  public:
   std::string name() const override { return "test-identity"; }
   std::string description() const override { return "test only"; }
-  bool run(CompilationUnit&, DiagnosticEngine&) override { return true; }
+  bool run(passes::CompilationUnit&, DiagnosticEngine&) override { return true; }
 };
 
 TEST(VerifyEach, BrokenPassIsCaughtWithItsName) {
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   unit.program = good_program();
-  PassManager pm;
+  passes::PassManager pm;
   pm.add(std::make_unique<IdentityPass>());
   pm.add(std::make_unique<BreakingPass>());
   pm.add(std::make_unique<IdentityPass>());
@@ -307,9 +307,9 @@ TEST(VerifyEach, BrokenPassIsCaughtWithItsName) {
   EXPECT_EQ(pm.timings().size(), 2u);  // the pipeline stops at the broken pass
 
   // Without verify_each the same pipeline "succeeds".
-  CompilationUnit unit2;
+  passes::CompilationUnit unit2;
   unit2.program = good_program();
-  PassManager quiet;
+  passes::PassManager quiet;
   quiet.add(std::make_unique<BreakingPass>());
   DiagnosticEngine diags2;
   EXPECT_TRUE(quiet.run(unit2, diags2));
@@ -335,7 +335,7 @@ TEST(VerifyEach, DefaultFollowsTheEnvironment) {
 // Every example and golden model, through every optimisation level's pipeline and both backends'
 // strategy sets, is well formed after every pass.
 TEST(VerifyEach, EveryModelVerifiesAfterEveryPass) {
-  register_builtin_passes();
+  passes::register_builtin_passes();
   const std::filesystem::path root = MODELC_SOURCE_ROOT;
   std::vector<std::filesystem::path> models;
   for (const char* dir : {"examples", "tests/golden/models"})
@@ -349,9 +349,9 @@ TEST(VerifyEach, EveryModelVerifiesAfterEveryPass) {
       for (int level : {0, 2, 3}) {
         PipelineOptions options;
         options.backend = backend;
-        options.passes = pipeline_for_opt_level(level);
+        options.passes = passes::pipeline_for_opt_level(level);
         options.verify_each = true;
-        CompilationUnit unit;
+        passes::CompilationUnit unit;
         PhaseTimings timings;
         DiagnosticEngine diags;
         const bool ok = lower_model(path.string(), options, unit, timings, diags);

@@ -90,7 +90,7 @@ std::string cuda_prelude() {
 std::string cuda_device_source(const fs::path& model, std::string& error) {
   PipelineOptions options;
   options.backend = "opencl";
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   PhaseTimings timings;
   DiagnosticEngine diags;
   if (!lower_model(model.string(), options, unit, timings, diags) || !unit.program) {
