@@ -7,7 +7,7 @@
 #include "passes/pass_manager.h"
 #include "support/interrupt.h"
 
-namespace modelc {
+namespace modelc::driver {
 
 static double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -137,4 +137,4 @@ bool compile_model(const std::string& path, const PipelineOptions& options, Comp
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::driver

@@ -13,7 +13,7 @@
 #include "frontend/model_reader.h"
 #include "passes/pass.h"
 
-namespace modelc {
+namespace modelc::driver {
 
 // Whether the IR verifiers run after every pass unless PipelineOptions says otherwise: on in debug
 // builds (NDEBUG not defined), off in release builds; MODELC_VERIFY_EACH=1 or =0 in the environment
@@ -59,4 +59,4 @@ bool compile_model(const std::string& path, const PipelineOptions& options, Comp
 
 std::string modelc_version();
 
-}  // namespace modelc
+}  // namespace modelc::driver

@@ -3,7 +3,7 @@
 #include "frontend/parser.h"
 #include "ir/quantity_eval.h"
 
-namespace modelc {
+namespace modelc::frontend {
 
 // --- parse_unit ------------------------------------------------------------------------------------
 
@@ -62,4 +62,4 @@ std::optional<Quantity> parse_unit(const std::string& text, const SourceLoc& loc
   return ir::evaluate_constant(e, ir::QuantityLookup{}, diags);
 }
 
-}  // namespace modelc
+}  // namespace modelc::frontend

@@ -54,7 +54,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& diags) {
+bool make_options(const CommonOptions& c, driver::PipelineOptions& o, DiagnosticEngine& diags) {
   for (const auto& kv : c.set) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -99,11 +99,11 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
 
 int cmd_check(const CommonOptions& c) {
   DiagnosticEngine diags;
-  PipelineOptions o;
+  driver::PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
   passes::CompilationUnit unit;
-  PhaseTimings t;
-  bool ok = lower_model(c.model, o, unit, t, diags);
+  driver::PhaseTimings t;
+  bool ok = driver::lower_model(c.model, o, unit, t, diags);
   if (ok && unit.program) ok = driver::fits_in_memory(*unit.program, diags);
   int rc = report(diags, c.model);
   if (ok && rc == 0) {
@@ -114,7 +114,7 @@ int cmd_check(const CommonOptions& c) {
               << m.synapses.size() << " synapse groups, " << m.monitors.size() << " monitors, " << m.steps()
               << " steps)\n";
     if (unit.program) {
-      runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+      driver::MemoryEstimate e = driver::estimate_memory(*unit.program);
       char syn[32];
       std::snprintf(syn, sizeof syn, "%.3g", e.expected_synapses);
       // What compile time grows with (benchmarks/compile_scaling.py): the kernels and buffers the
@@ -122,7 +122,7 @@ int cmd_check(const CommonOptions& c) {
       const kir::Program& prog = *unit.program;
       std::cout << "  code: " << prog.kernels.size() << " kernels (" << prog.step_kernel_count() << " per step), "
                 << prog.buffers.size() << " buffers to generate and compile\n";
-      std::cout << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << runtime::format_bytes(e.total())
+      std::cout << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << driver::format_bytes(e.total())
                 << " (" << syn << " synapses expected)\n";
     }
   }
@@ -131,11 +131,11 @@ int cmd_check(const CommonOptions& c) {
 
 int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
   DiagnosticEngine diags;
-  PipelineOptions o;
+  driver::PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
   o.build.out_dir = out_dir;
-  CompiledModel cm;
-  bool ok = compile_model(c.model, o, cm, diags);
+  driver::CompiledModel cm;
+  bool ok = driver::compile_model(c.model, o, cm, diags);
   report(diags, c.model);
   if (!ok) return 1;
   // The artefact lives in the build cache; a copy goes next to the sources so out/ is self-contained.
@@ -205,11 +205,11 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
 
 int cmd_explain(const CommonOptions& c) {
   DiagnosticEngine diags;
-  PipelineOptions o;
+  driver::PipelineOptions o;
   if (!make_options(c, o, diags)) return report(diags, c.model);
   passes::CompilationUnit unit;
-  PhaseTimings t;
-  bool ok = lower_model(c.model, o, unit, t, diags);
+  driver::PhaseTimings t;
+  bool ok = driver::lower_model(c.model, o, unit, t, diags);
   report(diags, c.model);
   if (!ok) return 1;
   std::cout << "decisions for " << c.model << " (backend " << c.backend << "):\n";
@@ -220,8 +220,8 @@ int cmd_explain(const CommonOptions& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"modelc " + modelc_version() + ": a compiler for spiking neural network models (JSON model IR, docs/ir.md)"};
-  app.set_version_flag("--version", "modelc " + modelc_version());
+  CLI::App app{"modelc " + driver::modelc_version() + ": a compiler for spiking neural network models (JSON model IR, docs/ir.md)"};
+  app.set_version_flag("--version", "modelc " + driver::modelc_version());
   app.require_subcommand(1);
 
   CommonOptions common;

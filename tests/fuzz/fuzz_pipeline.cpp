@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bool ok = pm.run(unit, diags);
     if (ok != !diags.has_errors()) __builtin_trap();  // success and reported errors must agree
     if (ok && unit.program) {
-      (void)runtime::estimate_memory(*unit.program);
+      (void)driver::estimate_memory(*unit.program);
       // Emitting allocates per element of explicit connection lists only; sizes stay symbolic,
       // so even a huge model emits in bounded time.
       backends::cpu::CpuEmitOptions eo;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (unit_mode) {
     auto src = support::make_source(text, "/fuzz/unit");
     SourceLoc loc{src, 0, static_cast<int>(text.size())};
-    (void)parse_unit(text, loc, diags);
+    (void)frontend::parse_unit(text, loc, diags);
   } else {
     // A few named constants with dimensions, as a model's "constants" section would provide.
     static const std::map<std::string, Quantity> kScope = {

@@ -82,12 +82,12 @@ TEST(BadInputs, EachModelGetsItsDiagnostic) {
     SCOPED_TRACE(name);
     fs::path path = bad_inputs_dir() / "models" / (name + ".json");
     ASSERT_TRUE(fs::exists(path));
-    PipelineOptions options;
+    driver::PipelineOptions options;
     passes::CompilationUnit unit;
-    PhaseTimings timings;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
     bool ok = false;
-    EXPECT_NO_THROW(ok = lower_model(path.string(), options, unit, timings, diags));
+    EXPECT_NO_THROW(ok = driver::lower_model(path.string(), options, unit, timings, diags));
     std::string rendered = diags.render(name + ".json");
     const bool expect_error = c.at("outcome") == "error";
     EXPECT_EQ(ok, !expect_error) << rendered;
@@ -206,35 +206,35 @@ const char* kHugeModel = R"JSON({
 TEST(Resources, EstimateCountsExpectedSynapses) {
   Scratch scratch("estimate");
   fs::path model = scratch.write("huge.json", kHugeModel);
-  PipelineOptions options;
+  driver::PipelineOptions options;
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model(model.string(), options, unit, timings, diags)) << diags.render("huge.json");
+  ASSERT_TRUE(driver::lower_model(model.string(), options, unit, timings, diags)) << diags.render("huge.json");
   ASSERT_TRUE(unit.program);
-  runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+  driver::MemoryEstimate e = driver::estimate_memory(*unit.program);
   EXPECT_DOUBLE_EQ(e.expected_synapses, 0.5 * 2e9 * 2e9);
   EXPECT_GE(e.neuron_bytes, 2e9 * 8);  // v in double
   EXPECT_GE(e.synapse_bytes, 2e18 * 4);  // CSR post indices (no pre array: nothing reads it)
-  std::string message = runtime::check_memory(*unit.program, 64.0 * 1024 * 1024 * 1024);
+  std::string message = driver::check_memory(*unit.program, 64.0 * 1024 * 1024 * 1024);
   EXPECT_NE(message.find("the model needs about"), std::string::npos) << message;
   EXPECT_NE(message.find("but only 64 GiB is available"), std::string::npos) << message;
   EXPECT_NE(message.find("~2e+18 synapses"), std::string::npos) << message;
   // With plenty of memory, no complaint (the check is not a blanket refusal).
-  EXPECT_EQ(runtime::check_memory(*unit.program, 1e20), "");
+  EXPECT_EQ(driver::check_memory(*unit.program, 1e20), "");
 }
 
 TEST(Resources, CubaEstimateIsSmallAndFits) {
-  PipelineOptions options;
+  driver::PipelineOptions options;
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model((modelc::testing::source_root() / "examples/cuba.json").string(), options, unit, timings, diags));
-  runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+  ASSERT_TRUE(driver::lower_model((modelc::testing::source_root() / "examples/cuba.json").string(), options, unit, timings, diags));
+  driver::MemoryEstimate e = driver::estimate_memory(*unit.program);
   EXPECT_NEAR(e.expected_synapses, 0.02 * 4000 * 4000, 1.0);  // p = 80/N on both groups
   EXPECT_GT(e.total(), 1e6);
   EXPECT_LT(e.total(), 1e8);
-  EXPECT_EQ(runtime::check_memory(*unit.program, 1e9), "");
+  EXPECT_EQ(driver::check_memory(*unit.program, 1e9), "");
 }
 
 TEST(Resources, RunRefusesModelThatDoesNotFit) {

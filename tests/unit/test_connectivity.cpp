@@ -53,14 +53,14 @@ struct StorageRun {
 
 std::optional<StorageRun> run_storage(const std::string& tag, const std::string& text, const std::string& opt,
                                       std::string& error) {
-  PipelineOptions options;
+  driver::PipelineOptions options;
   if (opt == "-O0") options.passes = passes::pipeline_for_opt_level(0);
   options.build.out_dir = v2_model_dir(tag) / "build";
   options.build.cache_dir = test_cache_dir();
-  CompiledModel compiled;
+  driver::CompiledModel compiled;
   DiagnosticEngine diags;
   auto path = write_v2_model(tag, text);
-  if (!compile_model(path.string(), options, compiled, diags)) {
+  if (!driver::compile_model(path.string(), options, compiled, diags)) {
     error = diags.render(path.string());
     return std::nullopt;
   }
@@ -198,11 +198,11 @@ TEST(Connectivity, CostModelChoices) {
 TEST(Connectivity, DefaultsAtO0) {
   passes::register_builtin_passes();
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  PipelineOptions options;
+  driver::PipelineOptions options;
   options.passes = passes::pipeline_for_opt_level(0);
-  ASSERT_TRUE(lower_model(write_v2_model("o0", cuba_like(4000, "\"80 / N\"", "10 ms", "")).string(), options, unit, timings, diags));
+  ASSERT_TRUE(driver::lower_model(write_v2_model("o0", cuba_like(4000, "\"80 / N\"", "10 ms", "")).string(), options, unit, timings, diags));
   const auto& c = unit.program->find_synapse_group("Ce")->connectivity;
   EXPECT_EQ(c.storage, Storage::Sparse);
   EXPECT_EQ(c.index_bits, 32);
@@ -211,7 +211,7 @@ TEST(Connectivity, DefaultsAtO0) {
   // A request the -O0 pipeline cannot apply is a warning at its pointer.
   DiagnosticEngine d2;
   passes::CompilationUnit u2;
-  ASSERT_TRUE(lower_model(write_v2_model("o0-dense", cuba_like(400, "0.1", "10 ms", "dense")).string(), options, u2,
+  ASSERT_TRUE(driver::lower_model(write_v2_model("o0-dense", cuba_like(400, "0.1", "10 ms", "dense")).string(), options, u2,
                           timings, d2));
   ASSERT_FALSE(d2.diagnostics().empty());
   EXPECT_EQ(d2.diagnostics()[0].json_pointer, "/synapses/0/connectivity");
@@ -272,14 +272,14 @@ TEST(Connectivity, BadButLegalOverrideWarnsWithTheMemory) {
 // CSR build alone would take.
 TEST(Connectivity, ProceduralBillionSynapses) {
   std::string text = cuba_like(100000, "0.1", "3 ms", "procedural");
-  PipelineOptions options;
+  driver::PipelineOptions options;
   options.build.out_dir = v2_model_dir("big") / "build";
   options.build.cache_dir = test_cache_dir();
-  CompiledModel compiled;
+  driver::CompiledModel compiled;
   DiagnosticEngine diags;
   auto path = write_v2_model("big", text);
-  ASSERT_TRUE(compile_model(path.string(), options, compiled, diags)) << diags.render(path.string());
-  auto est = runtime::estimate_memory(*compiled.unit.program);
+  ASSERT_TRUE(driver::compile_model(path.string(), options, compiled, diags)) << diags.render(path.string());
+  auto est = driver::estimate_memory(*compiled.unit.program);
   EXPECT_GT(est.expected_synapses, 0.99e9);
   EXPECT_LT(est.synapse_bytes, 1e6);
   EXPECT_LT(est.total(), 100e6);

@@ -39,7 +39,7 @@ std::string exact_model(const std::string& mode, const std::string& v_type = "1"
               {"name": "v", "kind": "state", "source": "G", "variables": ["v"], "indices": [0, 1, 2, 3, 4, 5, 6, 7]}]})J";
 }
 
-Buffering buffering_of(const CompiledModel& c, const std::string& group) {
+Buffering buffering_of(const driver::CompiledModel& c, const std::string& group) {
   const kir::SynapseGroup* g = c.unit.program->find_synapse_group(group);
   return g ? g->pathways.at(0).buffering : Buffering::SpikeHistory;
 }
@@ -182,11 +182,11 @@ struct Lowered {
 Lowered lower(const std::string& tag, const std::string& text, int opt = 2, const std::string& backend = "cpu") {
   Lowered l;
   DiagnosticEngine diags;
-  PhaseTimings timings;
-  PipelineOptions options;
+  driver::PhaseTimings timings;
+  driver::PipelineOptions options;
   options.passes = passes::pipeline_for_opt_level(opt);
   options.backend = backend;
-  lower_model(write_v2_model(tag, text).string(), options, l.unit, timings, diags);
+  driver::lower_model(write_v2_model(tag, text).string(), options, l.unit, timings, diags);
   l.diags = diags.diagnostics();
   return l;
 }
@@ -213,7 +213,7 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
   const kir::Buffer* ring = a.unit.program->find_buffer(a.unit.program->find_synapse_group("S")->pathways[0].ring_buffer);
   ASSERT_NE(ring, nullptr);
   const double elem = ring->type == kir::Type::Int32 ? 4 : 8;
-  EXPECT_DOUBLE_EQ(runtime::estimate_memory(*a.unit.program).spike_bytes, 1 * (1000 * 4.0 + 8) + 21 * 1000 * elem);
+  EXPECT_DOUBLE_EQ(driver::estimate_memory(*a.unit.program).spike_bytes, 1 * (1000 * 4.0 + 8) + 21 * 1000 * elem);
   // Unbounded delays (a normal draw): the depth is unknown until init, and the estimate says so.
   std::string unbounded = big_model("integer", R"J(, "delay_buffering": "dendritic")J");
   unbounded.replace(unbounded.find("rand() * 2*ms"), 13, "abs(randn()) * ms");
@@ -221,7 +221,7 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
   ASSERT_TRUE(first_error(u.diags).message.empty()) << first_error(u.diags).message;
   EXPECT_EQ(u.unit.program->find_synapse_group("S")->pathways[0].max_delay_steps_estimate, -1);
   EXPECT_NE(decision(u.unit, "S").find("unknown before init"), std::string::npos) << decision(u.unit, "S");
-  auto unknowns = runtime::estimate_memory(*u.unit.program).unknowns;
+  auto unknowns = driver::estimate_memory(*u.unit.program).unknowns;
   EXPECT_TRUE(std::any_of(unknowns.begin(), unknowns.end(), [](const std::string& x) { return x.starts_with("delay ring"); }));
   // Floating target: queues at -O2 (the ring would reassociate), the ring at -O3.
   auto f = lower("db_auto_float", big_model("1"));

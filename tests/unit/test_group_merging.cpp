@@ -34,7 +34,7 @@ std::filesystem::path with_large_b() {
 }
 
 RunOutput run(int opt_level, bool merge, int threads, const std::filesystem::path& model = kModel) {
-  PipelineOptions o;
+  driver::PipelineOptions o;
   o.passes = passes::pipeline_for_opt_level(opt_level);
   if (!merge) o.disabled_passes = {"merge-neuron-groups"};
   std::string error;
@@ -86,11 +86,11 @@ TEST(GroupMerging, ThreadsDoNotChangeResults) {
 }
 
 TEST(GroupMerging, CpuCodeLoopsOverAMemberTable) {
-  PipelineOptions o;
+  driver::PipelineOptions o;
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model((source_root() / kModel).string(), o, unit, timings, diags));
+  ASSERT_TRUE(driver::lower_model((source_root() / kModel).string(), o, unit, timings, diags));
   std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
   size_t k = src.find("// kernel merged_A_update_threshold_reset");
   ASSERT_NE(k, std::string::npos);
@@ -150,12 +150,12 @@ TEST(GroupMerging, RefusesDifferentRandomStreams) {
 #ifdef MODELC_HAVE_OPENCL
 // OpenCL does not implement merged groups: a program lowered for the CPU is refused by name.
 TEST(GroupMerging, OpenCLRefusesMergedKernels) {
-  PipelineOptions options;  // backend "cpu"
+  driver::PipelineOptions options;  // backend "cpu"
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
   const std::string model = (source_root() / kModel).string();
-  ASSERT_TRUE(lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
   opencl::OpenCLBackend backend;
   backends::BuildOptions bo;
   backend.emit(*unit.program, bo, diags);

@@ -319,15 +319,15 @@ TEST(VerifyEach, DefaultFollowsTheEnvironment) {
   const char* old = std::getenv("MODELC_VERIFY_EACH");
   std::string saved = old ? old : "";
   setenv("MODELC_VERIFY_EACH", "1", 1);
-  EXPECT_TRUE(default_verify_each());
-  EXPECT_TRUE(PipelineOptions{}.verify_each);
+  EXPECT_TRUE(driver::default_verify_each());
+  EXPECT_TRUE(driver::PipelineOptions{}.verify_each);
   setenv("MODELC_VERIFY_EACH", "0", 1);
-  EXPECT_FALSE(default_verify_each());
+  EXPECT_FALSE(driver::default_verify_each());
   unsetenv("MODELC_VERIFY_EACH");
 #ifdef NDEBUG
-  EXPECT_FALSE(default_verify_each());
+  EXPECT_FALSE(driver::default_verify_each());
 #else
-  EXPECT_TRUE(default_verify_each());
+  EXPECT_TRUE(driver::default_verify_each());
 #endif
   if (old) setenv("MODELC_VERIFY_EACH", saved.c_str(), 1);
 }
@@ -347,14 +347,14 @@ TEST(VerifyEach, EveryModelVerifiesAfterEveryPass) {
   for (const auto& path : models)
     for (const std::string backend : {"cpu", "opencl"})
       for (int level : {0, 2, 3}) {
-        PipelineOptions options;
+        driver::PipelineOptions options;
         options.backend = backend;
         options.passes = passes::pipeline_for_opt_level(level);
         options.verify_each = true;
         passes::CompilationUnit unit;
-        PhaseTimings timings;
+        driver::PhaseTimings timings;
         DiagnosticEngine diags;
-        const bool ok = lower_model(path.string(), options, unit, timings, diags);
+        const bool ok = driver::lower_model(path.string(), options, unit, timings, diags);
         // A model may ask for a strategy the OpenCL backend lacks (a user error, reported as such).
         bool ice = false;
         for (const auto& d : diags.diagnostics()) ice |= d.message.find("internal compiler error") != std::string::npos;

@@ -53,7 +53,7 @@ struct Variant {
 };
 
 RunOutput run(const fs::path& model, const Variant& v) {
-  PipelineOptions o;
+  driver::PipelineOptions o;
   o.passes = passes::pipeline_for_opt_level(v.opt_level);
   if (!v.fuse) o.disabled_passes = {"fuse-neuron-kernels", "fuse-synaptic-propagation"};
   if (!v.fuse_synapses) o.disabled_passes.insert("fuse-synaptic-propagation");
@@ -185,12 +185,12 @@ TEST(KernelFusionSchedule, NotAppliedWithoutTheBackendFeature) {
 // emit and reset run in a scalar loop after it; above 4096 neurons the blocks go to threads.
 TEST(KernelFusionCodegen, CpuKeepsTheUpdateVectorised) {
   for (int64_t n : {1000, 8000}) {
-    PipelineOptions o;
+    driver::PipelineOptions o;
     o.read.parameter_overrides.push_back({"N", std::to_string(n)});
     passes::CompilationUnit unit;
-    PhaseTimings timings;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
-    ASSERT_TRUE(lower_model((source_root() / "examples/cuba.json").string(), o, unit, timings, diags));
+    ASSERT_TRUE(driver::lower_model((source_root() / "examples/cuba.json").string(), o, unit, timings, diags));
     std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
     size_t k = src.find("// kernel P_update_threshold_reset");
     ASSERT_NE(k, std::string::npos) << "no fused kernel";

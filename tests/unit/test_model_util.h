@@ -39,8 +39,8 @@ inline double state_at(const runtime::MonitorResult& mon, size_t s, size_t k, si
 inline std::vector<support::Diagnostic> v2_diagnostics(const std::string& text, const std::string& tag = "errors") {
   DiagnosticEngine diags;
   passes::CompilationUnit unit;
-  PhaseTimings timings;
-  lower_model(write_v2_model(tag, text).string(), PipelineOptions{}, unit, timings, diags);
+  driver::PhaseTimings timings;
+  driver::lower_model(write_v2_model(tag, text).string(), driver::PipelineOptions{}, unit, timings, diags);
   return diags.diagnostics();
 }
 

@@ -90,12 +90,12 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
   fs::create_directories(dir);
   for (const char* precision : {"double", "float"}) {
     fs::path model = variant(source_root() / GetParam(), precision, dir);
-    PipelineOptions options;
+    driver::PipelineOptions options;
     options.backend = "opencl";  // the passes choose strategies for the target
     passes::CompilationUnit unit;
-    PhaseTimings timings;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
-    const bool lowered = lower_model(model.string(), options, unit, timings, diags);
+    const bool lowered = driver::lower_model(model.string(), options, unit, timings, diags);
     const auto unsupported = kOpenCLUnsupported.find(GetParam());
     backends::GeneratedSources src;
     if (lowered) {
@@ -150,12 +150,12 @@ INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax, ::testing::ValuesIn(all_models())
 // (CUBA: sparse u16 without pre indices, fused propagation of Ce and Ci): it must refuse them by
 // name, not emit code that reads a CSR that is not there.
 TEST(OpenCLStrategies, RefusesAProgramLoweredForTheCpu) {
-  PipelineOptions options;  // backend "cpu"
+  driver::PipelineOptions options;  // backend "cpu"
   passes::CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
   const std::string model = (source_root() / "examples/cuba.json").string();
-  ASSERT_TRUE(lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
   opencl::OpenCLBackend backend;
   backends::BuildOptions bo;
   backend.emit(*unit.program, bo, diags);

@@ -125,7 +125,7 @@ TEST(Units, LookupFollowsBrian2Names) {
 
 TEST(Units, ParseUnit) {
   DiagnosticEngine diags;
-  auto unit = [&](const std::string& text) { return parse_unit(text, SourceLoc{}, diags); };
+  auto unit = [&](const std::string& text) { return frontend::parse_unit(text, SourceLoc{}, diags); };
   EXPECT_EQ(unit("volt")->dim, dim("volt"));
   EXPECT_TRUE(unit("1")->dim.is_dimensionless());
   EXPECT_EQ(unit("siemens/metre**2")->dim, dim("siemens") / dim("metre2"));
@@ -152,7 +152,7 @@ TEST(Units, ParseUnit) {
   // In place: the caret lands in the equation the unit came from.
   auto src = support::make_source("g : nS/cm2x", "/eq");
   DiagnosticEngine located;
-  EXPECT_FALSE(parse_unit("nS/cm2x", SourceLoc{src, 4, 7}, located));
+  EXPECT_FALSE(frontend::parse_unit("nS/cm2x", SourceLoc{src, 4, 7}, located));
   ASSERT_EQ(located.error_count(), 1);
   EXPECT_EQ(located.diagnostics()[0].loc.offset, 7);
   EXPECT_EQ(located.diagnostics()[0].loc.length, 4);
