@@ -31,11 +31,11 @@ namespace api_impl {
 
 using api::error_code_name;
 
-static api::Severity convert(modelc::Severity s) {
+static api::Severity convert(support::Severity s) {
   switch (s) {
-    case modelc::Severity::Error: return api::Severity::Error;
-    case modelc::Severity::Warning: return api::Severity::Warning;
-    case modelc::Severity::Note: break;
+    case support::Severity::Error: return api::Severity::Error;
+    case support::Severity::Warning: return api::Severity::Warning;
+    case support::Severity::Note: break;
   }
   return api::Severity::Note;
 }
@@ -48,13 +48,13 @@ std::vector<api::Diagnostic> convert(const DiagnosticEngine& diags, const std::s
     p.message = d.message;
     p.pointer = d.json_pointer;
     p.hint = d.hint;
-    p.text = render_diagnostic(d, file_name, false);
-    p.color_text = render_diagnostic(d, file_name, true);
+    p.text = support::render_diagnostic(d, file_name, false);
+    p.color_text = support::render_diagnostic(d, file_name, true);
     if (d.loc.valid()) {
       // The caret part is what the rendering shows between the header line and the hint.
-      modelc::Diagnostic bare = d;
+      support::Diagnostic bare = d;
       bare.hint.clear();
-      std::string text = render_diagnostic(bare, file_name, false);
+      std::string text = support::render_diagnostic(bare, file_name, false);
       size_t eol = text.find('\n');
       if (eol != std::string::npos) p.caret = text.substr(eol + 1);
     }

@@ -18,18 +18,18 @@
 namespace modelc::api {
 
 std::vector<PassInfo> passes() {
-  register_builtin_passes();
+  passes::register_builtin_passes();
   std::vector<PassInfo> out;
-  for (const auto& n : PassRegistry::instance().names()) out.push_back({n, PassRegistry::instance().create(n)->description()});
+  for (const auto& n : passes::PassRegistry::instance().names()) out.push_back({n, passes::PassRegistry::instance().create(n)->description()});
   return out;
 }
 
-std::vector<std::string> default_pipeline() { return ::modelc::default_pipeline(); }
+std::vector<std::string> default_pipeline() { return ::modelc::passes::default_pipeline(); }
 
 std::vector<BackendInfo> backends() {
   std::vector<BackendInfo> out;
-  for (const auto& n : BackendRegistry::instance().names())
-    out.push_back({n, BackendRegistry::instance().create(n)->description()});
+  for (const auto& n : backends::BackendRegistry::instance().names())
+    out.push_back({n, backends::BackendRegistry::instance().create(n)->description()});
   return out;
 }
 
@@ -46,11 +46,11 @@ std::string describe_devices() {
 Result<double> parse_duration(const std::string& text) {
   return api_impl::guarded<Result<double>>([&]() -> Result<double> {
     DiagnosticEngine diags;
-    auto source = make_source(text, "");
+    auto source = support::make_source(text, "");
     auto e = frontend::parse_expression(source, diags);
     std::optional<Quantity> q;
     if (e && !diags.has_errors())
-      q = evaluate_constant(e, [](const std::string& name) {
+      q = ir::evaluate_constant(e, [](const std::string& name) {
             // "s" is not one of Brian2's unit names, but is what "1 s" means to everyone.
             return name == "s" ? std::optional<Quantity>(Quantity{1.0, Dimension::base(2)}) : std::nullopt;
           }, diags);
@@ -72,9 +72,9 @@ std::string format_progress(double simulated_s, double total_s, double realtime_
   return runtime::ProgressLine::format(simulated_s, total_s, realtime_factor, eta_s);
 }
 
-std::string version() { return modelc_version(); }
+std::string version() { return driver::modelc_version(); }
 
-Installation installation() { return {source_root(), support_lib_dir()}; }
+Installation installation() { return {backends::source_root(), backends::support_lib_dir()}; }
 
 struct InterruptGuard::Impl {
   support::InterruptGuard guard;

@@ -138,13 +138,13 @@ std::string Model::document() const {
 
 namespace {
 
-Status pipeline_options(const CompileOptions& c, const Overrides& overrides, PipelineOptions& o) {
+Status pipeline_options(const CompileOptions& c, const Overrides& overrides, driver::PipelineOptions& o) {
   if (c.opt_level < 0 || c.opt_level > 3)
     return make_error(ErrorCode::InvalidArgument,
                       "optimisation level " + std::to_string(c.opt_level) + " is out of range (0 to 3)");
   if (c.threads < 0) return make_error(ErrorCode::InvalidArgument, "threads must not be negative");
   o.read.parameter_overrides = overrides;
-  o.passes = c.passes.empty() ? pipeline_for_opt_level(c.opt_level) : c.passes;
+  o.passes = c.passes.empty() ? passes::pipeline_for_opt_level(c.opt_level) : c.passes;
   o.disabled_passes.insert(c.disabled_passes.begin(), c.disabled_passes.end());
   o.print_after.insert(c.print_after.begin(), c.print_after.end());
   o.dump_stream = c.dump_stream ? c.dump_stream : &std::cout;
@@ -173,11 +173,11 @@ Error compile_error(const DiagnosticEngine& diags, const std::string& name, bool
 Result<CheckReport> Model::check(const CompileOptions& options) const {
   return guarded<Result<CheckReport>>([&]() -> Result<CheckReport> {
     DiagnosticEngine diags;
-    PipelineOptions o;
+    driver::PipelineOptions o;
     if (Status s = pipeline_options(options, impl_->overrides, o); !s) return s.error();
-    CompilationUnit unit;
-    PhaseTimings timings;
-    bool ok = lower_model(impl_->input(), o, unit, timings, diags);
+    passes::CompilationUnit unit;
+    driver::PhaseTimings timings;
+    bool ok = driver::lower_model(impl_->input(), o, unit, timings, diags);
     if (ok && unit.program && options.check_memory) ok = driver::fits_in_memory(*unit.program, diags);
     if (!ok || diags.has_errors()) return compile_error(diags, impl_->name, false);
     CheckReport r;
@@ -191,7 +191,7 @@ Result<CheckReport> Model::check(const CompileOptions& options) const {
       << " synapse groups, " << m.monitors.size() << " monitors, " << m.steps() << " steps)\n";
     if (unit.program) {
       const kir::Program& prog = *unit.program;
-      runtime::MemoryEstimate e = runtime::estimate_memory(prog);
+      driver::MemoryEstimate e = driver::estimate_memory(prog);
       r.kernels = static_cast<int64_t>(prog.kernels.size());
       r.step_kernels = prog.step_kernel_count();
       r.buffers = static_cast<int64_t>(prog.buffers.size());
@@ -204,7 +204,7 @@ Result<CheckReport> Model::check(const CompileOptions& options) const {
       // backend will generate; merged groups count once.
       s << "  code: " << r.kernels << " kernels (" << r.step_kernels << " per step), " << r.buffers
         << " buffers to generate and compile\n";
-      s << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << runtime::format_bytes(e.total()) << " ("
+      s << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << driver::format_bytes(e.total()) << " ("
         << syn << " synapses expected)\n";
     }
     r.summary = s.str();
@@ -215,7 +215,7 @@ Result<CheckReport> Model::check(const CompileOptions& options) const {
 Result<Module> Model::compile(const CompileOptions& options) const {
   return guarded<Result<Module>>([&]() -> Result<Module> {
     DiagnosticEngine diags;
-    PipelineOptions o;
+    driver::PipelineOptions o;
     if (Status s = pipeline_options(options, impl_->overrides, o); !s) return s.error();
     std::optional<runtime::ScratchDirectory> scratch;
     if (options.out_dir.empty()) {
@@ -226,8 +226,8 @@ Result<Module> Model::compile(const CompileOptions& options) const {
     } else {
       o.build.out_dir = options.out_dir;
     }
-    CompiledModel cm;
-    if (!compile_model(impl_->input(), o, cm, diags)) return compile_error(diags, impl_->name, cm.unit.program.has_value());
+    driver::CompiledModel cm;
+    if (!driver::compile_model(impl_->input(), o, cm, diags)) return compile_error(diags, impl_->name, cm.unit.program.has_value());
     auto impl = std::make_shared<Module::Impl>();
     impl->module_path = cm.build.module_path;
     if (!options.out_dir.empty()) {

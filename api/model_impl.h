@@ -16,7 +16,7 @@ struct Model::Impl {
   ModelSummary summary;
   std::vector<Diagnostic> warnings;
 
-  ModelInput input() const { return text ? ModelInput(name, *text) : ModelInput(name); }
+  driver::ModelInput input() const { return text ? driver::ModelInput(name, *text) : driver::ModelInput(name); }
 };
 
 }  // namespace modelc::api

@@ -28,7 +28,7 @@ constexpr int64_t kFirstChunk = 10;
 constexpr double kMaxGrowth = 8.0;
 
 Error not_found(const std::string& what, const std::string& name, const std::vector<std::string>& names) {
-  auto close = closest_match(name, names);
+  auto close = support::closest_match(name, names);
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   return make_error(ErrorCode::InvalidArgument,
@@ -317,7 +317,7 @@ runtime::ManifestExtras manifest_extras(const Module::Impl& m) {
   runtime::ManifestExtras extras;
   extras.model_name = m.info.model_name;
   extras.backend = m.backend;
-  extras.modelc_version = modelc_version();
+  extras.modelc_version = driver::modelc_version();
   extras.precision = m.info.precision;
   extras.timings = m.timings;
   extras.compile_cached = m.cache_hit;

@@ -13,7 +13,7 @@
 #include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
-namespace modelc {
+namespace modelc::backends {
 
 struct BackendCapabilities {
   bool float32 = true;
@@ -88,7 +88,7 @@ struct BackendRegistration {
 };
 
 #define MODELC_REGISTER_BACKEND(name, Class) \
-  static const ::modelc::BackendRegistration modelc_backend_registration_##Class{ \
-      name, [] { return std::unique_ptr<::modelc::Backend>(std::make_unique<Class>()); }}
+  static const ::modelc::backends::BackendRegistration modelc_backend_registration_##Class{ \
+      name, [] { return std::unique_ptr<::modelc::backends::Backend>(std::make_unique<Class>()); }}
 
-}  // namespace modelc
+}  // namespace modelc::backends

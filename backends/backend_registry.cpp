@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-namespace modelc {
+namespace modelc::backends {
 
 BackendRegistry& BackendRegistry::instance() {
   static BackendRegistry registry;
@@ -41,4 +41,4 @@ bool write_sources(const GeneratedSources& sources, const std::filesystem::path&
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::backends

@@ -22,7 +22,7 @@
 
 extern char** environ;
 
-namespace modelc {
+namespace modelc::backends {
 
 namespace fs = std::filesystem;
 
@@ -338,4 +338,4 @@ bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, Diag
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::backends

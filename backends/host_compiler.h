@@ -12,7 +12,7 @@
 
 #include "support/diagnostics.h"
 
-namespace modelc {
+namespace modelc::backends {
 
 // 64-bit FNV-1a, chainable through `h`. Stable across runs and platforms (unlike std::hash).
 uint64_t fnv1a64(std::string_view data, uint64_t h = 0xcbf29ce484222325ull);
@@ -80,4 +80,4 @@ class HostCompiler {
   bool libmvec_ = false;
 };
 
-}  // namespace modelc
+}  // namespace modelc::backends

@@ -5,7 +5,7 @@
 
 #include "backends/host_compiler.h"
 
-namespace modelc {
+namespace modelc::backends {
 
 namespace fs = std::filesystem;
 
@@ -66,4 +66,4 @@ bool build_host_module(Backend& backend, const kir::Program& program, const Buil
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::backends

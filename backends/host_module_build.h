@@ -8,7 +8,7 @@
 
 #include "backends/backend.h"
 
-namespace modelc {
+namespace modelc::backends {
 
 struct HostModuleSpec {
   std::string source_name = "model.cpp";  // the host translation unit among the emitted files
@@ -25,4 +25,4 @@ struct HostModuleSpec {
 bool build_host_module(Backend& backend, const kir::Program& program, const BuildOptions& options,
                        const HostModuleSpec& spec, BuildResult& result, DiagnosticEngine& diags);
 
-}  // namespace modelc
+}  // namespace modelc::backends

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
-namespace modelc::kir {
+namespace modelc::codegen {
 
 namespace {
 
@@ -23,38 +23,38 @@ std::string shortest(double v, bool as_float) {
   return s;
 }
 
-bool is_int(Type t) { return t == Type::Int32 || t == Type::Int64; }
+bool is_int(kir::Type t) { return t == kir::Type::Int32 || t == kir::Type::Int64; }
 
 }  // namespace
 
-const char* CStylePrinter::helper_suffix(Type t) {
+const char* CStylePrinter::helper_suffix(kir::Type t) {
   switch (t) {
-    case Type::Float: return "f";
-    case Type::Int32: return "_i32";
-    case Type::Int64: return "_i64";
-    case Type::Bool: return "_i32";
-    case Type::Double: return "";
+    case kir::Type::Float: return "f";
+    case kir::Type::Int32: return "_i32";
+    case kir::Type::Int64: return "_i64";
+    case kir::Type::Bool: return "_i32";
+    case kir::Type::Double: return "";
   }
   return "";
 }
 
-std::string CStylePrinter::type_name(Type t) const {
+std::string CStylePrinter::type_name(kir::Type t) const {
   switch (t) {
-    case Type::Bool: return "bool";
-    case Type::Int32: return "int32_t";
-    case Type::Int64: return "int64_t";
-    case Type::Float: return "float";
-    case Type::Double: return "double";
+    case kir::Type::Bool: return "bool";
+    case kir::Type::Int32: return "int32_t";
+    case kir::Type::Int64: return "int64_t";
+    case kir::Type::Float: return "float";
+    case kir::Type::Double: return "double";
   }
   return "void";
 }
 
-std::string CStylePrinter::buffer_pointer(Type t, const std::string& name, bool read_only) const {
+std::string CStylePrinter::buffer_pointer(kir::Type t, const std::string& name, bool read_only) const {
   return (read_only ? "const " : "") + storage_type_name(t) + "* __restrict " + name;
 }
 
-std::string CStylePrinter::float_literal(double v, Type t) const {
-  bool f = t == Type::Float;
+std::string CStylePrinter::float_literal(double v, kir::Type t) const {
+  bool f = t == kir::Type::Float;
   if (std::isnan(v)) return f ? "MC_NANF" : "MC_NAN";
   if (std::isinf(v)) return std::string(v < 0 ? "(-" : "(") + (f ? "MC_INFF" : "MC_INF") + ")";
   std::string s = shortest(f ? static_cast<double>(static_cast<float>(v)) : v, f);
@@ -63,32 +63,32 @@ std::string CStylePrinter::float_literal(double v, Type t) const {
   return v < 0 || (v == 0 && std::signbit(v)) ? "(" + s + ")" : s;
 }
 
-std::string CStylePrinter::int_literal(int64_t v, Type t) const {
+std::string CStylePrinter::int_literal(int64_t v, kir::Type t) const {
   if (v == std::numeric_limits<int64_t>::min()) return "(-9223372036854775807LL - 1)";
   std::string s = std::to_string(v);
   // Plain literals are `int`: values beyond int32 need the suffix to stay 64-bit.
-  if (t == Type::Int64 && (v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min()))
+  if (t == kir::Type::Int64 && (v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min()))
     s += "LL";
   return v < 0 ? "(" + s + ")" : s;
 }
 
-std::string CStylePrinter::literal(const Expr& e) const {
+std::string CStylePrinter::literal(const kir::Expr& e) const {
   switch (e.type) {
-    case Type::Bool: return bool_literal(e.b);
-    case Type::Int32:
-    case Type::Int64: return int_literal(e.i, e.type);
-    case Type::Float:
-    case Type::Double: return float_literal(e.f, e.type);
+    case kir::Type::Bool: return bool_literal(e.b);
+    case kir::Type::Int32:
+    case kir::Type::Int64: return int_literal(e.i, e.type);
+    case kir::Type::Float:
+    case kir::Type::Double: return float_literal(e.f, e.type);
   }
   return "0";
 }
 
-std::string CStylePrinter::function_name(const std::string& fn, Type t) const {
+std::string CStylePrinter::function_name(const std::string& fn, kir::Type t) const {
   if (fn == "exprel" || fn == "sign" || fn == "clip" || fn == "timestep")
     return "mc_" + fn + helper_suffix(t);
   std::string name = fn == "abs" ? "fabs" : fn;
   if (is_int(t) && (name == "fabs" || name == "fmin" || name == "fmax")) return "mc_" + name + helper_suffix(t);
-  if (t == Type::Float) return name + "f";
+  if (t == kir::Type::Float) return name + "f";
   return name;
 }
 
@@ -96,52 +96,52 @@ std::string CStylePrinter::buffer_access(const std::string& buffer, const std::s
   return buffer + "[" + index + "]";
 }
 
-std::string CStylePrinter::select(const std::string& c, const std::string& a, const std::string& b, Type) const {
+std::string CStylePrinter::select(const std::string& c, const std::string& a, const std::string& b, kir::Type) const {
   return "(" + c + " ? " + a + " : " + b + ")";
 }
 
-std::string CStylePrinter::cast(const std::string& a, Type, Type to) const {
+std::string CStylePrinter::cast(const std::string& a, kir::Type, kir::Type to) const {
   return "((" + type_name(to) + ")" + a + ")";
 }
 
-std::string CStylePrinter::random(const Expr& e) const {
+std::string CStylePrinter::random(const kir::Expr& e) const {
   if (e.name == "binomial" && e.args.size() == 2) {  // IR v2
-    std::string fn = std::string("mc_binomial") + (e.type == Type::Float ? "_float" : "_double");
+    std::string fn = std::string("mc_binomial") + (e.type == kir::Type::Float ? "_float" : "_double");
     return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +
            "), (uint64_t)(" + keys_.step + "), (int64_t)(" + expr(e.args[0]) + "), (double)(" + expr(e.args[1]) + "))";
   }
   std::string fn = std::string("mc_") + (e.name == "normal" ? "normal" : "uniform") +
-                   (e.type == Type::Float ? "_float" : "_double");
+                   (e.type == kir::Type::Float ? "_float" : "_double");
   return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +
          "), (uint64_t)(" + keys_.step + "))";
 }
 
-std::string CStylePrinter::accumulate(const Stmt& s, const std::string& target_index,
+std::string CStylePrinter::accumulate(const kir::Stmt& s, const std::string& target_index,
                                       const std::string& value) const {
   return target_index + " " + ir::op_spelling(s.op) + "= " + value + ";";
 }
 
-std::string CStylePrinter::emit_spike(const Stmt&, const std::string& index) const {
+std::string CStylePrinter::emit_spike(const kir::Stmt&, const std::string& index) const {
   // Dialects bind this to their spike list; a macro keeps the printer independent of that layout.
   return "MC_EMIT_SPIKE(" + index + ");";
 }
 
-std::string CStylePrinter::expr(const ExprP& e) const { return e ? expr(*e) : "/*null*/0"; }
+std::string CStylePrinter::expr(const kir::ExprP& e) const { return e ? expr(*e) : "/*null*/0"; }
 
-std::string CStylePrinter::expr(const Expr& e) const {
+std::string CStylePrinter::expr(const kir::Expr& e) const {
   auto a = [&](size_t k) { return expr(k < e.args.size() ? e.args[k] : nullptr); };
   switch (e.kind) {
-    case Expr::Kind::Literal: return literal(e);
-    case Expr::Kind::Local: return e.name;
-    case Expr::Kind::Builtin: return builtin(e.name, e.type);
-    case Expr::Kind::Load: return buffer_access(e.name, a(0));
-    case Expr::Kind::Unary:
+    case kir::Expr::Kind::Literal: return literal(e);
+    case kir::Expr::Kind::Local: return e.name;
+    case kir::Expr::Kind::Builtin: return builtin(e.name, e.type);
+    case kir::Expr::Kind::Load: return buffer_access(e.name, a(0));
+    case kir::Expr::Kind::Unary:
       switch (e.op) {
         case ir::Op::Not: return "(!" + a(0) + ")";
         case ir::Op::Pos: return a(0);
         default: return "(-" + a(0) + ")";
       }
-    case Expr::Kind::Binary: {
+    case kir::Expr::Kind::Binary: {
       switch (e.op) {
         case ir::Op::FloorDiv:
         case ir::Op::Mod: {
@@ -155,49 +155,49 @@ std::string CStylePrinter::expr(const Expr& e) const {
         default: return "(" + a(0) + " " + ir::op_spelling(e.op) + " " + a(1) + ")";
       }
     }
-    case Expr::Kind::Call: {
+    case kir::Expr::Kind::Call: {
       // timestep() returns an integer but computes in the type of its arguments.
-      Type t = e.name == "timestep" && !e.args.empty() && e.args[0] ? e.args[0]->type : e.type;
+      kir::Type t = e.name == "timestep" && !e.args.empty() && e.args[0] ? e.args[0]->type : e.type;
       std::string s = function_name(e.name, t) + "(";
       for (size_t k = 0; k < e.args.size(); ++k) s += (k ? ", " : "") + a(k);
       return s + ")";
     }
-    case Expr::Kind::Select: return select(a(0), a(1), a(2), e.type);
-    case Expr::Kind::Cast: return cast(a(0), e.args.empty() || !e.args[0] ? e.type : e.args[0]->type, e.type);
-    case Expr::Kind::Random: return random(e);
+    case kir::Expr::Kind::Select: return select(a(0), a(1), a(2), e.type);
+    case kir::Expr::Kind::Cast: return cast(a(0), e.args.empty() || !e.args[0] ? e.type : e.args[0]->type, e.type);
+    case kir::Expr::Kind::Random: return random(e);
   }
   return "0";
 }
 
-std::string CStylePrinter::stmt(const Stmt& s, int indent) const {
+std::string CStylePrinter::stmt(const kir::Stmt& s, int indent) const {
   std::string out;
-  block(Block{s}, indent, out);
+  block(kir::Block{s}, indent, out);
   return out;
 }
 
-std::string CStylePrinter::block(const Block& b, int indent) const {
+std::string CStylePrinter::block(const kir::Block& b, int indent) const {
   std::string out;
   block(b, indent, out);
   return out;
 }
 
-void CStylePrinter::block(const Block& b, int indent, std::string& out) const {
+void CStylePrinter::block(const kir::Block& b, int indent, std::string& out) const {
   const std::string ind(2 * indent, ' ');
-  for (const Stmt& s : b) {
+  for (const kir::Stmt& s : b) {
     switch (s.kind) {
-      case Stmt::Kind::Declare:
+      case kir::Stmt::Kind::Declare:
         out += ind + type_name(s.type) + " " + s.name;
         if (s.value) out += " = " + expr(s.value);
         out += ";\n";
         break;
-      case Stmt::Kind::Assign: out += ind + s.name + " = " + expr(s.value) + ";\n"; break;
-      case Stmt::Kind::Store:
+      case kir::Stmt::Kind::Assign: out += ind + s.name + " = " + expr(s.value) + ";\n"; break;
+      case kir::Stmt::Kind::Store:
         out += ind + buffer_access(s.name, expr(s.index)) + " = " + expr(s.value) + ";\n";
         break;
-      case Stmt::Kind::Accumulate:
+      case kir::Stmt::Kind::Accumulate:
         out += ind + accumulate(s, buffer_access(s.name, expr(s.index)), expr(s.value)) + "\n";
         break;
-      case Stmt::Kind::If:
+      case kir::Stmt::Kind::If:
         out += ind + "if (" + expr(s.value) + ") {\n";
         block(s.then_body, indent + 1, out);
         if (!s.else_body.empty()) {
@@ -206,9 +206,9 @@ void CStylePrinter::block(const Block& b, int indent, std::string& out) const {
         }
         out += ind + "}\n";
         break;
-      case Stmt::Kind::EmitSpike: out += ind + emit_spike(s, expr(s.index)) + "\n"; break;
+      case kir::Stmt::Kind::EmitSpike: out += ind + emit_spike(s, expr(s.index)) + "\n"; break;
     }
   }
 }
 
-}  // namespace modelc::kir
+}  // namespace modelc::codegen

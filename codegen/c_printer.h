@@ -20,7 +20,7 @@
 
 #include "ir/kernel_ir.h"
 
-namespace modelc::kir {
+namespace modelc::codegen {
 
 // The expressions a kernel's Random draws are keyed by; the domain decides them (element = i for
 // neuron domains, syn for synapse domains), so the backend sets this before printing each kernel.
@@ -34,46 +34,46 @@ class CStylePrinter {
  public:
   virtual ~CStylePrinter() = default;
 
-  std::string expr(const Expr& e) const;
-  std::string expr(const ExprP& e) const;
+  std::string expr(const kir::Expr& e) const;
+  std::string expr(const kir::ExprP& e) const;
   // Appends `b` to `out`, each line indented by 2*indent spaces.
-  void block(const Block& b, int indent, std::string& out) const;
-  std::string block(const Block& b, int indent = 0) const;
-  std::string stmt(const Stmt& s, int indent = 0) const;
+  void block(const kir::Block& b, int indent, std::string& out) const;
+  std::string block(const kir::Block& b, int indent = 0) const;
+  std::string stmt(const kir::Stmt& s, int indent = 0) const;
 
   void set_random_keys(RandomKeys k) { keys_ = std::move(k); }
   const RandomKeys& random_keys() const { return keys_; }
 
   // Type of a local / an arithmetic value ("double", "int64_t").
-  virtual std::string type_name(Type t) const;
+  virtual std::string type_name(kir::Type t) const;
   // Element type of a buffer in memory (OpenCL cannot store bool in global memory).
-  virtual std::string storage_type_name(Type t) const { return type_name(t); }
+  virtual std::string storage_type_name(kir::Type t) const { return type_name(t); }
   // A kernel parameter / local binding for a buffer: "double* __restrict P_v".
-  virtual std::string buffer_pointer(Type t, const std::string& name, bool read_only) const;
+  virtual std::string buffer_pointer(kir::Type t, const std::string& name, bool read_only) const;
 
  protected:
   // Literals. Doubles always contain '.', 'e' or are MC_INF/MC_NAN; floats add the `f` suffix.
-  virtual std::string literal(const Expr& e) const;
-  virtual std::string float_literal(double v, Type t) const;
-  virtual std::string int_literal(int64_t v, Type t) const;
+  virtual std::string literal(const kir::Expr& e) const;
+  virtual std::string float_literal(double v, kir::Type t) const;
+  virtual std::string int_literal(int64_t v, kir::Type t) const;
   virtual std::string bool_literal(bool v) const { return v ? "true" : "false"; }
   // `fn` is the kernel IR's function name; `t` the type the call computes in.
-  virtual std::string function_name(const std::string& fn, Type t) const;
-  virtual std::string builtin(const std::string& name, Type t) const { return name; }
+  virtual std::string function_name(const std::string& fn, kir::Type t) const;
+  virtual std::string builtin(const std::string& name, kir::Type t) const { return name; }
   virtual std::string buffer_access(const std::string& buffer, const std::string& index) const;
-  virtual std::string select(const std::string& c, const std::string& a, const std::string& b, Type t) const;
-  virtual std::string cast(const std::string& a, Type from, Type to) const;
-  virtual std::string random(const Expr& e) const;
+  virtual std::string select(const std::string& c, const std::string& a, const std::string& b, kir::Type t) const;
+  virtual std::string cast(const std::string& a, kir::Type from, kir::Type to) const;
+  virtual std::string random(const kir::Expr& e) const;
   // One statement line without indentation or newline: "P_ge[j] += w;" or an atomic call.
-  virtual std::string accumulate(const Stmt& s, const std::string& target_index,
+  virtual std::string accumulate(const kir::Stmt& s, const std::string& target_index,
                                  const std::string& value) const;
-  virtual std::string emit_spike(const Stmt& s, const std::string& index) const;
+  virtual std::string emit_spike(const kir::Stmt& s, const std::string& index) const;
 
   // Suffix of the typed helper family ("" double, "f" float, "_i32", "_i64").
-  static const char* helper_suffix(Type t);
+  static const char* helper_suffix(kir::Type t);
 
  private:
   RandomKeys keys_;
 };
 
-}  // namespace modelc::kir
+}  // namespace modelc::codegen

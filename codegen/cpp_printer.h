@@ -7,7 +7,7 @@
 
 namespace modelc::codegen {
 
-class CppPrinter : public kir::CStylePrinter {
+class CppPrinter : public CStylePrinter {
  protected:
   // Host module emitters bind `_mc_spk` (this step's ring slot) and `_mc_nspk` (its fill count)
   // around every spike-emitting loop.

@@ -7,7 +7,7 @@
 #include "passes/pass_manager.h"
 #include "support/interrupt.h"
 
-namespace modelc {
+namespace modelc::driver {
 
 static double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -30,11 +30,11 @@ std::string modelc_version() {
 #endif
 }
 
-static std::unique_ptr<Backend> create_backend(const std::string& name, DiagnosticEngine& diags) {
-  auto backend = BackendRegistry::instance().create(name);
+static std::unique_ptr<backends::Backend> create_backend(const std::string& name, DiagnosticEngine& diags) {
+  auto backend = backends::BackendRegistry::instance().create(name);
   if (!backend) {
-    auto names = BackendRegistry::instance().names();
-    auto close = closest_match(name, names);
+    auto names = backends::BackendRegistry::instance().names();
+    auto close = support::closest_match(name, names);
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     diags.error("unknown backend '" + name + "'", "",
@@ -43,9 +43,9 @@ static std::unique_ptr<Backend> create_backend(const std::string& name, Diagnost
   return backend;
 }
 
-TargetInfo target_info(const Backend& backend) {
-  BackendCapabilities caps = backend.capabilities();
-  TargetInfo t;
+passes::TargetInfo target_info(const backends::Backend& backend) {
+  backends::BackendCapabilities caps = backend.capabilities();
+  passes::TargetInfo t;
   t.backend = backend.name();
   t.accelerator = caps.accelerator;
   t.atomics_float_add = caps.atomics_float_add;
@@ -53,9 +53,9 @@ TargetInfo target_info(const Backend& backend) {
   return t;
 }
 
-bool lower_model(const ModelInput& input, const PipelineOptions& options, CompilationUnit& unit,
+bool lower_model(const ModelInput& input, const PipelineOptions& options, passes::CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags) {
-  register_builtin_passes();
+  passes::register_builtin_passes();
   auto backend = create_backend(options.backend, diags);
   if (!backend) return false;
   auto t0 = std::chrono::steady_clock::now();
@@ -67,15 +67,15 @@ bool lower_model(const ModelInput& input, const PipelineOptions& options, Compil
   unit.model = std::move(*model);
   unit.target = target_info(*backend);
 
-  PassManager pm;
+  passes::PassManager pm;
   pm.set_verify_each(options.verify_each);
-  if (!pm.add_pipeline(options.passes.empty() ? default_pipeline() : options.passes, options.disabled_passes, diags))
+  if (!pm.add_pipeline(options.passes.empty() ? passes::default_pipeline() : options.passes, options.disabled_passes, diags))
     return false;
   if (!options.print_after.empty()) {
-    auto names = PassRegistry::instance().names();
+    auto names = passes::PassRegistry::instance().names();
     for (const auto& n : options.print_after)
       if (n != "all" && std::find(names.begin(), names.end(), n) == names.end()) {
-        auto close = closest_match(n, names);
+        auto close = support::closest_match(n, names);
         diags.error("--print-after: unknown pass '" + n + "'", "",
                     close ? "did you mean '" + *close + "'?" : "`modelc passes` lists the passes");
         return false;
@@ -88,7 +88,7 @@ bool lower_model(const ModelInput& input, const PipelineOptions& options, Compil
   timings["passes"] = seconds_since(t0);
   // "connectivity" and "delay_buffering" requests are applied by their passes: say so when the
   // pipeline skips them (a request is never dropped silently).
-  const auto& names = options.passes.empty() ? default_pipeline() : options.passes;
+  const auto& names = options.passes.empty() ? passes::default_pipeline() : options.passes;
   auto runs = [&](std::initializer_list<const char*> passes) {
     for (const char* p : passes)
       if (std::find(names.begin(), names.end(), p) != names.end() && !options.disabled_passes.count(p)) return true;
@@ -123,7 +123,7 @@ bool compile_model(const ModelInput& input, const PipelineOptions& options, Comp
     return false;
   }
   const kir::Program& prog = *out.unit.program;
-  BackendCapabilities caps = backend->capabilities();
+  backends::BackendCapabilities caps = backend->capabilities();
   if ((prog.scalar == kir::Type::Double && !caps.float64) || (prog.scalar == kir::Type::Float && !caps.float32)) {
     diags.error("backend '" + out.backend + "' does not support " + kir::type_name(prog.scalar) + " precision",
                 "/simulation/precision", "choose the other precision or another backend");
@@ -138,4 +138,4 @@ bool compile_model(const ModelInput& input, const PipelineOptions& options, Comp
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::driver

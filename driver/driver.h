@@ -14,7 +14,7 @@
 #include "frontend/model_reader.h"
 #include "passes/pass.h"
 
-namespace modelc {
+namespace modelc::driver {
 
 // Whether the IR verifiers run after every pass unless PipelineOptions says otherwise: on in debug
 // builds (NDEBUG not defined), off in release builds; MODELC_VERIFY_EACH=1 or =0 in the environment
@@ -31,7 +31,7 @@ struct PipelineOptions {
   // invariant is an internal compiler error naming the pass.
   bool verify_each = default_verify_each();
   std::string backend = "cpu";
-  BuildOptions build;
+  backends::BuildOptions build;
   // Called by compile_model after lowering, before code generation and the host compiler; returning
   // false (after reporting) stops the build. `modelc run` checks the memory estimate here.
   std::function<bool(const kir::Program&, DiagnosticEngine&)> before_build;
@@ -41,7 +41,7 @@ struct PipelineOptions {
 using PhaseTimings = std::map<std::string, double>;
 
 // What the passes may assume about a backend (its capabilities and implemented strategies).
-TargetInfo target_info(const Backend& backend);
+passes::TargetInfo target_info(const backends::Backend& backend);
 
 // The model document a compilation reads: the file `name`, or, when `text` is set, that text
 // (a model built in memory; `name` is then only what diagnostics cite).
@@ -54,12 +54,12 @@ struct ModelInput {
 };
 
 // Reads and validates a model and runs the pass pipeline (no code generation).
-bool lower_model(const ModelInput& input, const PipelineOptions& options, CompilationUnit& unit,
+bool lower_model(const ModelInput& input, const PipelineOptions& options, passes::CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags);
 
 struct CompiledModel {
-  CompilationUnit unit;
-  BuildResult build;
+  passes::CompilationUnit unit;
+  backends::BuildResult build;
   PhaseTimings timings;
   std::string backend;
 };
@@ -70,4 +70,4 @@ bool compile_model(const ModelInput& input, const PipelineOptions& options, Comp
 
 std::string modelc_version();
 
-}  // namespace modelc
+}  // namespace modelc::driver

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace modelc::runtime {
+namespace modelc::driver {
 
 namespace {
 
@@ -195,4 +195,4 @@ std::string check_memory(const kir::Program& program, std::optional<double> avai
   return msg;
 }
 
-}  // namespace modelc::runtime
+}  // namespace modelc::driver

@@ -11,7 +11,7 @@
 
 #include "ir/kernel_ir.h"
 
-namespace modelc::runtime {
+namespace modelc::driver {
 
 struct MemoryEstimate {
   // Doubles, not integers: a hostile model (2e9 neurons, all-to-all) needs ~1e19 bytes, more than
@@ -43,4 +43,4 @@ std::string format_bytes(double bytes);
 // users who know better (e.g. swap, or the estimate overcounts their monitors).
 std::string check_memory(const kir::Program& program, std::optional<double> available);
 
-}  // namespace modelc::runtime
+}  // namespace modelc::driver

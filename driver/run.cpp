@@ -26,7 +26,7 @@ int RunOutcome::exit_code() const {
 }
 
 bool fits_in_memory(const kir::Program& program, DiagnosticEngine& diags) {
-  std::string problem = runtime::check_memory(program, runtime::available_memory_bytes());
+  std::string problem = check_memory(program, available_memory_bytes());
   if (problem.empty()) return true;
   diags.error(problem, "", "reduce the sizes or connection probabilities, or run on a larger machine "
                            "(MODELC_SKIP_MEMORY_CHECK=1 skips this check)");

@@ -33,11 +33,11 @@ void trim(const std::string& t, int& b, int& e) {
   while (e > b && std::isspace(static_cast<unsigned char>(t[e - 1]))) --e;
 }
 
-SourceLoc span(const SourceTextPtr& src, int b, int e) { return SourceLoc{src, b, std::max(1, e - b)}; }
+SourceLoc span(const support::SourceTextPtr& src, int b, int e) { return SourceLoc{src, b, std::max(1, e - b)}; }
 
 }  // namespace
 
-std::optional<ir::ConnectGenerator> parse_connect_generator(const SourceTextPtr& src, DiagnosticEngine& diags) {
+std::optional<ir::ConnectGenerator> parse_connect_generator(const support::SourceTextPtr& src, DiagnosticEngine& diags) {
   const std::string& t = src->text;
   const int n = static_cast<int>(t.size());
   const char* kSyntax = "write e.g. \"k for k in range(i-3, i+4) if k != i\" or \"k for k in sample(N_post, p=0.1)\"";

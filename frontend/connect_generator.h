@@ -13,6 +13,6 @@
 namespace modelc::frontend {
 
 // Returns nullopt after reporting an error (with a caret into `src`).
-std::optional<ir::ConnectGenerator> parse_connect_generator(const SourceTextPtr& src, DiagnosticEngine& diags);
+std::optional<ir::ConnectGenerator> parse_connect_generator(const support::SourceTextPtr& src, DiagnosticEngine& diags);
 
 }  // namespace modelc::frontend

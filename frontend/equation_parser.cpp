@@ -74,7 +74,7 @@ struct Lhs {
 };
 
 // Recognises the part before ':' as `p`, `y = ...` or `dx/dt = ...` from its first tokens.
-std::optional<Lhs> parse_lhs(const SourceTextPtr& src, int begin, int colon, DiagnosticEngine& diags) {
+std::optional<Lhs> parse_lhs(const support::SourceTextPtr& src, int begin, int colon, DiagnosticEngine& diags) {
   bool ok = false;
   auto toks = tokenize(src, begin, colon, LexOptions{}, diags, ok);
   if (!ok) return std::nullopt;
@@ -127,7 +127,7 @@ std::optional<Lhs> parse_lhs(const SourceTextPtr& src, int begin, int colon, Dia
 }
 
 // Parses the "(flag, flag)" list at `open`; `end` is the end of the equation.
-bool parse_flags(const SourceTextPtr& src, int open, int end, ir::Equation& eq, DiagnosticEngine& diags) {
+bool parse_flags(const support::SourceTextPtr& src, int open, int end, ir::Equation& eq, DiagnosticEngine& diags) {
   const std::string& text = src->text;
   int close = find_code_char(text, open + 1, end, ')');
   if (close < 0) {
@@ -155,7 +155,7 @@ bool parse_flags(const SourceTextPtr& src, int open, int end, ir::Equation& eq, 
       diags.error_at(fe > fb ? floc : SourceLoc{src, p, 1}, "empty flag", "flags are separated by ','");
       ok = false;
     } else if (std::find(known.begin(), known.end(), flag) == known.end()) {
-      auto close_flag = closest_match(flag, known);
+      auto close_flag = support::closest_match(flag, known);
       std::string all;
       for (const auto& f : known) all += (all.empty() ? "" : ", ") + f;
       diags.error_at(floc, (is_flag_text(flag) ? "unknown flag '" : "malformed flag '") + flag + "'",
@@ -212,7 +212,7 @@ const std::vector<std::string>& known_equation_flags() {
   return kFlags;
 }
 
-std::optional<ir::Equation> parse_equation(const SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags) {
+std::optional<ir::Equation> parse_equation(const support::SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags) {
   if (!src) return std::nullopt;
   const std::string& text = src->text;
   end = std::clamp(end, 0, static_cast<int>(text.size()));
@@ -271,12 +271,12 @@ std::optional<ir::Equation> parse_equation(const SourceTextPtr& src, int begin, 
   return eq;
 }
 
-std::optional<ir::Equation> parse_equation(const SourceTextPtr& src, DiagnosticEngine& diags) {
+std::optional<ir::Equation> parse_equation(const support::SourceTextPtr& src, DiagnosticEngine& diags) {
   if (!src) return std::nullopt;
   return parse_equation(src, 0, static_cast<int>(src->text.size()), diags);
 }
 
-std::vector<ir::Equation> parse_equations(const SourceTextPtr& src, DiagnosticEngine& diags) {
+std::vector<ir::Equation> parse_equations(const support::SourceTextPtr& src, DiagnosticEngine& diags) {
   std::vector<ir::Equation> out;
   if (!src) return out;
   const std::string& text = src->text;

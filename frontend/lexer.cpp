@@ -56,7 +56,7 @@ std::string describe_token(const Token& t) {
   }
 }
 
-std::vector<Token> tokenize(const SourceTextPtr& src, int begin, int end, const LexOptions& options,
+std::vector<Token> tokenize(const support::SourceTextPtr& src, int begin, int end, const LexOptions& options,
                             DiagnosticEngine& diags, bool& ok) {
   ok = true;
   std::vector<Token> out;

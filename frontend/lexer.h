@@ -38,7 +38,7 @@ struct LexOptions {
 // Tokenizes the byte range [begin, end) of `src`. '#' comments and backslash line continuations are
 // skipped. On an invalid character or malformed number the error is reported and `ok` is false;
 // the returned tokens always end with an End token.
-std::vector<Token> tokenize(const SourceTextPtr& src, int begin, int end, const LexOptions& options,
+std::vector<Token> tokenize(const support::SourceTextPtr& src, int begin, int end, const LexOptions& options,
                             DiagnosticEngine& diags, bool& ok);
 
 // Text for a token in messages: "'x'", "end of input", "newline".

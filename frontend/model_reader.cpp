@@ -41,7 +41,7 @@ bool Reader::check_fields(const json& obj, const std::string& ptr, const std::ve
   bool ok = true;
   for (const auto& [key, value] : obj.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      auto close = closest_match(key, allowed);
+      auto close = support::closest_match(key, allowed);
       std::string allowed_list;
       for (const auto& a : allowed) allowed_list += (allowed_list.empty() ? "" : ", ") + a;
       diags_.error("unknown field '" + key + "'", join_pointer(ptr, key),
@@ -65,11 +65,11 @@ std::optional<Quantity> Reader::quantity(const json& v, const std::string& ptr,
     q.value = v.get<double>();
     if (expect) q.dim = *expect;  // a bare number is a value in SI units of the expected dimension
   } else if (v.is_string()) {
-    auto src = make_source(v.get<std::string>(), ptr);
+    auto src = support::make_source(v.get<std::string>(), ptr);
     int before = diags_.error_count();
     auto e = parse_expression(src, diags_);
     if (!e) return std::nullopt;
-    auto r = evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, diags_);
+    auto r = ir::evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, diags_);
     if (!r || diags_.error_count() != before) return std::nullopt;
     q = *r;
   } else {
@@ -119,7 +119,7 @@ ir::ExprPtr Reader::expression(const json& v, const std::string& ptr, const std:
     diags_.error(what + " must be a string holding a Brian2 expression, found " + std::string(v.type_name()), ptr);
     return nullptr;
   }
-  return parse_expression(make_source(v.get<std::string>(), ptr), diags_);
+  return parse_expression(support::make_source(v.get<std::string>(), ptr), diags_);
 }
 
 std::vector<ir::Stmt> Reader::statements(const json& v, const std::string& ptr, const std::string& what) {
@@ -129,7 +129,7 @@ std::vector<ir::Stmt> Reader::statements(const json& v, const std::string& ptr, 
       diags_.error(what + " must be a string of statements, found " + std::string(s.type_name()), p);
       return;
     }
-    auto stmts = parse_statements(make_source(s.get<std::string>(), p), diags_);
+    auto stmts = parse_statements(support::make_source(s.get<std::string>(), p), diags_);
     out.insert(out.end(), stmts.begin(), stmts.end());
   };
   if (v.is_array()) {
@@ -148,7 +148,7 @@ std::vector<ir::Equation> Reader::equations(const json& v, const std::string& pt
                    "write e.g. \"dv/dt = -v/tau : volt\"");
       return;
     }
-    auto eqs = parse_equations(make_source(s.get<std::string>(), p), diags_);
+    auto eqs = parse_equations(support::make_source(s.get<std::string>(), p), diags_);
     out.insert(out.end(), eqs.begin(), eqs.end());
   };
   if (v.is_array()) {
@@ -163,7 +163,7 @@ std::vector<ir::Equation> Reader::equations(const json& v, const std::string& pt
     else if (is_reserved_name(eq.name) || eq.name.starts_with("_"))
       diags_.error_at(eq.name_loc, "'" + eq.name + "' is a reserved name and cannot be a model variable",
                       "rename the variable");
-    else if (lookup_unit(eq.name))
+    else if (support::lookup_unit(eq.name))
       diags_.error_at(eq.name_loc, "'" + eq.name + "' is the name of a unit and cannot be a model variable",
                       "rename the variable");
   }
@@ -202,7 +202,7 @@ void Reader::named_quantities(const json& obj, const std::string& ptr, std::map<
     std::string p = join_pointer(ptr, key);
     std::string n;
     if (!name(json(key), p, what + " name", n)) continue;
-    if (lookup_unit(key)) {
+    if (support::lookup_unit(key)) {
       diags_.error("'" + key + "' is the name of a unit", p, "rename the " + what);
       continue;
     }
@@ -284,13 +284,13 @@ std::optional<ir::GroupSlice> Reader::slice(const json& v, const std::string& pt
       auto bound = [&](size_t from, size_t to, int64_t deflt) -> std::optional<int64_t> {
         std::string part = text.substr(from, to - from);
         if (part.find_first_not_of(' ') == std::string::npos) return deflt;
-        auto src = make_source(text, ptr);
+        auto src = support::make_source(text, ptr);
         // Parse just the bound, keeping offsets relative to the whole string for carets.
-        auto sub = make_source(part, ptr);
+        auto sub = support::make_source(part, ptr);
         int before = diags_.error_count();
         auto e = parse_expression(sub, diags_);
         if (!e) return std::nullopt;
-        auto q = evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, diags_);
+        auto q = ir::evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, diags_);
         if (!q || diags_.error_count() != before) return std::nullopt;
         if (!q->dim.is_dimensionless() || std::fabs(q->value - std::round(q->value)) > 1e-9) {
           diags_.error("slice bound '" + part + "' must be a dimensionless integer", ptr, "use int(...)");
@@ -319,7 +319,7 @@ std::optional<ir::GroupSlice> Reader::slice(const json& v, const std::string& pt
   if (!g) {
     std::vector<std::string> names;
     for (const auto& gg : model_.neuron_groups) names.push_back(gg.name);
-    auto close = closest_match(s.group, names);
+    auto close = support::closest_match(s.group, names);
     diags_.error("no neuron group named '" + s.group + "'", ptr,
                  close ? "did you mean '" + *close + "'?" : "define it in \"neuron_groups\"");
     return std::nullopt;
@@ -403,7 +403,7 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
     } else if (m == "heun" && model_.ir_version < 2) {
       diags_.error("method 'heun' needs IR version 2", p, "set \"modelc_ir\": 2 at the top of the file");
     } else if (!m.is_string() || !ir::parse_method(m.get<std::string>())) {
-      auto close = m.is_string() ? closest_match(m.get<std::string>(), kMethodNames) : std::nullopt;
+      auto close = m.is_string() ? support::closest_match(m.get<std::string>(), kMethodNames) : std::nullopt;
       diags_.error("unknown integration method " + m.dump(), p,
                    close ? "did you mean '" + *close + "'?" : "use one of exact, euler, rk2, rk4, exponential_euler");
     } else {
@@ -466,7 +466,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
     const json& v = s["connectivity"];
     std::string text = v.is_string() ? v.get<std::string>() : v.dump();
     if (!v.is_string() || std::find(kStorages.begin(), kStorages.end(), text) == kStorages.end()) {
-      auto close = closest_match(text, kStorages);
+      auto close = support::closest_match(text, kStorages);
       diags_.error("unknown connectivity storage " + v.dump(), p,
                    close ? "did you mean \"" + *close + "\"? (auto, sparse, dense, bitmask, procedural)"
                          : "use \"auto\", \"sparse\", \"dense\", \"bitmask\" or \"procedural\" (docs/passes.md)");
@@ -522,7 +522,7 @@ std::optional<ir::Model> Reader::read(const json& doc, const std::string& file_n
     if (!doc.contains("parameters") || !doc["parameters"].is_object() || !doc["parameters"].contains(ok)) {
       std::vector<std::string> names;
       for (const auto& [n, q] : model_.parameters) names.push_back(n);
-      auto close = closest_match(ok, names);
+      auto close = support::closest_match(ok, names);
       diags_.error("--set " + ok + ": the model has no parameter '" + ok + "'", "/parameters",
                    close ? "did you mean '" + *close + "'?" : "only entries of \"parameters\" can be set");
     }

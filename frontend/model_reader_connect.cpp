@@ -113,7 +113,7 @@ void Reader::read_connect_generator(const json& c, const std::string& cp, ir::Sy
                                              : "put the condition into the generator: \"k for k in range(N_post) if ...\"");
       return;
     }
-  auto g = parse_connect_generator(make_source(c["j"].get<std::string>(), jp), diags_);
+  auto g = parse_connect_generator(support::make_source(c["j"].get<std::string>(), jp), diags_);
   if (!g) return;
   syn.connect.kind = ir::ConnectSpec::Kind::Generator;
   syn.connect.generator = std::move(*g);

@@ -350,7 +350,7 @@ void Reader::read_timed_arrays(const json& v, const std::string& ptr) {
     ir::TimedArray ta;
     ta.json_pointer = p;
     if (!name(json(key), p, "TimedArray name", ta.name)) continue;
-    if (lookup_unit(key)) {
+    if (support::lookup_unit(key)) {
       diags_.error("'" + key + "' is the name of a unit", p, "rename the TimedArray");
       continue;
     }

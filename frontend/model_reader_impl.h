@@ -21,7 +21,7 @@ namespace modelc::frontend::detail {
 using json = nlohmann::ordered_json;
 
 inline std::string join_pointer(const std::string& base, const std::string& key) {
-  return base + "/" + json_pointer_escape(key);
+  return base + "/" + support::json_pointer_escape(key);
 }
 inline std::string join_pointer(const std::string& base, size_t index) { return base + "/" + std::to_string(index); }
 

@@ -110,7 +110,7 @@ void Reader::read_monitor_v2(const json& m, const std::string& ptr, ir::Monitor&
       std::vector<std::string> names;
       if (g)
         for (const auto& ev : g->events) names.push_back(ev.name);
-      auto close = closest_match(mon.event, names);
+      auto close = support::closest_match(mon.event, names);
       diags_.error("group '" + mon.source.group + "' has no event '" + mon.event + "'", join_pointer(ptr, "event"),
                    close ? "did you mean '" + *close + "'?" : "define it in the group's \"events\"");
     }

@@ -14,7 +14,7 @@ bool Reader::read_scheduling(const json& obj, const std::string& ptr, ir::Schedu
     const json& w = obj["when"];
     std::string text = w.is_string() ? w.get<std::string>() : w.dump();
     if (!w.is_string() || ir::slot_index(text) < 0) {
-      auto close = closest_match(text, ir::schedule_slots());
+      auto close = support::closest_match(text, ir::schedule_slots());
       diags_.error("unknown schedule slot " + w.dump(), join_pointer(ptr, "when"),
                    (close ? "did you mean '" + *close + "'? The" : std::string("The")) + " slots, in step order, are " +
                        ir::slot_list());
@@ -45,7 +45,7 @@ void Reader::read_schedule_object(const json& v, const std::string& ptr,
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       std::string known;
       for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
-      auto close = closest_match(key, keys);
+      auto close = support::closest_match(key, keys);
       diags_.error("unknown " + what + " '" + key + "'", join_pointer(ptr, key),
                    close ? "did you mean '" + *close + "'?" : known.empty() ? "there is none to schedule" : "known here: " + known);
       ok = false;

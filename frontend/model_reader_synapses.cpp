@@ -53,7 +53,7 @@ void Reader::read_pathways(const json& s, const std::string& ptr, ir::SynapseGro
   auto unknown_pathway = [&](const std::string& n, const std::string& p) {
     std::vector<std::string> names;
     for (const auto& pw : syn.pathways) names.push_back(pw.name);
-    auto close = closest_match(n, names);
+    auto close = support::closest_match(n, names);
     diags_.error("synapse group '" + syn.name + "' has no pathway named '" + n + "'", p,
                  close ? "did you mean '" + *close + "'?" : "pathways are the names in 'on_pre' / 'on_post'");
   };
@@ -87,7 +87,7 @@ void Reader::read_pathways(const json& s, const std::string& ptr, ir::SynapseGro
             names.push_back(e.name);
           }
         if (!known) {
-          auto close = closest_match(pw->event, names);
+          auto close = support::closest_match(pw->event, names);
           diags_.error("group '" + (g ? g->name : std::string("?")) + "' has no event '" + pw->event + "'", kp,
                        close ? "did you mean '" + *close + "'?" : "define it in the group's \"events\"");
         }
@@ -153,13 +153,13 @@ void Reader::read_delay(const json& v, const std::string& ptr, ir::Pathway& pw) 
     // A constant quantity is a homogeneous delay; anything that needs per-synapse values (i, j,
     // rand(), synaptic or pre/post variables) is a heterogeneous expression checked by the passes.
     DiagnosticEngine probe;
-    auto e = parse_expression(make_source(v.get<std::string>(), ptr), probe);
+    auto e = parse_expression(support::make_source(v.get<std::string>(), ptr), probe);
     if (!e) {
       diags_.error("cannot parse the delay expression", ptr);
-      parse_expression(make_source(v.get<std::string>(), ptr), diags_);
+      parse_expression(support::make_source(v.get<std::string>(), ptr), diags_);
       return;
     }
-    auto q = evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, probe);
+    auto q = ir::evaluate_constant(e, [this](const std::string& n) { return lookup(n); }, probe);
     if (!q) {
       pw.delay_expr = e;
       return;

@@ -53,7 +53,7 @@ bool is_operand_token(const Token& t) {
 
 class Parser {
  public:
-  Parser(SourceTextPtr src, std::vector<Token> tokens, DiagnosticEngine& diags)
+  Parser(support::SourceTextPtr src, std::vector<Token> tokens, DiagnosticEngine& diags)
       : src_(std::move(src)), toks_(std::move(tokens)), diags_(diags) {}
 
   ExprPtr parse_whole_expression() {
@@ -399,7 +399,7 @@ class Parser {
     return s;
   }
 
-  SourceTextPtr src_;
+  support::SourceTextPtr src_;
   std::vector<Token> toks_;
   DiagnosticEngine& diags_;
   size_t pos_ = 0;
@@ -409,7 +409,7 @@ class Parser {
 
 }  // namespace
 
-ir::ExprPtr parse_expression(const SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags) {
+ir::ExprPtr parse_expression(const support::SourceTextPtr& src, int begin, int end, DiagnosticEngine& diags) {
   if (!src) return nullptr;
   bool ok = false;
   auto tokens = tokenize(src, begin, end, LexOptions{}, diags, ok);
@@ -417,12 +417,12 @@ ir::ExprPtr parse_expression(const SourceTextPtr& src, int begin, int end, Diagn
   return Parser(src, std::move(tokens), diags).parse_whole_expression();
 }
 
-ir::ExprPtr parse_expression(const SourceTextPtr& src, DiagnosticEngine& diags) {
+ir::ExprPtr parse_expression(const support::SourceTextPtr& src, DiagnosticEngine& diags) {
   if (!src) return nullptr;
   return parse_expression(src, 0, static_cast<int>(src->text.size()), diags);
 }
 
-std::vector<ir::Stmt> parse_statements(const SourceTextPtr& src, DiagnosticEngine& diags) {
+std::vector<ir::Stmt> parse_statements(const support::SourceTextPtr& src, DiagnosticEngine& diags) {
   if (!src) return {};
   bool ok = false;
   auto tokens = tokenize(src, 0, static_cast<int>(src->text.size()), LexOptions{.newline_tokens = true}, diags, ok);

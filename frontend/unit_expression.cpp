@@ -3,7 +3,7 @@
 #include "frontend/parser.h"
 #include "ir/quantity_eval.h"
 
-namespace modelc {
+namespace modelc::frontend {
 
 // --- parse_unit ------------------------------------------------------------------------------------
 
@@ -16,8 +16,8 @@ bool check_unit_expression(const ir::ExprPtr& e, bool in_exponent, DiagnosticEng
   switch (e->kind) {
     case ir::Expr::Kind::Number: return true;
     case ir::Expr::Kind::Name: {
-      if (in_exponent || lookup_unit(e->name)) return true;
-      auto close = closest_unit_name(e->name);
+      if (in_exponent || support::lookup_unit(e->name)) return true;
+      auto close = support::closest_unit_name(e->name);
       diags.error_at(e->loc, "unknown unit '" + e->name + "'",
                      close ? "did you mean '" + *close + "'?" : "units are SI names such as volt, mV, nS, ms, uF/cm**2");
       return false;
@@ -43,14 +43,14 @@ bool check_unit_expression(const ir::ExprPtr& e, bool in_exponent, DiagnosticEng
 
 std::optional<Quantity> parse_unit(const std::string& text, const SourceLoc& loc, DiagnosticEngine& diags) {
   // Parse in place when `loc` covers `text`, so carets land in the equation the unit came from.
-  SourceTextPtr src;
+  support::SourceTextPtr src;
   int begin = 0;
   if (loc.valid() && loc.offset + text.size() <= loc.source->text.size() &&
       loc.source->text.compare(loc.offset, text.size(), text) == 0) {
     src = loc.source;
     begin = loc.offset;
   } else {
-    src = make_source(text, loc.source ? loc.source->json_pointer : "");
+    src = support::make_source(text, loc.source ? loc.source->json_pointer : "");
   }
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     diags.error_at(SourceLoc{src, begin, static_cast<int>(text.size())}, "missing unit",
@@ -59,7 +59,7 @@ std::optional<Quantity> parse_unit(const std::string& text, const SourceLoc& loc
   }
   auto e = frontend::parse_expression(src, begin, begin + static_cast<int>(text.size()), diags);
   if (!e || !check_unit_expression(e, false, diags)) return std::nullopt;
-  return evaluate_constant(e, QuantityLookup{}, diags);
+  return ir::evaluate_constant(e, ir::QuantityLookup{}, diags);
 }
 
-}  // namespace modelc
+}  // namespace modelc::frontend

@@ -8,11 +8,11 @@
 #include "support/diagnostics.h"
 #include "support/units.h"
 
-namespace modelc {
+namespace modelc::frontend {
 
 // Parses a unit expression from an equation's unit part: "volt", "1", "siemens/metre**2", "mV",
 // "uF/cm**2", "amp*second", "Hz", "second**-0.5", "boolean" and "integer" are handled by the
 // equation parser, not here. Errors go to `diags` with locations relative to `loc`.
 std::optional<Quantity> parse_unit(const std::string& text, const SourceLoc& loc, DiagnosticEngine& diags);
 
-}  // namespace modelc
+}  // namespace modelc::frontend

@@ -255,7 +255,7 @@ struct MonitorField {
   std::string what;  // "spike times", "variable v", ...
 };
 std::vector<MonitorField> monitor_fields(Monitor::Kind kind, const std::vector<std::string>& variables);
-using modelc::monitor_file;  // support/results_naming.h
+using support::monitor_file;  // support/results_naming.h
 
 // IR v2: `TimedArray` declared at top level: a function name(t) (1-D) or name(t, i) (2-D).
 struct TimedArray {

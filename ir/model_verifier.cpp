@@ -92,7 +92,7 @@ class Verifier {
   // Every identifier of `e` is in `scope`, a unit or white noise; function names are not checked.
   void names(const std::string& w, const ExprPtr& e, const std::set<std::string>& scope) {
     walk(e, [&](const Expr& x) {
-      if (x.kind == Expr::Kind::Name && !scope.count(x.name) && !is_noise_name(x.name) && !lookup_unit(x.name))
+      if (x.kind == Expr::Kind::Name && !scope.count(x.name) && !is_noise_name(x.name) && !support::lookup_unit(x.name))
         problem(w + " uses unresolved identifier " + q(x.name));
       return WalkResult::Advance;
     });

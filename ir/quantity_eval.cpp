@@ -8,7 +8,7 @@
 
 #include "ir/quantity_eval.h"
 
-namespace modelc {
+namespace modelc::ir {
 namespace {
 
 using ir::Expr;
@@ -124,14 +124,14 @@ class Evaluator {
     if (e.name == "pi") return Quantity{std::numbers::pi, {}};
     if (e.name == "e") return Quantity{std::numbers::e, {}};
     if (e.name == "inf") return Quantity{std::numeric_limits<double>::infinity(), {}};
-    if (auto u = lookup_unit(e.name)) return u;
+    if (auto u = support::lookup_unit(e.name)) return u;
     if (find_function(e.name)) {
       error(e.loc, "'" + e.name + "' is a function, not a value", "call it, e.g. '" + e.name + "(x)'");
       return std::nullopt;
     }
     std::optional<std::string> close;
-    if (known_names) close = closest_match(e.name, *known_names);
-    if (!close) close = closest_unit_name(e.name);
+    if (known_names) close = support::closest_match(e.name, *known_names);
+    if (!close) close = support::closest_unit_name(e.name);
     error(e.loc, "unknown identifier '" + e.name + "'",
           close ? "did you mean '" + *close + "'?"
                 : values() ? "constants may use numbers, units, parameters and constants defined before them"
@@ -325,7 +325,7 @@ class Evaluator {
         return Quantity{kNaN, *d};
       }
     if (!fn) {
-      auto close = closest_match(e.name, builtin_function_names());
+      auto close = support::closest_match(e.name, builtin_function_names());
       std::string all;
       for (const auto& f : builtin_function_names()) all += (all.empty() ? "" : " ") + f;
       error(e.loc, "unknown function '" + e.name + "'",
@@ -461,4 +461,4 @@ std::optional<Dimension> infer_dimension(const ir::ExprPtr& e, const DimensionLo
   return infer_dimension(e, lookup, constant_lookup, diags, {});
 }
 
-}  // namespace modelc
+}  // namespace modelc::ir

@@ -12,7 +12,7 @@
 #include "support/diagnostics.h"
 #include "support/units.h"
 
-namespace modelc {
+namespace modelc::ir {
 
 // Symbol table used when evaluating or dimension-checking expressions. Returns nullopt for unknown
 // names. Unit names (mV, ms, ...) are resolved by the evaluator itself via lookup_unit() when the
@@ -53,4 +53,4 @@ std::optional<Dimension> infer_dimension(const ir::ExprPtr& e, const DimensionLo
 // ones (`_select`) and without min/max, which only constant expressions accept.
 const std::vector<std::string>& builtin_function_names();
 
-}  // namespace modelc
+}  // namespace modelc::ir

@@ -11,7 +11,7 @@
 #include "ir/kernel_ir.h"
 #include "ir/model.h"
 
-namespace modelc {
+namespace modelc::passes {
 
 // What the passes work on: the model IR and, after KernelLoweringPass, the kernel IR. Passes record
 // the decisions they take in `decisions` (shown by `modelc explain`, written to the manifest).
@@ -51,4 +51,4 @@ class Pass {
   virtual bool run(CompilationUnit& unit, DiagnosticEngine& diags) = 0;
 };
 
-}  // namespace modelc
+}  // namespace modelc::passes

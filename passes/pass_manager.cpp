@@ -6,7 +6,7 @@
 #include "ir/kernel_ir_verifier.h"
 #include "support/interrupt.h"
 
-namespace modelc {
+namespace modelc::passes {
 
 std::string dump(const CompilationUnit& unit) {
   std::string s = "; model IR\n" + ir::to_string(unit.model);
@@ -46,7 +46,7 @@ bool PassManager::add_pipeline(const std::vector<std::string>& names, const std:
   bool ok = true;
   for (const auto& d : disabled)
     if (!reg.create(d)) {
-      auto close = closest_match(d, reg.names());
+      auto close = support::closest_match(d, reg.names());
       diags.error("--disable-pass: unknown pass '" + d + "'", "",
                   close ? "did you mean '" + *close + "'? (`modelc passes` lists them)" : "`modelc passes` lists the passes");
       ok = false;
@@ -55,7 +55,7 @@ bool PassManager::add_pipeline(const std::vector<std::string>& names, const std:
     if (disabled.count(n)) continue;
     auto p = reg.create(n);
     if (!p) {
-      auto close = closest_match(n, reg.names());
+      auto close = support::closest_match(n, reg.names());
       diags.error("unknown pass '" + n + "'", "",
                   close ? "did you mean '" + *close + "'? (`modelc passes` lists them)" : "`modelc passes` lists the passes");
       ok = false;
@@ -108,4 +108,4 @@ bool PassManager::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::passes

@@ -15,7 +15,7 @@
 #include "ir/model_verifier.h"
 #include "passes/pass.h"
 
-namespace modelc {
+namespace modelc::passes {
 
 class PassRegistry {
  public:
@@ -79,4 +79,4 @@ class PassManager {
 bool verify_unit(const CompilationUnit& unit, const ir::ModelVerifyStage& stage, const std::string& after,
                  DiagnosticEngine& diags);
 
-}  // namespace modelc
+}  // namespace modelc::passes

@@ -1,26 +1,26 @@
 #include "passes/pass_manager.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes {
 
 void register_builtin_passes() {
   auto& r = PassRegistry::instance();
-  r.add("resolve-names", create_resolve_names_pass);
-  r.add("inline-subexpressions", create_inline_subexpressions_pass);
-  r.add("fold-constants", create_constant_folding_pass);
-  r.add("state-update", create_state_update_pass);
-  r.add("synaptic-equations", create_synaptic_equations_pass);
-  r.add("lower-to-kernels", create_kernel_lowering_pass);
-  r.add("choose-connectivity", create_connectivity_strategy_pass);
-  r.add("choose-delay-buffering", create_delay_buffering_pass);
-  r.add("choose-delay-buffering-fast", create_fast_delay_buffering_pass);
-  r.add("fold-kernel-constants", create_kernel_constant_folding_pass);
-  r.add("strength-reduce", create_strength_reduction_pass);
-  r.add("strength-reduce-fast", create_fast_strength_reduction_pass);
-  r.add("kernel-cse", create_kernel_cse_pass);
-  r.add("fuse-neuron-kernels", create_neuron_kernel_fusion_pass);
-  r.add("fuse-synaptic-propagation", create_synaptic_propagation_fusion_pass);
-  r.add("merge-neuron-groups", create_neuron_group_merging_pass);
+  r.add("resolve-names", model::create_resolve_names_pass);
+  r.add("inline-subexpressions", model::create_inline_subexpressions_pass);
+  r.add("fold-constants", model::create_constant_folding_pass);
+  r.add("state-update", model::create_state_update_pass);
+  r.add("synaptic-equations", model::create_synaptic_equations_pass);
+  r.add("lower-to-kernels", lowering::create_kernel_lowering_pass);
+  r.add("choose-connectivity", kernel::create_connectivity_strategy_pass);
+  r.add("choose-delay-buffering", kernel::create_delay_buffering_pass);
+  r.add("choose-delay-buffering-fast", kernel::create_fast_delay_buffering_pass);
+  r.add("fold-kernel-constants", kernel::create_kernel_constant_folding_pass);
+  r.add("strength-reduce", kernel::create_strength_reduction_pass);
+  r.add("strength-reduce-fast", kernel::create_fast_strength_reduction_pass);
+  r.add("kernel-cse", kernel::create_kernel_cse_pass);
+  r.add("fuse-neuron-kernels", kernel::create_neuron_kernel_fusion_pass);
+  r.add("fuse-synaptic-propagation", kernel::create_synaptic_propagation_fusion_pass);
+  r.add("merge-neuron-groups", kernel::create_neuron_group_merging_pass);
 }
 
 std::vector<std::string> default_pipeline() { return pipeline_for_opt_level(2); }
@@ -50,4 +50,4 @@ std::vector<std::string> pipeline_for_opt_level(int level) {
   return p;
 }
 
-}  // namespace modelc
+}  // namespace modelc::passes

@@ -287,7 +287,7 @@ nlohmann::json array_meta(const std::string& monitor, const std::string& field,
 bool write_event_variables(ResultsWriter& writer, const MonitorResult& mon, std::string& error) {
   for (size_t k = 0; k < mon.variables.size() && k < mon.values.size(); ++k) {
     const std::string& var = mon.variables[k];
-    if (!writer.add_array(monitor_file(mon.name, var), npy_view(mon.values[k]),
+    if (!writer.add_array(support::monitor_file(mon.name, var), npy_view(mon.values[k]),
                           array_meta(mon.name, var, k < mon.units.size() ? mon.units[k] : "1",
                                      var + " of " + mon.population + " at each event"),
                           error))
@@ -300,18 +300,18 @@ bool write_monitor(ResultsWriter& writer, const MonitorResult& mon, std::string&
   const std::string& n = mon.name;
   switch (mon.kind) {
     case MC_MON_SPIKES:
-      return writer.add_array(monitor_file(n, "i"), npy_view(mon.spike_indices),
+      return writer.add_array(support::monitor_file(n, "i"), npy_view(mon.spike_indices),
                               array_meta(n, "i", "1",
                                          "index of the spiking neuron in " + mon.population +
                                              " (relative to the monitored slice)"),
                               error) &&
-             writer.add_array(monitor_file(n, "t"), npy_view(mon.times),
+             writer.add_array(support::monitor_file(n, "t"), npy_view(mon.times),
                               array_meta(n, "t", "second", "time of each spike"), error) &&
              write_event_variables(writer, mon, error);
     case MC_MON_STATE: {
-      if (!writer.add_array(monitor_file(n, "t"), npy_view(mon.times),
+      if (!writer.add_array(support::monitor_file(n, "t"), npy_view(mon.times),
                             array_meta(n, "t", "second", "time of each sample"), error) ||
-          !writer.add_array(monitor_file(n, "indices"), npy_view(mon.indices),
+          !writer.add_array(support::monitor_file(n, "indices"), npy_view(mon.indices),
                             array_meta(n, "indices", "1",
                                        "recorded neurons of " + mon.population +
                                            " (the columns of the variable arrays)"),
@@ -321,7 +321,7 @@ bool write_monitor(ResultsWriter& writer, const MonitorResult& mon, std::string&
       const auto columns = static_cast<int64_t>(mon.indices.size());
       for (size_t k = 0; k < mon.variables.size(); ++k) {
         const std::string& var = mon.variables[k];
-        if (!writer.add_array(monitor_file(n, var), npy_view_2d(mon.values[k], samples, columns),
+        if (!writer.add_array(support::monitor_file(n, var), npy_view_2d(mon.values[k], samples, columns),
                               array_meta(n, var, k < mon.units.size() ? mon.units[k] : "1",
                                          var + " of " + mon.population + " [sample, neuron]"),
                               error))
@@ -330,9 +330,9 @@ bool write_monitor(ResultsWriter& writer, const MonitorResult& mon, std::string&
       return true;
     }
     case MC_MON_RATE:
-      return writer.add_array(monitor_file(n, "t"), npy_view(mon.times),
+      return writer.add_array(support::monitor_file(n, "t"), npy_view(mon.times),
                               array_meta(n, "t", "second", "time of each step"), error) &&
-             writer.add_array(monitor_file(n, "rate"), npy_view(mon.rates),
+             writer.add_array(support::monitor_file(n, "rate"), npy_view(mon.rates),
                               array_meta(n, "rate", "Hz",
                                          "population rate of " + mon.population + " per step"),
                               error);

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <sstream>
 
-namespace modelc {
+namespace modelc::support {
 
 void DiagnosticEngine::report(Diagnostic d) {
   if (d.severity == Severity::Error) ++error_count_;
@@ -124,4 +124,4 @@ std::string json_pointer_escape(const std::string& key) {
   return out;
 }
 
-}  // namespace modelc
+}  // namespace modelc::support

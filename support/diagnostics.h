@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace modelc {
+namespace modelc::support {
 
 // A code string from the model file (equation, expression, statements) together with the JSON
 // pointer it came from, so that any later stage can point back into it.
@@ -74,4 +74,11 @@ std::optional<std::string> closest_match(const std::string& word, const std::vec
 // Escapes a key for use as a JSON pointer reference token (RFC 6901: '~' -> '~0', '/' -> '~1').
 std::string json_pointer_escape(const std::string& key);
 
+}  // namespace modelc::support
+
+// The two diagnostics types every layer's signatures name (a few hundred lines) stay reachable as
+// modelc::X; everything else here is spelled support::X.
+namespace modelc {
+using support::DiagnosticEngine;
+using support::SourceLoc;
 }  // namespace modelc

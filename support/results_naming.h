@@ -4,10 +4,10 @@
 
 #include <string>
 
-namespace modelc {
+namespace modelc::support {
 
 inline std::string monitor_file(const std::string& monitor, const std::string& field) {
   return monitor + "_" + field + ".npy";
 }
 
-}  // namespace modelc
+}  // namespace modelc::support

@@ -9,7 +9,7 @@
 #include <vector>
 
 
-namespace modelc {
+namespace modelc::support {
 
 // --- Dimension ------------------------------------------------------------------------------------
 
@@ -243,4 +243,4 @@ std::optional<std::string> closest_unit_name(const std::string& name) {
   return closest_match(name, unit_hint_names());
 }
 
-}  // namespace modelc
+}  // namespace modelc::support

@@ -9,7 +9,7 @@
 #include <vector>
 
 
-namespace modelc {
+namespace modelc::support {
 
 // Exponents of the 7 SI base dimensions (m, kg, s, A, K, mol, cd), stored doubled so that square
 // roots (sqrt(tau) next to xi, whose unit is s^-1/2) stay exact.
@@ -52,4 +52,11 @@ std::optional<Quantity> lookup_unit(const std::string& name);
 // The unit name closest to `name` (for "did you mean" hints), preferring everyday units.
 std::optional<std::string> closest_unit_name(const std::string& name);
 
+}  // namespace modelc::support
+
+// Dimension and Quantity are the model's vocabulary (IR fields, most passes, the frontend): reachable
+// as modelc::X; the lookups are spelled support::X.
+namespace modelc {
+using support::Dimension;
+using support::Quantity;
 }  // namespace modelc

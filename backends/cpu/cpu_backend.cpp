@@ -4,7 +4,7 @@
 #include "backends/cpu/cpu_module_emitter.h"
 #include "backends/host_module_build.h"
 
-namespace modelc::cpu {
+namespace modelc::backends::cpu {
 
 static constexpr const char* kSourceName = "model.cpp";
 
@@ -51,4 +51,4 @@ bool CpuBackend::build(const kir::Program& program, const BuildOptions& options,
 
 MODELC_REGISTER_BACKEND("cpu", CpuBackend);
 
-}  // namespace modelc::cpu
+}  // namespace modelc::backends::cpu

@@ -4,7 +4,7 @@
 
 #include "backends/backend.h"
 
-namespace modelc::cpu {
+namespace modelc::backends::cpu {
 
 class CpuBackend : public Backend {
  public:
@@ -17,4 +17,4 @@ class CpuBackend : public Backend {
              DiagnosticEngine& diags) override;
 };
 
-}  // namespace modelc::cpu
+}  // namespace modelc::backends::cpu

@@ -6,7 +6,7 @@
 // row pointers, so kernels compute exactly what they compute on the CSR.
 #include "backends/cpu/cpu_emit_context.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 namespace {
 
@@ -306,4 +306,4 @@ void emit_synapse_accessors(EmitContext& c) {
   o += "    default: snprintf(m->error, sizeof m->error, \"no synapse group with index %d\", (int)g); return 1;\n  }\n}\n\n";
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

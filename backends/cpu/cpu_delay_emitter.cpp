@@ -5,7 +5,7 @@
 // m->syn<g>_rd<w>.
 #include "backends/cpu/cpu_emit_context.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 namespace {
 std::string syn_field(int g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
@@ -91,4 +91,4 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
   return true;
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

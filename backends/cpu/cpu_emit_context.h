@@ -12,7 +12,7 @@
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 void emit_connect_unstored(struct EmitContext& c, int g);
 
@@ -21,7 +21,7 @@ void emit_connect_unstored(struct EmitContext& c, int g);
 struct EmitContext : codegen::host::HostContext {
   EmitContext(const kir::Program& program, const CpuEmitOptions& cpu_options, DiagnosticEngine& diagnostics)
       : HostContext(program, diagnostics, "cpu"), options(cpu_options) {
-    emit_connect_unstored = [this](int g) { detail::emit_connect_unstored(*this, g); };
+    emit_connect_unstored = [this](int g) { cpu::emit_connect_unstored(*this, g); };
   }
   const CpuEmitOptions& options;
 };
@@ -111,4 +111,4 @@ std::string emit_dendritic_ring_alloc(EmitContext& c, int g, size_t w, const std
 // The loop of a DendriticEvents / DendriticDrain kernel; false for other domains.
 bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k);
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

@@ -4,7 +4,7 @@
 // SpikeGenerator).
 #include "backends/cpu/cpu_emit_context.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 namespace {
 
@@ -261,4 +261,4 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
   return true;
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

@@ -10,7 +10,7 @@
 #include "backends/cpu/cpu_emit_context.h"
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 namespace {
 
@@ -190,4 +190,4 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
   o += "  }\n";
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

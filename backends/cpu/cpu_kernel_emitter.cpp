@@ -4,7 +4,7 @@
 #include "backends/cpu/cpu_emit_context.h"
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 namespace {
 
@@ -142,7 +142,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
 
   const Domain& d = k.domain;
   bool neuron_domain = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes;
-  kir::RandomKeys keys;
+  codegen::RandomKeys keys;
   keys.element = neuron_domain ? "i" : "syn";
   c.printer.set_random_keys(keys);
   if (k.every_steps > 1) c.out += "  if (step % " + int_text(k.every_steps) + " != 0) return;\n";  // run_regularly
@@ -395,4 +395,4 @@ void emit_monitor_recorders(EmitContext& c) {
   }
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

@@ -11,7 +11,7 @@
 #include "backends/cpu/cpu_emit_context.h"
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::cpu::detail {
+namespace modelc::backends::cpu {
 
 void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<std::string>& reads,
                          const std::set<std::string>& writes, const SplitLoopChecks& checks) {
@@ -125,4 +125,4 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   o += "  }\n}\n\n";
 }
 
-}  // namespace modelc::cpu::detail
+}  // namespace modelc::backends::cpu

@@ -9,12 +9,9 @@
 
 #include "backends/cpu/cpu_emit_context.h"
 
-namespace modelc::cpu {
+namespace modelc::backends::cpu {
 namespace {
 
-using detail::c_string;
-using detail::EmitContext;
-using detail::int_text;
 using codegen::host::monitor_arrays;
 using codegen::host::monitor_indices;
 using codegen::host::per_synapse;
@@ -39,7 +36,7 @@ void emit_header(EmitContext& c) {
     c.out += "  int64_t* pop" + ks + "_count;\n  int64_t pop" + ks + "_total;\n";
   }
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
-    detail::emit_connectivity_fields(c, static_cast<int>(g));  // per storage
+    emit_connectivity_fields(c, static_cast<int>(g));  // per storage
   }
   for (size_t k = 0; k < p.monitors.size(); ++k) {
     std::string ks = std::to_string(k);
@@ -47,7 +44,7 @@ void emit_header(EmitContext& c) {
              p.monitors[k].name + "\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) c.out += "  uint8_t* mon" + ks + "_mask;\n";
   }
-  detail::emit_delivery_fields(c);
+  emit_delivery_fields(c);
   c.out += "};\n\n";
   c.out += "static int mc_fail(mc_module* m, const char* what) {\n"
            "  snprintf(m->error, sizeof m->error, \"%s\", what);\n  m->failed = 1;\n  return 1;\n}\n\n";
@@ -61,7 +58,7 @@ void emit_header(EmitContext& c) {
 
 // Buffer::init_values into the host state (the tables are static data, codegen/host).
 void copy_init_values(EmitContext& c, bool synapses) {
-  detail::emit_init_values(c, synapses, [&](size_t b, const std::string& n) {
+  emit_init_values(c, synapses, [&](size_t b, const std::string& n) {
     const kir::Buffer& buf = c.p.buffers[b];
     c.out += "  for (int64_t k = 0; k < " + n + "; ++k) m->b_" + buf.name + "[k] = (" +
              c.printer.storage_type_name(buf.type) + ")_mc_init" + std::to_string(b) + "[k];\n";
@@ -76,13 +73,13 @@ void emit_create_destroy(EmitContext& c) {
   for (size_t k = 0; k < p.populations.size(); ++k)
     o += "  mc_free(m->pop" + std::to_string(k) + "_spikes);\n  mc_free(m->pop" + std::to_string(k) + "_count);\n";
   for (size_t g = 0; g < p.synapse_groups.size(); ++g)
-    detail::emit_connectivity_destroy(c, static_cast<int>(g));
+    emit_connectivity_destroy(c, static_cast<int>(g));
   for (size_t k = 0; k < p.monitors.size(); ++k) {
     std::string ks = std::to_string(k);
     o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(p.monitors[k])) + "; ++a) mc_array_free(m->mon" + ks + "[a]);\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) o += "  mc_free(m->mon" + ks + "_mask);\n";
   }
-  detail::emit_delivery_destroy(c);
+  emit_delivery_destroy(c);
   o += "  free(m);\n}\n\n";
 
   o += "mc_module* mc_create(const mc_options* options, char* error, size_t error_size) {\n";
@@ -99,7 +96,7 @@ void emit_create_destroy(EmitContext& c) {
   for (const auto& b : p.buffers)
     if (!per_synapse(b) && b.role != kir::BufferRole::DelayRing)  // rings: sized in mc_init (cpu_delay_emitter.cpp)
       // Padded to whole SIMD vectors: update loops iterate the padding too (cpu_kernel_emitter.cpp).
-      o += "  MC_ALLOC(m->b_" + b.name + ", " + c.printer.storage_type_name(b.type) + ", " + int_text(detail::simd_padded(b.size)) + ", " +
+      o += "  MC_ALLOC(m->b_" + b.name + ", " + c.printer.storage_type_name(b.type) + ", " + int_text(simd_padded(b.size)) + ", " +
            c_string(b.owner + "." + b.variable) + ")\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
     const kir::Population& pop = p.populations[k];
@@ -126,7 +123,7 @@ void emit_create_destroy(EmitContext& c) {
            ks + "_mask[_mc_mon" + ks + "_idx[k]] = 1;\n";
     }
   }
-  detail::emit_event_lists_create(c);
+  emit_event_lists_create(c);
   copy_init_values(c, false);
   o += "#undef MC_ALLOC\n  return m;\nfail:\n";
   o += "  if (error && error_size) snprintf(error, error_size, \"%s\", m->error);\n";
@@ -169,7 +166,7 @@ void emit_init_run(EmitContext& c) {
   copy_init_values(c, true);
   for (size_t idx : p.init_kernels)
     if (idx < p.kernels.size() && is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
-  detail::emit_delay_queues_init(c);
+  emit_delay_queues_init(c);
   o += "  m->initialised = 1;\n  return 0;\n}\n\n";
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
@@ -229,7 +226,7 @@ void emit_accessors(EmitContext& c) {
     o += "  return 0;\n}\n\n";
   }
 
-  detail::emit_synapse_accessors(c);  // mc_synapse_count, mc_read_synapses (cpu_connectivity_emitter.cpp)
+  emit_synapse_accessors(c);  // mc_synapse_count, mc_read_synapses (cpu_connectivity_emitter.cpp)
 
   codegen::host::emit_monitor_accessors(c);
 }
@@ -241,11 +238,11 @@ std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& o
   EmitContext c(program, options, diags);
   c.out.reserve(64 * 1024);
   emit_header(c);
-  detail::emit_info(c);
-  detail::emit_init_tables(c);
-  detail::emit_kernels(c);
-  detail::emit_monitor_recorders(c);
-  detail::emit_connect(c);
+  emit_info(c);
+  emit_init_tables(c);
+  emit_kernels(c);
+  emit_monitor_recorders(c);
+  emit_connect(c);
   emit_create_destroy(c);
   emit_init_run(c);
   emit_accessors(c);
@@ -253,4 +250,4 @@ std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& o
   return std::move(c.out);
 }
 
-}  // namespace modelc::cpu
+}  // namespace modelc::backends::cpu

@@ -14,7 +14,7 @@
 #include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
-namespace modelc::cpu {
+namespace modelc::backends::cpu {
 
 struct CpuEmitOptions {
   int default_threads = 0;           // OpenMP threads when mc_options.num_threads is 0 (0 = OpenMP's)
@@ -26,4 +26,4 @@ struct CpuEmitOptions {
 std::string emit_cpu_module(const kir::Program& program, const CpuEmitOptions& options,
                             DiagnosticEngine& diags);
 
-}  // namespace modelc::cpu
+}  // namespace modelc::backends::cpu

@@ -23,8 +23,8 @@ std::string OpenCLBackend::description() const {
   return "OpenCL C 1.2 kernels driven by a C++ host module through the OpenCL ICD loader (any platform: PoCL, NVIDIA, AMD, Intel)";
 }
 
-BackendCapabilities OpenCLBackend::capabilities() const {
-  BackendCapabilities c;
+backends::BackendCapabilities OpenCLBackend::capabilities() const {
+  backends::BackendCapabilities c;
   c.float64 = true;             // checked per device at mc_create (cl_khr_fp64)
   c.atomics_float_add = false;  // OpenCL 1.2: compare-and-swap loops
   c.parallel_neurons = true;
@@ -35,12 +35,12 @@ BackendCapabilities OpenCLBackend::capabilities() const {
   return c;
 }
 
-GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOptions& options,
+backends::GeneratedSources OpenCLBackend::emit(const kir::Program& program, const backends::BuildOptions& options,
                                      DiagnosticEngine& diags) {
-  GeneratedSources out;
+  backends::GeneratedSources out;
   const int errors_before = diags.error_count();
   std::string prelude;
-  const fs::path root = modelc::source_root();
+  const fs::path root = backends::source_root();
   for (const char* f : kPreludeFiles) {
     std::ifstream in(root / f, std::ios::binary);
     if (!in) {
@@ -60,14 +60,14 @@ GeneratedSources OpenCLBackend::emit(const kir::Program& program, const BuildOpt
   return out;
 }
 
-bool OpenCLBackend::build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
+bool OpenCLBackend::build(const kir::Program& program, const backends::BuildOptions& options, backends::BuildResult& result,
                           DiagnosticEngine& diags) {
-  HostModuleSpec spec;
+  backends::HostModuleSpec spec;
   spec.source_name = kHostName;
   // The OpenCL program is embedded in the source, so the prelude files are covered by the source.
   // The device runtime (abi/device_runtime.h) links the ICD loader, which finds the drivers at run time.
   spec.libraries = {"modelc_opencl_runtime"};
-  return build_host_module(*this, program, options, spec, result, diags);
+  return backends::build_host_module(*this, program, options, spec, result, diags);
 }
 
 MODELC_REGISTER_BACKEND("opencl", OpenCLBackend);

@@ -8,16 +8,16 @@
 
 namespace modelc::opencl {
 
-class OpenCLBackend : public Backend {
+class OpenCLBackend : public backends::Backend {
  public:
   std::string name() const override { return "opencl"; }
   std::string description() const override;
-  BackendCapabilities capabilities() const override;
+  backends::BackendCapabilities capabilities() const override;
   // Files: "model.cpp" (host module) and "kernels.cl" (the OpenCL C program, also embedded in
   // model.cpp; written out for inspection and offline syntax checks).
-  GeneratedSources emit(const kir::Program& program, const BuildOptions& options,
+  backends::GeneratedSources emit(const kir::Program& program, const backends::BuildOptions& options,
                         DiagnosticEngine& diags) override;
-  bool build(const kir::Program& program, const BuildOptions& options, BuildResult& result,
+  bool build(const kir::Program& program, const backends::BuildOptions& options, backends::BuildResult& result,
              DiagnosticEngine& diags) override;
 };
 

@@ -95,7 +95,7 @@ std::string GpuPrinter::emit_spike(const kir::Stmt&, const std::string& index) c
 
 std::string GpuPrinter::random(const kir::Expr& e) const {
   if (e.name != "binomial" || e.args.size() != 2) return CStylePrinter::random(e);
-  const kir::RandomKeys& k = random_keys();
+  const codegen::RandomKeys& k = random_keys();
   return std::string("mc_binomial") + (e.type == Type::Float ? "_float" : "_double") + "(" + k.seed + ", " +
          std::to_string(e.stream) + "u, (" + d_.uint64 + ")(" + k.element + "), (" + d_.uint64 + ")(" + k.step + "), (" +
          d_.int64 + ")(" + expr(e.args[0]) + "), (" + d_.float64 + ")(" + expr(e.args[1]) + "))";

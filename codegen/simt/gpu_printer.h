@@ -18,7 +18,7 @@
 
 namespace modelc::codegen::simt {
 
-class GpuPrinter : public kir::CStylePrinter {
+class GpuPrinter : public CStylePrinter {
  public:
   explicit GpuPrinter(GpuDialect dialect) : d_(std::move(dialect)) {}
   const GpuDialect& dialect() const { return d_; }

@@ -146,7 +146,7 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
   o += ") {\n";
   o += s("  const {f64} t = ({f64})step * MC_DT;\n");
   const Domain& d = k.domain;
-  kir::RandomKeys keys;
+  codegen::RandomKeys keys;
   keys.element = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes ? "i" : "syn";
   pr.set_random_keys(keys);
   switch (d.kind) {

@@ -9,7 +9,7 @@
 
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::connectivity {
+namespace modelc::passes::analysis {
 
 namespace {
 
@@ -212,4 +212,4 @@ std::string storage_text(const kir::Connectivity& c) {
   return s;
 }
 
-}  // namespace modelc::connectivity
+}  // namespace modelc::passes::analysis

@@ -10,7 +10,7 @@
 #include "ir/kernel_ir.h"
 #include "passes/pass.h"
 
-namespace modelc::connectivity {
+namespace modelc::passes::analysis {
 
 using Storage = kir::Connectivity::Storage;
 constexpr std::array<Storage, 4> kStorages = {Storage::Sparse, Storage::Dense, Storage::Bitmask, Storage::Procedural};
@@ -60,4 +60,4 @@ double storage_budget(const TargetInfo& target);
 std::string format_bytes(double bytes);  // "1.5 GiB", "812 KiB", "40 B"
 std::string storage_text(const kir::Connectivity& c);  // "sparse u16, pre dropped", "bitmask", ...
 
-}  // namespace modelc::connectivity
+}  // namespace modelc::passes::analysis

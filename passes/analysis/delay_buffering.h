@@ -7,7 +7,7 @@
 
 #include "ir/kernel_ir.h"
 
-namespace modelc::delay_buffering {
+namespace modelc::passes::analysis {
 
 // Whether a pathway kernel's effect can be summed ahead of delivery: its body only adds (+= / -=)
 // into one variable of the target slice at index j (possibly under the target's not_refractory
@@ -31,4 +31,4 @@ std::optional<int64_t> max_delay_steps(const kir::Program& p, const kir::Synapse
 // Expected synapse count from the connect rule (nullopt when it depends on run-time data).
 std::optional<double> expected_synapses(const kir::SynapseGroup& sg);
 
-}  // namespace modelc::delay_buffering
+}  // namespace modelc::passes::analysis

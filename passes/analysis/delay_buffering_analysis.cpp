@@ -10,7 +10,7 @@
 #include "ir/kernel_ir_traversal.h"
 #include "passes/analysis/delay_buffering.h"
 
-namespace modelc::delay_buffering {
+namespace modelc::passes::analysis {
 
 using kir::Expr;
 using kir::Stmt;
@@ -294,4 +294,4 @@ std::optional<double> expected_synapses(const kir::SynapseGroup& sg) {
   return std::nullopt;
 }
 
-}  // namespace modelc::delay_buffering
+}  // namespace modelc::passes::analysis

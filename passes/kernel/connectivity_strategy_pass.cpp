@@ -7,14 +7,14 @@
 #include "passes/analysis/connectivity_cost.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 
 namespace {
 
-using connectivity::Analysis;
-using connectivity::Candidate;
-using connectivity::format_bytes;
-using connectivity::Storage;
+using analysis::Analysis;
+using analysis::Candidate;
+using analysis::format_bytes;
+using analysis::Storage;
 
 std::string number(double v) {
   char buf[32];
@@ -113,14 +113,14 @@ class ConnectivityStrategyPass : public Pass {
     bool ok = true;
     for (auto& g : unit.program->synapse_groups) {
       const double share = pairs > 0 ? static_cast<double>(g.source_size) * static_cast<double>(g.target_size) / pairs : 1.0;
-      const double budget = connectivity::storage_budget(unit.target) * share;
+      const double budget = analysis::storage_budget(unit.target) * share;
       const ir::SynapseGroup* src = nullptr;
       for (const auto& s : unit.model.synapses)
         if (s.name == g.name) src = &s;
       const ir::ConnectivityRequest requested = src ? src->connectivity : ir::ConnectivityRequest::Auto;
       const std::string request(ir::name(requested));
       const std::string ptr = src ? src->json_pointer + "/connectivity" : "";
-      Analysis a = connectivity::analyse(*unit.program, g, unit.target);
+      Analysis a = analysis::analyse(*unit.program, g, unit.target);
       std::string why;
       const Candidate* chosen = nullptr;
       if (requested == ir::ConnectivityRequest::Auto) {
@@ -139,7 +139,7 @@ class ConnectivityStrategyPass : public Pass {
         }
         if (!c.supported) {
           diags.error("the " + unit.target.backend + " backend does not implement " + request +
-                          " connectivity (feature " + connectivity::feature_of(want) + "), asked for by synapses " + g.name,
+                          " connectivity (feature " + analysis::feature_of(want) + "), asked for by synapses " + g.name,
                       ptr, "use \"auto\" or \"sparse\", or the cpu backend");
           ok = false;
           continue;
@@ -177,7 +177,7 @@ class ConnectivityStrategyPass : public Pass {
   // Replaces lowering's default "connectivity of G" decision (or adds one).
   static void record(CompilationUnit& unit, const kir::SynapseGroup& g, const std::string& why) {
     const std::string key = "connectivity of " + g.name + ":";
-    std::string what = key + " " + connectivity::storage_text(g.connectivity) + ", presynaptic push";
+    std::string what = key + " " + analysis::storage_text(g.connectivity) + ", presynaptic push";
     for (auto& d : unit.decisions)
       if (d.first.rfind(key, 0) == 0) {
         d = {what, why};
@@ -191,4 +191,4 @@ class ConnectivityStrategyPass : public Pass {
 
 std::unique_ptr<Pass> create_connectivity_strategy_pass() { return std::make_unique<ConnectivityStrategyPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

@@ -14,7 +14,7 @@
 #include "passes/pass.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 
 namespace {
 
@@ -57,8 +57,8 @@ struct Cost {
 Cost estimate(const kir::Program& p, const kir::SynapseGroup& sg, const Pathway& pw, kir::Type ring_type) {
   Cost c;
   const double T = static_cast<double>(sg.target_size);
-  if (auto d = delay_buffering::max_delay_steps(p, sg, pw)) c.depth = *d + 1;
-  auto S = delay_buffering::expected_synapses(sg);
+  if (auto d = analysis::max_delay_steps(p, sg, pw)) c.depth = *d + 1;
+  auto S = analysis::expected_synapses(sg);
   if (S) c.events = *S * kAssumedRateHz * p.dt;
   if (c.events) {
     // Queues: push the synapse id, pop it, re-read its pre/post index, add into the target.
@@ -104,7 +104,7 @@ std::string fresh_kernel_name(const kir::Program& p, const std::string& base) {
   return n;
 }
 
-kir::Block to_ring(kir::Block b, const delay_buffering::Legality& l, const std::string& ring, kir::Type t) {
+kir::Block to_ring(kir::Block b, const analysis::Legality& l, const std::string& ring, kir::Type t) {
   kir::rewrite_stmts(b, [&](const kir::Stmt& s) -> std::optional<kir::Block> {
     if (s.kind == kir::Stmt::Kind::Accumulate && s.name == l.target) {
       kir::Stmt a = s;
@@ -124,7 +124,7 @@ kir::Block to_ring(kir::Block b, const delay_buffering::Legality& l, const std::
   return b;
 }
 
-void make_dendritic(kir::Program& p, size_t sg_index, size_t pw_index, size_t kernel, const delay_buffering::Legality& l,
+void make_dendritic(kir::Program& p, size_t sg_index, size_t pw_index, size_t kernel, const analysis::Legality& l,
                     std::optional<int64_t> max_delay) {
   kir::SynapseGroup& sg = p.synapse_groups[sg_index];
   Pathway& pw = sg.pathways[pw_index];
@@ -260,10 +260,10 @@ class DelayBufferingPass : public Pass {
       if (p.kernels[k].domain.kind == kir::Domain::Kind::QueuedEvents && p.kernels[k].domain.synapses == sg.name &&
           p.kernels[k].domain.pathway == pw.name)
         kernel = k;
-    delay_buffering::Legality legal;
+    analysis::Legality legal;
     if (pw.post) legal.why = "it is an on_post pathway, and the ring is indexed by the postsynaptic neuron";
     else if (!kernel) legal.why = "its delivery kernel was not found";
-    else legal = delay_buffering::analyse_pathway(p, sg, p.kernels[*kernel]);
+    else legal = analysis::analyse_pathway(p, sg, p.kernels[*kernel]);
     const kir::Buffer* target = legal.legal ? p.find_buffer(legal.target) : nullptr;
     const kir::Type ring_type = target ? target->type : p.scalar;
     const bool exact = target && !kir::is_floating(target->type);
@@ -318,4 +318,4 @@ class DelayBufferingPass : public Pass {
 std::unique_ptr<Pass> create_delay_buffering_pass() { return std::make_unique<DelayBufferingPass>(false); }
 std::unique_ptr<Pass> create_fast_delay_buffering_pass() { return std::make_unique<DelayBufferingPass>(true); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

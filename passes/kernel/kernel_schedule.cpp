@@ -5,7 +5,7 @@
 
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::kir_sched {
+namespace modelc::passes::kernel {
 
 using kir::Domain;
 using kir::Expr;
@@ -197,7 +197,7 @@ std::string TaskIndex::move_blocker(const Access& moved, const std::string& move
     }
   std::sort(sharing.begin(), sharing.end());
   sharing.erase(std::unique(sharing.begin(), sharing.end()), sharing.end());
-  return kir_sched::move_blocker(p_, moved, moved_name, sharing, cache_);
+  return kernel::move_blocker(p_, moved, moved_name, sharing, cache_);
 }
 
 std::string move_blocker(const kir::Program& p, const kir::Kernel& moved, const std::vector<size_t>& positions) {
@@ -237,4 +237,4 @@ std::string unique_kernel_name(const kir::Program& p, const std::string& base) {
   return name;
 }
 
-}  // namespace modelc::kir_sched
+}  // namespace modelc::passes::kernel

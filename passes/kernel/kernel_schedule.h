@@ -11,7 +11,7 @@
 
 #include "ir/kernel_ir.h"
 
-namespace modelc::kir_sched {
+namespace modelc::passes::kernel {
 
 // Buffers read and written, by name. Event lists are pseudo-buffers "@events:<population>:<event>"
 // ("spike" for spikes), written by emitting kernels and spike generators and read by spikes
@@ -97,4 +97,4 @@ void remove_unused_kernels(kir::Program& p);
 // A kernel name not used by any kernel of `p`, starting from `base`.
 std::string unique_kernel_name(const kir::Program& p, const std::string& base);
 
-}  // namespace modelc::kir_sched
+}  // namespace modelc::passes::kernel

@@ -29,7 +29,7 @@
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 
 namespace {
 
@@ -226,7 +226,7 @@ class KernelCSEPass : public Pass {
     size_t total = 0;
     for (auto& k : unit.program->kernels) {
       std::set<std::string> used;
-      kir_opt::collect_locals(k.body, used);
+      collect_locals(k.body, used);
       size_t counter = 0, eliminated = 0;
       BlockCSE(used, counter, eliminated).run(k.body, {}, {});
       if (eliminated)
@@ -242,4 +242,4 @@ class KernelCSEPass : public Pass {
 
 std::unique_ptr<Pass> create_kernel_cse_pass() { return std::make_unique<KernelCSEPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

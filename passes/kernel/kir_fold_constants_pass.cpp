@@ -19,7 +19,7 @@
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 
 namespace {
 
@@ -48,7 +48,7 @@ std::optional<double> call1(const std::string& fn, double x, bool f32) {
 
 // Folds one node whose arguments are all literals; nullptr when it must stay as it is.
 ExprP fold_node(const Expr& e) {
-  auto v = [&](size_t k) { return kir_opt::literal_value(*e.args[k]); };
+  auto v = [&](size_t k) { return literal_value(*e.args[k]); };
   auto iv = [&](size_t k) { return e.args[k]->i; };
   const bool f32 = e.type == Type::Float;
   auto flit = [&](double x) { return kir::lit(f32 ? static_cast<double>(static_cast<float>(x)) : x, e.type); };
@@ -151,11 +151,11 @@ ExprP fold_node(const Expr& e) {
     }
     case K::Cast: {
       const Expr& a = *e.args[0];
-      if (e.type == Type::Bool) return kir::lit_bool(kir_opt::literal_value(a) != 0.0);
+      if (e.type == Type::Bool) return kir::lit_bool(literal_value(a) != 0.0);
       if (kir::is_floating(e.type)) {
         if (a.type == Type::Float && e.type == Type::Double) return kir::lit(a.f, e.type);
         if (is_int(a.type)) return flit(f32 ? static_cast<double>(static_cast<float>(a.i)) : static_cast<double>(a.i));
-        return flit(kir_opt::literal_value(a));
+        return flit(literal_value(a));
       }
       if (is_int(e.type)) {
         if (is_int(a.type) || a.type == Type::Bool) {
@@ -176,13 +176,13 @@ ExprP fold_node(const Expr& e) {
 
 ExprP fold(const ExprP& e, size_t& folded) {
   if (!e) return e;
-  if (e->kind == K::Select && kir_opt::is_literal(e->args[0]) && e->args[0]->type == Type::Bool) {
+  if (e->kind == K::Select && is_literal(e->args[0]) && e->args[0]->type == Type::Bool) {
     ++folded;
     return e->args[0]->b ? e->args[1] : e->args[2];
   }
   if (e->args.empty() || e->kind == K::Random || e->kind == K::Load || e->kind == K::Select) return e;
   for (const auto& a : e->args)
-    if (!kir_opt::is_literal(a)) return e;
+    if (!is_literal(a)) return e;
   ExprP r = fold_node(*e);
   if (!r) return e;
   ++folded;
@@ -212,4 +212,4 @@ class KernelConstantFoldingPass : public Pass {
 
 std::unique_ptr<Pass> create_kernel_constant_folding_pass() { return std::make_unique<KernelConstantFoldingPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

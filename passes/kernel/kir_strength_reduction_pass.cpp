@@ -21,7 +21,7 @@
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 
 namespace {
 
@@ -36,8 +36,8 @@ bool is_pow(const Expr& e) {
 }
 
 bool literal_equals(const ExprP& e, double v) {
-  return kir_opt::is_literal(e) && kir::is_floating(e->type) ? e->f == v
-         : kir_opt::is_literal(e) && (e->type == Type::Int32 || e->type == Type::Int64) ? static_cast<double>(e->i) == v
+  return is_literal(e) && kir::is_floating(e->type) ? e->f == v
+         : is_literal(e) && (e->type == Type::Int32 || e->type == Type::Int64) ? static_cast<double>(e->i) == v
                                                                                         : false;
 }
 
@@ -94,7 +94,7 @@ class StrengthReducer {
         default: break;
       }
     }
-    if (!is_timestep(ts) || !kir_opt::is_literal(k) || k->type != Type::Int64) return e;
+    if (!is_timestep(ts) || !is_literal(k) || k->type != Type::Int64) return e;
     if (op == Op::Eq || op == Op::Ne) return e;
     int64_t kv = k->i;
     if (kv > (int64_t(1) << 52) || kv < -(int64_t(1) << 52)) return e;  // k +- 1 exact as a double
@@ -120,7 +120,7 @@ class StrengthReducer {
 
   static bool is_timestep(const ExprP& e) {
     return e->kind == K::Call && e->name == "timestep" && e->args.size() == 2 && e->args[0]->type == Type::Double &&
-           kir_opt::is_literal(e->args[1]) && e->args[1]->type == Type::Double && e->args[1]->f > 0;
+           is_literal(e->args[1]) && e->args[1]->type == Type::Double && e->args[1]->f > 0;
   }
 
   bool fast_;
@@ -152,4 +152,4 @@ class StrengthReductionPass : public Pass {
 std::unique_ptr<Pass> create_strength_reduction_pass() { return std::make_unique<StrengthReductionPass>(false); }
 std::unique_ptr<Pass> create_fast_strength_reduction_pass() { return std::make_unique<StrengthReductionPass>(true); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

@@ -2,7 +2,7 @@
 
 #include "ir/kernel_ir_traversal.h"
 
-namespace modelc::kir_opt {
+namespace modelc::passes::kernel {
 
 using kir::Block;
 using kir::Expr;
@@ -26,4 +26,4 @@ double literal_value(const Expr& e) {
   return 0.0;
 }
 
-}  // namespace modelc::kir_opt
+}  // namespace modelc::passes::kernel

@@ -7,7 +7,7 @@
 
 #include "ir/kernel_ir.h"
 
-namespace modelc::kir_opt {
+namespace modelc::passes::kernel {
 
 // Names of the locals declared anywhere in `b` (to pick fresh names).
 void collect_locals(const kir::Block& b, std::set<std::string>& out);
@@ -16,4 +16,4 @@ inline bool is_literal(const kir::ExprP& e) { return e && e->kind == kir::Expr::
 // The literal's value as a double (Bool/Int literals converted).
 double literal_value(const kir::Expr& e);
 
-}  // namespace modelc::kir_opt
+}  // namespace modelc::passes::kernel

@@ -21,7 +21,7 @@
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 namespace {
 
 using kir::Domain;
@@ -155,9 +155,9 @@ class NeuronGroupMergingPass : public Pass {
     }
     kir::Program& p = *unit.program;
     const size_t before = p.step_kernel_count();
-    kir_sched::AccessCache cache(p);  // valid until remove_unused_kernels renumbers the kernels
+    AccessCache cache(p);  // valid until remove_unused_kernels renumbers the kernels
     for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) merge_from(p, pos, unit.decisions, cache);
-    kir_sched::remove_unused_kernels(p);
+    remove_unused_kernels(p);
     const size_t after = p.step_kernel_count();
     if (after != before)
       unit.decisions.emplace_back(name(), "kernels run per step: " + std::to_string(before) + " -> " + std::to_string(after));
@@ -167,7 +167,7 @@ class NeuronGroupMergingPass : public Pass {
  private:
   // Gathers every later task whose kernel matches the one at `head` and may move up to it.
   void merge_from(kir::Program& p, size_t head, std::vector<std::pair<std::string, std::string>>& log,
-                  kir_sched::AccessCache& cache) {
+                  AccessCache& cache) {
     auto& tasks = p.step_tasks;
     auto kernel_at = [&](size_t pos) -> const Kernel* {
       const Task& t = tasks[pos];
@@ -183,7 +183,7 @@ class NeuronGroupMergingPass : public Pass {
     // The tasks a later member would move up past (those between the head and it that stay), and
     // what they touch together: kept as the scan goes, so each candidate costs one comparison.
     std::vector<size_t> jumped;
-    kir_sched::AccessUnion jumped_access;
+    AccessUnion jumped_access;
     auto joins = [&](size_t pos) {
       const Kernel* k = kernel_at(pos);
       if (!k || !candidate(p, *k) || pops.count(k->domain.population)) return false;
@@ -196,10 +196,10 @@ class NeuronGroupMergingPass : public Pass {
       if (m.why.empty() && m.literals.size() != (matches.empty() ? m.literals.size() : matches[0].literals.size()))
         m.fail("literal count differs");
       if (m.why.empty()) {
-        const kir_sched::Access& ka = cache.kernel(tasks[pos].index);
-        if (!kir_sched::conflict(ka, jumped_access.all).empty())
+        const Access& ka = cache.kernel(tasks[pos].index);
+        if (!conflict(ka, jumped_access.all).empty())
           m.fail("cannot move up past " + std::to_string(jumped.size()) +
-                 " task(s): " + kir_sched::move_blocker(p, ka, k->name, jumped, cache));
+                 " task(s): " + move_blocker(p, ka, k->name, jumped, cache));
       }
       if (!m.why.empty()) {
         log.emplace_back(what, "not merged with " + k->name + " (" + pb.name + "): " + m.why);
@@ -241,7 +241,7 @@ class NeuronGroupMergingPass : public Pass {
       summary += " + " + k.name + " (" + k.domain.population + ", " + std::to_string(p.find_population(k.domain.population)->size) + " neurons)";
       merged.merged.push_back(std::move(mb));
     }
-    merged.name = kir_sched::unique_kernel_name(p, "merged_" + first->name);
+    merged.name = unique_kernel_name(p, "merged_" + first->name);
     const std::string merged_name = merged.name;
     p.kernels.push_back(std::move(merged));
     const size_t index = p.kernels.size() - 1;
@@ -264,4 +264,4 @@ class NeuronGroupMergingPass : public Pass {
 
 std::unique_ptr<Pass> create_neuron_group_merging_pass() { return std::make_unique<NeuronGroupMergingPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

@@ -17,14 +17,13 @@
 #include "passes/kernel/kir_utils.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 namespace {
 
 using kir::Domain;
 using kir::Kernel;
 using kir::Stmt;
 using kir::Task;
-using kir_sched::Access;
 
 bool whole_population(const Kernel& k, Domain::Kind kind, const std::string& pop) {
   return k.domain.kind == kind && k.domain.population == pop && k.domain.size == 0 && k.every_steps == 1 &&
@@ -35,7 +34,7 @@ bool whole_population(const Kernel& k, Domain::Kind kind, const std::string& pop
 // Renames the locals of `b` that `taken` already holds, and adds the new names to `taken`.
 void rename_clashing_locals(kir::Block& b, std::set<std::string>& taken) {
   std::set<std::string> mine;
-  kir_opt::collect_locals(b, mine);
+  collect_locals(b, mine);
   std::map<std::string, std::string> renamed;
   for (const auto& n : mine) {
     if (!taken.count(n)) continue;
@@ -91,10 +90,10 @@ class NeuronKernelFusionPass : public Pass {
     kir::Program& p = *unit.program;
     const size_t launches_before = p.step_kernel_count();
     // Valid until remove_unused_kernels renumbers the kernels.
-    kir_sched::AccessCache cache(p);
-    kir_sched::TaskIndex index(p, cache);
+    AccessCache cache(p);
+    TaskIndex index(p, cache);
     for (const auto& pop : p.populations) fuse_population(p, pop.name, unit.decisions, cache, index);
-    kir_sched::remove_unused_kernels(p);
+    remove_unused_kernels(p);
     const size_t launches_after = p.step_kernel_count();
     if (launches_after != launches_before)
       unit.decisions.emplace_back(name(), "kernels run per step: " + std::to_string(launches_before) + " -> " +
@@ -104,7 +103,7 @@ class NeuronKernelFusionPass : public Pass {
 
  private:
   void fuse_population(kir::Program& p, const std::string& pop, std::vector<std::pair<std::string, std::string>>& log,
-                       kir_sched::AccessCache& cache, kir_sched::TaskIndex& index) {
+                       AccessCache& cache, TaskIndex& index) {
     const std::string what = name() + " " + pop;
     auto& tasks = p.step_tasks;
     auto kernel_at = [&](size_t pos) -> const Kernel* {
@@ -115,7 +114,7 @@ class NeuronKernelFusionPass : public Pass {
     std::optional<size_t> q;
     for (size_t pos = 0; pos < tasks.size(); ++pos) {
       const Kernel* k = kernel_at(pos);
-      if (!k || k->domain.population != pop || k->domain.kind != Domain::Kind::Neurons || !kir_sched::block_emits(k->body)) continue;
+      if (!k || k->domain.population != pop || k->domain.kind != Domain::Kind::Neurons || !block_emits(k->body)) continue;
       if (!k->event.empty() && k->event != "spike") continue;  // IR v2 custom events: not the threshold
       if (q || !whole_population(*k, Domain::Kind::Neurons, pop)) {
         log.emplace_back(what, "not fused: " + k->name + " is not the population's only whole-population threshold kernel");
@@ -129,8 +128,8 @@ class NeuronKernelFusionPass : public Pass {
     std::optional<size_t> u;
     for (size_t pos = *q; pos-- > 0;) {
       const Kernel* k = kernel_at(pos);
-      if (k && whole_population(*k, Domain::Kind::Neurons, pop) && !kir_sched::block_emits(k->body) &&
-          kir_sched::block_elementwise_i(k->body, cache.kernel(tasks[pos].index).writes)) {
+      if (k && whole_population(*k, Domain::Kind::Neurons, pop) && !block_emits(k->body) &&
+          block_elementwise_i(k->body, cache.kernel(tasks[pos].index).writes)) {
         u = pos;
         break;
       }
@@ -140,9 +139,9 @@ class NeuronKernelFusionPass : public Pass {
       return;
     }
     const Kernel& update = *kernel_at(*u);
-    std::set<std::string> written = kir_sched::kernel_access(p, update).writes;
-    for (const auto& n : kir_sched::kernel_access(p, threshold).writes) written.insert(n);
-    if (!kir_sched::block_elementwise_i(update.body, written) || !kir_sched::block_elementwise_i(threshold.body, written)) {
+    std::set<std::string> written = kernel_access(p, update).writes;
+    for (const auto& n : kernel_access(p, threshold).writes) written.insert(n);
+    if (!block_elementwise_i(update.body, written) || !block_elementwise_i(threshold.body, written)) {
       log.emplace_back(what, "not fused: " + update.name + " and " + threshold.name +
                                  " exchange values between neurons (a written buffer is accessed at an index other than i)");
       return;
@@ -163,7 +162,7 @@ class NeuronKernelFusionPass : public Pass {
 
     Kernel fused = update;
     std::set<std::string> locals;
-    kir_opt::collect_locals(fused.body, locals);
+    collect_locals(fused.body, locals);
     kir::Block tb = threshold.body;
     rename_clashing_locals(tb, locals);
     fused.body.insert(fused.body.end(), tb.begin(), tb.end());
@@ -184,12 +183,12 @@ class NeuronKernelFusionPass : public Pass {
     if (r) {
       const Kernel& reset = *kernel_at(*r);
       std::set<std::string> all = written;
-      for (const auto& n : kir_sched::kernel_access(p, reset).writes) all.insert(n);
+      for (const auto& n : kernel_access(p, reset).writes) all.insert(n);
       std::vector<size_t> jumped_r = between(at, *r, {*u, *q});
       Stmt* iff = emitting_if(fused.body);
       std::string why;
-      if (kir_sched::block_emits(reset.body)) why = reset.name + " emits events";
-      else if (!kir_sched::block_elementwise_i(fused.body, all) || !kir_sched::block_elementwise_i(reset.body, all))
+      if (block_emits(reset.body)) why = reset.name + " emits events";
+      else if (!block_elementwise_i(fused.body, all) || !block_elementwise_i(reset.body, all))
         why = reset.name + " exchanges values between neurons";
       else if (!iff) why = threshold.name + " has no top-level if-block with emit_spike";
       else why = index.move_blocker(cache.kernel(tasks[*r].index), reset.name, jumped_r);
@@ -206,7 +205,7 @@ class NeuronKernelFusionPass : public Pass {
       }
     }
     std::string base = pop + "_update_threshold" + (r ? "_reset" : "");
-    fused.name = kir_sched::unique_kernel_name(p, base);
+    fused.name = unique_kernel_name(p, base);
     const std::string fused_name = fused.name, list = update.name + " + " + threshold.name;
     const std::string names = list + (r ? " + " + p.kernels[tasks[*r].index].name : std::string());
     p.kernels.push_back(std::move(fused));
@@ -228,4 +227,4 @@ class NeuronKernelFusionPass : public Pass {
 
 std::unique_ptr<Pass> create_neuron_kernel_fusion_pass() { return std::make_unique<NeuronKernelFusionPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

@@ -17,7 +17,7 @@
 #include "passes/kernel/kernel_schedule.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::kernel {
 namespace {
 
 using kir::Domain;
@@ -71,10 +71,10 @@ class SynapticPropagationFusionPass : public Pass {
       const std::string what = name() + " " + std::get<0>(*key) + " -> " + k.domain.synapses;
       // Independent of every member: no shared variable that one of them writes.
       std::string why;
-      kir_sched::Access a = kir_sched::kernel_access(p, k);
+      Access a = kernel_access(p, k);
       for (size_t m : members) {
         const Kernel& other = p.kernels[tasks[m].index];
-        std::string n = kir_sched::conflict(a, kir_sched::kernel_access(p, other));
+        std::string n = conflict(a, kernel_access(p, other));
         if (!n.empty()) {
           why = k.name + " and " + other.name + " both touch " + n +
                 " (one writes it): merging would interleave them per spike and change the order of its updates";
@@ -85,7 +85,7 @@ class SynapticPropagationFusionPass : public Pass {
         std::vector<size_t> jumped;
         for (size_t q = members.front() + 1; q < pos; ++q)
           if (!merged_away.count(q) && std::find(members.begin(), members.end(), q) == members.end()) jumped.push_back(q);
-        why = kir_sched::move_blocker(p, k, jumped);
+        why = move_blocker(p, k, jumped);
       }
       if (!why.empty()) {
         unit.decisions.emplace_back(what, "not merged: " + why);
@@ -108,11 +108,11 @@ class SynapticPropagationFusionPass : public Pass {
         merged.dispatch.push_back({k.domain.synapses, k.name, k.body});
         names += (names.empty() ? "" : " + ") + k.name;
         std::string w;
-        for (const auto& b : kir_sched::kernel_access(p, k).writes)
+        for (const auto& b : kernel_access(p, k).writes)
           if (b[0] != '@') w += (w.empty() ? "" : ",") + b;
         written += (written.empty() ? "" : " | ") + (w.empty() ? std::string("nothing") : w);
       }
-      merged.name = kir_sched::unique_kernel_name(p, std::get<0>(key) + "_propagate");
+      merged.name = unique_kernel_name(p, std::get<0>(key) + "_propagate");
       unit.decisions.emplace_back(name() + " " + std::get<0>(key),
                                   names + " -> " + merged.name + " (" + std::to_string(members.size()) +
                                       " launches -> 1, one pass over the spikes of " + std::get<0>(key) + ", delay " +
@@ -130,7 +130,7 @@ class SynapticPropagationFusionPass : public Pass {
       next.push_back(r == replace.end() ? tasks[pos] : Task{Task::Kind::RunKernel, r->second});
     }
     tasks = std::move(next);
-    kir_sched::remove_unused_kernels(p);
+    remove_unused_kernels(p);
     return true;
   }
 };
@@ -141,4 +141,4 @@ std::unique_ptr<Pass> create_synaptic_propagation_fusion_pass() {
   return std::make_unique<SynapticPropagationFusionPass>();
 }
 
-}  // namespace modelc
+}  // namespace modelc::passes::kernel

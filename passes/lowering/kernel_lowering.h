@@ -14,7 +14,7 @@
 #include "ir/model.h"
 #include "passes/model/symbols.h"
 
-namespace modelc::detail {
+namespace modelc::passes::lowering {
 
 using kir::Type;
 
@@ -32,7 +32,7 @@ inline Type promote(Type a, Type b) { return rank(a) >= rank(b) ? a : b; }
 inline kir::ExprP convert(kir::ExprP e, Type t) { return e->type == t ? e : kir::cast(std::move(e), t); }
 
 struct CodeContext {
-  const SymbolTable* scope = nullptr;
+  const model::SymbolTable* scope = nullptr;
   const ir::NeuronGroup* group = nullptr;   // neuron code
   const ir::SynapseGroup* syn = nullptr;    // synapse code
   std::map<std::string, Type> locals;
@@ -76,7 +76,7 @@ class Lowerer {
 
   kir::ExprP expr(const ir::ExprPtr& e, CodeContext& c);
   kir::ExprP variable(const std::string& n, const SourceLoc& loc, CodeContext& c);
-  kir::ExprP var_index(const Symbol& s, CodeContext& c);
+  kir::ExprP var_index(const model::Symbol& s, CodeContext& c);
   kir::ExprP call(const ir::Expr& e, CodeContext& c);
   kir::ExprP binary(const ir::Expr& e, CodeContext& c);
   void statement(const ir::Stmt& s, CodeContext& c, kir::Block& out);
@@ -111,7 +111,7 @@ class Lowerer {
 
   // --- IR v2 (kernel_lowering_v2.cpp, kernel_lowering_synapses.cpp) ---
   void add_synapse_storage(const ir::SynapseGroup& s);
-  void lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable& scope);
+  void lower_neuron_group_v2(const ir::NeuronGroup& g, const model::SymbolTable& scope);
   // The kernel IR synapse group, its init kernel (pre-existing `init_body`), pathways and updates.
   void lower_synapse_group(const ir::SynapseGroup& s);
   void lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,
@@ -128,10 +128,10 @@ class Lowerer {
   void add_split_kernels(const std::string& name, const kir::Domain& domain, int64_t every_steps,
                          const std::vector<ir::Stmt>& code, const CodeContext& c, std::vector<size_t>& out);
   // (constant over dt) subexpressions: storage and the kernel that evaluates them every step.
-  void lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable& scope);
+  void lower_constant_over_dt(const ir::NeuronGroup& g, const model::SymbolTable& scope);
   // The element of a (linked) variable's source read at neuron `base` of the linking group.
-  kir::ExprP linked_index(const Symbol& s, kir::ExprP base);
+  kir::ExprP linked_index(const model::Symbol& s, kir::ExprP base);
   void add_timed_array_buffers();
   void add_initial_arrays(const std::string& owner, const std::vector<ir::NamedExpr>& init, const std::vector<size_t>* perm);
 };
-}  // namespace modelc::detail
+}  // namespace modelc::passes::lowering

@@ -7,7 +7,7 @@
 #include "passes/model/constant_value_check.h"
 #include "passes/lowering/kernel_lowering.h"
 
-namespace modelc::detail {
+namespace modelc::passes::lowering {
 
 namespace {
 
@@ -22,9 +22,9 @@ bool uses_builtin(const kir::ExprP& e, const std::string& name) {
 }  // namespace
 
 kir::ConnectRule Lowerer::lower_connect(const ir::SynapseGroup& s, CodeContext& c) {
-  const SymbolTable& scope = *c.scope;
+  const model::SymbolTable& scope = *c.scope;
   kir::ConnectRule r;
-  auto lower = [&](const ir::ExprPtr& e, Type t) { return e ? convert(expr(fold_constants(e, scope), c), t) : nullptr; };
+  auto lower = [&](const ir::ExprPtr& e, Type t) { return e ? convert(expr(model::fold_constants(e, scope), c), t) : nullptr; };
   ir::ConnectSpec spec = s.connect;
   // With `n`, one-to-one and all-to-all are generators (Brian2 builds them the same way).
   if (spec.n && (spec.kind == ir::ConnectSpec::Kind::OneToOne || spec.kind == ir::ConnectSpec::Kind::AllToAll)) {
@@ -44,8 +44,8 @@ kir::ConnectRule Lowerer::lower_connect(const ir::SynapseGroup& s, CodeContext& 
   switch (spec.kind) {
     case ir::ConnectSpec::Kind::Probability: {
       r.kind = kir::ConnectRule::Kind::Probability;
-      auto p = spec.p ? fold_constants(spec.p, scope) : nullptr;
-      if (p && !check_constant_value(p, "the connection probability", ValueRange::Finite, spec.json_pointer + "/p", diags_))
+      auto p = spec.p ? model::fold_constants(spec.p, scope) : nullptr;
+      if (p && !model::check_constant_value(p, "the connection probability", model::ValueRange::Finite, spec.json_pointer + "/p", diags_))
         break;
       if (p) r.p = lower(p, Type::Double);
       r.condition = lower(spec.condition, Type::Bool);
@@ -101,4 +101,4 @@ kir::ConnectRule Lowerer::lower_connect(const ir::SynapseGroup& s, CodeContext& 
   return r;
 }
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::lowering

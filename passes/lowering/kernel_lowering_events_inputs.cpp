@@ -6,7 +6,7 @@
 #include "passes/model/constant_folding.h"
 #include "passes/lowering/kernel_lowering.h"
 
-namespace modelc::detail {
+namespace modelc::passes::lowering {
 
 void Lowerer::add_timed_array_buffers() {
   for (const auto& ta : m_.timed_arrays) {
@@ -47,7 +47,7 @@ kir::ExprP Lowerer::timed_array_call(const ir::Expr& e, CodeContext& c) {
   return kir::load(buffer("_timed_arrays", ta->name), scalar_, index);
 }
 
-void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable& scope) {
+void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const model::SymbolTable& scope) {
   kir::Population* pop = nullptr;
   for (auto& p : prog_.populations)
     if (p.name == g.name) pop = &p;
@@ -85,7 +85,7 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
     k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
     k.emits_spikes = true;
     k.event = ev.name;
-    auto cond = convert(expr(fold_constants(ev.condition, scope), c), Type::Bool);
+    auto cond = convert(expr(model::fold_constants(ev.condition, scope), c), Type::Bool);
     if (ev.refractory && g.refractory.kind != ir::Refractory::Kind::None)
       cond = kir::binary(ir::Op::And, cond,
                          kir::load(buffer(g.name, "not_refractory"), Type::Bool, kir::builtin("i", Type::Int64)), Type::Bool);
@@ -107,7 +107,7 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
       r.domain = {kir::Domain::Kind::Spikes, g.name, ""};
       r.domain.event = ev.name;
       std::vector<ir::Stmt> code = ev.code;
-      for (auto& st : code) st.value = fold_constants(st.value, scope);
+      for (auto& st : code) st.value = model::fold_constants(st.value, scope);
       statements(code, rc, r.body);
       // run_on_event's default slot: after every reset.
       schedule(ev.code_schedule, "after_resets", g.order, g.name + "_" + ev.name + "_resetter", {add_kernel(std::move(r))});
@@ -116,7 +116,7 @@ void Lowerer::lower_neuron_group_v2(const ir::NeuronGroup& g, const SymbolTable&
   for (size_t n = 0; n < g.run_regularly.size(); ++n) {
     const ir::RunRegularly& rr = g.run_regularly[n];
     std::vector<ir::Stmt> code = rr.code;
-    for (auto& st : code) st.value = fold_constants(st.value, scope);
+    for (auto& st : code) st.value = model::fold_constants(st.value, scope);
     // Writes to (shared) variables run once per operation (golden decision 7), before the rest.
     std::vector<size_t> kernels;
     add_split_kernels(g.name + "_run_regularly", {kir::Domain::Kind::Neurons, g.name, ""}, rr.every_steps, code, ctx(),
@@ -136,7 +136,7 @@ void Lowerer::lower_poisson_inputs() {
     const ir::PoissonInput& pi = m_.poisson_inputs[n];
     const ir::NeuronGroup* g = m_.find_group(pi.target.group);
     if (!g) continue;
-    SymbolTable scope = neuron_scope(m_, *g);
+    model::SymbolTable scope = model::neuron_scope(m_, *g);
     CodeContext c;
     c.scope = &scope;
     c.group = g;
@@ -154,7 +154,7 @@ void Lowerer::lower_poisson_inputs() {
     draw->name = "binomial";
     draw->stream = next_stream_++;
     draw->args = {kir::lit_int(pi.n), kir::lit(pi.rate * m_.dt, Type::Double)};
-    auto w = expr(fold_constants(pi.weight, scope), c);
+    auto w = expr(model::fold_constants(pi.weight, scope), c);
     Type t = promote(promote(w->type, scalar_), b->type);
     kir::Stmt st;
     st.kind = kir::Stmt::Kind::Store;
@@ -209,4 +209,4 @@ void Lowerer::lower_monitor_v2(const ir::Monitor& mon, kir::Monitor& km) {
   }
 }
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::lowering

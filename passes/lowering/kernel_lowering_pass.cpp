@@ -12,8 +12,7 @@
 #include "passes/passes.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
-namespace detail {
+namespace modelc::passes::lowering {
 namespace {
 const std::map<std::string, std::string> kFunctionNames = {
     {"exp", "exp"},     {"log", "log"},       {"log10", "log10"}, {"sqrt", "sqrt"},   {"abs", "fabs"},
@@ -64,7 +63,7 @@ void Lowerer::add_buffer(const std::string& owner, const std::string& var, Type 
   prog_.buffers.push_back(std::move(b));
 }
 
-kir::ExprP Lowerer::var_index(const Symbol& s, CodeContext& c) {
+kir::ExprP Lowerer::var_index(const model::Symbol& s, CodeContext& c) {
   if (s.shared) return kir::lit_int(0);
   auto i = kir::builtin("i", Type::Int64);
   auto j = kir::builtin("j", Type::Int64);
@@ -73,27 +72,27 @@ kir::ExprP Lowerer::var_index(const Symbol& s, CodeContext& c) {
   };
   kir::ExprP base;
   if (c.group) base = i;
-  else if (s.kind == Symbol::Kind::PreVariable) base = plus(i, c.syn->source.start);
-  else if (s.kind == Symbol::Kind::PostVariable) base = plus(j, c.syn->target.start);
+  else if (s.kind == model::Symbol::Kind::PreVariable) base = plus(i, c.syn->source.start);
+  else if (s.kind == model::Symbol::Kind::PostVariable) base = plus(j, c.syn->target.start);
   else return kir::builtin("syn", Type::Int64);
   return s.link ? linked_index(s, base) : base;  // IR v2: (linked) variables read their source
 }
 
 kir::ExprP Lowerer::variable(const std::string& n, const SourceLoc& loc, CodeContext& c) {
   if (auto it = c.locals.find(n); it != c.locals.end()) return kir::local(n, it->second);
-  const Symbol* s = c.scope->find(n);
+  const model::Symbol* s = c.scope->find(n);
   if (!s) {
     diags_.error_at(loc, "internal: unresolved name '" + n + "' reached lowering", "please report this as a bug");
     return kir::lit(0, scalar_);
   }
   switch (s->kind) {
-    case Symbol::Kind::Constant: return kir::lit(s->value, scalar_);
-    case Symbol::Kind::Builtin:
+    case model::Symbol::Kind::Constant: return kir::lit(s->value, scalar_);
+    case model::Symbol::Kind::Builtin:
       if (n == "t") return kir::builtin("t", Type::Double);
       if (n == "dt") return kir::lit(s->value, c.double_literals ? Type::Double : scalar_);
       if (n == "i" || n == "j") return kir::builtin(n, Type::Int64);
       return kir::lit_int(static_cast<int64_t>(s->value));
-    case Symbol::Kind::Subexpression:
+    case model::Symbol::Kind::Subexpression:
       diags_.error_at(loc, "internal: subexpression '" + n + "' was not inlined", "run the inline-subexpressions pass");
       return kir::lit(0, scalar_);
     default: break;
@@ -196,7 +195,7 @@ kir::ExprP Lowerer::expr(const ir::ExprPtr& e, CodeContext& c) {
 
 void Lowerer::statement(const ir::Stmt& s, CodeContext& c, kir::Block& out) {
   ir::Op op = s.op == "+=" ? ir::Op::Add : s.op == "-=" ? ir::Op::Sub : s.op == "*=" ? ir::Op::Mul : ir::Op::Div;
-  const Symbol* sym = c.locals.count(s.target) ? nullptr : c.scope->find(s.target);
+  const model::Symbol* sym = c.locals.count(s.target) ? nullptr : c.scope->find(s.target);
   if (!sym || s.target.starts_with("_")) {
     // A temporary of the abstract code.
     auto v = expr(s.value, c);
@@ -234,7 +233,7 @@ void Lowerer::statement(const ir::Stmt& s, CodeContext& c, kir::Block& out) {
   if (s.op == "=") {
     st.kind = kir::Stmt::Kind::Store;
     st.value = convert(v, b->type);
-  } else if (c.syn && sym->kind == Symbol::Kind::PostVariable) {
+  } else if (c.syn && sym->kind == model::Symbol::Kind::PostVariable) {
     // Several synapses of one spike (or several spikes) may target the same neuron.
     st.kind = kir::Stmt::Kind::Accumulate;
     st.op = op;
@@ -300,7 +299,7 @@ std::optional<kir::Program> Lowerer::lower() {
   add_timed_array_buffers();
 
   for (const auto& g : m_.neuron_groups) {
-    SymbolTable scope = neuron_scope(m_, g);
+    model::SymbolTable scope = model::neuron_scope(m_, g);
     auto ctx = [&]() {
       CodeContext c;
       c.scope = &scope;
@@ -331,7 +330,7 @@ std::optional<kir::Program> Lowerer::lower() {
         if (!ie.expr) continue;  // IR v2 array: Buffer::init_values
         ir::Stmt s;
         s.target = ie.name;
-        s.value = fold_constants(ie.expr, scope);
+        s.value = model::fold_constants(ie.expr, scope);
         s.loc = ie.expr->loc;
         statement(s, c, k.body);
       }
@@ -341,7 +340,7 @@ std::optional<kir::Program> Lowerer::lower() {
       CodeContext c = ctx();
       c.conditional_writes = false;
       std::vector<ir::Stmt> code = g.state_update;
-      for (auto& s : code) s.value = fold_constants(s.value, scope);
+      for (auto& s : code) s.value = model::fold_constants(s.value, scope);
       // (shared) ODE variables are integrated once per step, not once per neuron.
       std::vector<size_t> kernels;
       add_split_kernels(g.name + "_update", {kir::Domain::Kind::Neurons, g.name, ""}, 1, code, c, kernels);
@@ -354,7 +353,7 @@ std::optional<kir::Program> Lowerer::lower() {
       k.domain = {kir::Domain::Kind::Neurons, g.name, ""};
       k.emits_spikes = true;
       CodeContext c = ctx();
-      auto cond = convert(expr(fold_constants(g.threshold, scope), c), Type::Bool);
+      auto cond = convert(expr(model::fold_constants(g.threshold, scope), c), Type::Bool);
       bool refractory = g.refractory.kind != ir::Refractory::Kind::None;
       if (refractory)
         cond = kir::binary(ir::Op::And, cond, kir::load(buffer(g.name, "not_refractory"), Type::Bool, kir::builtin("i", Type::Int64)),
@@ -390,7 +389,7 @@ std::optional<kir::Program> Lowerer::lower() {
         CodeContext rc = ctx();
         rc.conditional_writes = false;
         std::vector<ir::Stmt> code = g.reset;
-        for (auto& s : code) s.value = fold_constants(s.value, scope);
+        for (auto& s : code) s.value = model::fold_constants(s.value, scope);
         statements(code, rc, r.body);
         schedule(g.reset_schedule, "resets", g.order, g.name + "_spike_resetter", {add_kernel(std::move(r))});
       }
@@ -467,8 +466,7 @@ class KernelLoweringPass : public Pass {
   }
 };
 
-}  // namespace detail
 
-std::unique_ptr<Pass> create_kernel_lowering_pass() { return std::make_unique<detail::KernelLoweringPass>(); }
+std::unique_ptr<Pass> create_kernel_lowering_pass() { return std::make_unique<KernelLoweringPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::lowering

@@ -5,12 +5,12 @@
 #include "passes/model/constant_folding.h"
 #include "passes/lowering/kernel_lowering.h"
 
-namespace modelc::detail {
+namespace modelc::passes::lowering {
 
 
 void Lowerer::add_split_kernels(const std::string& name, const kir::Domain& domain, int64_t every_steps,
                                 const std::vector<ir::Stmt>& code, const CodeContext& c, std::vector<size_t>& out) {
-  ScalarSplit split = split_scalar_statements(code, *c.scope);
+  model::ScalarSplit split = model::split_scalar_statements(code, *c.scope);
   // Without a write to a shared variable the scalar temporaries may as well be recomputed per
   // element (same values): one kernel, as before IR v2, and the code keeps its order.
   bool shared_write = false;
@@ -77,7 +77,7 @@ void Lowerer::add_split_kernels(const std::string& name, const kir::Domain& doma
   out.push_back(add_kernel(std::move(k)));
 }
 
-void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable& scope) {
+void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const model::SymbolTable& scope) {
   // Brian2's SubexpressionUpdater: `name = expr` for each such subexpression, dependencies first,
   // in the before_start slot (golden decision 3).
   std::vector<const ir::Equation*> todo, ordered;
@@ -100,7 +100,7 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable
     ir::Stmt st;
     st.target = eq->name;
     st.op = "=";
-    st.value = fold_constants(eq->expr, scope);
+    st.value = model::fold_constants(eq->expr, scope);
     st.loc = eq->loc;
     st.target_loc = eq->name_loc;
     code.push_back(st);
@@ -117,7 +117,7 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const SymbolTable
                           "SubexpressionUpdater), not at integrator substeps");
 }
 
-kir::ExprP Lowerer::linked_index(const Symbol& s, kir::ExprP base) {
+kir::ExprP Lowerer::linked_index(const model::Symbol& s, kir::ExprP base) {
   if (s.shared) return kir::lit_int(0);
   // resolve-names evaluated every index expression into `indices` (range-checked there).
   if (!s.link->indices) return base;
@@ -130,4 +130,4 @@ kir::ExprP Lowerer::linked_index(const Symbol& s, kir::ExprP base) {
   return kir::load(it->second, Type::Int64, base);
 }
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::lowering

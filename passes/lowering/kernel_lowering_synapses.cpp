@@ -8,7 +8,7 @@
 #include "passes/model/constant_folding.h"
 #include "passes/lowering/kernel_lowering.h"
 
-namespace modelc::detail {
+namespace modelc::passes::lowering {
 
 namespace {
 // The rounding generated modules apply to heterogeneous delays (docs/ir-v2.md "Delay rounding").
@@ -79,7 +79,7 @@ void Lowerer::add_synapse_storage(const ir::SynapseGroup& s) {
 }
 
 void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
-  SymbolTable scope = synapse_scope(m_, s);
+  model::SymbolTable scope = model::synapse_scope(m_, s);
   CodeContext c;
   c.scope = &scope;
   c.syn = &s;
@@ -106,7 +106,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
     if (!ie.expr) continue;  // arrays: Buffer::init_values
     ir::Stmt st;
     st.target = ie.name;
-    st.value = fold_constants(ie.expr, scope);
+    st.value = model::fold_constants(ie.expr, scope);
     statement(st, c, init_body);
   }
   prog_.synapse_groups.push_back(sg);
@@ -154,7 +154,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
     acc.type = tb->type;
     acc.index = s.target.start == 0 ? kir::builtin("j", Type::Int64)
                                     : kir::binary(ir::Op::Add, kir::builtin("j", Type::Int64), kir::lit_int(s.target.start), Type::Int64);
-    acc.value = convert(expr(fold_constants(eq.expr, scope), c), tb->type);
+    acc.value = convert(expr(model::fold_constants(eq.expr, scope), c), tb->type);
     sum.body.push_back(acc);
     auto it = s.summed_schedule.find(eq.name);
     schedule(it == s.summed_schedule.end() ? ir::Scheduling{} : it->second, "groups", summed_order,
@@ -167,7 +167,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
   if (!s.state_update.empty()) {
     c.locals.clear();
     std::vector<ir::Stmt> code = s.state_update;
-    for (auto& st : code) st.value = fold_constants(st.value, scope);
+    for (auto& st : code) st.value = model::fold_constants(st.value, scope);
     std::vector<size_t> kernels;
     add_split_kernels(s.name + "_update", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, kernels);
     schedule(s.state_update_schedule, "groups", s.order, s.name + "_stateupdater", kernels);
@@ -176,7 +176,7 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
 
 void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,
                             kir::Block& init_body) {
-  SymbolTable scope = synapse_scope(m_, s);
+  model::SymbolTable scope = model::synapse_scope(m_, s);
   kir::SynapseGroup::Pathway kp;
   kp.name = pw.name;
   kp.post = pw.post;
@@ -192,7 +192,7 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
       st.name = kp.delay_buffer;
       st.type = Type::Double;
       st.index = kir::builtin("syn", Type::Int64);
-      st.value = convert(expr(fold_constants(pw.delay_expr, scope), c), Type::Double);
+      st.value = convert(expr(model::fold_constants(pw.delay_expr, scope), c), Type::Double);
       init_body.push_back(st);
     }
     decisions_.emplace_back("delay of " + s.name + "." + pw.name + ": heterogeneous",
@@ -222,7 +222,7 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
   c.locals.clear();
   std::vector<ir::Stmt> code = pw.event_driven_update;
   code.insert(code.end(), pw.code.begin(), pw.code.end());
-  for (auto& st : code) st.value = fold_constants(st.value, scope);
+  for (auto& st : code) st.value = model::fold_constants(st.value, scope);
   statements(code, c, k.body);
   if (!pw.event_driven_update.empty()) {
     kir::Stmt lu;
@@ -237,4 +237,4 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
   schedule(pw.schedule, "synapses", pw.post ? 1 : -1, s.name + "_" + pw.name, {add_kernel(std::move(k))});
 }
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::lowering

@@ -5,8 +5,8 @@
 #include "ir/expr.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 
 ir::ExprPtr fold_constants(const ir::ExprPtr& e, const SymbolTable& scope);
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

@@ -3,7 +3,7 @@
 #include "passes/model/constant_folding.h"
 #include "passes/passes.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 
 namespace {
 
@@ -58,7 +58,7 @@ ir::ExprPtr fold_constants(const ir::ExprPtr& e, const SymbolTable& scope) {
       if (e->name == "pi") return ir::Expr::number_lit(M_PI, false, e->loc);
       if (e->name == "e") return ir::Expr::number_lit(M_E, false, e->loc);
       if (e->name == "inf") return ir::Expr::number_lit(INFINITY, false, e->loc);
-      if (auto u = lookup_unit(e->name)) return ir::Expr::number_lit(u->value, false, e->loc);
+      if (auto u = support::lookup_unit(e->name)) return ir::Expr::number_lit(u->value, false, e->loc);
       return e;
     }
     default: break;
@@ -169,4 +169,4 @@ class ConstantFoldingPass : public Pass {
 
 std::unique_ptr<Pass> create_constant_folding_pass() { return std::make_unique<ConstantFoldingPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace modelc {
+namespace modelc::passes::model {
 
 namespace {
 
@@ -37,4 +37,4 @@ bool check_constant_value(const ir::ExprPtr& folded, const std::string& what, Va
   return true;
 }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

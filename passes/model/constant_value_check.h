@@ -9,7 +9,7 @@
 #include "support/diagnostics.h"
 #include "ir/expr.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 
 enum class ValueRange {
   Finite,             // any finite number
@@ -22,4 +22,4 @@ enum class ValueRange {
 bool check_constant_value(const ir::ExprPtr& folded, const std::string& what, ValueRange range,
                           const std::string& pointer, DiagnosticEngine& diags);
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

@@ -7,7 +7,7 @@
 #include "passes/passes.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 namespace {
 
 using SubMap = std::map<std::string, ir::ExprPtr>;
@@ -111,4 +111,4 @@ class InlineSubexpressionsPass : public Pass {
 
 std::unique_ptr<Pass> create_inline_subexpressions_pass() { return std::make_unique<InlineSubexpressionsPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

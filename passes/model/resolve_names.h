@@ -11,7 +11,7 @@
 #include "passes/pass.h"
 #include "passes/model/symbols.h"
 
-namespace modelc::detail {
+namespace modelc::passes::model {
 
 class ResolveNamesPass : public Pass {
  public:
@@ -47,4 +47,4 @@ class ResolveNamesPass : public Pass {
 };
 
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::model

@@ -8,7 +8,7 @@
 
 #include "passes/model/resolve_names.h"
 
-namespace modelc::detail {
+namespace modelc::passes::model {
 
 namespace {
 const Dimension kSecond = Dimension::base(2);
@@ -41,7 +41,7 @@ void ResolveNamesPass::check_connect_v2(const ir::SynapseGroup& s, const SymbolT
         return;
       }
     }
-    auto d = infer_dimension(
+    auto d = ir::infer_dimension(
         e,
         [&](const std::string& n) -> std::optional<Dimension> {
           if (extra.count(n)) return Dimension::dimensionless();
@@ -127,7 +127,7 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
       std::vector<std::string> names;
       if (target)
         for (const auto& e : target->equations) names.push_back(e.name + "_post");
-      auto close = closest_match(eq.name, names);
+      auto close = support::closest_match(eq.name, names);
       diags_->error_at(eq.name_loc, "the summed variable '" + eq.name + "' targets '" + var + "', which group '" +
                                         s.target.group + "' does not have",
                        close ? "did you mean '" + *close + "'?" : "declare '" + var + " : <unit>' in the target's equations");
@@ -207,7 +207,7 @@ void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const
       std::vector<std::string> names;
       if (src)
         for (const auto& e : src->equations) names.push_back(e.name);
-      auto close = closest_match(l.source_variable, names);
+      auto close = support::closest_match(l.source_variable, names);
       diags_->error("group '" + l.group + "' has no state variable or parameter '" + l.source_variable + "' to link to",
                     l.json_pointer + "/variable", close ? "did you mean '" + *close + "'?" : "link a stored variable");
       continue;
@@ -222,7 +222,7 @@ void ResolveNamesPass::check_links(const ir::Model& m, ir::NeuronGroup& g, const
       std::vector<int64_t> idx;
       for (int64_t i = 0; i < g.size; ++i) {
         DiagnosticEngine probe;
-        auto q = evaluate_constant(
+        auto q = ir::evaluate_constant(
             l.index,
             [&](const std::string& n) -> std::optional<Quantity> {
               if (n == "i") return Quantity{static_cast<double>(i), Dimension::dimensionless()};
@@ -330,7 +330,7 @@ void ResolveNamesPass::check_monitor_v2(const ir::Model& m, const ir::Monitor& m
       if (!ok) {
         std::vector<std::string> vars;
         for (const auto& e : s->equations) vars.push_back(e.name);
-        auto close = closest_match(mon.variables[k], vars);
+        auto close = support::closest_match(mon.variables[k], vars);
         diags_->error("synapse group '" + s->name + "' has no variable '" + mon.variables[k] + "' to record",
                       mon.json_pointer + "/variables/" + std::to_string(k),
                       close ? "did you mean '" + *close + "'?" : "record a synaptic variable");
@@ -339,4 +339,4 @@ void ResolveNamesPass::check_monitor_v2(const ir::Model& m, const ir::Monitor& m
   }
 }
 
-}  // namespace modelc::detail
+}  // namespace modelc::passes::model

@@ -14,8 +14,7 @@
 #include "passes/model/resolve_names.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
-namespace detail {
+namespace modelc::passes::model {
 
 const std::set<std::string> kFunctions = {"exp", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "sinh",
                                           "cosh", "tanh", "arcsin", "arccos", "arctan", "floor", "ceil", "clip",
@@ -24,10 +23,10 @@ const std::set<std::string> kFunctions = {"exp", "log", "log10", "sqrt", "abs", 
 bool ResolveNamesPass::check_names(const ir::ExprPtr& e, const SymbolTable& scope, const std::set<std::string>& extra) {
   bool ok = true;
   ir::walk(e, [&](const ir::Expr& x) {
-    if (x.kind == ir::Expr::Kind::Name && !scope.find(x.name) && !extra.count(x.name) && !lookup_unit(x.name) &&
+    if (x.kind == ir::Expr::Kind::Name && !scope.find(x.name) && !extra.count(x.name) && !support::lookup_unit(x.name) &&
         x.name != "pi" && x.name != "e" && x.name != "inf") {
       auto candidates = scope.names();
-      auto close = closest_match(x.name, candidates);
+      auto close = support::closest_match(x.name, candidates);
       diags_->error_at(x.loc, "unknown identifier '" + x.name + "'",
                        close ? "did you mean '" + *close + "'?"
                              : "define it as a variable in 'equations' or as an entry of 'constants'");
@@ -36,7 +35,7 @@ bool ResolveNamesPass::check_names(const ir::ExprPtr& e, const SymbolTable& scop
     if (x.kind == ir::Expr::Kind::Call && !kFunctions.count(x.name) && x.name != "_select" && x.name != "timestep" &&
         !(model_ && model_->find_timed_array(x.name))) {
       std::vector<std::string> fns(kFunctions.begin(), kFunctions.end());
-      auto close = closest_match(x.name, fns);
+      auto close = support::closest_match(x.name, fns);
       diags_->error_at(x.loc, "unknown function '" + x.name + "'",
                        close ? "did you mean '" + *close + "'?" : "docs/ir.md lists the available functions");
       ok = false;
@@ -48,7 +47,7 @@ bool ResolveNamesPass::check_names(const ir::ExprPtr& e, const SymbolTable& scop
 
 std::optional<Dimension> ResolveNamesPass::dim(const ir::ExprPtr& e, const SymbolTable& scope) {
   if (!check_names(e, scope)) return std::nullopt;
-  return infer_dimension(e, scope.dimension_lookup(), scope.constant_lookup(), *diags_);
+  return ir::infer_dimension(e, scope.dimension_lookup(), scope.constant_lookup(), *diags_);
 }
 
 void ResolveNamesPass::check_equations(const std::vector<ir::Equation>& eqs, const SymbolTable& scope) {
@@ -131,12 +130,12 @@ void ResolveNamesPass::check_statements(const std::vector<ir::Stmt>& stmts, cons
     if (!target && !locals.count(s.target) && s.op == "=" && s.target.starts_with("_") && model_ &&
         model_->ir_version >= 2) {
       locals.insert(s.target);
-      if (auto d = infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_)) local_dims[s.target] = *d;
+      if (auto d = ir::infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_)) local_dims[s.target] = *d;
       continue;
     }
     if (!target) {
       if (locals.count(s.target)) continue;
-      auto close = closest_match(s.target, scope.names());
+      auto close = support::closest_match(s.target, scope.names());
       diags_->error_at(s.target_loc, what + " assigns to unknown variable '" + s.target + "'",
                        close ? "did you mean '" + *close + "'?" : "declare it in 'equations'");
       continue;
@@ -154,7 +153,7 @@ void ResolveNamesPass::check_statements(const std::vector<ir::Stmt>& stmts, cons
       continue;
     }
     // Dimension of the value, with the target's own dimension known for `x = x * 2`-style code.
-    auto d = infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_);
+    auto d = ir::infer_dimension(s.value, lookup, scope.constant_lookup(), *diags_);
     if (!d) continue;
     Dimension expected = target->dim;
     if (s.op == "*=" || s.op == "/=") expected = Dimension::dimensionless();
@@ -181,7 +180,7 @@ void ResolveNamesPass::check_initial(const std::vector<ir::NamedExpr>& init, con
       std::vector<std::string> vars;
       for (const auto& n : scope.names())
         if (const Symbol* s = scope.find(n); s->kind == Symbol::Kind::Variable) vars.push_back(n);
-      auto close = closest_match(ie.name, vars);
+      auto close = support::closest_match(ie.name, vars);
       diags_->error(std::string("initial value for '") + ie.name + "', which is not a " +
                         (synapses ? "synaptic" : "neuron") + " variable of this group",
                     ie.json_pointer, close ? "did you mean '" + *close + "'?" : "declare it in 'equations'");
@@ -292,7 +291,7 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
         std::vector<std::string> vars;
         for (const auto& n : scope.names())
           if (scope.find(n)->kind == Symbol::Kind::Variable) vars.push_back(n);
-        auto close = closest_match(mon.variables[k], vars);
+        auto close = support::closest_match(mon.variables[k], vars);
         diags.error(s && s->kind == Symbol::Kind::Subexpression
                         ? "recording the subexpression '" + mon.variables[k] + "' is not supported in IR v1"
                         : "group '" + g->name + "' has no variable '" + mon.variables[k] + "' to record",
@@ -325,8 +324,7 @@ bool ResolveNamesPass::run(CompilationUnit& unit, DiagnosticEngine& diags) {
   return diags.error_count() == before;
 }
 
-}  // namespace detail
 
-std::unique_ptr<Pass> create_resolve_names_pass() { return std::make_unique<detail::ResolveNamesPass>(); }
+std::unique_ptr<Pass> create_resolve_names_pass() { return std::make_unique<ResolveNamesPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

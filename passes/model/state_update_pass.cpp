@@ -5,7 +5,7 @@
 #include "passes/passes.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 namespace {
 
 ir::ExprPtr ref(const std::string& n) { return ir::Expr::name_ref(n); }
@@ -39,7 +39,7 @@ class StateUpdatePass : public Pass {
       s.value = ir::Expr::binary(ir::Op::Or, ref("not_refractory"), ir::Expr::unary(ir::Op::Not, g.refractory.expr));
       g.state_update.push_back(s);
     }
-    integrators::OdeSystem sys;
+    numerics::OdeSystem sys;
     for (const auto& eq : g.equations) {
       if (eq.kind != ir::Equation::Kind::Differential) continue;
       sys.vars.push_back(eq.name);
@@ -53,13 +53,13 @@ class StateUpdatePass : public Pass {
     }
     ir::Method method = g.method;
     std::string why;
-    if (method == ir::Method::Auto && integrators::has_noise(sys)) {
+    if (method == ir::Method::Auto && numerics::has_noise(sys)) {
       method = ir::Method::Euler;
       why = "no method given; the equations are stochastic, so Euler-Maruyama ('euler') is used as in Brian2";
     } else if (method == ir::Method::Auto) {
       // Brian2 tries 'exact' first; it fails on non-linear systems, then 'euler' is used.
       DiagnosticEngine probe;
-      if (integrators::integrate(ir::Method::Exact, sys, unit.model.dt, probe)) {
+      if (numerics::integrate(ir::Method::Exact, sys, unit.model.dt, probe)) {
         method = ir::Method::Exact;
         why = "no method given; the equations are linear, so they are solved exactly (Brian2's first choice)";
       } else {
@@ -69,7 +69,7 @@ class StateUpdatePass : public Pass {
     } else if (why.empty()) {
       why = "requested in the model";
     }
-    auto code = integrators::integrate(method, sys, unit.model.dt, diags);
+    auto code = numerics::integrate(method, sys, unit.model.dt, diags);
     if (!code) return false;
     g.chosen_method = method;
     g.state_update.insert(g.state_update.end(), code->begin(), code->end());
@@ -82,4 +82,4 @@ class StateUpdatePass : public Pass {
 
 std::unique_ptr<Pass> create_state_update_pass() { return std::make_unique<StateUpdatePass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

@@ -2,7 +2,7 @@
 
 #include "ir/expr_traversal.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 
 const Symbol* SymbolTable::find(const std::string& name) const {
   auto it = symbols_.find(name);
@@ -15,7 +15,7 @@ std::vector<std::string> SymbolTable::names() const {
   return out;
 }
 
-DimensionLookup SymbolTable::dimension_lookup() const {
+ir::DimensionLookup SymbolTable::dimension_lookup() const {
   return [this](const std::string& n) -> std::optional<Dimension> {
     if (const Symbol* s = find(n)) return s->dim;
     if (n.size() > 2 && n.compare(n.size() - 2, 2, "()") == 0)  // IR v2: TimedArray functions
@@ -24,7 +24,7 @@ DimensionLookup SymbolTable::dimension_lookup() const {
   };
 }
 
-QuantityLookup SymbolTable::constant_lookup() const {
+ir::QuantityLookup SymbolTable::constant_lookup() const {
   return [this](const std::string& n) -> std::optional<Quantity> {
     if (const Symbol* s = find(n); s && s->kind == Symbol::Kind::Constant) return Quantity{s->value, s->dim};
     return std::nullopt;
@@ -189,7 +189,7 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
 static bool is_scalar_name(const std::string& n, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
   if (scalar_locals.count(n)) return true;
   const Symbol* s = scope.find(n);
-  if (!s) return n == "pi" || n == "e" || n == "inf" || lookup_unit(n).has_value();
+  if (!s) return n == "pi" || n == "e" || n == "inf" || support::lookup_unit(n).has_value();
   switch (s->kind) {
     case Symbol::Kind::Constant: return true;
     case Symbol::Kind::Builtin: return n != "i" && n != "j" && !is_noise_name(n);
@@ -244,4 +244,4 @@ bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope) {
   }
 }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

@@ -13,7 +13,7 @@
 #include "ir/model.h"
 #include "ir/quantity_eval.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 
 struct Symbol {
   enum class Kind {
@@ -46,8 +46,8 @@ class SymbolTable {
   void add(const std::string& name, Symbol s) { symbols_[name] = std::move(s); }
   const Symbol* find(const std::string& name) const;
   std::vector<std::string> names() const;
-  DimensionLookup dimension_lookup() const;
-  QuantityLookup constant_lookup() const;
+  ir::DimensionLookup dimension_lookup() const;
+  ir::QuantityLookup constant_lookup() const;
 
  private:
   std::map<std::string, Symbol> symbols_;
@@ -73,4 +73,4 @@ ScalarSplit split_scalar_statements(const std::vector<ir::Stmt>& code, const Sym
 // True when `e` evaluates to a boolean (comparison, and/or/not, True/False, boolean variable).
 bool is_boolean_expression(const ir::ExprPtr& e, const SymbolTable& scope);
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

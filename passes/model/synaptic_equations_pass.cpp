@@ -7,10 +7,10 @@
 #include "passes/passes.h"
 #include "passes/model/symbols.h"
 
-namespace modelc {
+namespace modelc::passes::model {
 namespace {
 
-namespace b = integrators::build;
+namespace b = numerics::build;
 
 class SynapticEquationsPass : public Pass {
  public:
@@ -26,7 +26,7 @@ class SynapticEquationsPass : public Pass {
 
  private:
   bool lower(CompilationUnit& unit, ir::SynapseGroup& s, DiagnosticEngine& diags) {
-    integrators::OdeSystem clock, event;
+    numerics::OdeSystem clock, event;
     for (const auto& eq : s.equations) {
       if (eq.kind != ir::Equation::Kind::Differential) continue;
       auto& sys = eq.has_flag(ir::EquationFlag::EventDriven) ? event : clock;
@@ -42,11 +42,11 @@ class SynapticEquationsPass : public Pass {
       std::string why = "requested in the model";
       if (method == ir::Method::Auto) {
         DiagnosticEngine probe;
-        method = integrators::integrate(ir::Method::Exact, clock, unit.model.dt, probe) ? ir::Method::Exact : ir::Method::Euler;
+        method = numerics::integrate(ir::Method::Exact, clock, unit.model.dt, probe) ? ir::Method::Exact : ir::Method::Euler;
         why = method == ir::Method::Exact ? "no method given; the clock-driven equations are linear (Brian2's first choice)"
                                 : "no method given; the clock-driven equations are not linear, so 'euler' as in Brian2";
       }
-      auto code = integrators::integrate(method, clock, unit.model.dt, diags);
+      auto code = numerics::integrate(method, clock, unit.model.dt, diags);
       if (!code) return false;
       s.chosen_method = method;
       s.state_update = std::move(*code);
@@ -58,13 +58,13 @@ class SynapticEquationsPass : public Pass {
     for (size_t k = 0; k < event.vars.size(); ++k) {
       const std::string& v = event.vars[k];
       ir::ExprPtr bad;
-      auto form = integrators::decompose_own(event.rhs[k], v, &bad);
+      auto form = numerics::decompose_own(event.rhs[k], v, &bad);
       bool coupled = false;
       if (form)
         for (const auto& other : event.vars)
           if (other != v && (ir::uses_name(form->a, other) || ir::uses_name(form->b, other))) coupled = true;
       if (!form || coupled) {
-        diags.error_at(integrators::detail::blame(bad, event.locs[k]),
+        diags.error_at(numerics::detail::blame(bad, event.locs[k]),
                        "the event-driven equation for '" + v + "' is not of the form dx/dt = a*x + b with a, b free of "
                        "other variables, so it cannot be solved exactly between events",
                        "make it (clock-driven), or write an uncoupled linear equation such as dx/dt = -x/tau");
@@ -72,14 +72,14 @@ class SynapticEquationsPass : public Pass {
         continue;
       }
       double av = 1;
-      if (integrators::is_number(form->a, &av) && av == 0)
-        lazy.push_back(integrators::detail::assign(integrators::detail::new_name(v),
+      if (numerics::is_number(form->a, &av) && av == 0)
+        lazy.push_back(numerics::detail::assign(numerics::detail::new_name(v),
                                                    b::add(b::name(v), b::mul(b::name("dt"), form->b)), event.locs[k]));
       else
-        integrators::detail::append_exponential_step(v, *form, event.locs[k], lazy);
+        numerics::detail::append_exponential_step(v, *form, event.locs[k], lazy);
     }
     if (!ok) return false;
-    integrators::detail::append_assignments(event, lazy);
+    numerics::detail::append_assignments(event, lazy);
     // `dt` of the closed form is the time since the last update of this synapse.
     ir::ExprPtr elapsed = ir::Expr::binary(ir::Op::Sub, b::name("t"), b::name("lastupdate"));
     for (auto& st : lazy)
@@ -95,4 +95,4 @@ class SynapticEquationsPass : public Pass {
 
 std::unique_ptr<Pass> create_synaptic_equations_pass() { return std::make_unique<SynapticEquationsPass>(); }
 
-}  // namespace modelc
+}  // namespace modelc::passes::model

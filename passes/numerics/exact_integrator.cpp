@@ -16,7 +16,7 @@
 #include "ir/expr_traversal.h"
 #include "passes/numerics/integrators.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 using ir::Expr;
 using ir::ExprPtr;
@@ -313,4 +313,4 @@ std::optional<std::vector<Stmt>> exact(const OdeSystem& sys, double dt_value, Di
   return code;
 }
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 using ir::ExprPtr;
 using ir::Stmt;
@@ -218,4 +218,4 @@ std::optional<std::vector<Stmt>> integrate(ir::Method method, const OdeSystem& s
   return std::nullopt;
 }
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

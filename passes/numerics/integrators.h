@@ -20,7 +20,7 @@
 #include "ir/expr.h"
 #include "ir/model.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 struct OdeSystem {
   std::vector<std::string> vars;        // ODE state variables, in equation order
@@ -128,4 +128,4 @@ void append_exponential_step(const std::string& v, const OwnLinearForm& form, co
                              std::vector<ir::Stmt>& code);
 }  // namespace detail
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

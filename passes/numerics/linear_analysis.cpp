@@ -5,7 +5,7 @@
 
 #include "passes/numerics/integrators.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 using ir::Expr;
 using ir::ExprPtr;
@@ -273,4 +273,4 @@ std::optional<OwnLinearForm> decompose_own(const ExprPtr& rhs, const std::string
   return out;
 }
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

@@ -8,7 +8,7 @@
 
 #include "passes/numerics/integrators.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::vector<double> matrix_exponential(const std::vector<double>& a, int n) {
   return result;
 }
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

@@ -13,7 +13,7 @@
 
 #include "passes/numerics/integrators.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 
 using ir::ExprPtr;
 using ir::Stmt;
@@ -121,4 +121,4 @@ std::optional<std::vector<Stmt>> heun(const OdeSystem& sys, DiagnosticEngine& di
   return code;
 }
 
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics

@@ -7,7 +7,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace modelc;
   if (size == 0) return 0;
   const uint8_t mode = data[0] % 4;
-  auto src = make_source(fuzz::as_string(data + 1, size - 1), "/fuzz/0");
+  auto src = support::make_source(fuzz::as_string(data + 1, size - 1), "/fuzz/0");
   DiagnosticEngine diags;
   switch (mode) {
     case 0: {

@@ -14,9 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text = fuzz::as_string(data + 1, size - 1);
   DiagnosticEngine diags;
   if (unit_mode) {
-    auto src = make_source(text, "/fuzz/unit");
+    auto src = support::make_source(text, "/fuzz/unit");
     SourceLoc loc{src, 0, static_cast<int>(text.size())};
-    (void)parse_unit(text, loc, diags);
+    (void)frontend::parse_unit(text, loc, diags);
   } else {
     // A few named constants with dimensions, as a model's "constants" section would provide.
     static const std::map<std::string, Quantity> kScope = {
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         {"zero", {0.0, Dimension::dimensionless()}},
         {"huge", {1e308, Dimension::dimensionless()}},
     };
-    auto src = make_source(text, "/fuzz/constant");
+    auto src = support::make_source(text, "/fuzz/constant");
     auto e = frontend::parse_expression(src, diags);
     if (e) {
       auto lookup = [](const std::string& n) -> std::optional<Quantity> {
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (it == kScope.end()) return std::nullopt;
         return it->second;
       };
-      auto q = evaluate_constant(e, lookup, diags);
+      auto q = ir::evaluate_constant(e, lookup, diags);
       if (q) (void)q->dim.to_string();
       DiagnosticEngine dim_diags;
       auto dims = [](const std::string& n) -> std::optional<Dimension> {
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (it == kScope.end()) return std::nullopt;
         return it->second.dim;
       };
-      (void)infer_dimension(e, dims, lookup, dim_diags);
+      (void)ir::infer_dimension(e, dims, lookup, dim_diags);
       fuzz::render_all(dim_diags);
     }
   }

@@ -28,14 +28,14 @@ inline std::filesystem::path test_cache_dir() {
 }
 
 struct RunOutput {
-  CompiledModel compiled;
+  driver::CompiledModel compiled;
   runtime::RunResults results;
 };
 
 // Compiles and runs `model` (a path relative to the source root or absolute). On failure returns
 // nullopt and puts the rendered diagnostics or the runtime error into `error`.
 inline std::optional<RunOutput> compile_and_run(const std::filesystem::path& model, std::string& error,
-                                                PipelineOptions options = {}, int threads = 1) {
+                                                driver::PipelineOptions options = {}, int threads = 1) {
   std::filesystem::path path = model.is_absolute() ? model : source_root() / model;
   static int counter = 0;
   options.build.out_dir = std::filesystem::temp_directory_path() /
@@ -43,7 +43,7 @@ inline std::optional<RunOutput> compile_and_run(const std::filesystem::path& mod
   if (options.build.cache_dir.empty()) options.build.cache_dir = test_cache_dir();
   RunOutput out;
   DiagnosticEngine diags;
-  if (!compile_model(path.string(), options, out.compiled, diags)) {
+  if (!driver::compile_model(path.string(), options, out.compiled, diags)) {
     error = diags.render(path.string());
     return std::nullopt;
   }

@@ -53,7 +53,7 @@ int run_modelc(const std::vector<std::string>& args, std::string& output, const 
   std::vector<std::string> argv = {MODELC_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  int rc = modelc::run_process(argv, log, error);
+  int rc = modelc::backends::run_process(argv, log, error);
   output = read_text(log) + error;
   return rc;
 }
@@ -82,19 +82,19 @@ TEST(BadInputs, EachModelGetsItsDiagnostic) {
     SCOPED_TRACE(name);
     fs::path path = bad_inputs_dir() / "models" / (name + ".json");
     ASSERT_TRUE(fs::exists(path));
-    PipelineOptions options;
-    CompilationUnit unit;
-    PhaseTimings timings;
+    driver::PipelineOptions options;
+    passes::CompilationUnit unit;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
     bool ok = false;
-    EXPECT_NO_THROW(ok = lower_model(path.string(), options, unit, timings, diags));
+    EXPECT_NO_THROW(ok = driver::lower_model(path.string(), options, unit, timings, diags));
     std::string rendered = diags.render(name + ".json");
     const bool expect_error = c.at("outcome") == "error";
     EXPECT_EQ(ok, !expect_error) << rendered;
     EXPECT_EQ(diags.has_errors(), expect_error) << rendered;
     if (!expect_error) {
       bool warned = false;
-      for (const auto& d : diags.diagnostics()) warned |= d.severity == Severity::Warning;
+      for (const auto& d : diags.diagnostics()) warned |= d.severity == support::Severity::Warning;
       EXPECT_TRUE(warned) << "accepted model that may mis-simulate must warn:\n" << rendered;
     }
     for (const auto& line : c.at("expect")) {
@@ -181,7 +181,7 @@ TEST(BadInputs, HostCompilerRunsWithoutShell) {
   Scratch scratch("noshell");
   fs::path marker = scratch.dir / "pwned";
   std::string error;
-  int rc = modelc::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
+  int rc = modelc::backends::run_process({"echo", "$(touch " + marker.string() + ")", ";", "touch", marker.string()},
                             scratch.dir / "log.txt", error);
   EXPECT_EQ(rc, 0) << error;
   EXPECT_FALSE(fs::exists(marker)) << "an argument was interpreted by a shell";
@@ -206,35 +206,35 @@ const char* kHugeModel = R"JSON({
 TEST(Resources, EstimateCountsExpectedSynapses) {
   Scratch scratch("estimate");
   fs::path model = scratch.write("huge.json", kHugeModel);
-  PipelineOptions options;
-  CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PipelineOptions options;
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model(model.string(), options, unit, timings, diags)) << diags.render("huge.json");
+  ASSERT_TRUE(driver::lower_model(model.string(), options, unit, timings, diags)) << diags.render("huge.json");
   ASSERT_TRUE(unit.program);
-  runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+  driver::MemoryEstimate e = driver::estimate_memory(*unit.program);
   EXPECT_DOUBLE_EQ(e.expected_synapses, 0.5 * 2e9 * 2e9);
   EXPECT_GE(e.neuron_bytes, 2e9 * 8);  // v in double
   EXPECT_GE(e.synapse_bytes, 2e18 * 4);  // CSR post indices (no pre array: nothing reads it)
-  std::string message = runtime::check_memory(*unit.program, 64.0 * 1024 * 1024 * 1024);
+  std::string message = driver::check_memory(*unit.program, 64.0 * 1024 * 1024 * 1024);
   EXPECT_NE(message.find("the model needs about"), std::string::npos) << message;
   EXPECT_NE(message.find("but only 64 GiB is available"), std::string::npos) << message;
   EXPECT_NE(message.find("~2e+18 synapses"), std::string::npos) << message;
   // With plenty of memory, no complaint (the check is not a blanket refusal).
-  EXPECT_EQ(runtime::check_memory(*unit.program, 1e20), "");
+  EXPECT_EQ(driver::check_memory(*unit.program, 1e20), "");
 }
 
 TEST(Resources, CubaEstimateIsSmallAndFits) {
-  PipelineOptions options;
-  CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PipelineOptions options;
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model((modelc::testing::source_root() / "examples/cuba.json").string(), options, unit, timings, diags));
-  runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
+  ASSERT_TRUE(driver::lower_model((modelc::testing::source_root() / "examples/cuba.json").string(), options, unit, timings, diags));
+  driver::MemoryEstimate e = driver::estimate_memory(*unit.program);
   EXPECT_NEAR(e.expected_synapses, 0.02 * 4000 * 4000, 1.0);  // p = 80/N on both groups
   EXPECT_GT(e.total(), 1e6);
   EXPECT_LT(e.total(), 1e8);
-  EXPECT_EQ(runtime::check_memory(*unit.program, 1e9), "");
+  EXPECT_EQ(driver::check_memory(*unit.program, 1e9), "");
 }
 
 TEST(Resources, RunRefusesModelThatDoesNotFit) {

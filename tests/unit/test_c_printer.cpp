@@ -11,6 +11,7 @@
 
 using namespace modelc;
 using namespace modelc::kir;
+using modelc::codegen::CStylePrinter;
 using ir::Op;
 
 namespace {

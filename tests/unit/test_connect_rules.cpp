@@ -155,7 +155,7 @@ TEST(V2Connect, GeneratorErrorsPointIntoTheString) {
   auto err_of = [](const std::string& connect) {
     return first_error(v2_diagnostics(connect_model(4, 4, connect)));
   };
-  auto caret = [](const Diagnostic& d) {
+  auto caret = [](const support::Diagnostic& d) {
     return d.loc.valid() ? d.loc.source->text.substr(d.loc.offset, d.loc.length) : std::string("<no caret>");
   };
   auto d = err_of(R"J({"j": "k for k in rnge(3)"})J");

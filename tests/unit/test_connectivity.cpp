@@ -53,14 +53,14 @@ struct StorageRun {
 
 std::optional<StorageRun> run_storage(const std::string& tag, const std::string& text, const std::string& opt,
                                       std::string& error) {
-  PipelineOptions options;
-  if (opt == "-O0") options.passes = pipeline_for_opt_level(0);
+  driver::PipelineOptions options;
+  if (opt == "-O0") options.passes = passes::pipeline_for_opt_level(0);
   options.build.out_dir = v2_model_dir(tag) / "build";
   options.build.cache_dir = test_cache_dir();
-  CompiledModel compiled;
+  driver::CompiledModel compiled;
   DiagnosticEngine diags;
   auto path = write_v2_model(tag, text);
-  if (!compile_model(path.string(), options, compiled, diags)) {
+  if (!driver::compile_model(path.string(), options, compiled, diags)) {
     error = diags.render(path.string());
     return std::nullopt;
   }
@@ -112,8 +112,8 @@ TEST(Connectivity, EveryStorageGivesTheCsrSpikesAndSynapses) {
 
 // The pass over a model with a chosen target (features and memory), as lower_model runs it.
 struct Lowered {
-  CompilationUnit unit;
-  std::vector<Diagnostic> diags;
+  passes::CompilationUnit unit;
+  std::vector<support::Diagnostic> diags;
   bool ok = false;
   const kir::Connectivity& of(const std::string& g) const { return unit.program->find_synapse_group(g)->connectivity; }
   std::string decision(const std::string& g) const {
@@ -125,7 +125,7 @@ struct Lowered {
 
 Lowered lower(const std::string& tag, const std::string& text, double memory = 64.0 * (1ull << 30),
               bool opencl = false) {
-  register_builtin_passes();
+  passes::register_builtin_passes();
   Lowered out;
   DiagnosticEngine diags;
   auto model = frontend::read_model_file(write_v2_model(tag, text).string(), frontend::ReadOptions{}, diags);
@@ -135,11 +135,11 @@ Lowered lower(const std::string& tag, const std::string& text, double memory = 6
       out.unit.target.backend = "opencl";
       out.unit.target.accelerator = true;
     } else {
-      out.unit.target.features = cpu::CpuBackend().capabilities().features;
+      out.unit.target.features = backends::cpu::CpuBackend().capabilities().features;
     }
     out.unit.target.host_memory_bytes = memory;
-    PassManager pm;
-    out.ok = pm.add_pipeline(default_pipeline(), {}, diags) && pm.run(out.unit, diags);
+    passes::PassManager pm;
+    out.ok = pm.add_pipeline(passes::default_pipeline(), {}, diags) && pm.run(out.unit, diags);
   }
   out.diags = diags.diagnostics();
   return out;
@@ -196,13 +196,13 @@ TEST(Connectivity, CostModelChoices) {
 }
 
 TEST(Connectivity, DefaultsAtO0) {
-  register_builtin_passes();
-  CompilationUnit unit;
-  PhaseTimings timings;
+  passes::register_builtin_passes();
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  PipelineOptions options;
-  options.passes = pipeline_for_opt_level(0);
-  ASSERT_TRUE(lower_model(write_v2_model("o0", cuba_like(4000, "\"80 / N\"", "10 ms", "")).string(), options, unit, timings, diags));
+  driver::PipelineOptions options;
+  options.passes = passes::pipeline_for_opt_level(0);
+  ASSERT_TRUE(driver::lower_model(write_v2_model("o0", cuba_like(4000, "\"80 / N\"", "10 ms", "")).string(), options, unit, timings, diags));
   const auto& c = unit.program->find_synapse_group("Ce")->connectivity;
   EXPECT_EQ(c.storage, Storage::Sparse);
   EXPECT_EQ(c.index_bits, 32);
@@ -210,18 +210,18 @@ TEST(Connectivity, DefaultsAtO0) {
   EXPECT_EQ(std::find(options.passes.begin(), options.passes.end(), "choose-connectivity"), options.passes.end());
   // A request the -O0 pipeline cannot apply is a warning at its pointer.
   DiagnosticEngine d2;
-  CompilationUnit u2;
-  ASSERT_TRUE(lower_model(write_v2_model("o0-dense", cuba_like(400, "0.1", "10 ms", "dense")).string(), options, u2,
+  passes::CompilationUnit u2;
+  ASSERT_TRUE(driver::lower_model(write_v2_model("o0-dense", cuba_like(400, "0.1", "10 ms", "dense")).string(), options, u2,
                           timings, d2));
   ASSERT_FALSE(d2.diagnostics().empty());
   EXPECT_EQ(d2.diagnostics()[0].json_pointer, "/synapses/0/connectivity");
   EXPECT_NE(d2.diagnostics()[0].message.find("does not run choose-connectivity"), std::string::npos);
   EXPECT_EQ(u2.program->find_synapse_group("Ce")->connectivity.storage, Storage::Sparse);
-  auto o1 = pipeline_for_opt_level(1);
+  auto o1 = passes::pipeline_for_opt_level(1);
   EXPECT_NE(std::find(o1.begin(), o1.end(), "choose-connectivity"), o1.end());
 }
 
-Diagnostic first_of(const std::vector<Diagnostic>& ds, Severity s) {
+support::Diagnostic first_of(const std::vector<support::Diagnostic>& ds, support::Severity s) {
   for (const auto& d : ds)
     if (d.severity == s) return d;
   return {};
@@ -233,7 +233,7 @@ TEST(Connectivity, IllegalOverrideIsAnErrorAtThePointer) {
                                   "on_pre": "ge += w", "connect": {"p": "p"}, "connectivity": "bitmask"})J");
   auto r = lower("err-bitmask", text);
   EXPECT_FALSE(r.ok);
-  Diagnostic e = first_of(r.diags, Severity::Error);
+  support::Diagnostic e = first_of(r.diags, support::Severity::Error);
   EXPECT_EQ(e.json_pointer, "/synapses/2/connectivity");
   EXPECT_NE(e.message.find("synapses Pl cannot use bitmask connectivity: the group has per-synapse variables"),
             std::string::npos) << e.message;
@@ -242,18 +242,18 @@ TEST(Connectivity, IllegalOverrideIsAnErrorAtThePointer) {
                                 R"J(, {"name": "Nz", "source": "P", "target": "P", "on_pre": "ge += rand() * mV",
                                    "connect": {"p": "p"}, "connectivity": "procedural"})J");
   auto n = lower("err-proc", noisy);
-  e = first_of(n.diags, Severity::Error);
+  e = first_of(n.diags, support::Severity::Error);
   EXPECT_EQ(e.json_pointer, "/synapses/2/connectivity");
   EXPECT_NE(e.message.find("uses the synapse index"), std::string::npos) << e.message;
   // A storage the backend does not implement names the backend.
   auto ocl = lower("err-ocl", cuba_like(1000, "0.1", "10 ms", "dense"), 64.0 * (1ull << 30), true);
   EXPECT_FALSE(ocl.ok);
-  e = first_of(ocl.diags, Severity::Error);
+  e = first_of(ocl.diags, support::Severity::Error);
   EXPECT_EQ(e.json_pointer, "/synapses/0/connectivity");
   EXPECT_NE(e.message.find("the opencl backend does not implement dense connectivity"), std::string::npos) << e.message;
   // The reader rejects unknown names with a suggestion.
   auto typo = lower("err-typo", cuba_like(1000, "0.1", "10 ms", "dens"));
-  e = first_of(typo.diags, Severity::Error);
+  e = first_of(typo.diags, support::Severity::Error);
   EXPECT_EQ(e.json_pointer, "/synapses/0/connectivity");
   EXPECT_NE(e.hint.find("did you mean \"dense\""), std::string::npos) << e.hint;
 }
@@ -261,7 +261,7 @@ TEST(Connectivity, IllegalOverrideIsAnErrorAtThePointer) {
 TEST(Connectivity, BadButLegalOverrideWarnsWithTheMemory) {
   auto r = lower("warn-dense", cuba_like(100000, "0.001", "10 ms", "dense"));
   EXPECT_TRUE(r.ok);
-  Diagnostic w = first_of(r.diags, Severity::Warning);
+  support::Diagnostic w = first_of(r.diags, support::Severity::Warning);
   EXPECT_EQ(w.json_pointer, "/synapses/0/connectivity");
   EXPECT_NE(w.message.find("synapses Ce: dense needs 7.5 GiB where sparse needs 31 MiB"), std::string::npos) << w.message;
   EXPECT_EQ(r.of("Ce").storage, Storage::Dense);
@@ -272,14 +272,14 @@ TEST(Connectivity, BadButLegalOverrideWarnsWithTheMemory) {
 // CSR build alone would take.
 TEST(Connectivity, ProceduralBillionSynapses) {
   std::string text = cuba_like(100000, "0.1", "3 ms", "procedural");
-  PipelineOptions options;
+  driver::PipelineOptions options;
   options.build.out_dir = v2_model_dir("big") / "build";
   options.build.cache_dir = test_cache_dir();
-  CompiledModel compiled;
+  driver::CompiledModel compiled;
   DiagnosticEngine diags;
   auto path = write_v2_model("big", text);
-  ASSERT_TRUE(compile_model(path.string(), options, compiled, diags)) << diags.render(path.string());
-  auto est = runtime::estimate_memory(*compiled.unit.program);
+  ASSERT_TRUE(driver::compile_model(path.string(), options, compiled, diags)) << diags.render(path.string());
+  auto est = driver::estimate_memory(*compiled.unit.program);
   EXPECT_GT(est.expected_synapses, 0.99e9);
   EXPECT_LT(est.synapse_bytes, 1e6);
   EXPECT_LT(est.total(), 100e6);

@@ -141,13 +141,13 @@ class CpuBackendTest : public ::testing::Test {
 #ifdef MODELC_SOURCE_ROOT
     if (!std::getenv("MODELC_SOURCE_ROOT")) setenv("MODELC_SOURCE_ROOT", MODELC_SOURCE_ROOT, 1);
 #endif
-    if (!fs::exists(modelc::support_lib_dir() / "libmodelc_cpu_support.so")) {
-      fs::path root = modelc::source_root();
+    if (!fs::exists(modelc::backends::support_lib_dir() / "libmodelc_cpu_support.so")) {
+      fs::path root = modelc::backends::source_root();
       std::vector<std::string> argv = {"c++", "-std=c++17", "-O2", "-fPIC", "-shared", "-I" + root.string(),
                                        (root / "backends/cpu/support/cpu_support.cpp").string(), "-o",
                                        (dir_ / "libmodelc_cpu_support.so").string()};
       std::string error;
-      ASSERT_EQ(modelc::run_process(argv, dir_ / "support.log", error), 0) << error;
+      ASSERT_EQ(modelc::backends::run_process(argv, dir_ / "support.log", error), 0) << error;
       setenv("MODELC_SUPPORT_LIB_DIR", dir_.c_str(), 1);
     }
   }
@@ -158,12 +158,12 @@ class CpuBackendTest : public ::testing::Test {
   }
 
   // Builds `p` and returns the module path ("" on failure, with the diagnostics in diags_).
-  fs::path build(const Program& p, const std::string& tag, BuildResult* out = nullptr, bool use_cache = true) {
-    cpu::CpuBackend backend;
-    BuildOptions o;
+  fs::path build(const Program& p, const std::string& tag, backends::BuildResult* out = nullptr, bool use_cache = true) {
+    backends::cpu::CpuBackend backend;
+    backends::BuildOptions o;
     o.out_dir = dir_ / tag;
     o.cache_dir = use_cache ? dir_ / "cache" : fs::path();
-    BuildResult r;
+    backends::BuildResult r;
     diags_.clear();
     if (!backend.build(p, o, r, diags_)) return {};
     if (out) *out = r;
@@ -449,7 +449,7 @@ TEST_F(CpuBackendTest, SynapsesDelaysAndRandomDraws) {
 }
 
 TEST_F(CpuBackendTest, ConnectivityIsReproducibleAcrossBuildsThreadsAndSeeds) {
-  BuildResult first, second;
+  backends::BuildResult first, second;
   fs::path so1 = build(network(), "repro1", &first);
   ASSERT_FALSE(so1.empty()) << diag_text();
   fs::path so2 = build(network(), "repro2", &second);
@@ -582,20 +582,20 @@ TEST_F(CpuBackendTest, InconsistentProgramsAreDiagnosedBeforeCompiling) {
   Program p = counting_network();
   p.kernels[1].body.push_back(store("P_missing", I(), d(1)));
   DiagnosticEngine diags;
-  EXPECT_TRUE(cpu::emit_cpu_module(p, {}, diags).empty());
+  EXPECT_TRUE(backends::cpu::emit_cpu_module(p, {}, diags).empty());
   EXPECT_NE(diags.render("t").find("unknown buffer 'P_missing'"), std::string::npos) << diags.render("t");
 
   Program q = network();
   q.synapse_groups[0].delay_steps = 4;  // S keeps 4 steps of history: delay 4 needs 5
   diags.clear();
-  EXPECT_TRUE(cpu::emit_cpu_module(q, {}, diags).empty());
+  EXPECT_TRUE(backends::cpu::emit_cpu_module(q, {}, diags).empty());
   EXPECT_NE(diags.render("t").find("delay"), std::string::npos);
 }
 
 TEST_F(CpuBackendTest, SmallModelCompilesQuickly) {
   Program p = counting_network();
   p.model_name = "timing";
-  BuildResult r;
+  backends::BuildResult r;
   fs::path so = build(p, "timing", &r, /*use_cache=*/false);
   ASSERT_FALSE(so.empty()) << diag_text();
   EXPECT_FALSE(r.cache_hit);
@@ -606,7 +606,7 @@ TEST_F(CpuBackendTest, SmallModelCompilesQuickly) {
 }
 
 TEST(HostCompiler, Fnv1aIsStable) {
-  EXPECT_EQ(modelc::fnv1a64(""), 0xcbf29ce484222325ull);
-  EXPECT_EQ(modelc::fnv1a64("a"), 0xaf63dc4c8601ec8cull);
-  EXPECT_EQ(modelc::fnv1a64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_EQ(modelc::backends::fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(modelc::backends::fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(modelc::backends::fnv1a64("foobar"), 0x85944171f73967e8ull);
 }

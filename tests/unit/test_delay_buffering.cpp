@@ -39,12 +39,12 @@ std::string exact_model(const std::string& mode, const std::string& v_type = "1"
               {"name": "v", "kind": "state", "source": "G", "variables": ["v"], "indices": [0, 1, 2, 3, 4, 5, 6, 7]}]})J";
 }
 
-Buffering buffering_of(const CompiledModel& c, const std::string& group) {
+Buffering buffering_of(const driver::CompiledModel& c, const std::string& group) {
   const kir::SynapseGroup* g = c.unit.program->find_synapse_group(group);
   return g ? g->pathways.at(0).buffering : Buffering::SpikeHistory;
 }
 
-std::string decision(const CompilationUnit& unit, const std::string& group) {
+std::string decision(const passes::CompilationUnit& unit, const std::string& group) {
   for (const auto& [what, why] : unit.decisions)
     if (what.starts_with("delay buffering of " + group)) return what + " | " + why;
   return "";
@@ -175,18 +175,18 @@ TEST(DelayBuffering, DelaysHeteroGoldenMatchesBrian2WithTheRingForced) {
 }
 
 struct Lowered {
-  CompilationUnit unit;
-  std::vector<Diagnostic> diags;
+  passes::CompilationUnit unit;
+  std::vector<support::Diagnostic> diags;
 };
 
 Lowered lower(const std::string& tag, const std::string& text, int opt = 2, const std::string& backend = "cpu") {
   Lowered l;
   DiagnosticEngine diags;
-  PhaseTimings timings;
-  PipelineOptions options;
-  options.passes = pipeline_for_opt_level(opt);
+  driver::PhaseTimings timings;
+  driver::PipelineOptions options;
+  options.passes = passes::pipeline_for_opt_level(opt);
   options.backend = backend;
-  lower_model(write_v2_model(tag, text).string(), options, l.unit, timings, diags);
+  driver::lower_model(write_v2_model(tag, text).string(), options, l.unit, timings, diags);
   l.diags = diags.diagnostics();
   return l;
 }
@@ -213,7 +213,7 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
   const kir::Buffer* ring = a.unit.program->find_buffer(a.unit.program->find_synapse_group("S")->pathways[0].ring_buffer);
   ASSERT_NE(ring, nullptr);
   const double elem = ring->type == kir::Type::Int32 ? 4 : 8;
-  EXPECT_DOUBLE_EQ(runtime::estimate_memory(*a.unit.program).spike_bytes, 1 * (1000 * 4.0 + 8) + 21 * 1000 * elem);
+  EXPECT_DOUBLE_EQ(driver::estimate_memory(*a.unit.program).spike_bytes, 1 * (1000 * 4.0 + 8) + 21 * 1000 * elem);
   // Unbounded delays (a normal draw): the depth is unknown until init, and the estimate says so.
   std::string unbounded = big_model("integer", R"J(, "delay_buffering": "dendritic")J");
   unbounded.replace(unbounded.find("rand() * 2*ms"), 13, "abs(randn()) * ms");
@@ -221,7 +221,7 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
   ASSERT_TRUE(first_error(u.diags).message.empty()) << first_error(u.diags).message;
   EXPECT_EQ(u.unit.program->find_synapse_group("S")->pathways[0].max_delay_steps_estimate, -1);
   EXPECT_NE(decision(u.unit, "S").find("unknown before init"), std::string::npos) << decision(u.unit, "S");
-  auto unknowns = runtime::estimate_memory(*u.unit.program).unknowns;
+  auto unknowns = driver::estimate_memory(*u.unit.program).unknowns;
   EXPECT_TRUE(std::any_of(unknowns.begin(), unknowns.end(), [](const std::string& x) { return x.starts_with("delay ring"); }));
   // Floating target: queues at -O2 (the ring would reassociate), the ring at -O3.
   auto f = lower("db_auto_float", big_model("1"));
@@ -239,13 +239,13 @@ TEST(DelayBuffering, AutoChoosesByCostExactnessAndBackend) {
 }
 
 TEST(DelayBuffering, BackendsWithoutTheFeatureKeepQueues) {
-  if (!BackendRegistry::instance().create("opencl")) GTEST_SKIP() << "OpenCL backend not built";
+  if (!backends::BackendRegistry::instance().create("opencl")) GTEST_SKIP() << "OpenCL backend not built";
   auto a = lower("db_ocl_auto", big_model("integer"), 3, "opencl");
   ASSERT_TRUE(a.unit.program);
   EXPECT_EQ(a.unit.program->find_synapse_group("S")->pathways[0].buffering, Buffering::Queues);
   EXPECT_NE(decision(a.unit, "S").find("opencl backend does not implement"), std::string::npos) << decision(a.unit, "S");
   auto e = lower("db_ocl_forced", big_model("integer", R"J(, "delay_buffering": "dendritic")J"), 2, "opencl");
-  Diagnostic err = first_error(e.diags);
+  support::Diagnostic err = first_error(e.diags);
   EXPECT_NE(err.message.find("opencl backend does not implement dendritic delay buffering"), std::string::npos) << err.message;
   EXPECT_EQ(err.json_pointer, "/synapses/0/delay_buffering");
 }
@@ -256,7 +256,7 @@ TEST(DelayBuffering, RequestNotAppliedAtO0IsAWarning) {
   ASSERT_TRUE(l.unit.program);
   EXPECT_EQ(l.unit.program->find_synapse_group("S")->pathways[0].buffering, Buffering::Queues);
   ASSERT_FALSE(l.diags.empty());
-  EXPECT_EQ(l.diags[0].severity, Severity::Warning);
+  EXPECT_EQ(l.diags[0].severity, support::Severity::Warning);
   EXPECT_EQ(l.diags[0].json_pointer, "/synapses/0/delay_buffering");
   EXPECT_NE(l.diags[0].message.find("does not run choose-delay-buffering"), std::string::npos) << l.diags[0].message;
 }
@@ -268,7 +268,7 @@ void expect_refused(const std::string& tag, const std::string& on_pre, const std
  "synapses": [{"name": "S", "source": "G", "target": "G", "equations": [)J" + equations + R"J(],
    "on_pre": ")J" + on_pre + R"J(", "connect": {"p": 0.5}, "delay": "rand() * 2*ms", "delay_buffering": "dendritic"}]})J";
   auto l = lower(tag, text);
-  Diagnostic err = first_error(l.diags);
+  support::Diagnostic err = first_error(l.diags);
   EXPECT_NE(err.message.find(why), std::string::npos) << on_pre << ": " << err.message;
   EXPECT_NE(err.message.find("pathway 'pre' of 'S' cannot use a dendritic delay ring"), std::string::npos) << err.message;
   EXPECT_EQ(err.json_pointer, "/synapses/0/delay_buffering") << on_pre;
@@ -291,11 +291,11 @@ TEST(DelayBuffering, RequestsOnHomogeneousGroupsAndUnknownValuesAreErrors) {
  "neuron_groups": [{"name": "G", "size": 10, "equations": ["dv/dt = -v/(10*ms) : 1"], "threshold": "v > 1", "reset": "v = 0"}],
  "synapses": [{"name": "S", "source": "G", "target": "G", "on_pre": "v += 1", "connect": {"p": 0.5},
    "delay": "2 ms", "delay_buffering": "queues"}]})J");
-  Diagnostic e = first_error(h.diags);
+  support::Diagnostic e = first_error(h.diags);
   EXPECT_NE(e.message.find("none of its pathways has heterogeneous delays"), std::string::npos) << e.message;
   EXPECT_EQ(e.json_pointer, "/synapses/0/delay_buffering");
   auto u = lower("db_err_value", big_model("1", R"J(, "delay_buffering": "ring")J"));
-  Diagnostic ue = first_error(u.diags);
+  support::Diagnostic ue = first_error(u.diags);
   EXPECT_NE(ue.message.find("unknown delay buffering \"ring\""), std::string::npos) << ue.message;
   EXPECT_EQ(ue.json_pointer, "/synapses/0/delay_buffering");
 }

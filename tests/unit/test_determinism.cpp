@@ -48,7 +48,7 @@ class DeterminismTest : public ::testing::Test {
   std::map<std::string, std::string> run(const std::string& tag, int threads) {
     fs::path out = dir_ / tag;
     std::string error;
-    int rc = modelc::run_process({MODELC_BINARY, "run", model_.string(), "-o", out.string(), "-q", "--threads",
+    int rc = modelc::backends::run_process({MODELC_BINARY, "run", model_.string(), "-o", out.string(), "-q", "--threads",
                                std::to_string(threads)},
                               dir_ / (tag + ".log"), error);
     EXPECT_EQ(rc, 0) << error << read_bytes(dir_ / (tag + ".log"));

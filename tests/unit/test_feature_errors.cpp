@@ -11,7 +11,7 @@ struct Expect {
 
 void expect_error(const std::string& model, const Expect& e) {
   auto ds = v2_diagnostics(model);
-  Diagnostic d = first_error(ds);
+  support::Diagnostic d = first_error(ds);
   std::string all;
   for (const auto& x : ds) all += x.json_pointer + ": " + x.message + "\n";
   EXPECT_NE(d.message.find(e.message), std::string::npos) << "got:\n" << all;

@@ -50,7 +50,7 @@ void expect_same_events(const std::string& name, const std::string& mon_name, co
 void expect_matches_brian2(const std::string& name, const std::filesystem::path& model, const std::string& backend) {
   nlohmann::json expected = read_json("tests/golden/expected/" + name + ".json");
   std::string err;
-  PipelineOptions options;
+  driver::PipelineOptions options;
   options.backend = backend;
   auto out = compile_and_run(model, err, options);
   ASSERT_TRUE(out) << err;

@@ -34,8 +34,8 @@ std::filesystem::path with_large_b() {
 }
 
 RunOutput run(int opt_level, bool merge, int threads, const std::filesystem::path& model = kModel) {
-  PipelineOptions o;
-  o.passes = pipeline_for_opt_level(opt_level);
+  driver::PipelineOptions o;
+  o.passes = passes::pipeline_for_opt_level(opt_level);
   if (!merge) o.disabled_passes = {"merge-neuron-groups"};
   std::string error;
   auto out = compile_and_run(model, error, o, threads);
@@ -86,12 +86,12 @@ TEST(GroupMerging, ThreadsDoNotChangeResults) {
 }
 
 TEST(GroupMerging, CpuCodeLoopsOverAMemberTable) {
-  PipelineOptions o;
-  CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PipelineOptions o;
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  ASSERT_TRUE(lower_model((source_root() / kModel).string(), o, unit, timings, diags));
-  std::string src = cpu::emit_cpu_module(*unit.program, {}, diags);
+  ASSERT_TRUE(driver::lower_model((source_root() / kModel).string(), o, unit, timings, diags));
+  std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
   size_t k = src.find("// kernel merged_A_update_threshold_reset");
   ASSERT_NE(k, std::string::npos);
   std::string body = src.substr(k, src.find("\n}\n", k) - k);
@@ -105,7 +105,7 @@ TEST(GroupMerging, CpuCodeLoopsOverAMemberTable) {
 
 // Hand-built: two populations whose kernels draw from different random streams are not merged.
 TEST(GroupMerging, RefusesDifferentRandomStreams) {
-  CompilationUnit u;
+  passes::CompilationUnit u;
   u.target.features = {"fusion:merged-groups"};
   kir::Program& p = u.program.emplace();
   for (const char* n : {"A", "B"}) {
@@ -132,7 +132,7 @@ TEST(GroupMerging, RefusesDifferentRandomStreams) {
     p.step_tasks.push_back({kir::Task::Kind::RunKernel, p.kernels.size() - 1});
   }
   DiagnosticEngine diags;
-  ASSERT_TRUE(create_neuron_group_merging_pass()->run(u, diags));
+  ASSERT_TRUE(passes::kernel::create_neuron_group_merging_pass()->run(u, diags));
   EXPECT_EQ(p.step_tasks.size(), 2u);
   bool said = false;
   for (const auto& [what, why] : u.decisions) said |= why.find("random streams differ (1 vs 2)") != std::string::npos;
@@ -140,7 +140,7 @@ TEST(GroupMerging, RefusesDifferentRandomStreams) {
   // Same stream: merged into one task with B's buffer renamed.
   p.kernels[1].body[0].value = kir::random("normal", 1, kir::Type::Double);
   u.decisions.clear();
-  ASSERT_TRUE(create_neuron_group_merging_pass()->run(u, diags));
+  ASSERT_TRUE(passes::kernel::create_neuron_group_merging_pass()->run(u, diags));
   ASSERT_EQ(p.step_tasks.size(), 1u);
   const kir::Kernel& m = p.kernels[p.step_tasks[0].index];
   ASSERT_EQ(m.merged.size(), 2u);
@@ -150,14 +150,14 @@ TEST(GroupMerging, RefusesDifferentRandomStreams) {
 #ifdef MODELC_HAVE_OPENCL
 // OpenCL does not implement merged groups: a program lowered for the CPU is refused by name.
 TEST(GroupMerging, OpenCLRefusesMergedKernels) {
-  PipelineOptions options;  // backend "cpu"
-  CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PipelineOptions options;  // backend "cpu"
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
   const std::string model = (source_root() / kModel).string();
-  ASSERT_TRUE(lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
   opencl::OpenCLBackend backend;
-  BuildOptions bo;
+  backends::BuildOptions bo;
   backend.emit(*unit.program, bo, diags);
   ASSERT_TRUE(diags.has_errors());
   const std::string text = diags.render(model);

@@ -10,7 +10,7 @@
 
 #include "passes/numerics/integrators.h"
 
-namespace modelc::integrators {
+namespace modelc::passes::numerics {
 namespace {
 
 using ir::Expr;
@@ -23,7 +23,7 @@ constexpr double kPi = std::numbers::pi;
 // --- a tiny Brian2-expression reader for the tests (numbers, names, calls, + - * / **) ------------
 class MiniParser {
  public:
-  explicit MiniParser(SourceTextPtr src) : src_(std::move(src)), s_(src_->text) {}
+  explicit MiniParser(support::SourceTextPtr src) : src_(std::move(src)), s_(src_->text) {}
   ExprPtr parse() {
     ExprPtr e = sum();
     skip();
@@ -91,7 +91,7 @@ class MiniParser {
     return Expr::call(name, std::move(args), loc(start));
   }
 
-  SourceTextPtr src_;
+  support::SourceTextPtr src_;
   const std::string& s_;
   size_t pos_ = 0;
 };
@@ -106,7 +106,7 @@ struct Eq {
 OdeSystem make_system(const std::vector<Eq>& eqs, const Env& constants = {}) {
   OdeSystem sys;
   for (size_t k = 0; k < eqs.size(); ++k) {
-    auto src = make_source(eqs[k].rhs, "/neuron_groups/0/equations/" + std::to_string(k));
+    auto src = support::make_source(eqs[k].rhs, "/neuron_groups/0/equations/" + std::to_string(k));
     ExprPtr e = MiniParser(src).parse();
     e = ir::substitute(e, [&](const std::string& n) -> ExprPtr {
       auto it = constants.find(n);
@@ -407,12 +407,12 @@ TEST(Integrators, FreeVariableSeesFrozenVariableConstantLikeBrian2) {
 }
 
 // --- errors and method choice ----------------------------------------------------------------------
-const Diagnostic& only_error(const DiagnosticEngine& diags) {
+const support::Diagnostic& only_error(const DiagnosticEngine& diags) {
   EXPECT_EQ(diags.error_count(), 1) << diags.render("model.json");
   return diags.diagnostics().front();
 }
 
-std::string caret_text(const Diagnostic& d) {
+std::string caret_text(const support::Diagnostic& d) {
   return d.loc.valid() ? d.loc.source->text.substr(d.loc.offset, d.loc.length) : "<no location>";
 }
 
@@ -459,7 +459,7 @@ TEST(Integrators, ExponentialEulerRejectsTermsNonlinearInOwnVariable) {
     DiagnosticEngine diags;
     EXPECT_FALSE(exponential_euler(make_system({{"v", c.rhs}}), diags)) << c.rhs;
     const auto& d = only_error(diags);
-    std::string rendered = ir::to_string(MiniParser(make_source(c.term, "")).parse());
+    std::string rendered = ir::to_string(MiniParser(support::make_source(c.term, "")).parse());
     EXPECT_NE(d.message.find("contains the term '" + rendered + "', which is not linear in 'v'"), std::string::npos)
         << d.message;
     EXPECT_EQ(caret_text(d), c.term);
@@ -520,14 +520,14 @@ TEST(Integrators, MatrixExponentialOfRotationAndLargeNorm) {
 }
 
 }  // namespace
-}  // namespace modelc::integrators
+}  // namespace modelc::passes::numerics
 
 // Brian2 evaluates exp(-dt/tau) at run time, correctly rounded; the exact integrator's decay factors
 // of variables on no cycle (CUBA's v, ge, gi) must be the same double, not the series' neighbour.
 TEST(Integrators, MatrixExponentialDiagonalIsCorrectlyRounded) {
   const double dt = 1e-4, taum = 0.02, taue = 0.005, taui = 0.01;
   std::vector<double> a = {-dt / taum, dt / taum, dt / taum, 0, -dt / taue, 0, 0, 0, -dt / taui};
-  auto e = modelc::integrators::matrix_exponential(a, 3);
+  auto e = modelc::passes::numerics::matrix_exponential(a, 3);
   EXPECT_EQ(e[0], std::exp(-dt / taum));
   EXPECT_EQ(e[4], std::exp(-dt / taue));
   EXPECT_EQ(e[8], std::exp(-dt / taui));

@@ -217,7 +217,7 @@ TEST_F(InterruptTest, FlushEveryCompletesToIdenticalResults) {
     std::vector<std::string> argv = {MODELC_BINARY, "run", (dir_ / "short.json").string(), "-o",
                                      (dir_ / tag).string(), "-q", "--threads", "1"};
     if (std::string(tag) == "flushed") argv.insert(argv.end(), {"--flush-every", "7"});
-    ASSERT_EQ(modelc::run_process(argv, dir_ / (std::string(tag) + ".log"), error), 0)
+    ASSERT_EQ(modelc::backends::run_process(argv, dir_ / (std::string(tag) + ".log"), error), 0)
         << error << read_text(dir_ / (std::string(tag) + ".log"));
   }
   EXPECT_EQ(leftovers(), (std::vector<std::string>{"flushed", "plain"}));

@@ -307,27 +307,27 @@ TEST(ModelVerifier, SynapseScopeNames) {
 }
 
 // A pass that breaks the kernel IR: its first kernel loads a buffer that does not exist.
-class BreakingPass : public Pass {
+class BreakingPass : public passes::Pass {
  public:
   std::string name() const override { return "test-break-kernel-ir"; }
   std::string description() const override { return "test only"; }
-  bool run(CompilationUnit& unit, DiagnosticEngine&) override {
+  bool run(passes::CompilationUnit& unit, DiagnosticEngine&) override {
     unit.program->kernels[0].body[0].value = kir::load("foo", Type::Double, kir::builtin("i", Type::Int64));
     return true;
   }
 };
 
-class IdentityPass : public Pass {
+class IdentityPass : public passes::Pass {
  public:
   std::string name() const override { return "test-identity"; }
   std::string description() const override { return "test only"; }
-  bool run(CompilationUnit&, DiagnosticEngine&) override { return true; }
+  bool run(passes::CompilationUnit&, DiagnosticEngine&) override { return true; }
 };
 
 TEST(VerifyEach, BrokenPassIsCaughtWithItsName) {
-  CompilationUnit unit;
+  passes::CompilationUnit unit;
   unit.program = good_program();
-  PassManager pm;
+  passes::PassManager pm;
   pm.add(std::make_unique<IdentityPass>());
   pm.add(std::make_unique<BreakingPass>());
   pm.add(std::make_unique<IdentityPass>());
@@ -340,9 +340,9 @@ TEST(VerifyEach, BrokenPassIsCaughtWithItsName) {
   EXPECT_EQ(pm.timings().size(), 2u);  // the pipeline stops at the broken pass
 
   // Without verify_each the same pipeline "succeeds".
-  CompilationUnit unit2;
+  passes::CompilationUnit unit2;
   unit2.program = good_program();
-  PassManager quiet;
+  passes::PassManager quiet;
   quiet.add(std::make_unique<BreakingPass>());
   DiagnosticEngine diags2;
   EXPECT_TRUE(quiet.run(unit2, diags2));
@@ -352,15 +352,15 @@ TEST(VerifyEach, DefaultFollowsTheEnvironment) {
   const char* old = std::getenv("MODELC_VERIFY_EACH");
   std::string saved = old ? old : "";
   setenv("MODELC_VERIFY_EACH", "1", 1);
-  EXPECT_TRUE(default_verify_each());
-  EXPECT_TRUE(PipelineOptions{}.verify_each);
+  EXPECT_TRUE(driver::default_verify_each());
+  EXPECT_TRUE(driver::PipelineOptions{}.verify_each);
   setenv("MODELC_VERIFY_EACH", "0", 1);
-  EXPECT_FALSE(default_verify_each());
+  EXPECT_FALSE(driver::default_verify_each());
   unsetenv("MODELC_VERIFY_EACH");
 #ifdef NDEBUG
-  EXPECT_FALSE(default_verify_each());
+  EXPECT_FALSE(driver::default_verify_each());
 #else
-  EXPECT_TRUE(default_verify_each());
+  EXPECT_TRUE(driver::default_verify_each());
 #endif
   if (old) setenv("MODELC_VERIFY_EACH", saved.c_str(), 1);
 }
@@ -368,7 +368,7 @@ TEST(VerifyEach, DefaultFollowsTheEnvironment) {
 // Every example and golden model, through every optimisation level's pipeline and both backends'
 // strategy sets, is well formed after every pass.
 TEST(VerifyEach, EveryModelVerifiesAfterEveryPass) {
-  register_builtin_passes();
+  passes::register_builtin_passes();
   const std::filesystem::path root = MODELC_SOURCE_ROOT;
   std::vector<std::filesystem::path> models;
   for (const char* dir : {"examples", "tests/golden/models"})
@@ -380,14 +380,14 @@ TEST(VerifyEach, EveryModelVerifiesAfterEveryPass) {
   for (const auto& path : models)
     for (const std::string backend : {"cpu", "opencl"})
       for (int level : {0, 2, 3}) {
-        PipelineOptions options;
+        driver::PipelineOptions options;
         options.backend = backend;
-        options.passes = pipeline_for_opt_level(level);
+        options.passes = passes::pipeline_for_opt_level(level);
         options.verify_each = true;
-        CompilationUnit unit;
-        PhaseTimings timings;
+        passes::CompilationUnit unit;
+        driver::PhaseTimings timings;
         DiagnosticEngine diags;
-        const bool ok = lower_model(path.string(), options, unit, timings, diags);
+        const bool ok = driver::lower_model(path.string(), options, unit, timings, diags);
         // A model may ask for a strategy the OpenCL backend lacks (a user error, reported as such).
         bool ice = false;
         for (const auto& d : diags.diagnostics()) ice |= d.message.find("internal compiler error") != std::string::npos;

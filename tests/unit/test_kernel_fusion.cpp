@@ -53,8 +53,8 @@ struct Variant {
 };
 
 RunOutput run(const fs::path& model, const Variant& v) {
-  PipelineOptions o;
-  o.passes = pipeline_for_opt_level(v.opt_level);
+  driver::PipelineOptions o;
+  o.passes = passes::pipeline_for_opt_level(v.opt_level);
   if (!v.fuse) o.disabled_passes = {"fuse-neuron-kernels", "fuse-synaptic-propagation"};
   if (!v.fuse_synapses) o.disabled_passes.insert("fuse-synaptic-propagation");
   if (v.n > 0) o.read.parameter_overrides.push_back({"N", std::to_string(v.n)});
@@ -103,8 +103,8 @@ kir::ExprP at_i(const std::string& buffer) {
 
 // Populations A and B; A_update writes A_v; B_update writes `b_writes` from `b_reads`; A_threshold
 // is `if (A_v > A_g) emit_spike(i)`.
-CompilationUnit two_populations(const std::string& b_writes, const std::string& b_reads) {
-  CompilationUnit u;
+passes::CompilationUnit two_populations(const std::string& b_writes, const std::string& b_reads) {
+  passes::CompilationUnit u;
   u.target.features = {"fusion:neuron-kernels"};
   kir::Program& p = u.program.emplace();
   for (const char* b : {"A_v", "A_g", "B_v"}) {
@@ -141,23 +141,23 @@ CompilationUnit two_populations(const std::string& b_writes, const std::string& 
   return u;
 }
 
-std::string schedule_after_fusion(CompilationUnit& u) {
+std::string schedule_after_fusion(passes::CompilationUnit& u) {
   DiagnosticEngine diags;
-  EXPECT_TRUE(create_neuron_kernel_fusion_pass()->run(u, diags));
+  EXPECT_TRUE(passes::kernel::create_neuron_kernel_fusion_pass()->run(u, diags));
   std::string s;
   for (const auto& t : u.program->step_tasks) s += (s.empty() ? "" : " ") + u.program->kernels[t.index].name;
   return s;
 }
 
 TEST(KernelFusionSchedule, ThresholdMovesUpWhenNothingInBetweenDependsOnIt) {
-  CompilationUnit u = two_populations("B_v", "B_v");
+  passes::CompilationUnit u = two_populations("B_v", "B_v");
   EXPECT_EQ(schedule_after_fusion(u), "A_update_threshold B_update");
 }
 
 TEST(KernelFusionSchedule, UpdateMovesDownWhenTheThresholdReadsWhatATaskInBetweenWrites) {
   // B_update writes A_g (think: a summed variable into A), which A_threshold reads: the threshold
   // cannot run before it, but A_update (which does not touch A_g) can run after it.
-  CompilationUnit u = two_populations("A_g", "B_v");
+  passes::CompilationUnit u = two_populations("A_g", "B_v");
   EXPECT_EQ(schedule_after_fusion(u), "B_update A_update_threshold");
   bool said = false;
   for (const auto& [what, why] : u.decisions)
@@ -168,7 +168,7 @@ TEST(KernelFusionSchedule, UpdateMovesDownWhenTheThresholdReadsWhatATaskInBetwee
 
 TEST(KernelFusionSchedule, NoFusionWhenNeitherKernelCanMove) {
   // B_update reads A_v (written by A_update) and writes A_g (read by A_threshold).
-  CompilationUnit u = two_populations("A_g", "A_v");
+  passes::CompilationUnit u = two_populations("A_g", "A_v");
   EXPECT_EQ(schedule_after_fusion(u), "A_update B_update A_threshold");
   bool said = false;
   for (const auto& [what, why] : u.decisions) said |= what == "fuse-neuron-kernels A" && why.rfind("not fused: ", 0) == 0;
@@ -176,7 +176,7 @@ TEST(KernelFusionSchedule, NoFusionWhenNeitherKernelCanMove) {
 }
 
 TEST(KernelFusionSchedule, NotAppliedWithoutTheBackendFeature) {
-  CompilationUnit u = two_populations("B_v", "B_v");
+  passes::CompilationUnit u = two_populations("B_v", "B_v");
   u.target.features.clear();
   EXPECT_EQ(schedule_after_fusion(u), "A_update B_update A_threshold");
 }
@@ -185,13 +185,13 @@ TEST(KernelFusionSchedule, NotAppliedWithoutTheBackendFeature) {
 // emit and reset run in a scalar loop after it; above 4096 neurons the blocks go to threads.
 TEST(KernelFusionCodegen, CpuKeepsTheUpdateVectorised) {
   for (int64_t n : {1000, 8000}) {
-    PipelineOptions o;
+    driver::PipelineOptions o;
     o.read.parameter_overrides.push_back({"N", std::to_string(n)});
-    CompilationUnit unit;
-    PhaseTimings timings;
+    passes::CompilationUnit unit;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
-    ASSERT_TRUE(lower_model((source_root() / "examples/cuba.json").string(), o, unit, timings, diags));
-    std::string src = cpu::emit_cpu_module(*unit.program, {}, diags);
+    ASSERT_TRUE(driver::lower_model((source_root() / "examples/cuba.json").string(), o, unit, timings, diags));
+    std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
     size_t k = src.find("// kernel P_update_threshold_reset");
     ASSERT_NE(k, std::string::npos) << "no fused kernel";
     std::string body = src.substr(k, src.find("\n}\n", k) - k);

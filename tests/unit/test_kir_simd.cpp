@@ -99,7 +99,7 @@ TEST_F(SimdModuleTest, ThreadCountDoesNotChangeResults) {
   // The update loop runs whole vectors: 4100 rounded up to 4160, thread chunks of whole blocks.
   fs::path dir = fs::temp_directory_path() / ("modelc-simd-src-" + std::to_string(getpid()));
   std::string error;
-  ASSERT_EQ(modelc::run_process({MODELC_BINARY, "compile", model.string(), "-o", dir.string()}, dir.string() + ".log", error), 0);
+  ASSERT_EQ(modelc::backends::run_process({MODELC_BINARY, "compile", model.string(), "-o", dir.string()}, dir.string() + ".log", error), 0);
   std::string text;
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.path().extension() == ".cpp" || e.path().extension() == ".c") {
@@ -115,16 +115,16 @@ TEST_F(SimdModuleTest, ThreadCountDoesNotChangeResults) {
 
 TEST_F(SimdModuleTest, GccModulesCallLibmvec) {
   DiagnosticEngine diags;
-  modelc::HostCompiler cc;
+  modelc::backends::HostCompiler cc;
   ASSERT_TRUE(cc.detect(diags));
-  if (!cc.uses_libmvec()) GTEST_SKIP() << "host compiler is not GCC with libmvec: " << modelc::join_command(cc.command());
+  if (!cc.uses_libmvec()) GTEST_SKIP() << "host compiler is not GCC with libmvec: " << modelc::backends::join_command(cc.command());
   fs::path model = write_model(64, "1 ms");
   std::string err;
   auto out = compile_and_run(model, err);
   ASSERT_TRUE(out) << err;
   fs::path log = fs::temp_directory_path() / ("modelc-simd-nm-" + std::to_string(getpid()));
   std::string error;
-  ASSERT_EQ(modelc::run_process({"nm", "-D", out->compiled.build.module_path.string()}, log, error), 0) << error;
+  ASSERT_EQ(modelc::backends::run_process({"nm", "-D", out->compiled.build.module_path.string()}, log, error), 0) << error;
   std::ifstream in(log);
   std::string syms((std::istreambuf_iterator<char>(in)), {});
   // The update kernel's exp and expm1 (inside exprel) are vector calls.

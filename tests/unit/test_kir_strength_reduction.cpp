@@ -63,22 +63,22 @@ TEST(KirStrengthReduce, LiteralOnTheLeftAndEqualityUntouched) {
 }
 
 TEST(KirPipeline, OptLevels) {
-  register_builtin_passes();
-  auto o0 = pipeline_for_opt_level(0), o2 = pipeline_for_opt_level(2), o3 = pipeline_for_opt_level(3);
+  passes::register_builtin_passes();
+  auto o0 = passes::pipeline_for_opt_level(0), o2 = passes::pipeline_for_opt_level(2), o3 = passes::pipeline_for_opt_level(3);
   auto has = [](const std::vector<std::string>& p, const std::string& n) { return std::find(p.begin(), p.end(), n) != p.end(); };
   EXPECT_EQ(o0.back(), "lower-to-kernels");
   for (const char* n : {"fold-kernel-constants", "strength-reduce", "kernel-cse"}) {
     EXPECT_FALSE(has(o0, n));
     EXPECT_TRUE(has(o2, n));
     EXPECT_TRUE(has(o3, n));
-    EXPECT_TRUE(PassRegistry::instance().create(n)) << n;
+    EXPECT_TRUE(passes::PassRegistry::instance().create(n)) << n;
   }
   EXPECT_FALSE(has(o2, "strength-reduce-fast"));
   EXPECT_TRUE(has(o3, "strength-reduce-fast"));
-  EXPECT_EQ(default_pipeline(), o2);
-  PassManager pm;
+  EXPECT_EQ(passes::default_pipeline(), o2);
+  passes::PassManager pm;
   DiagnosticEngine diags;
-  ASSERT_TRUE(pm.add_pipeline(default_pipeline(), {"kernel-cse"}, diags));
+  ASSERT_TRUE(pm.add_pipeline(passes::default_pipeline(), {"kernel-cse"}, diags));
   for (const auto& p : pm.passes()) EXPECT_NE(p->name(), "kernel-cse");
 }
 

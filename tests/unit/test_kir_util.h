@@ -12,8 +12,8 @@
 
 namespace modelc::testing {
 
-inline CompilationUnit unit_with_kernel(kir::Block body) {
-  CompilationUnit u;
+inline passes::CompilationUnit unit_with_kernel(kir::Block body) {
+  passes::CompilationUnit u;
   u.program.emplace();
   kir::Buffer v;
   v.name = "v";
@@ -32,10 +32,10 @@ inline CompilationUnit unit_with_kernel(kir::Block body) {
 }
 
 inline kir::Block run_pass(const std::string& name, kir::Block body) {
-  register_builtin_passes();
-  auto pass = PassRegistry::instance().create(name);
+  passes::register_builtin_passes();
+  auto pass = passes::PassRegistry::instance().create(name);
   if (!pass) throw std::runtime_error("no pass " + name);
-  CompilationUnit u = unit_with_kernel(std::move(body));
+  passes::CompilationUnit u = unit_with_kernel(std::move(body));
   DiagnosticEngine diags;
   if (!pass->run(u, diags)) throw std::runtime_error("pass failed");
   return u.program->kernels[0].body;

@@ -36,18 +36,18 @@ inline double state_at(const runtime::MonitorResult& mon, size_t s, size_t k, si
 }
 
 // Reads `text` and runs the pass pipeline (no code generation); returns the diagnostics.
-inline std::vector<Diagnostic> v2_diagnostics(const std::string& text, const std::string& tag = "errors") {
+inline std::vector<support::Diagnostic> v2_diagnostics(const std::string& text, const std::string& tag = "errors") {
   DiagnosticEngine diags;
-  CompilationUnit unit;
-  PhaseTimings timings;
-  lower_model(write_v2_model(tag, text).string(), PipelineOptions{}, unit, timings, diags);
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
+  driver::lower_model(write_v2_model(tag, text).string(), driver::PipelineOptions{}, unit, timings, diags);
   return diags.diagnostics();
 }
 
 // The first error, or a Diagnostic with an empty message when there is none.
-inline Diagnostic first_error(const std::vector<Diagnostic>& ds) {
+inline support::Diagnostic first_error(const std::vector<support::Diagnostic>& ds) {
   for (const auto& d : ds)
-    if (d.severity == Severity::Error) return d;
+    if (d.severity == support::Severity::Error) return d;
   return {};
 }
 

@@ -90,18 +90,18 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
   fs::create_directories(dir);
   for (const char* precision : {"double", "float"}) {
     fs::path model = variant(source_root() / GetParam(), precision, dir);
-    PipelineOptions options;
+    driver::PipelineOptions options;
     options.backend = "opencl";  // the passes choose strategies for the target
-    CompilationUnit unit;
-    PhaseTimings timings;
+    passes::CompilationUnit unit;
+    driver::PhaseTimings timings;
     DiagnosticEngine diags;
-    const bool lowered = lower_model(model.string(), options, unit, timings, diags);
+    const bool lowered = driver::lower_model(model.string(), options, unit, timings, diags);
     const auto unsupported = kOpenCLUnsupported.find(GetParam());
-    GeneratedSources src;
+    backends::GeneratedSources src;
     if (lowered) {
       ASSERT_TRUE(unit.program);
       opencl::OpenCLBackend backend;
-      BuildOptions bo;
+      backends::BuildOptions bo;
       src = backend.emit(*unit.program, bo, diags);
     }
     if (unsupported != kOpenCLUnsupported.end()) {
@@ -124,10 +124,10 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
       argv.push_back(cl.string());
       const fs::path log = dir / "clang.log";
       std::string error;
-      int rc = modelc::run_process(argv, log, error);
+      int rc = modelc::backends::run_process(argv, log, error);
       std::ifstream in(log);
       std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      EXPECT_EQ(rc, 0) << modelc::join_command(argv) << "\n" << error << output;
+      EXPECT_EQ(rc, 0) << modelc::backends::join_command(argv) << "\n" << error << output;
     }
   }
   std::error_code ec;
@@ -150,14 +150,14 @@ INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax, ::testing::ValuesIn(all_models())
 // (CUBA: sparse u16 without pre indices, fused propagation of Ce and Ci): it must refuse them by
 // name, not emit code that reads a CSR that is not there.
 TEST(OpenCLStrategies, RefusesAProgramLoweredForTheCpu) {
-  PipelineOptions options;  // backend "cpu"
-  CompilationUnit unit;
-  PhaseTimings timings;
+  driver::PipelineOptions options;  // backend "cpu"
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
   const std::string model = (source_root() / "examples/cuba.json").string();
-  ASSERT_TRUE(lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
   opencl::OpenCLBackend backend;
-  BuildOptions bo;
+  backends::BuildOptions bo;
   backend.emit(*unit.program, bo, diags);
   ASSERT_TRUE(diags.has_errors());
   const std::string text = diags.render(model);

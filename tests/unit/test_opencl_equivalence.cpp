@@ -73,7 +73,7 @@ fs::path model_copy(const std::string& model, const std::string& duration, const
 }
 
 std::optional<RunOutput> run_on(const fs::path& model, const std::string& backend, std::string& err) {
-  PipelineOptions o;
+  driver::PipelineOptions o;
   o.backend = backend;
   return compile_and_run(model, err, o, 1);
 }
@@ -269,14 +269,14 @@ TEST(OpenCLBackend, DelayedSynapsesAgreeWithCpu) {
 // Reads every buffer after mc_init of a model that draws rand() and randn() per neuron.
 std::map<std::string, std::vector<double>> initial_values(const fs::path& model, const std::string& backend,
                                                           std::string& err) {
-  PipelineOptions o;
+  driver::PipelineOptions o;
   o.backend = backend;
   o.build.out_dir = scratch_dir() / ("rng-" + backend);
   o.build.cache_dir = test_cache_dir();
-  CompiledModel cm;
+  driver::CompiledModel cm;
   DiagnosticEngine diags;
   std::map<std::string, std::vector<double>> out;
-  if (!compile_model(model.string(), o, cm, diags)) {
+  if (!driver::compile_model(model.string(), o, cm, diags)) {
     err = diags.render(model.string());
     return out;
   }
@@ -348,13 +348,13 @@ TEST(OpenCLBackend, DoubleModelOnDeviceWithoutFp64IsAClearError) {
 
 TEST(OpenCLBackend, BadDeviceIndexAndBinaryCache) {
   REQUIRE_DEVICE();
-  PipelineOptions o;
+  driver::PipelineOptions o;
   o.backend = "opencl";
   o.build.out_dir = scratch_dir() / "dev";
   o.build.cache_dir = test_cache_dir();
-  CompiledModel cm;
+  driver::CompiledModel cm;
   DiagnosticEngine diags;
-  ASSERT_TRUE(compile_model((source_root() / "examples/lif.json").string(), o, cm, diags));
+  ASSERT_TRUE(driver::compile_model((source_root() / "examples/lif.json").string(), o, cm, diags));
   runtime::LoadedModule module;
   std::string err;
   ASSERT_TRUE(module.load(cm.build.module_path, err)) << err;

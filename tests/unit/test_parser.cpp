@@ -51,7 +51,7 @@ bool same_tree(const ExprPtr& a, const ExprPtr& b) {
 }
 
 ExprPtr parse(const std::string& text, DiagnosticEngine& diags) {
-  return parse_expression(make_source(text, "/neuron_groups/0/threshold"), diags);
+  return parse_expression(support::make_source(text, "/neuron_groups/0/threshold"), diags);
 }
 
 std::string tree(const std::string& text) {
@@ -62,7 +62,7 @@ std::string tree(const std::string& text) {
 }
 
 // The first diagnostic of parsing `text` as an expression.
-Diagnostic first_error(const std::string& text) {
+support::Diagnostic first_error(const std::string& text) {
   DiagnosticEngine diags;
   auto e = parse(text, diags);
   EXPECT_EQ(e, nullptr) << text;
@@ -175,16 +175,16 @@ TEST(Parser, SpansCoverEachNode) {
 }
 
 TEST(Parser, ErrorCaretIsRenderedUnderTheToken) {
-  Diagnostic d = first_error("v > 10*mV = 3");
+  support::Diagnostic d = first_error("v > 10*mV = 3");
   EXPECT_EQ(d.message, "unexpected token '='; did you mean '=='?");
   EXPECT_EQ(d.loc.offset, 10);
   EXPECT_EQ(d.loc.length, 1);
-  EXPECT_EQ(render_diagnostic(d, "model.json"),
+  EXPECT_EQ(support::render_diagnostic(d, "model.json"),
             "model.json:/neuron_groups/0/threshold: error: unexpected token '='; did you mean '=='?\n"
             "    v > 10*mV = 3\n"
             "              ^\n"
             "  hint: '=' assigns in statements; '==' compares\n");
-  Diagnostic open = first_error("exp((v - El) / mV");
+  support::Diagnostic open = first_error("exp((v - El) / mV");
   EXPECT_EQ(open.message, "expected ')' to close the argument list of 'exp' opened here");
   EXPECT_EQ(open.loc.offset, 3);
 }
@@ -221,7 +221,7 @@ TEST(Parser, MalformedExpressions) {
       {"not", "expected an expression after 'not', found end of input", 3},
   };
   for (const auto& c : cases) {
-    Diagnostic d = first_error(c.text);
+    support::Diagnostic d = first_error(c.text);
     EXPECT_EQ(d.message, c.message) << "input: " << c.text;
     EXPECT_EQ(d.loc.offset, c.offset) << "input: " << c.text;
   }
@@ -252,7 +252,7 @@ TEST(Parser, NestingIsBounded) {
 
 TEST(Parser, StatementsWithAllOperators) {
   DiagnosticEngine diags;
-  auto src = make_source("v = 0*mV; ge += we\n  gi -= wi  # inhibitory\n\nx *= 2 ;; y /= (a +\n b)\n", "/reset");
+  auto src = support::make_source("v = 0*mV; ge += we\n  gi -= wi  # inhibitory\n\nx *= 2 ;; y /= (a +\n b)\n", "/reset");
   auto stmts = parse_statements(src, diags);
   ASSERT_FALSE(diags.has_errors()) << diags.render("m.json");
   ASSERT_EQ(stmts.size(), 5u);
@@ -268,7 +268,7 @@ TEST(Parser, StatementsWithAllOperators) {
   EXPECT_EQ(stmts[1].loc.offset, 10);
   EXPECT_EQ(stmts[1].loc.length, 8);
   EXPECT_EQ(ir::to_string(stmts[0]), "v = 0 * mV");
-  EXPECT_TRUE(parse_statements(make_source("  # nothing\n;\n", "/x"), diags).empty());
+  EXPECT_TRUE(parse_statements(support::make_source("  # nothing\n;\n", "/x"), diags).empty());
   EXPECT_FALSE(diags.has_errors());
 }
 
@@ -288,20 +288,20 @@ TEST(Parser, MalformedStatements) {
   };
   for (const auto& c : cases) {
     DiagnosticEngine diags;
-    auto stmts = parse_statements(make_source(c.text, "/reset"), diags);
+    auto stmts = parse_statements(support::make_source(c.text, "/reset"), diags);
     EXPECT_TRUE(stmts.empty()) << c.text;
     ASSERT_TRUE(diags.has_errors()) << c.text;
     EXPECT_EQ(diags.diagnostics()[0].message, c.message) << c.text;
   }
   // Every bad statement is reported, not just the first.
   DiagnosticEngine diags;
-  EXPECT_TRUE(parse_statements(make_source("v = =\nw = 1\nx == 2", "/reset"), diags).empty());
+  EXPECT_TRUE(parse_statements(support::make_source("v = =\nw = 1\nx == 2", "/reset"), diags).empty());
   EXPECT_EQ(diags.error_count(), 2);
   EXPECT_EQ(diags.diagnostics()[1].loc.offset, 14);
 }
 
 std::optional<ir::Equation> equation(const std::string& text, DiagnosticEngine& diags) {
-  return parse_equation(make_source(text, "/neuron_groups/0/equations/0"), diags);
+  return parse_equation(support::make_source(text, "/neuron_groups/0/equations/0"), diags);
 }
 
 TEST(Parser, DifferentialEquation) {
@@ -317,7 +317,7 @@ TEST(Parser, DifferentialEquation) {
   EXPECT_EQ(eq->unit_text, "volt");
   EXPECT_EQ(eq->unit_loc.offset, 36);
   EXPECT_EQ(eq->unit_loc.length, 4);
-  EXPECT_EQ(eq->dim, lookup_unit("volt")->dim);
+  EXPECT_EQ(eq->dim, support::lookup_unit("volt")->dim);
   EXPECT_EQ(eq->type, ir::ValueType::Float);
   EXPECT_EQ(eq->flags, std::vector<ir::EquationFlag>{ir::EquationFlag::UnlessRefractory});
   EXPECT_EQ(eq->flags_loc.offset, 41);
@@ -330,7 +330,7 @@ TEST(Parser, DifferentialEquation) {
   EXPECT_EQ(spaced->name, "g");
   EXPECT_EQ(spaced->name_loc.offset, 4);
   EXPECT_EQ(spaced->unit_text, "siemens/meter**2");
-  EXPECT_EQ(spaced->dim, lookup_unit("siemens")->dim / lookup_unit("metre2")->dim);
+  EXPECT_EQ(spaced->dim, support::lookup_unit("siemens")->dim / support::lookup_unit("metre2")->dim);
   EXPECT_TRUE(spaced->flags.empty());
   EXPECT_FALSE(spaced->flags_loc.valid());
   EXPECT_FALSE(diags.has_errors());
@@ -343,14 +343,14 @@ TEST(Parser, SubexpressionAndParameters) {
   EXPECT_EQ(sub->kind, ir::Equation::Kind::Subexpression);
   EXPECT_EQ(sub->name, "I_syn");
   EXPECT_EQ(sub->name_loc.length, 5);
-  EXPECT_EQ(sub->dim, lookup_unit("amp")->dim);
+  EXPECT_EQ(sub->dim, support::lookup_unit("amp")->dim);
   EXPECT_EQ(sub->flags, (std::vector<ir::EquationFlag>{ir::EquationFlag::Shared, ir::EquationFlag::ConstantOverDt}));
 
   auto param = equation("tau : second (constant,  shared)", diags);
   ASSERT_TRUE(param);
   EXPECT_EQ(param->kind, ir::Equation::Kind::Parameter);
   EXPECT_EQ(param->expr, nullptr);
-  EXPECT_EQ(param->dim, lookup_unit("second")->dim);
+  EXPECT_EQ(param->dim, support::lookup_unit("second")->dim);
   EXPECT_EQ(param->flags, (std::vector<ir::EquationFlag>{ir::EquationFlag::Constant, ir::EquationFlag::Shared}));
 
   auto flag = equation("spiked : boolean", diags);
@@ -408,7 +408,7 @@ TEST(Parser, MalformedEquations) {
   DiagnosticEngine diags;
   equation("v : volts (constant)", diags);
   ASSERT_EQ(diags.diagnostics().size(), 1u);
-  EXPECT_EQ(render_diagnostic(diags.diagnostics()[0], "m.json"),
+  EXPECT_EQ(support::render_diagnostic(diags.diagnostics()[0], "m.json"),
             "m.json:/neuron_groups/0/equations/0: error: unknown unit 'volts'\n"
             "    v : volts (constant)\n"
             "        ^~~~~\n"
@@ -417,7 +417,7 @@ TEST(Parser, MalformedEquations) {
 
 TEST(Parser, EquationBlocks) {
   DiagnosticEngine diags;
-  auto src = make_source(
+  auto src = support::make_source(
       "# COBA\n"
       "dv/dt = (gl*(El - v) + ge*(Ee - v)\n"
       "         + gi*(Ei - v))/Cm : volt (unless refractory)\n"
@@ -444,13 +444,13 @@ TEST(Parser, EquationBlocks) {
 
   // A line missing its unit is reported on its own, and the next equation still parses.
   DiagnosticEngine errs;
-  auto some = parse_equations(make_source("dv/dt = -v/tau\ndw/dt = -w/tau : 1\n", "/e"), errs);
+  auto some = parse_equations(support::make_source("dv/dt = -v/tau\ndw/dt = -w/tau : 1\n", "/e"), errs);
   ASSERT_EQ(errs.error_count(), 1);
   EXPECT_EQ(errs.diagnostics()[0].message, "expected ':' followed by the unit of the variable");
   EXPECT_EQ(errs.diagnostics()[0].loc.offset, 14);
   ASSERT_EQ(some.size(), 1u);
   EXPECT_EQ(some[0].name, "w");
-  EXPECT_TRUE(parse_equations(make_source("\n  # only a comment\n\n", "/e"), errs).empty());
+  EXPECT_TRUE(parse_equations(support::make_source("\n  # only a comment\n\n", "/e"), errs).empty());
   EXPECT_EQ(errs.error_count(), 1);
 }
 
@@ -471,17 +471,17 @@ TEST(Parser, SurvivesRandomInput) {
     int len = static_cast<int>(next() % 40);
     for (int c = 0; c < len; ++c) text += alphabet[next() % alphabet.size()];
     DiagnosticEngine diags;
-    auto src = make_source(text, "/fuzz");
+    auto src = support::make_source(text, "/fuzz");
     if (auto e = parse_expression(src, diags)) {
       ++parsed;
       auto again = parse(ir::to_string(e), diags);
       EXPECT_TRUE(same_tree(e, again)) << text;
-      (void)infer_dimension(e, DimensionLookup{}, QuantityLookup{}, diags);
-      (void)evaluate_constant(e, QuantityLookup{}, diags);
+      (void)ir::infer_dimension(e, ir::DimensionLookup{}, ir::QuantityLookup{}, diags);
+      (void)ir::evaluate_constant(e, ir::QuantityLookup{}, diags);
     }
     parse_statements(src, diags);
     parse_equations(src, diags);
-    for (const auto& d : diags.diagnostics()) (void)render_diagnostic(d, "f.json");
+    for (const auto& d : diags.diagnostics()) (void)support::render_diagnostic(d, "f.json");
   }
   EXPECT_GT(parsed, 10);
 }

@@ -88,12 +88,12 @@ std::string cuda_prelude() {
 
 // The CUDA device source of `model`, lowered for the strategies the SIMT emitter implements.
 std::string cuda_device_source(const fs::path& model, std::string& error) {
-  PipelineOptions options;
+  driver::PipelineOptions options;
   options.backend = "opencl";
-  CompilationUnit unit;
-  PhaseTimings timings;
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
   DiagnosticEngine diags;
-  if (!lower_model(model.string(), options, unit, timings, diags) || !unit.program) {
+  if (!driver::lower_model(model.string(), options, unit, timings, diags) || !unit.program) {
     error = diags.render(model.string());
     return {};
   }

@@ -13,14 +13,14 @@
 namespace modelc {
 namespace {
 
-Dimension dim(const char* unit) { return lookup_unit(unit).value().dim; }
+Dimension dim(const char* unit) { return support::lookup_unit(unit).value().dim; }
 
 std::optional<Quantity> eval(const std::string& text, DiagnosticEngine& diags,
                              const std::map<std::string, Quantity>& table = {},
                              const std::vector<std::string>& known = {}) {
-  auto e = frontend::parse_expression(make_source(text, "/constants/x"), diags);
+  auto e = frontend::parse_expression(support::make_source(text, "/constants/x"), diags);
   if (!e) return std::nullopt;
-  return evaluate_constant(
+  return ir::evaluate_constant(
       e,
       [&](const std::string& n) -> std::optional<Quantity> {
         auto it = table.find(n);
@@ -37,7 +37,7 @@ double value(const std::string& text, const std::map<std::string, Quantity>& tab
   return q ? q->value : std::nan("");
 }
 
-Diagnostic eval_error(const std::string& text, const std::vector<std::string>& known = {}) {
+support::Diagnostic eval_error(const std::string& text, const std::vector<std::string>& known = {}) {
   DiagnosticEngine diags;
   EXPECT_FALSE(eval(text, diags, {}, known)) << text;
   if (diags.diagnostics().empty()) return {};
@@ -110,7 +110,7 @@ TEST(Units, LookupFollowsBrian2Names) {
       {"radian", 1, "steradian"}, {"ksecond3", 1e9, "second3"},
   };
   for (const auto& c : cases) {
-    auto q = lookup_unit(c.name);
+    auto q = support::lookup_unit(c.name);
     ASSERT_TRUE(q) << c.name;
     EXPECT_NEAR(q->value / c.scale, 1.0, 1e-12) << c.name;
     EXPECT_EQ(q->dim, dim(c.same_dim_as)) << c.name;
@@ -118,14 +118,14 @@ TEST(Units, LookupFollowsBrian2Names) {
   EXPECT_TRUE(dim("radian").is_dimensionless());
   // Not units in Brian2: single-letter symbols, prefixed kilogram/kelvin, powers of litres.
   for (const char* n : {"V", "N", "S", "A", "kg", "kkilogram", "mkelvin", "liter2", "volts", "mv", "", "Volt"})
-    EXPECT_FALSE(lookup_unit(n)) << n;
-  EXPECT_EQ(closest_unit_name("volts"), "volt");
-  EXPECT_EQ(closest_unit_name("mv"), "mV");
+    EXPECT_FALSE(support::lookup_unit(n)) << n;
+  EXPECT_EQ(support::closest_unit_name("volts"), "volt");
+  EXPECT_EQ(support::closest_unit_name("mv"), "mV");
 }
 
 TEST(Units, ParseUnit) {
   DiagnosticEngine diags;
-  auto unit = [&](const std::string& text) { return parse_unit(text, SourceLoc{}, diags); };
+  auto unit = [&](const std::string& text) { return frontend::parse_unit(text, SourceLoc{}, diags); };
   EXPECT_EQ(unit("volt")->dim, dim("volt"));
   EXPECT_TRUE(unit("1")->dim.is_dimensionless());
   EXPECT_EQ(unit("siemens/metre**2")->dim, dim("siemens") / dim("metre2"));
@@ -150,9 +150,9 @@ TEST(Units, ParseUnit) {
   EXPECT_EQ(diags.diagnostics().back().message, "missing unit");
 
   // In place: the caret lands in the equation the unit came from.
-  auto src = make_source("g : nS/cm2x", "/eq");
+  auto src = support::make_source("g : nS/cm2x", "/eq");
   DiagnosticEngine located;
-  EXPECT_FALSE(parse_unit("nS/cm2x", SourceLoc{src, 4, 7}, located));
+  EXPECT_FALSE(frontend::parse_unit("nS/cm2x", SourceLoc{src, 4, 7}, located));
   ASSERT_EQ(located.error_count(), 1);
   EXPECT_EQ(located.diagnostics()[0].loc.offset, 7);
   EXPECT_EQ(located.diagnostics()[0].loc.length, 4);
@@ -198,11 +198,11 @@ TEST(Units, EvaluateConstants) {
 }
 
 TEST(Units, EvaluateConstantErrors) {
-  Diagnostic add = eval_error("10 mV + 3 ms");
+  support::Diagnostic add = eval_error("10 mV + 3 ms");
   EXPECT_EQ(add.message, "cannot add volt and second");
   EXPECT_EQ(add.loc.offset, 6);  // the caret is on the operator
   EXPECT_EQ(add.loc.length, 1);
-  EXPECT_EQ(render_diagnostic(add, "model.json"),
+  EXPECT_EQ(support::render_diagnostic(add, "model.json"),
             "model.json:/constants/x: error: cannot add volt and second\n"
             "    10 mV + 3 ms\n"
             "          ^\n"
@@ -211,13 +211,13 @@ TEST(Units, EvaluateConstantErrors) {
   EXPECT_EQ(eval_error("5 mV - 1").hint, "give the number a unit, e.g. '1*volt'");
   EXPECT_EQ(eval_error("rand()").message, "rand() is not a constant; initial values may use it, constants may not");
   EXPECT_EQ(eval_error("2 * randn()").message, "randn() is not a constant; initial values may use it, constants may not");
-  Diagnostic unknown = eval_error("2 * tau_m", {"taum", "taue"});
+  support::Diagnostic unknown = eval_error("2 * tau_m", {"taum", "taue"});
   EXPECT_EQ(unknown.message, "unknown identifier 'tau_m'");
   EXPECT_EQ(unknown.hint, "did you mean 'taum'?");
   EXPECT_EQ(unknown.loc.offset, 4);
   EXPECT_EQ(unknown.loc.length, 5);
   EXPECT_EQ(eval_error("3 mvolts").hint, "did you mean 'mvolt'?");
-  Diagnostic fn = eval_error("expp(1)");
+  support::Diagnostic fn = eval_error("expp(1)");
   EXPECT_EQ(fn.message, "unknown function 'expp'");
   EXPECT_EQ(fn.hint, "did you mean 'exp'?");
   EXPECT_EQ(eval_error("exp(1 mV)").message, "exp() needs a dimensionless argument, got volt");
@@ -248,14 +248,14 @@ struct Table {
   std::map<std::string, Quantity> constants;
   std::map<std::string, Dimension> dims;
 
-  DimensionLookup dimension_lookup() const {
+  ir::DimensionLookup dimension_lookup() const {
     return [this](const std::string& n) -> std::optional<Dimension> {
       if (auto it = dims.find(n); it != dims.end()) return it->second;
       if (auto it = constants.find(n); it != constants.end()) return it->second.dim;
       return std::nullopt;
     };
   }
-  QuantityLookup constant_lookup() const {
+  ir::QuantityLookup constant_lookup() const {
     return [this](const std::string& n) -> std::optional<Quantity> {
       if (auto it = constants.find(n); it != constants.end()) return it->second;
       return std::nullopt;
@@ -267,14 +267,14 @@ struct Table {
     std::vector<ir::Equation> eqs;
     for (const auto& line : lines) {
       DiagnosticEngine diags;
-      auto eq = frontend::parse_equation(make_source(line, "/eq"), diags);
+      auto eq = frontend::parse_equation(support::make_source(line, "/eq"), diags);
       ASSERT_TRUE(eq) << diags.render("m.json");
       dims[eq->name] = eq->dim;
       eqs.push_back(*eq);
     }
     for (const auto& eq : eqs) {
       DiagnosticEngine diags;
-      auto d = infer_dimension(eq.expr, dimension_lookup(), constant_lookup(), diags);
+      auto d = ir::infer_dimension(eq.expr, dimension_lookup(), constant_lookup(), diags);
       ASSERT_TRUE(d) << eq.expr->loc.source->text << "\n" << diags.render("m.json");
       Dimension want = eq.kind == ir::Equation::Kind::Differential ? eq.dim / dim("second") : eq.dim;
       EXPECT_EQ(*d, want) << eq.expr->loc.source->text << ": got " << d->to_string();
@@ -329,9 +329,9 @@ TEST(Units, InferDimensionRules) {
   t.dims = {{"v", dim("volt")}, {"x", Dimension{}}, {"t", dim("second")}, {"dt", dim("second")},
             {"xi", dim("second").pow(-0.5).value()}};
   auto infer = [&](const std::string& text, DiagnosticEngine& diags) -> std::optional<Dimension> {
-    auto e = frontend::parse_expression(make_source(text, "/eq"), diags);
+    auto e = frontend::parse_expression(support::make_source(text, "/eq"), diags);
     if (!e) return std::nullopt;
-    return infer_dimension(e, t.dimension_lookup(), t.constant_lookup(), diags, {"v", "x", "tau", "k"});
+    return ir::infer_dimension(e, t.dimension_lookup(), t.constant_lookup(), diags, {"v", "x", "tau", "k"});
   };
   auto ok = [&](const std::string& text) {
     DiagnosticEngine diags;
@@ -342,7 +342,7 @@ TEST(Units, InferDimensionRules) {
   auto fail = [&](const std::string& text) {
     DiagnosticEngine diags;
     EXPECT_FALSE(infer(text, diags)) << text;
-    return diags.diagnostics().empty() ? Diagnostic{} : diags.diagnostics()[0];
+    return diags.diagnostics().empty() ? support::Diagnostic{} : diags.diagnostics()[0];
   };
   EXPECT_EQ(ok("sqrt(tau)"), dim("second").pow(0.5));
   EXPECT_TRUE(ok("xi*sqrt(tau)").is_dimensionless());
@@ -355,10 +355,10 @@ TEST(Units, InferDimensionRules) {
   EXPECT_TRUE(ok("sign(v)").is_dimensionless());
   EXPECT_TRUE(ok("v > 1*mV and not (x < 2) or True").is_dimensionless());
 
-  Diagnostic runtime_exponent = fail("v**x");
+  support::Diagnostic runtime_exponent = fail("v**x");
   EXPECT_EQ(runtime_exponent.message, "the exponent of a quantity with units must be a constant");
   EXPECT_EQ(runtime_exponent.loc.offset, 3);
-  Diagnostic zero = fail("v > 0");  // a literal 0 is not special, as in Brian2
+  support::Diagnostic zero = fail("v > 0");  // a literal 0 is not special, as in Brian2
   EXPECT_EQ(zero.message, "cannot compare volt with a dimensionless value");
   EXPECT_EQ(zero.hint, "give the number a unit, e.g. '0*volt'");
   EXPECT_EQ(zero.loc.offset, 2);
@@ -372,9 +372,9 @@ TEST(Units, InferDimensionRules) {
   EXPECT_EQ(fail("sqrt(xi)").message, "cannot take the square root of second ** -0.5");
   // Lookups may be empty functions.
   DiagnosticEngine diags;
-  auto e = frontend::parse_expression(make_source("2 * mV", "/x"), diags);
-  EXPECT_EQ(infer_dimension(e, DimensionLookup{}, QuantityLookup{}, diags), dim("volt"));
-  EXPECT_FALSE(infer_dimension(nullptr, DimensionLookup{}, QuantityLookup{}, diags));
+  auto e = frontend::parse_expression(support::make_source("2 * mV", "/x"), diags);
+  EXPECT_EQ(ir::infer_dimension(e, ir::DimensionLookup{}, ir::QuantityLookup{}, diags), dim("volt"));
+  EXPECT_FALSE(ir::infer_dimension(nullptr, ir::DimensionLookup{}, ir::QuantityLookup{}, diags));
 }
 
 }  // namespace
