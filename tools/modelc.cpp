@@ -21,6 +21,9 @@
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_devices.h"
 #endif
+#ifdef MODELC_HAVE_CUDA
+#include "backends/cuda/cuda_devices.h"
+#endif
 
 namespace fs = std::filesystem;
 using namespace modelc;
@@ -34,6 +37,7 @@ struct CommonOptions {
   std::vector<std::string> disabled;
   std::vector<std::string> print_after;
   std::string backend = "cpu";
+  std::string cuda_arch;  // empty: the backend's default (sm_80)
   bool verbose = false;
   int opt_level = 2;
   std::optional<bool> verify_each;  // unset: driver::default_verify_each()
@@ -71,6 +75,7 @@ bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& 
   o.dump_stream = &std::cout;
   o.backend = c.backend;
   o.build.verbose = c.verbose;
+  o.build.cuda_arch = c.cuda_arch;
   if (c.verify_each) o.verify_each = *c.verify_each;
   o.build.cache_dir = driver::default_cache_dir();
   return true;
@@ -87,7 +92,10 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
   cmd->add_option("--passes", c.passes, "comma-separated pass pipeline (default: the standard pipeline)");
   cmd->add_option("--disable-pass", c.disabled, "drop a pass from the pipeline (repeatable)");
   cmd->add_option("--print-after", c.print_after, "dump the IR after the named pass, or 'all'");
-  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu or opencl (`modelc backends`)");
+  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu, opencl or cuda (`modelc backends`)");
+  if (with_backend)
+    cmd->add_option("--cuda-arch", c.cuda_arch, "cuda: the GPU architecture the build checks the device program for "
+                                                "(default sm_80; run builds for the device's own)");
   cmd->add_option("-O", c.opt_level, "optimisation level: 0 none, 1-2 result-preserving (default 2), 3 also "
                                      "last-bit-changing rewrites")
       ->check(CLI::Range(0, 3));
@@ -297,6 +305,11 @@ int main(int argc, char** argv) {
       std::cout << opencl::describe_compute_devices();
 #else
       std::cout << "OpenCL: this modelc was built without the OpenCL loader (Debian: ocl-icd-opencl-dev)\n";
+#endif
+#ifdef MODELC_HAVE_CUDA
+      std::cout << cuda::describe_cuda_devices();
+#else
+      std::cout << "CUDA: this modelc was built without the CUDA toolkit headers (cuda.h, nvrtc.h)\n";
 #endif
       return 0;
     }

@@ -1,6 +1,6 @@
 // OpenCL C 1.2 as a GpuTarget (codegen/simt/gpu_target.h): the dialect of the SIMT kernel emitter
 // and the host module's few API facts. With the prelude files (support/opencl_prelude.cl,
-// abi/philox.h, support/opencl_helpers.cl) and the device runtime (runtime/) it is all the
+// abi/philox.h, abi/simt_helpers.h, support/opencl_atomics.cl) and the device runtime (runtime/) it is all the
 // OpenCL-specific code generation there is.
 #pragma once
 
