@@ -41,7 +41,7 @@ codegen::simt::GpuTarget make_cuda_target() {
   t.api = "CUDA";
   t.env_prefix = "MODELC_CUDA";
   // Every CUDA device has both; the names only appear if a device ever reports otherwise.
-  t.fp64_feature = "double precision (compute capability 1.3)";
+  t.fp64_feature = "fp64";
   t.int64_atomics_feature = "64-bit atomicCAS";
   // NVRTC options; the runtime appends --gpu-architecture=sm_XY for the device it builds for.
   // --fmad=false: no contraction, as the CPU's -ffp-contract=off. -default-device: the prelude's

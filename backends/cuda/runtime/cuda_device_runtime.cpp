@@ -350,7 +350,7 @@ int mc_kernel_set_buffer(mc_kernel* k, uint32_t index, mc_buffer* b) {
 }
 
 int mc_kernel_set_local(mc_kernel* k, uint32_t index, size_t bytes) {
-  // The scratch follows the declared parameters (OpenCL's __local argument); here it is no
+  // The scratch follows the declared parameters (OpenCL's local-memory argument); here it is no
   // parameter but the launch's dynamic shared memory.
   if (k->params_known && index < k->param_sizes.size())
     return fail_text(k->d, "argument " + std::to_string(index) + " of kernel " + k->name +
