@@ -128,8 +128,8 @@ bool CudaBackend::build(const kir::Program& program, const BuildOptions& options
   if (check.valid()) {
     DeviceCheck c = check.get();
     if (!c.ok) {
-      diags.error("cuda backend: " + c.error, (options.out_dir / kDeviceName).string(),
-                  "please report this with the model file");
+      diags.error("cuda backend: " + c.error, "",
+                  "the program is " + (options.out_dir / kDeviceName).string() + "; please report this with the model file");
       return false;
     }
     fs::create_directories(cubin_dir, ec);

@@ -17,6 +17,7 @@
 #include <map>
 #include <sstream>
 
+#include "backends/cuda/cuda_devices.h"
 #include "backends/cuda/cuda_target.h"
 #include "backends/cuda/support/cuda_host.h"
 #include "backends/host_compiler.h"
@@ -203,6 +204,17 @@ TEST(CudaBackend, RejectsAnUnknownArchitecture) {
     EXPECT_NE(r.find(std::string("--cuda-arch ") + arch), std::string::npos) << r;
     EXPECT_NE(r.find("compiles for sm_"), std::string::npos) << r;
   }
+}
+
+// `modelc devices`' CUDA section: the driver and its devices, or one line saying what was found.
+TEST(CudaDevices, DescribesTheDriverOrWhyNot) {
+  const std::string s = cuda::describe_cuda_devices();
+  ASSERT_EQ(s.rfind("CUDA: ", 0), 0u) << s;
+  if (!mc_cuda::driver().problem.empty())
+    EXPECT_EQ(s.substr(0, s.find('\n')), "CUDA: " + mc_cuda::driver().problem) << s;
+  else
+    EXPECT_NE(s.find("compute capability"), std::string::npos) << s;
+  EXPECT_NE(s.find("NVRTC"), std::string::npos) << s;
 }
 
 // The runtime library as a generated module calls it, loaded privately (the unit tests link the
