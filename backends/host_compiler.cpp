@@ -1,5 +1,6 @@
 #include "backends/host_compiler.h"
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -33,25 +34,51 @@ uint64_t fnv1a64(std::string_view data, uint64_t h) {
   return h;
 }
 
-static fs::path env_or(const char* var, const char* compiled_in) {
-  const char* v = std::getenv(var);
-  if (v && *v) return v;
-  return compiled_in ? fs::path(compiled_in) : fs::path();
+// The directory of the binary that holds this code: libmodelc.so, or an executable linking the
+// compiler statically.
+static fs::path own_binary_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&own_binary_dir), &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code ec;
+  fs::path p = fs::canonical(info.dli_fname, ec);
+  return ec ? fs::path() : p.parent_path();
+}
+
+// An installed tree (`cmake --install`): the headers generated modules include lie in
+// <libdir>/MODELC_DATA_RELATIVE (share/modelc), the support libraries beside this binary. Found
+// relative to the binary, so an installed modelc needs no source tree and no environment.
+static const fs::path& installed_data_dir() {
+  static const fs::path dir = [] {
+#ifdef MODELC_DATA_RELATIVE
+    fs::path lib = own_binary_dir();
+    std::error_code ec;
+    fs::path data = (lib / MODELC_DATA_RELATIVE).lexically_normal();
+    if (!lib.empty() && fs::exists(data / "abi/modelc_abi.h", ec) &&
+        fs::exists(lib / "libmodelc_cpu_support.so", ec))
+      return data;
+#endif
+    return fs::path();
+  }();
+  return dir;
 }
 
 fs::path source_root() {
+  if (const char* v = std::getenv("MODELC_SOURCE_ROOT"); v && *v) return v;
+  if (!installed_data_dir().empty()) return installed_data_dir();
 #ifdef MODELC_SOURCE_ROOT
-  return env_or("MODELC_SOURCE_ROOT", MODELC_SOURCE_ROOT);
+  return MODELC_SOURCE_ROOT;
 #else
-  return env_or("MODELC_SOURCE_ROOT", nullptr);
+  return {};
 #endif
 }
 
 fs::path support_lib_dir() {
+  if (const char* v = std::getenv("MODELC_SUPPORT_LIB_DIR"); v && *v) return v;
+  if (!installed_data_dir().empty()) return own_binary_dir();
 #ifdef MODELC_SUPPORT_LIB_DIR
-  return env_or("MODELC_SUPPORT_LIB_DIR", MODELC_SUPPORT_LIB_DIR);
+  return MODELC_SUPPORT_LIB_DIR;
 #else
-  return env_or("MODELC_SUPPORT_LIB_DIR", nullptr);
+  return {};
 #endif
 }
 

@@ -18,8 +18,9 @@ namespace modelc {
 uint64_t fnv1a64(std::string_view data, uint64_t h = 0xcbf29ce484222325ull);
 
 // Where generated modules find the runtime headers / the prebuilt support library: the env vars
-// MODELC_SOURCE_ROOT / MODELC_SUPPORT_LIB_DIR (installed layouts), else the build-tree paths
-// compiled in (CMake definitions of the same names), else empty.
+// MODELC_SOURCE_ROOT / MODELC_SUPPORT_LIB_DIR, else an installed tree around the binary holding
+// this code (<libdir>/../share/modelc and <libdir>), else the build-tree paths compiled in (CMake
+// definitions of the same names), else empty.
 std::filesystem::path source_root();
 std::filesystem::path support_lib_dir();
 

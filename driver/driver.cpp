@@ -53,14 +53,15 @@ TargetInfo target_info(const Backend& backend) {
   return t;
 }
 
-bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
+bool lower_model(const ModelInput& input, const PipelineOptions& options, CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags) {
   register_builtin_passes();
   auto backend = create_backend(options.backend, diags);
   if (!backend) return false;
   auto t0 = std::chrono::steady_clock::now();
   support::PhaseScope reading("reading the model");
-  auto model = frontend::read_model_file(path, options.read, diags);
+  auto model = input.text ? frontend::read_model_text(*input.text, input.name, options.read, diags)
+                          : frontend::read_model_file(input.name, options.read, diags);
   timings["parse"] = seconds_since(t0);
   if (!model) return false;
   unit.model = std::move(*model);
@@ -111,12 +112,12 @@ bool lower_model(const std::string& path, const PipelineOptions& options, Compil
   return ok;
 }
 
-bool compile_model(const std::string& path, const PipelineOptions& options, CompiledModel& out,
+bool compile_model(const ModelInput& input, const PipelineOptions& options, CompiledModel& out,
                    DiagnosticEngine& diags) {
   auto backend = create_backend(options.backend, diags);
   if (!backend) return false;
   out.backend = backend->name();
-  if (!lower_model(path, options, out.unit, out.timings, diags)) return false;
+  if (!lower_model(input, options, out.unit, out.timings, diags)) return false;
   if (!out.unit.program) {
     diags.error("the pass pipeline did not produce kernel IR", "", "include 'lower-to-kernels' in --passes");
     return false;

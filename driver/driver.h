@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,8 +43,18 @@ using PhaseTimings = std::map<std::string, double>;
 // What the passes may assume about a backend (its capabilities and implemented strategies).
 TargetInfo target_info(const Backend& backend);
 
+// The model document a compilation reads: the file `name`, or, when `text` is set, that text
+// (a model built in memory; `name` is then only what diagnostics cite).
+struct ModelInput {
+  std::string name;
+  std::optional<std::string> text;
+  ModelInput(std::string path) : name(std::move(path)) {}  // NOLINT: a path is the common case
+  ModelInput(const char* path) : name(path) {}             // NOLINT
+  ModelInput(std::string name_, std::string text_) : name(std::move(name_)), text(std::move(text_)) {}
+};
+
 // Reads and validates a model and runs the pass pipeline (no code generation).
-bool lower_model(const std::string& path, const PipelineOptions& options, CompilationUnit& unit,
+bool lower_model(const ModelInput& input, const PipelineOptions& options, CompilationUnit& unit,
                  PhaseTimings& timings, DiagnosticEngine& diags);
 
 struct CompiledModel {
@@ -54,7 +65,7 @@ struct CompiledModel {
 };
 
 // lower_model + emit + build with the chosen backend.
-bool compile_model(const std::string& path, const PipelineOptions& options, CompiledModel& out,
+bool compile_model(const ModelInput& input, const PipelineOptions& options, CompiledModel& out,
                    DiagnosticEngine& diags);
 
 std::string modelc_version();

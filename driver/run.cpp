@@ -156,7 +156,8 @@ RunOutcome Run::run() {
   if (o.build.cache_dir.empty()) o.build.cache_dir = default_cache_dir();
   if (req_.check_memory) o.before_build = fits_in_memory;
   CompiledModel cm;
-  bool ok = compile_model(req_.model_path, o, cm, diags_);
+  ModelInput input = req_.model_text ? ModelInput(req_.model_path, *req_.model_text) : ModelInput(req_.model_path);
+  bool ok = compile_model(input, o, cm, diags_);
   if (support::interrupt_requested()) return stopped_early();
   if (events_.compiled) events_.compiled(diags_);
   if (!ok) return {};
@@ -185,7 +186,7 @@ RunOutcome Run::run() {
   extras_.timings = cm.timings;
   extras_.compile_cached = cm.build.cache_hit;
   extras_.decisions = cm.unit.decisions;
-  extras_.extra["model_file"] = fs::absolute(req_.model_path).string();
+  extras_.extra["model_file"] = req_.model_text ? req_.model_path : fs::absolute(req_.model_path).string();
   extras_.extra["threads"] = req_.threads;
   extras_.extra["compiler_command"] = cm.build.compiler_command;
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "driver/driver.h"
@@ -20,6 +21,7 @@ namespace modelc::driver {
 
 struct RunRequest {
   std::string model_path;
+  std::optional<std::string> model_text;  // set: the model document itself; model_path only names it
   PipelineOptions pipeline;  // build.out_dir is ignored: a private scratch directory is used
   std::filesystem::path results_dir;
   int threads = 0;            // 0: all cores (CPU backend)

@@ -110,6 +110,8 @@ class Simulation {
   bool run(int64_t steps, const ProgressCallback& progress, std::string& error);
   // Reads every monitor, the spike counts per population and the synapse counts.
   bool collect(RunResults& results, std::string& error);
+  // Reads monitor `index` (of mc_model_info::monitors) alone.
+  bool collect_monitor(int32_t index, MonitorResult& out, std::string& error);
 
   mc_module* handle() { return module_; }
   const LoadedModule& module() const { return loaded_; }
@@ -122,7 +124,6 @@ class Simulation {
  private:
   std::string module_error(const char* what) const;
   bool run_chunk(int64_t steps, std::string& error);
-  bool collect_monitor(int32_t index, MonitorResult& out, std::string& error);
 
   const LoadedModule& loaded_;
   mc_options options_;

@@ -1,38 +1,23 @@
 // The modelc command-line compiler: check, compile, run, explain a JSON model; list passes and
-// backends. All errors reach the user as diagnostics (what, where, how to fix), never as a crash.
+// backends. A client of the public library (<modelc/modelc.h>): it parses options and prints what
+// the library reports. All errors reach the user as diagnostics (what, where, how to fix).
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <iostream>
-#include <new>
 #include <optional>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 
-#include "driver/driver.h"
-#include "driver/resource_estimate.h"
-#include "driver/run.h"
-#include "passes/pass_manager.h"
-#include "runtime/simulation.h"
-#include "support/interrupt.h"
-#ifdef MODELC_HAVE_OPENCL
-#include "backends/opencl/opencl_devices.h"
-#endif
-#ifdef MODELC_HAVE_CUDA
-#include "backends/cuda/cuda_devices.h"
-#endif
-
-namespace fs = std::filesystem;
-using namespace modelc;
+#include "modelc/modelc.h"
 
 namespace {
 
 struct CommonOptions {
   std::string model;
   std::vector<std::string> set;
+  std::string duration;  // empty: the model's
   std::string passes;
   std::vector<std::string> disabled;
   std::vector<std::string> print_after;
@@ -40,7 +25,7 @@ struct CommonOptions {
   std::string cuda_arch;  // empty: the backend's default (sm_80)
   bool verbose = false;
   int opt_level = 2;
-  std::optional<bool> verify_each;  // unset: driver::default_verify_each()
+  std::optional<bool> verify_each;  // unset: the library's default
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -58,37 +43,178 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-bool make_options(const CommonOptions& c, PipelineOptions& o, DiagnosticEngine& diags) {
+bool color() { return isatty(2) != 0; }
+
+void print(const modelc::Error& e) { std::cerr << (color() ? e.color_text : e.text); }
+
+void print(const std::vector<modelc::Diagnostic>& diags) {
+  for (const auto& d : diags) std::cerr << (color() ? d.color_text : d.text);
+}
+
+modelc::CompileOptions compile_options(const CommonOptions& c) {
+  modelc::CompileOptions o;
+  o.backend = c.backend;
+  o.opt_level = c.opt_level;
+  o.passes = split(c.passes, ',');
+  for (const auto& d : c.disabled)
+    for (const auto& n : split(d, ',')) o.disabled_passes.push_back(n);
+  for (const auto& p : c.print_after)
+    for (const auto& n : split(p, ',')) o.print_after.push_back(n);
+  o.dump_stream = &std::cout;
+  o.verify_each = c.verify_each;
+  o.verbose = c.verbose;
+  o.cuda_arch = c.cuda_arch;
+  return o;
+}
+
+// The model with --set and --duration applied; nullopt after printing why it cannot be loaded.
+std::optional<modelc::Model> load(const CommonOptions& c) {
+  modelc::Overrides overrides;
   for (const auto& kv : c.set) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      diags.error("--set expects NAME=VALUE, got '" + kv + "'", "", "e.g. --set N=40000");
-      return false;
+      std::cerr << c.model << ": error: --set expects NAME=VALUE, got '" << kv << "'\n  hint: e.g. --set N=40000\n";
+      return std::nullopt;
     }
-    o.read.parameter_overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  o.passes = c.passes.empty() ? pipeline_for_opt_level(c.opt_level) : split(c.passes, ',');
-  for (const auto& d : c.disabled)
-    for (const auto& n : split(d, ',')) o.disabled_passes.insert(n);
-  for (const auto& p : c.print_after)
-    for (const auto& n : split(p, ',')) o.print_after.insert(n);
-  o.dump_stream = &std::cout;
-  o.backend = c.backend;
-  o.build.verbose = c.verbose;
-  o.build.cuda_arch = c.cuda_arch;
-  if (c.verify_each) o.verify_each = *c.verify_each;
-  o.build.cache_dir = driver::default_cache_dir();
-  return true;
+  auto model = modelc::Model::from_file(c.model, overrides);
+  if (model && !c.duration.empty()) model = model->with_duration(c.duration);
+  if (!model) {
+    print(model.error());
+    return std::nullopt;
+  }
+  return std::move(model).value();
 }
 
-int report(const DiagnosticEngine& diags, const std::string& file) {
-  if (!diags.diagnostics().empty()) std::cerr << diags.render(file, isatty(2));
-  return diags.has_errors() ? 1 : 0;
+int cmd_check(const CommonOptions& c) {
+  auto model = load(c);
+  if (!model) return 1;
+  auto report = model->check(compile_options(c));
+  if (!report) {
+    print(report.error());
+    return 1;
+  }
+  print(report->warnings);
+  std::cout << c.model << ": " << report->summary;
+  return 0;
+}
+
+int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
+  auto model = load(c);
+  if (!model) return 1;
+  modelc::CompileOptions o = compile_options(c);
+  o.out_dir = out_dir;
+  o.check_memory = false;
+  auto module = model->compile(o);
+  if (!module) {
+    print(module.error());
+    return 1;
+  }
+  print(module->warnings());
+  std::cout << "wrote " << out_dir << " (module " << module->copied_to().string()
+            << (module->cache_hit() ? ", from the build cache" : "") << ")\n";
+  return 0;
+}
+
+struct RunSettings {
+  std::string results_dir;
+  int threads = 0;
+  int device = 0;
+  int64_t seed = -1;
+  bool quiet = false;
+  int64_t flush_every = 0;  // 0: write results only at the end
+  bool force = false;       // replace an output path modelc did not write (moved aside, not deleted)
+  bool strict = false;      // state that becomes NaN/inf is an error, not a warning
+};
+
+// A single self-updating progress line on stderr, shown only on a terminal.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  ~ProgressLine() { finish(); }
+  bool enabled() const { return enabled_; }
+  void update(double simulated, double total, double realtime, double eta) {
+    // \r + erase-to-end-of-line keeps a shorter line from leaving the tail of a longer one behind.
+    std::fputs(("\r\033[K" + modelc::format_progress(simulated, total, realtime, eta)).c_str(), stderr);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void finish() {
+    if (!shown_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_, shown_ = false;
+};
+
+int cmd_run(const CommonOptions& c, const RunSettings& rs) {
+  // Installed before anything else: every phase (reading, passes, the host compiler, network
+  // construction, simulation, writing) polls it and unwinds through the normal cleanup.
+  modelc::InterruptGuard interrupt_guard;
+  auto model = load(c);
+  if (!model) return 1;
+  modelc::RunOptions o;
+  o.compile = compile_options(c);
+  o.compile.threads = rs.threads;
+  o.results_dir = rs.results_dir;
+  o.device = rs.device;
+  o.seed = rs.seed;
+  o.flush_every = rs.flush_every;
+  o.force = rs.force;
+  o.strict = rs.strict;
+
+  ProgressLine progress(!rs.quiet && isatty(2));
+  modelc::RunCallbacks cb;
+  cb.message = [&](modelc::RunCallbacks::Kind kind, const std::string& text) {
+    using Kind = modelc::RunCallbacks::Kind;
+    if (kind == Kind::Status && !c.verbose) return;
+    progress.finish();
+    std::cerr << "modelc: " << (kind == Kind::Error ? "error: " : kind == Kind::Warning ? "warning: " : "") << text
+              << "\n";
+  };
+  cb.diagnostics = [&](const std::vector<modelc::Diagnostic>& d) { print(d); };
+  if (progress.enabled())
+    cb.progress = [&](double sim, double total, double rtf, double eta) { progress.update(sim, total, rtf, eta); };
+  cb.progress_end = [&] { progress.finish(); };
+
+  auto out = model->run(o, cb);  // every failure has been printed through `cb`
+  if (!out) {
+    const modelc::Error& e = out.error();
+    if (e.code == modelc::ErrorCode::Interrupted) return modelc::InterruptGuard::exit_code(e.signal);
+    return e.code == modelc::ErrorCode::Internal ? 2 : 1;
+  }
+  std::cout << out->summary;
+  if (!out->moved_aside.empty())
+    std::cout << "what was at " << rs.results_dir << " (not written by modelc) was moved to "
+              << out->moved_aside.string() << "\n";
+  std::cout << "results written to " << rs.results_dir << "/\n";
+  return 0;
+}
+
+int cmd_explain(const CommonOptions& c) {
+  auto model = load(c);
+  if (!model) return 1;
+  modelc::CompileOptions o = compile_options(c);
+  o.check_memory = false;
+  auto report = model->check(o);
+  if (!report) {
+    print(report.error());
+    return 1;
+  }
+  print(report->warnings);
+  std::cout << "decisions for " << c.model << " (backend " << c.backend << "):\n";
+  for (const auto& [what, why] : report->decisions) std::cout << "  " << what << "\n      because " << why << "\n";
+  return 0;
 }
 
 void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
   cmd->add_option("model", c.model, "model file (JSON model IR, docs/ir.md)")->required();
   cmd->add_option("--set", c.set, "override a model parameter: NAME=VALUE (repeatable)");
+  cmd->add_option("--duration", c.duration, "simulate this long instead of the model's duration (e.g. 200ms, 1s)");
   cmd->add_option("--passes", c.passes, "comma-separated pass pipeline (default: the standard pipeline)");
   cmd->add_option("--disable-pass", c.disabled, "drop a pass from the pipeline (repeatable)");
   cmd->add_option("--print-after", c.print_after, "dump the IR after the named pass, or 'all'");
@@ -105,131 +231,12 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
                 "MODELC_VERIFY_EACH=1)");
 }
 
-int cmd_check(const CommonOptions& c) {
-  DiagnosticEngine diags;
-  PipelineOptions o;
-  if (!make_options(c, o, diags)) return report(diags, c.model);
-  CompilationUnit unit;
-  PhaseTimings t;
-  bool ok = lower_model(c.model, o, unit, t, diags);
-  if (ok && unit.program) ok = driver::fits_in_memory(*unit.program, diags);
-  int rc = report(diags, c.model);
-  if (ok && rc == 0) {
-    const auto& m = unit.model;
-    int64_t neurons = 0;
-    for (const auto& g : m.neuron_groups) neurons += g.size;
-    std::cout << c.model << ": ok (" << m.neuron_groups.size() << " neuron groups, " << neurons << " neurons, "
-              << m.synapses.size() << " synapse groups, " << m.monitors.size() << " monitors, " << m.steps()
-              << " steps)\n";
-    if (unit.program) {
-      runtime::MemoryEstimate e = runtime::estimate_memory(*unit.program);
-      char syn[32];
-      std::snprintf(syn, sizeof syn, "%.3g", e.expected_synapses);
-      // What compile time grows with (benchmarks/compile_scaling.py): the kernels and buffers the
-      // backend will generate; merged groups count once.
-      const kir::Program& prog = *unit.program;
-      std::cout << "  code: " << prog.kernels.size() << " kernels (" << prog.step_kernel_count() << " per step), "
-                << prog.buffers.size() << " buffers to generate and compile\n";
-      std::cout << "  memory: " << (e.unknowns.empty() ? "about " : "at least ") << runtime::format_bytes(e.total())
-                << " (" << syn << " synapses expected)\n";
-    }
-  }
-  return ok ? rc : 1;
-}
-
-int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
-  DiagnosticEngine diags;
-  PipelineOptions o;
-  if (!make_options(c, o, diags)) return report(diags, c.model);
-  o.build.out_dir = out_dir;
-  CompiledModel cm;
-  bool ok = compile_model(c.model, o, cm, diags);
-  report(diags, c.model);
-  if (!ok) return 1;
-  // The artefact lives in the build cache; a copy goes next to the sources so out/ is self-contained.
-  fs::path artefact = fs::path(out_dir) / cm.build.module_path.filename();
-  std::error_code ec;
-  fs::copy_file(cm.build.module_path, artefact, fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    std::cerr << "modelc: error: cannot copy the module to " << artefact.string() << ": " << ec.message() << "\n";
-    return 1;
-  }
-  std::cout << "wrote " << out_dir << " (module " << artefact.string()
-            << (cm.build.cache_hit ? ", from the build cache" : "") << ")\n";
-  return 0;
-}
-
-struct RunSettings {
-  std::string results_dir;
-  int threads = 0;
-  int device = 0;
-  int64_t seed = -1;
-  bool quiet = false;
-  int64_t flush_every = 0;  // 0: write results only at the end
-  bool force = false;       // replace an output path modelc did not write (moved aside, not deleted)
-  bool strict = false;      // state that becomes NaN/inf is an error, not a warning
-};
-
-int cmd_run(const CommonOptions& c, const RunSettings& rs) {
-  // Installed before anything else: every phase (reading, passes, the host compiler, network
-  // construction, simulation, writing) polls it and unwinds through the normal cleanup.
-  support::InterruptGuard interrupt_guard;
-  DiagnosticEngine diags;
-  driver::RunRequest req;
-  if (!make_options(c, req.pipeline, diags)) return report(diags, c.model);
-  req.model_path = c.model;
-  req.results_dir = rs.results_dir;
-  req.threads = rs.threads;
-  req.device = rs.device;
-  req.seed = rs.seed;
-  req.flush_every = rs.flush_every;
-  req.force = rs.force;
-  req.strict = rs.strict;
-
-  runtime::ProgressLine progress(!rs.quiet && isatty(2));
-  driver::RunEvents events;
-  events.message = [&](driver::RunEvents::Kind kind, const std::string& text) {
-    using Kind = driver::RunEvents::Kind;
-    if (kind == Kind::Status && !c.verbose) return;
-    progress.finish();
-    std::cerr << "modelc: " << (kind == Kind::Error ? "error: " : kind == Kind::Warning ? "warning: " : "") << text
-              << "\n";
-  };
-  events.compiled = [&](const DiagnosticEngine& d) { report(d, c.model); };
-  if (progress.enabled()) events.progress = [&](double sim, double total, double rtf, double eta) {
-    progress.update(sim, total, rtf, eta);
-  };
-  events.progress_end = [&] { progress.finish(); };
-
-  driver::RunOutcome out = driver::run_model(req, diags, events);
-  if (out.status != driver::RunOutcome::Status::Completed) return out.exit_code();
-  std::cout << runtime::format_summary(out.results, out.extras);
-  if (!out.moved_aside.empty())
-    std::cout << "what was at " << rs.results_dir << " (not written by modelc) was moved to "
-              << out.moved_aside.string() << "\n";
-  std::cout << "results written to " << rs.results_dir << "/\n";
-  return 0;
-}
-
-int cmd_explain(const CommonOptions& c) {
-  DiagnosticEngine diags;
-  PipelineOptions o;
-  if (!make_options(c, o, diags)) return report(diags, c.model);
-  CompilationUnit unit;
-  PhaseTimings t;
-  bool ok = lower_model(c.model, o, unit, t, diags);
-  report(diags, c.model);
-  if (!ok) return 1;
-  std::cout << "decisions for " << c.model << " (backend " << c.backend << "):\n";
-  for (const auto& [what, why] : unit.decisions) std::cout << "  " << what << "\n      because " << why << "\n";
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"modelc " + modelc_version() + ": a compiler for spiking neural network models (JSON model IR, docs/ir.md)"};
-  app.set_version_flag("--version", "modelc " + modelc_version());
+  const std::string version = modelc::version();
+  CLI::App app{"modelc " + version + ": a compiler for spiking neural network models (JSON model IR, docs/ir.md)"};
+  app.set_version_flag("--version", "modelc " + version);
   app.require_subcommand(1);
 
   CommonOptions common;
@@ -273,57 +280,27 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  try {
-    if (*check) return cmd_check(common);
-    if (*compile) return cmd_compile(common, out_dir);
-    if (*run) return cmd_run(common, rs);
-    if (*explain) return cmd_explain(common);
-    if (*passes) {
-      register_builtin_passes();
-      const auto names = PassRegistry::instance().names();
-      size_t width = 0;
-      for (const auto& n : names) width = std::max(width, n.size());
-      for (const auto& n : names) {
-        auto p = PassRegistry::instance().create(n);
-        std::cout << "  " << n << std::string(width + 2 - n.size(), ' ') << p->description() << "\n";
-      }
-      std::cout << "default pipeline:";
-      for (const auto& n : default_pipeline()) std::cout << " " << n;
-      std::cout << "\n";
-      return 0;
-    }
-    if (*backends) {
-      for (const auto& n : BackendRegistry::instance().names()) {
-        auto b = BackendRegistry::instance().create(n);
-        std::cout << "  " << n << "  " << b->description() << "\n";
-      }
-      return 0;
-    }
-    if (*devices) {
-      std::cout << "cpu: " << std::thread::hardware_concurrency() << " hardware threads (backend cpu)\n";
-#ifdef MODELC_HAVE_OPENCL
-      std::cout << opencl::describe_compute_devices();
-#else
-      std::cout << "OpenCL: this modelc was built without the OpenCL loader (Debian: ocl-icd-opencl-dev)\n";
-#endif
-#ifdef MODELC_HAVE_CUDA
-      std::cout << cuda::describe_cuda_devices();
-#else
-      std::cout << "CUDA: this modelc was built without the CUDA toolkit headers (cuda.h, nvrtc.h)\n";
-#endif
-      return 0;
-    }
-  } catch (const std::bad_alloc&) {
-    // The sizes a model asks for are checked before they are allocated (the memory estimate, .npy
-    // shapes against file sizes); what is left is a machine short of memory in some phase.
-    const char* phase = support::current_phase();
-    std::cerr << "modelc: error: out of memory" << (phase ? std::string(" while ") + phase : std::string())
-              << "\n  hint: the model needs more memory than this machine has free: reduce its size or close other programs\n";
-    return 1;
-  } catch (const std::exception& e) {
-    // Last line of defence: an internal error is reported, never a crash.
-    std::cerr << "modelc: internal error: " << e.what() << "\n  please report this with the model file\n";
-    return 2;
+  if (*check) return cmd_check(common);
+  if (*compile) return cmd_compile(common, out_dir);
+  if (*run) return cmd_run(common, rs);
+  if (*explain) return cmd_explain(common);
+  if (*passes) {
+    const auto list = modelc::passes();
+    size_t width = 0;
+    for (const auto& p : list) width = std::max(width, p.name.size());
+    for (const auto& p : list) std::cout << "  " << p.name << std::string(width + 2 - p.name.size(), ' ') << p.description << "\n";
+    std::cout << "default pipeline:";
+    for (const auto& n : modelc::default_pipeline()) std::cout << " " << n;
+    std::cout << "\n";
+    return 0;
+  }
+  if (*backends) {
+    for (const auto& b : modelc::backends()) std::cout << "  " << b.name << "  " << b.description << "\n";
+    return 0;
+  }
+  if (*devices) {
+    std::cout << modelc::describe_devices();
+    return 0;
   }
   return 0;
 }

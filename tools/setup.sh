@@ -23,10 +23,23 @@ fi
 
 build_dir=${MODELC_BUILD_DIR:-build}
 if [ ! -f "$build_dir/build.ninja" ]; then
+  echo "setup: configuring $build_dir/"
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 # MODELC_BUILD_TARGETS: only these targets (the main job needs the modelc binary, which pulls in
-# the CPU support library); everything by default (the test suite).
+# the library and the support libraries it loads); everything by default (the test suite).
 targets=()
 for t in ${MODELC_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
-cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
+# MODELC_QUIET_BUILD=1: one progress line, the compiler's output (and its warnings) in a log that
+# is shown only when the build fails.
+if [ "${MODELC_QUIET_BUILD:-0}" = 1 ]; then
+  log="$build_dir/setup-build.log"
+  echo "setup: building ${MODELC_BUILD_TARGETS:-everything} (compiler output: $log)"
+  if ! cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "setup: the build failed; the whole compiler output is in $log" >&2
+    exit 1
+  fi
+else
+  cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
+fi

@@ -2,25 +2,6 @@
 
 namespace modelc::codegen::host {
 
-int HostContext::population_index(const std::string& name) const {
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    if (p.populations[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int HostContext::group_index(const std::string& name) const {
-  for (size_t k = 0; k < p.synapse_groups.size(); ++k)
-    if (p.synapse_groups[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int HostContext::buffer_index(const std::string& name) const {
-  for (size_t k = 0; k < p.buffers.size(); ++k)
-    if (p.buffers[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-void HostContext::error(const std::string& message, const std::string& hint) {
-  diags.error(backend + " backend: " + message, "", hint);
-}
-
 bool per_synapse(const kir::Buffer& b) { return b.role == kir::BufferRole::SynapseState && b.size == 0; }
 
 int32_t abi_type_code(kir::Type t) {

@@ -1,6 +1,6 @@
 // What the host-code emitters shared by the backends (codegen/host) read and write: the kernel-IR
 // program, its diagnostics, the C++ printer and the module text. A backend's own emitter context
-// derives from it (cpu::detail::EmitContext) or makes one next to its own (the OpenCL host module),
+// derives from it (cpu::detail::EmitContext) or makes one next to its own (the GPU host module, codegen/simt),
 // so connectivity construction, the model description and the static tables are written once.
 #pragma once
 
@@ -9,32 +9,24 @@
 #include <vector>
 
 #include "codegen/cpp_printer.h"
+#include "codegen/program_context.h"
 #include "ir/kernel_ir.h"
 #include "support/diagnostics.h"
 #include "support/format.h"
 
 namespace modelc::codegen::host {
 
-struct HostContext {
+struct HostContext : ProgramContext {
   HostContext(const kir::Program& program, DiagnosticEngine& diagnostics, std::string backend_name)
-      : p(program), diags(diagnostics), backend(std::move(backend_name)) {}
+      : ProgramContext(program, diagnostics, std::move(backend_name)) {}
   HostContext(const HostContext&) = delete;
   HostContext& operator=(const HostContext&) = delete;
 
-  const kir::Program& p;
-  DiagnosticEngine& diags;
   CppPrinter printer;
   std::string out;
-  std::string backend;  // "cpu", "opencl": mc_model_info.backend and the prefix of errors
   // connect<g> of a synapse group whose connectivity is not a stored CSR (kir::Connectivity:
   // dense, bitmask, procedural): only backends that offer those storages set it.
   std::function<void(int g)> emit_connect_unstored;
-
-  int population_index(const std::string& name) const;
-  int group_index(const std::string& name) const;
-  int buffer_index(const std::string& name) const;
-  // Reports an error about the program (json pointer empty: kernel IR has no source position).
-  void error(const std::string& message, const std::string& hint = {});
 };
 
 // A buffer with one element per synapse: its size is the synapse count, known after connect.

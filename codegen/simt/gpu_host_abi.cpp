@@ -28,7 +28,7 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
   o += "  if (m->initialised) return mc_fail(m, \"mc_init called twice\");\n  if (m->failed) return 1;\n";
   // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
   for (size_t idx : p.init_kernels)
-    if (kernel_ok(idx) && c.plans[idx].group < 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
+    if (kernel_ok(idx) && c.plans[idx].group < 0) o += "  if (mc_run_kernel(m, " + std::to_string(idx) + ", 0)) return 1;\n";
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi >= 0 && !per_synapse(p.buffers[bi]))
@@ -50,26 +50,17 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
          "_pre), \"uploading synapses\");\n  }\n";
   }
   emit_transpose_init(c, o);
-  for (const auto& b : p.buffers) {
-    if (!per_synapse(b)) continue;
-    int g = c.group_index(b.owner);
-    if (g < 0) {
-      c.error("per-synapse buffer '" + b.name + "' belongs to unknown synapse group '" + b.owner + "'");
-      continue;
-    }
-    o += "  if (!(m->d_" + b.name + " = mc_buf(m, (size_t)m->syn" + std::to_string(g) + "_n * " + device_elem_size(b.type) + ", " +
-         c_string(b.owner + "." + b.variable) + "))) return 1;\n";
-  }
+  o += "  if (mc_alloc_vars(m, 1)) return 1;\n";
   emit_synapse_init_values(c, o);
   // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
   auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
   for (const auto& plan : c.plans)
-    if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
+    if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind(m, " + std::to_string(plan.index) + ")) return 1;\n";
   for (size_t idx : p.init_kernels)
-    if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run" + std::to_string(idx) + "(m, 0)) return 1;\n";
+    if (kernel_ok(idx) && c.plans[idx].group >= 0) o += "  if (mc_run_kernel(m, " + std::to_string(idx) + ", 0)) return 1;\n";
   emit_delay_rows_init(c, o);
   for (const auto& plan : c.plans)
-    if (plan.kernel && plan.group >= 0 && queued(plan)) o += "  if (mc_bind" + std::to_string(plan.index) + "(m)) return 1;\n";
+    if (plan.kernel && plan.group >= 0 && queued(plan)) o += "  if (mc_bind(m, " + std::to_string(plan.index) + ")) return 1;\n";
   emit_synapse_monitor_setup(c, o);
   o += "  MC_DEV(mc_device_synchronize(m->dev), \"network construction\");\n  m->initialised = 1;\n  return 0;\n}\n\n";
 
@@ -77,28 +68,7 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n  if (m->failed) return 1;\n";
   o += "  for (int64_t s = 0; s < steps; ++s) {\n    if (MC_CANCELLED(m)) {\n      snprintf(m->error, sizeof m->error, \"interrupted\");\n      return 1;\n    }\n"
        "    const int64_t step = m->step;\n";
-  for (const auto& t : p.step_tasks) {
-    if (t.kind == kir::Task::Kind::RunKernel) {
-      if (kernel_ok(t.index)) o += "    if (mc_run" + std::to_string(t.index) + "(m, step)) return 1;\n";
-      continue;
-    }
-    if (t.index >= p.monitors.size()) {
-      c.error("task refers to monitor " + std::to_string(t.index) + " but the program has " + std::to_string(p.monitors.size()));
-      continue;
-    }
-    const kir::Monitor& mon = p.monitors[t.index];
-    bool state = mon.kind == kir::Monitor::Kind::State;
-    if (state != (t.kind == kir::Task::Kind::RecordState))
-      c.error("task kind does not match the kind of monitor '" + mon.name + "'");
-    if (state) {
-      o += "    if (mc_record_state" + std::to_string(t.index) + "(m, step)) return 1;\n";
-      continue;
-    }
-    int pk = c.population_index(mon.population);
-    int l = pk < 0 ? -1 : c.list_index(pk, mon.kind == kir::Monitor::Kind::Rate ? std::string() : mon.event);
-    if (l < 0) continue;  // reported with the monitor
-    o += "    if (mc_record_list" + std::to_string(l) + "(m, step)) return 1;\n";
-  }
+  o += "    if (mc_run_step(m, step)) return 1;\n";
   o += "    m->step = step + 1;\n  }\n";
   o += "  if (mc_flush_all(m)) return 1;\n";
   const size_t np = std::max<size_t>(1, p.populations.size());
@@ -114,9 +84,6 @@ void emit_accessors(GpuModuleContext& c, std::string& o) {
   codegen::host::HostContext hc(c.p, c.diags, c.target.backend);
   codegen::host::emit_state_accessors(hc);
   o += hc.out;
-  o += "static mc_buffer* mc_var_mem(mc_module* m, int32_t var) {\n  switch (var) {\n";
-  for (size_t k = 0; k < p.buffers.size(); ++k) o += "    case " + std::to_string(k) + ": return m->d_" + p.buffers[k].name + ";\n";
-  o += "    default: return 0;\n  }\n}\n\n";
   // Host element sizes follow the ABI; device Double buffers are float on fp64-less devices.
   o += "static size_t mc_host_elem(int type) { return type == MC_BOOL ? 1 : (type == MC_INT32 || type == MC_FLOAT) ? 4 : 8; }\n\n";
   for (int write = 0; write < 2; ++write) {
@@ -125,7 +92,7 @@ void emit_accessors(GpuModuleContext& c, std::string& o) {
     o += "  if (!m) return 1;\n";
     o += "  if (var < 0 || var >= " + std::to_string(p.buffers.size()) +
          ") { snprintf(m->error, sizeof m->error, \"no variable with index %d\", (int)var); return 1; }\n";
-    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  mc_buffer* b = mc_var_mem(m, var);\n";
+    o += "  const int64_t n = mc_var_size(m, var);\n  if (n <= 0) return 0;\n  mc_buffer* b = *mc_var_buffer(m, var);\n";
     o += "  if (!b) { snprintf(m->error, sizeof m->error, \"variable %s is not allocated yet (call mc_init)\", "
          "mc_vars_[var].name); return 1; }\n";
     o += "  const int type = mc_vars_[var].type;\n";

@@ -15,6 +15,10 @@ namespace modelc::codegen::simt {
 // Buffers a connection rule reads (gpu_host_module.cpp): host mirrors, downloaded before connect.
 std::set<std::string> connect_reads(const kir::Program& p);
 
+// The kernel table, the step schedule and the launch code that reads them (gpu_host_kernels.cpp):
+// mc_bind(m, k), mc_run_kernel(m, k, step), mc_run_step(m, step).
+void emit_kernel_table(GpuModuleContext& c, std::string& o);
+
 // mc_init, mc_run and the ABI accessors (gpu_host_abi.cpp).
 void emit_init_run(GpuModuleContext& c, std::string& o);
 void emit_accessors(GpuModuleContext& c, std::string& o);

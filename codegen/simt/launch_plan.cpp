@@ -69,21 +69,6 @@ bool LaunchPlan::needs_transpose(int g) const {
   return false;
 }
 
-int LaunchPlan::population_index(const std::string& name) const {
-  for (size_t k = 0; k < p.populations.size(); ++k)
-    if (p.populations[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int LaunchPlan::group_index(const std::string& name) const {
-  for (size_t k = 0; k < p.synapse_groups.size(); ++k)
-    if (p.synapse_groups[k].name == name) return static_cast<int>(k);
-  return -1;
-}
-int LaunchPlan::buffer_index(const std::string& name) const {
-  for (size_t k = 0; k < p.buffers.size(); ++k)
-    if (p.buffers[k].name == name) return static_cast<int>(k);
-  return -1;
-}
 int LaunchPlan::list_index(int pk, const std::string& event) const {
   for (size_t l = 0; l < lists.size(); ++l) {
     if (lists[l].population != pk) continue;
@@ -92,10 +77,6 @@ int LaunchPlan::list_index(int pk, const std::string& event) const {
   }
   return -1;
 }
-void LaunchPlan::error(const std::string& message, const std::string& hint) {
-  diags.error(backend + " backend: " + message, "", hint);
-}
-
 bool needs_int64_atomics(const kir::Program& p) {
   for (const auto& k : p.kernels)
     if (block_has_int64_atomic(k.body, p)) return true;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/program_context.h"
 #include "ir/kernel_ir.h"
 #include "support/diagnostics.h"
 
@@ -72,26 +73,18 @@ struct EventListInfo {
   std::string prefix;    // host field prefix: "pop<k>" or "pop<k>_ev<e>"
 };
 
-// The launch plan of a whole program. `backend` prefixes its error messages.
-struct LaunchPlan {
+// The launch plan of a whole program.
+struct LaunchPlan : ProgramContext {
   LaunchPlan(const kir::Program& program, DiagnosticEngine& diagnostics, std::string backend_name)
-      : p(program), diags(diagnostics), backend(std::move(backend_name)) {}
+      : ProgramContext(program, diagnostics, std::move(backend_name)) {}
 
-  const kir::Program& p;
-  DiagnosticEngine& diags;
-  std::string backend;
   std::vector<KernelPlan> plans;  // one per program kernel, same order
   std::vector<EventListInfo> lists;
 
   // The list of `event` ("" or "spike" = spikes) of population `pk`; -1 when it has no such event.
   int list_index(int pk, const std::string& event) const;
-
-  int population_index(const std::string& name) const;
-  int group_index(const std::string& name) const;
-  int buffer_index(const std::string& name) const;
   // Synapse group `g` needs the transposed index (post pathways, gathering kernels); after plan_kernels.
   bool needs_transpose(int g) const;
-  void error(const std::string& message, const std::string& hint = {});
 };
 
 // Fills c.lists and c.plans (and reports kernels over unknown populations / groups or unknown

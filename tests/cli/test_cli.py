@@ -535,6 +535,20 @@ def run_set_parameter(env):
           "check --set N=400", c)
 
 
+@case
+def run_duration(env):
+    out_dir = env.tmp / "short"
+    r = env.modelc("run", example("cuba.json"), "--set", "N=400", "--duration", "200ms", "-o", out_dir, "-q")
+    check(r.rc == 0, "modelc run --duration 200ms failed", r)
+    check("cuba: 0.2 s simulated (2000 steps of 0.0001 s)" in r.out, "the summary shows 0.2 s in 2000 steps", r)
+    manifest, _ = check_results_dir(out_dir, r.out)
+    check(manifest["steps"] == 2000, "manifest steps: %s" % manifest["steps"])
+    c = env.modelc("check", example("cuba.json"), "--duration", "1 s")
+    check(c.rc == 0 and "10000 steps)" in c.out, "check --duration '1 s'", c)
+    bad = env.modelc("check", example("cuba.json"), "--duration", "5 mV")
+    check(bad.rc == 1 and "a duration must be a time" in bad.err, "--duration 5 mV is refused with a reason", bad)
+
+
 # --- compile ------------------------------------------------------------------------------------
 
 @case

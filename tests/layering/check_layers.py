@@ -21,7 +21,9 @@ ALLOWED = {
     "backends": {"codegen", "passes", "ir", "support", "abi"},
     "runtime": {"abi", "support"},
     "driver": {"backends", "codegen", "passes", "frontend", "ir", "runtime", "support", "abi"},
-    "tools": {"driver", "backends", "codegen", "passes", "frontend", "ir", "runtime", "support", "abi"},
+    "api": {"driver", "backends", "codegen", "passes", "frontend", "ir", "runtime", "support", "abi"},
+    # The CLI links only the public library (libmodelc.so), so it may include only its headers.
+    "tools": {"api"},
 }
 # Prebuilt libraries that generated modules link and include: the contract only.
 MODULE_SIDE = re.compile(r"^backends/[^/]+/(support|runtime)/")
@@ -30,6 +32,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 def layer_of(rel):
     top = rel.split("/", 1)[0]
+    if top == "modelc":  # the public headers, api/include/modelc/ (#include "modelc/modelc.h")
+        return "api"
     return top if top in ALLOWED else None
 
 
@@ -53,6 +57,10 @@ def main():
             if MODULE_SIDE.match(rel) and MODULE_SIDE.match(m.group(1)) and m.group(1).startswith(backend_dir):
                 continue  # the prebuilt libraries of the same backend
             inc = m.group(1)
+            if rel.startswith("api/include/") and not inc.startswith("modelc/"):
+                problems.append("%s:%d includes %s: an installed public header may include only <modelc/...> "
+                                "(the source tree is not installed)" % (rel, n, inc))
+                continue
             if (own == "backends" and target == "backends" and rel.count("/") >= 2 and inc.count("/") >= 2
                     and inc.split("/")[1] != rel.split("/")[1]):
                 problems.append("%s:%d includes %s: a backend uses another backend's internals; move what "
