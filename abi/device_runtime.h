@@ -1,6 +1,6 @@
 /* The device runtime: what a generated host module asks of an accelerator. A backend that runs
- * kernels on a device (OpenCL today, CUDA next) implements these functions once, in a prebuilt
- * shared library (backends/opencl/runtime -> libmodelc_opencl_runtime.so), and its generated host
+ * kernels on a device (OpenCL, CUDA) implements these functions once, in a prebuilt
+ * shared library (backends/<name>/runtime -> libmodelc_<name>_runtime.so), and its generated host
  * module only calls them: it never spells a device API, so it compiles without the vendor headers
  * and the device code lives in one place (docs/opencl.md, "Device runtime").
  *
@@ -54,7 +54,7 @@ int mc_buffer_fill(mc_device* d, mc_buffer* b, uint8_t value, size_t offset, siz
 /* Builds `source` with `options`. With a non-empty `cache_dir` a binary is reused from there when
  * one exists for this source, these options and this exact device and driver, and saved there
  * after a build from source; `*cache_hit` (may be NULL) says which happened. Set the environment
- * variable MODELC_OPENCL_NO_CACHE (any value but 0) to bypass the cache. A rejected program is
+ * variable MODELC_<API>_NO_CACHE (MODELC_OPENCL_NO_CACHE, MODELC_CUDA_NO_CACHE; any value but 0) to bypass the cache. A rejected program is
  * a modelc bug: the error holds the compiler's log. */
 mc_program* mc_program_build(mc_device* d, const char* source, const char* options, const char* cache_dir,
                              int32_t* cache_hit);

@@ -14,6 +14,9 @@
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/opencl_devices.h"
 #endif
+#ifdef MODELC_HAVE_CUDA
+#include "backends/cuda/cuda_devices.h"
+#endif
 
 namespace modelc::api {
 
@@ -36,9 +39,14 @@ std::vector<BackendInfo> backends() {
 std::string describe_devices() {
   std::string out = "cpu: " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads (backend cpu)\n";
 #ifdef MODELC_HAVE_OPENCL
-  out += opencl::describe_compute_devices();
+  out += backends::opencl::describe_compute_devices();
 #else
   out += "OpenCL: this modelc was built without the OpenCL loader (Debian: ocl-icd-opencl-dev)\n";
+#endif
+#ifdef MODELC_HAVE_CUDA
+  out += backends::cuda::describe_cuda_devices();
+#else
+  out += "CUDA: this modelc was built without the CUDA toolkit headers (cuda.h, nvrtc.h)\n";
 #endif
   return out;
 }

@@ -150,6 +150,7 @@ Status pipeline_options(const CompileOptions& c, const Overrides& overrides, dri
   o.dump_stream = c.dump_stream ? c.dump_stream : &std::cout;
   o.backend = c.backend;
   o.build.verbose = c.verbose;
+  o.build.cuda_arch = c.cuda_arch;
   o.build.num_threads = c.threads;
   if (c.verify_each) o.verify_each = *c.verify_each;
   o.build.cache_dir = c.cache_dir.empty() ? driver::default_cache_dir() : c.cache_dir;

@@ -33,6 +33,7 @@ struct BuildOptions {
   int num_threads = 0;              // CPU: OpenMP threads compiled in as default (0 = runtime choice)
   bool debug = false;               // -O0 -g instead of optimised
   bool verbose = false;             // print compiler command lines
+  std::string cuda_arch;            // cuda: the architecture the build checks the device program for ("sm_80" if empty)
 };
 
 struct GeneratedSources {

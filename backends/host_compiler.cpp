@@ -283,6 +283,7 @@ bool HostCompiler::build_shared(const CompileJob& job, CompileOutcome& out, Diag
   key = fnv1a64(join_command(command_) + '\0' + identity_, key);
   // The TU includes these headers: a change to them must invalidate cached modules.
   for (const auto& f : job.key_files) key = fnv1a64(read_file(f), key);
+  for (const auto& k : job.key_strings) key = fnv1a64(k + '\0', key);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(key));
 

@@ -41,6 +41,7 @@ struct CompileJob {
   std::filesystem::path out_dir;          // used when cache_dir is empty
   std::filesystem::path cache_dir;
   std::vector<std::filesystem::path> key_files;  // headers whose contents join the cache key
+  std::vector<std::string> key_strings;          // other facts that join the cache key
   bool verbose = false;
 };
 

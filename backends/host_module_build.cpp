@@ -56,6 +56,7 @@ bool build_host_module(Backend& backend, const kir::Program& program, const Buil
   job.key_files.push_back(root / "backends/cpu/support/cpu_support.h");
   for (const auto& h : spec.headers) job.key_files.push_back(root / h);
   for (const auto& name : libraries) job.key_files.push_back(lib / ("lib" + name + ".so"));
+  job.key_strings = spec.key_strings;
   job.verbose = options.verbose;
   CompileOutcome outcome;
   if (!cxx.build_shared(job, outcome, diags)) return false;

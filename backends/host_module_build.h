@@ -18,6 +18,9 @@ struct HostModuleSpec {
   // Prebuilt libraries in support_lib_dir() the module links besides modelc_cpu_support (e.g.
   // "modelc_opencl_runtime"); their contents join the cache key too.
   std::vector<std::string> libraries;
+  // Facts outside the source that change what the build means (the CUDA architecture and NVRTC
+  // version its device program was checked with): they join the cache key.
+  std::vector<std::string> key_strings;
 };
 
 // Emits through `backend`, writes every file to options.out_dir and builds the host module.

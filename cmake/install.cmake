@@ -18,12 +18,15 @@ install(TARGETS modelc_cpu_support LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(TARGET modelc_opencl_runtime)
   install(TARGETS modelc_opencl_runtime LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
+if(TARGET modelc_cuda_runtime)
+  install(TARGETS modelc_cuda_runtime LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(DIRECTORY api/include/modelc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # What generated modules include: the ABI contract and each backend's support prelude (headers and
-# OpenCL C), in the layout of the source tree (their #include lines name it).
+# OpenCL C, CUDA), in the layout of the source tree (their #include lines name it).
 file(GLOB MODELC_MODULE_FILES RELATIVE ${CMAKE_SOURCE_DIR} CONFIGURE_DEPENDS
-  abi/*.h backends/*/support/*.h backends/*/support/*.cl)
+  abi/*.h backends/*/support/*.h backends/*/support/*.cl backends/*/support/*.cuh)
 foreach(f IN LISTS MODELC_MODULE_FILES)
   get_filename_component(dir ${f} DIRECTORY)
   install(FILES ${f} DESTINATION ${CMAKE_INSTALL_DATADIR}/modelc/${dir})

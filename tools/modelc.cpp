@@ -22,6 +22,7 @@ struct CommonOptions {
   std::vector<std::string> disabled;
   std::vector<std::string> print_after;
   std::string backend = "cpu";
+  std::string cuda_arch;  // empty: the backend's default (sm_80)
   bool verbose = false;
   int opt_level = 2;
   std::optional<bool> verify_each;  // unset: the library's default
@@ -62,6 +63,7 @@ modelc::CompileOptions compile_options(const CommonOptions& c) {
   o.dump_stream = &std::cout;
   o.verify_each = c.verify_each;
   o.verbose = c.verbose;
+  o.cuda_arch = c.cuda_arch;
   return o;
 }
 
@@ -216,7 +218,10 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
   cmd->add_option("--passes", c.passes, "comma-separated pass pipeline (default: the standard pipeline)");
   cmd->add_option("--disable-pass", c.disabled, "drop a pass from the pipeline (repeatable)");
   cmd->add_option("--print-after", c.print_after, "dump the IR after the named pass, or 'all'");
-  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu or opencl (`modelc backends`)");
+  if (with_backend) cmd->add_option("--backend,-b", c.backend, "backend: cpu, opencl or cuda (`modelc backends`)");
+  if (with_backend)
+    cmd->add_option("--cuda-arch", c.cuda_arch, "cuda: the GPU architecture the build checks the device program for "
+                                                "(default sm_80; run builds for the device's own)");
   cmd->add_option("-O", c.opt_level, "optimisation level: 0 none, 1-2 result-preserving (default 2), 3 also "
                                      "last-bit-changing rewrites")
       ->check(CLI::Range(0, 3));

@@ -8,7 +8,7 @@
 #include "backends/opencl/opencl_target.h"
 #include "codegen/simt/gpu_module.h"
 
-namespace modelc::opencl {
+namespace modelc::backends::opencl {
 
 namespace fs = std::filesystem;
 
@@ -17,7 +17,7 @@ static constexpr const char* kDeviceName = "kernels.cl";
 
 // Files pasted into every OpenCL program, in order (relative to the source root).
 static const char* const kPreludeFiles[] = {"backends/opencl/support/opencl_prelude.cl", "abi/philox.h",
-                                            "backends/opencl/support/opencl_helpers.cl"};
+                                            "abi/simt_helpers.h", "backends/opencl/support/opencl_atomics.cl"};
 
 std::string OpenCLBackend::description() const {
   return "OpenCL C 1.2 kernels driven by a C++ host module through the OpenCL ICD loader (any platform: PoCL, NVIDIA, AMD, Intel)";
@@ -72,4 +72,4 @@ bool OpenCLBackend::build(const kir::Program& program, const backends::BuildOpti
 
 MODELC_REGISTER_BACKEND("opencl", OpenCLBackend);
 
-}  // namespace modelc::opencl
+}  // namespace modelc::backends::opencl

@@ -6,7 +6,7 @@
 
 #include "backends/backend.h"
 
-namespace modelc::opencl {
+namespace modelc::backends::opencl {
 
 class OpenCLBackend : public backends::Backend {
  public:
@@ -21,4 +21,4 @@ class OpenCLBackend : public backends::Backend {
              DiagnosticEngine& diags) override;
 };
 
-}  // namespace modelc::opencl
+}  // namespace modelc::backends::opencl

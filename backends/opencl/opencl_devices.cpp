@@ -1,44 +1,12 @@
 #include "backends/opencl/opencl_devices.h"
 
-#include <dlfcn.h>
-
 #include <cstdio>
 
 #include "backends/opencl/support/opencl_host.h"
 
-namespace modelc::opencl {
+namespace modelc::backends::opencl {
 
 namespace {
-
-// CUDA driver API entry points, declared by hand (CUresult is an int enum, CUdevice an int).
-using CuInit = int (*)(unsigned int);
-using CuDeviceGetCount = int (*)(int*);
-using CuDeviceGetName = int (*)(char*, int, int);
-
-std::string describe_cuda() {
-  void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!lib) return "CUDA: no driver (libcuda.so.1 not found)\n";
-  auto init = reinterpret_cast<CuInit>(dlsym(lib, "cuInit"));
-  auto count = reinterpret_cast<CuDeviceGetCount>(dlsym(lib, "cuDeviceGetCount"));
-  auto name = reinterpret_cast<CuDeviceGetName>(dlsym(lib, "cuDeviceGetName"));
-  std::string out;
-  int n = 0;
-  if (!init || !count) {
-    out = "CUDA: libcuda.so.1 found but it lacks cuInit/cuDeviceGetCount\n";
-  } else if (int rc = init(0); rc != 0) {
-    out = "CUDA: driver present, cuInit failed (error " + std::to_string(rc) + "): no usable CUDA device\n";
-  } else if (count(&n) != 0 || n == 0) {
-    out = "CUDA: driver present, no CUDA device\n";
-  } else {
-    out = "CUDA: " + std::to_string(n) + " device(s)\n";
-    for (int d = 0; d < n && name; ++d) {
-      char buf[256] = "";
-      if (name(buf, sizeof buf, d) == 0) out += "  [" + std::to_string(d) + "] " + buf + "\n";
-    }
-  }
-  dlclose(lib);
-  return out;
-}
 
 std::string info_string(cl_device_id d, cl_device_info what) {
   char buf[512];
@@ -89,7 +57,7 @@ std::string describe_compute_devices() {
       out += line;
     }
   }
-  return out + describe_cuda();
+  return out;
 }
 
-}  // namespace modelc::opencl
+}  // namespace modelc::backends::opencl

@@ -5,11 +5,11 @@
 #include "backends/opencl/opencl_target.h"
 #include "codegen/simt/gpu_printer.h"
 
-namespace modelc::opencl {
+namespace modelc::backends::opencl {
 
 class OpenCLPrinter : public codegen::simt::GpuPrinter {
  public:
   OpenCLPrinter() : GpuPrinter(opencl_dialect()) {}
 };
 
-}  // namespace modelc::opencl
+}  // namespace modelc::backends::opencl

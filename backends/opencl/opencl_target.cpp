@@ -1,6 +1,6 @@
 #include "backends/opencl/opencl_target.h"
 
-namespace modelc::opencl {
+namespace modelc::backends::opencl {
 
 namespace {
 
@@ -26,7 +26,7 @@ codegen::simt::GpuDialect make_opencl_dialect() {
   // The host sets the scratch size as a __local kernel argument (clSetKernelArg with NULL).
   d.shared_param = "__local $t* restrict $n";
   // OpenCL 1.2 has integer atomics only: floating point (and the int64 forms, through
-  // cl_khr_int64_base_atomics) are compare-and-swap loops in opencl_helpers.cl.
+  // cl_khr_int64_base_atomics) are compare-and-swap loops in opencl_atomics.cl.
   d.atomic_add_int32 = "mc_atomic_add_int($p, $v)";
   d.atomic_add_int64 = "mc_atomic_add_long($p, $v)";
   d.atomic_add_float = "mc_atomic_add_float($p, $v)";
@@ -58,4 +58,4 @@ const codegen::simt::GpuTarget& opencl_target() {
 
 const codegen::simt::GpuDialect& opencl_dialect() { return opencl_target().dialect; }
 
-}  // namespace modelc::opencl
+}  // namespace modelc::backends::opencl

@@ -156,7 +156,7 @@ TEST(GroupMerging, OpenCLRefusesMergedKernels) {
   DiagnosticEngine diags;
   const std::string model = (source_root() / kModel).string();
   ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
-  opencl::OpenCLBackend backend;
+  backends::opencl::OpenCLBackend backend;
   backends::BuildOptions bo;
   backend.emit(*unit.program, bo, diags);
   ASSERT_TRUE(diags.has_errors());

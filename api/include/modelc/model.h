@@ -42,6 +42,7 @@ struct CompileOptions {
   std::filesystem::path out_dir;
   bool check_memory = true;          // refuse, before code generation, a network this machine cannot hold
   bool verbose = false;              // the compiler command lines go to stderr
+  std::string cuda_arch;             // cuda: the GPU architecture the build checks the device program for (empty: sm_80)
 };
 
 struct PopulationInfo {

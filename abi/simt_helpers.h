@@ -1,6 +1,13 @@
-/* Helpers with Python / Brian2 semantics (see the CPU twin, backends/cpu/support/cpu_support.h,
- * for why each behaves as it does). Follows abi/philox.h in the generated program. */
-
+/* Device helpers every SIMT dialect shares (OpenCL C 1.2 and CUDA C++): the helpers that
+ * codegen/c_printer.h names, with Python / Brian2 semantics (see the CPU twin,
+ * backends/cpu/support/cpu_support.h, for why each behaves as it does), and the binomial draws.
+ * Not a C header: the GPU backends paste it into their device programs after their prelude (which
+ * defines mc_f64, MC_INF/MC_NAN(F), MC_HAVE_FP64 and the OpenCL names uint/ulong: CUDA's prelude
+ * typedefs them) and abi/philox.h. `long` is 64-bit in both: OpenCL C says so, and NVRTC compiles
+ * for LP64. `static inline` functions become device functions under NVRTC's -default-device.
+ * The dialect-specific atomics live in each backend's prelude (opencl_atomics.cl, cuda_prelude.cuh). */
+#ifndef MODELC_SIMT_HELPERS_H
+#define MODELC_SIMT_HELPERS_H
 /* --- Python semantics for // and % --------------------------------------------------------- */
 static inline long mc_floordiv_i64(long a, long b) {
   if (b == 0) return 0;
@@ -92,58 +99,6 @@ static inline int mc_fmax_i32(int a, int b) { return a > b ? a : b; }
 static inline long mc_timestep(mc_f64 t, mc_f64 dt) { return (long)((t + (mc_f64)1e-3 * dt) / dt); }
 static inline long mc_timestepf(float t, float dt) { return (long)((t + 1e-3f * dt) / dt); }
 
-/* --- atomics for conflicting Accumulate statements ------------------------------------------
- * Compare-and-swap on the bit pattern: read, compute, publish if nobody changed the value in the
- * meantime, otherwise retry with the value seen. Sums are exact per update but their order follows
- * the hardware's scheduling, so floating-point results may differ in the last bits between runs. */
-#define MC_CAS32(NAME, T, EXPR)                                                          \
-  static inline void NAME(volatile __global T* p, T v) {                                 \
-    uint expected = as_uint(*p);                                                         \
-    for (;;) {                                                                           \
-      const T old = as_##T(expected);                                                    \
-      const uint desired = as_uint((T)(EXPR));                                           \
-      const uint seen = atomic_cmpxchg((volatile __global uint*)p, expected, desired);   \
-      if (seen == expected) break;                                                       \
-      expected = seen;                                                                   \
-    }                                                                                    \
-  }
-MC_CAS32(mc_atomic_add_float, float, old + v)
-MC_CAS32(mc_atomic_mul_float, float, old * v)
-MC_CAS32(mc_atomic_div_float, float, old / v)
-MC_CAS32(mc_atomic_mul_int, int, old * v)
-MC_CAS32(mc_atomic_div_int, int, v == 0 ? 0 : old / v)
-static inline void mc_atomic_add_int(volatile __global int* p, int v) { atomic_add(p, v); }
-
-#if defined(MC_HAVE_INT64_ATOMICS)
-#define MC_CAS64(NAME, T, EXPR)                                                          \
-  static inline void NAME(volatile __global T* p, T v) {                                 \
-    ulong expected = as_ulong(*p);                                                       \
-    for (;;) {                                                                           \
-      const T old = as_##T(expected);                                                    \
-      const ulong desired = as_ulong((T)(EXPR));                                         \
-      const ulong seen = atom_cmpxchg((volatile __global ulong*)p, expected, desired);   \
-      if (seen == expected) break;                                                       \
-      expected = seen;                                                                   \
-    }                                                                                    \
-  }
-MC_CAS64(mc_atomic_mul_long, long, old * v)
-MC_CAS64(mc_atomic_div_long, long, v == 0 ? 0 : old / v)
-static inline void mc_atomic_add_long(volatile __global long* p, long v) { atom_add(p, v); }
-#endif
-
-#if defined(MC_HAVE_FP64)
-#if defined(MC_HAVE_INT64_ATOMICS)
-MC_CAS64(mc_atomic_add_double, double, old + v)
-MC_CAS64(mc_atomic_mul_double, double, old * v)
-MC_CAS64(mc_atomic_div_double, double, old / v)
-#endif /* without 64-bit atomics the module refuses models that need them before building */
-#else
-/* mc_f64 is float here: the double family is the float one. */
-#define mc_atomic_add_double mc_atomic_add_float
-#define mc_atomic_mul_double mc_atomic_mul_float
-#define mc_atomic_div_double mc_atomic_div_float
-#endif
-
 /* --- IR v2: binomial draws (PoissonInput) ---------------------------------------------------------
  * Brian2's BinomialFunction, the same algorithm, keys and redraw elements as mc_binomial_double in
  * backends/cpu/support/cpu_support.h (keep the two in step). Without fp64 it runs in float with the
@@ -186,3 +141,5 @@ static inline mc_f64 mc_binomial_double(ulong seed, uint stream, ulong element, 
 static inline float mc_binomial_float(ulong seed, uint stream, ulong element, ulong step, long n, mc_f64 p) {
   return (float)mc_binomial_double(seed, stream, element, step, n, p);
 }
+
+#endif /* MODELC_SIMT_HELPERS_H */
