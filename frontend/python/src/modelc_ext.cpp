@@ -336,13 +336,13 @@ NB_MODULE(_ext, m) {
       .def("time", &Sim::time)
       .def("run_steps", [](Sim& self, int64_t steps, nb::object cb) {
         run_with_progress(cb, [&](const modelc::ProgressCallback& p) { return self.run(steps, p); });
-      })
+      }, "steps"_a, "progress"_a.none())
       .def("run_seconds", [](Sim& self, double seconds, nb::object cb) {
         run_with_progress(cb, [&](const modelc::ProgressCallback& p) { return self.run_for(seconds, p); });
-      })
+      }, "seconds"_a, "progress"_a.none())
       .def("run_to_end", [](Sim& self, nb::object cb) {
         run_with_progress(cb, [&](const modelc::ProgressCallback& p) { return self.run_to_end(p); });
-      })
+      }, "progress"_a.none())
       .def("cancel", &Sim::cancel)
       .def("variable", [](const Sim& self, const std::string& owner, const std::string& name) {
         return variable_dict(unwrap(self.variable(owner, name)));
