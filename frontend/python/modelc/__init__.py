@@ -21,10 +21,11 @@ import numpy as np
 from . import _ext
 from ._errors import Diagnostic, ModelError
 from ._progress import make_reporter
+from . import plot  # matplotlib is imported on first use
 
 __all__ = ["load", "Model", "Module", "Simulation", "Group", "Monitor", "Progress", "StateArray",
            "ModelError", "Diagnostic", "backends", "passes", "default_pipeline", "parse_duration",
-           "version"]
+           "version", "plot"]
 __version__ = _ext.version()
 
 Progress = namedtuple("Progress", "step last_step simulated_s total_s realtime_factor eta_s")
