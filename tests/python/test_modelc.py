@@ -264,3 +264,30 @@ def test_plots(cuba_module, tmp_path):
     assert cmd.returncode == 0, cmd.stderr
     assert (tmp_path / "cuba.png").stat().st_size > 0 and (tmp_path / "cuba.svg").stat().st_size > 0
     assert not any(p.suffix in (".png", ".svg") for p in out.iterdir()), "never into the results directory"
+
+
+def test_ctrl_c_stops_a_run_with_keyboard_interrupt(root):
+    script = """
+import signal, sys, time
+import modelc
+signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
+sim = modelc.load(sys.argv[1], N=400).compile().simulation(seed=1)
+print("running", flush=True)
+try:
+    sim.run("1000 s")
+except KeyboardInterrupt:
+    print("interrupted at", sim.t, flush=True)
+sim.run("1 ms")
+print("usable", flush=True)
+"""
+    import signal
+    import time
+    p = subprocess.Popen([sys.executable, "-c", script, str(root / "examples/cuba.json")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "running", p.stderr.read()
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert "interrupted at" in out and "usable" in out, out + err
+    assert float(out.split("interrupted at")[1].split()[0]) < 1000
