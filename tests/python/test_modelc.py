@@ -150,6 +150,9 @@ def test_model_built_in_python_equals_its_json_twin(root, cuba_module):
     np.testing.assert_array_equal(t1, t2)
     with pytest.raises(TypeError):
         modelc.Model.from_dict("not a dict")
+    doc["parameters"]["N"] = np.int64(400)  # NumPy values are written as JSON numbers
+    doc["monitors"][1]["indices"] = np.arange(3)
+    assert modelc.Model.from_dict(doc).summary["populations"] == [("P", 400)]
 
 
 def bad_model(root, tmp_path):

@@ -80,6 +80,15 @@ def _duration_text(duration):
     raise TypeError("a duration is a string ('100 ms') or seconds, not %s" % type(duration).__name__)
 
 
+def _json_value(value):
+    # NumPy values in a document built in Python (sizes, index lists, weights).
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError("a model document holds JSON values, not %s" % type(value).__name__)
+
+
 def load(path, **parameters):
     """Reads and checks a model file; keyword arguments override its "parameters" (the CLI's --set)."""
     return Model(_ext.Model.from_file(os.fspath(path), _overrides(parameters)))
@@ -106,7 +115,7 @@ class Model:
         given (a constant may use the ones before it)."""
         if not isinstance(document, Mapping):
             raise TypeError("from_dict takes the model document as a dict, not %s" % type(document).__name__)
-        return Model.from_string(json.dumps(document), name=name, **parameters)
+        return Model.from_string(json.dumps(document, default=_json_value), name=name, **parameters)
 
     def with_parameters(self, **parameters):
         m = self._m
