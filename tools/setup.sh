@@ -9,6 +9,8 @@ packages=(cmake ninja-build g++ clang libomp-dev nlohmann-json3-dev libgtest-dev
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd llvm-14-tools)
 # `setup.sh plots`: also what tools/plot_results.py needs (the main job's figure).
 [ "${1:-}" = "plots" ] && packages+=(python3-matplotlib)
+# `setup.sh tests`: also what the Python package and its tests need (a venv, Python's headers).
+[ "${1:-}" = "tests" ] && packages+=(python3-venv python3-dev python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,9 +24,28 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_dir=${MODELC_BUILD_DIR:-build}
+cmake_args=()
+# The Python package tests (tests/python) run with a virtual environment in the build directory
+# that holds nanobind and pytest from PyPI (Debian's numpy and matplotlib are seen through
+# --system-site-packages); CMake builds the package with its interpreter (MODELC_PYTHON).
+if [ "${1:-}" = "tests" ]; then
+  pyenv="$build_dir/pyenv"
+  mkdir -p "$build_dir"
+  [ -x "$pyenv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$pyenv"
+  if ! "$pyenv/bin/python" -c "import nanobind, pytest" 2>/dev/null; then
+    echo "setup: installing nanobind and pytest into $pyenv/ (PyPI)"
+    "$pyenv/bin/python" -m pip install -q nanobind pytest ||
+      echo "setup: pip failed; the Python package tests will be skipped" >&2
+  fi
+  if "$pyenv/bin/python" -c "import nanobind, pytest" 2>/dev/null; then
+    cmake_args+=(-DPython_EXECUTABLE="$(cd "$pyenv/bin" && pwd)/python" -DMODELC_PYTHON=ON)
+  fi
+fi
 if [ ! -f "$build_dir/build.ninja" ]; then
   echo "setup: configuring $build_dir/"
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" >/dev/null
+elif [ ${#cmake_args[@]} -gt 0 ]; then
+  cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 fi
 # MODELC_BUILD_TARGETS: only these targets (the main job needs the modelc binary, which pulls in
 # the library and the support libraries it loads); everything by default (the test suite).

@@ -24,6 +24,8 @@ ALLOWED = {
     "api": {"driver", "backends", "codegen", "passes", "frontend", "ir", "runtime", "support", "abi"},
     # The CLI links only the public library (libmodelc.so), so it may include only its headers.
     "tools": {"api"},
+    # The Python extension (frontend/python/src/) binds the public library the same way.
+    "python": {"api"},
 }
 # Prebuilt libraries that generated modules link and include: the contract only.
 MODULE_SIDE = re.compile(r"^backends/[^/]+/(support|runtime)/")
@@ -34,6 +36,8 @@ def layer_of(rel):
     top = rel.split("/", 1)[0]
     if top == "modelc":  # the public headers, api/include/modelc/ (#include "modelc/modelc.h")
         return "api"
+    if rel.startswith("frontend/python/"):  # the Python package: a client of libmodelc.so
+        return "python"
     return top if top in ALLOWED else None
 
 

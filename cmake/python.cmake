@@ -1,0 +1,44 @@
+# The Python package (frontend/python/, docs/api.md "Python"): the nanobind extension modelc._ext
+# over libmodelc.so, assembled with the pure-Python files into <build>/python/modelc so that tests
+# import it from the build tree (PYTHONPATH=<build>/python) without pip. On by default when the
+# Python found has nanobind (`python -m nanobind --cmake_dir`; pip install nanobind). The wheel
+# (`pip install frontend/python`, scikit-build-core) builds this project with MODELC_PYTHON_INSTALL.
+find_package(Python 3.9 COMPONENTS Interpreter Development.Module)
+set(MODELC_NANOBIND_DIR "")
+if(Python_FOUND)
+  execute_process(COMMAND ${Python_EXECUTABLE} -m nanobind --cmake_dir
+                  OUTPUT_VARIABLE MODELC_NANOBIND_DIR OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE MODELC_NANOBIND_RC ERROR_QUIET)
+  if(NOT MODELC_NANOBIND_RC EQUAL 0)
+    set(MODELC_NANOBIND_DIR "")
+  endif()
+endif()
+if(MODELC_NANOBIND_DIR)
+  set(MODELC_PYTHON_DEFAULT ON)
+else()
+  set(MODELC_PYTHON_DEFAULT OFF)
+endif()
+option(MODELC_PYTHON "Build the Python package (needs nanobind for the Python found)" ${MODELC_PYTHON_DEFAULT})
+option(MODELC_PYTHON_INSTALL "Install the extension and libraries as a wheel's modelc/ package" OFF)
+set(MODELC_PYTHON_PACKAGE_DIR ${CMAKE_BINARY_DIR}/python/modelc)
+
+if(MODELC_PYTHON)
+  if(NOT MODELC_NANOBIND_DIR)
+    message(FATAL_ERROR "MODELC_PYTHON needs nanobind for ${Python_EXECUTABLE} (pip install nanobind), "
+                        "or pass -DPython_EXECUTABLE=<a python with nanobind>, or -DMODELC_PYTHON=OFF")
+  endif()
+  find_package(nanobind CONFIG REQUIRED PATHS ${MODELC_NANOBIND_DIR} NO_DEFAULT_PATH)
+  nanobind_add_module(modelc_python_ext NB_STATIC frontend/python/src/modelc_ext.cpp)
+  target_link_libraries(modelc_python_ext PRIVATE modelc_api)
+  set_target_properties(modelc_python_ext PROPERTIES OUTPUT_NAME _ext
+    LIBRARY_OUTPUT_DIRECTORY ${MODELC_PYTHON_PACKAGE_DIR} INSTALL_RPATH "$ORIGIN")
+  # The pure-Python files beside the extension (copied again whenever one changes).
+  file(GLOB MODELC_PYTHON_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/frontend/python/modelc/*.py)
+  foreach(f IN LISTS MODELC_PYTHON_FILES)
+    get_filename_component(name ${f} NAME)
+    configure_file(${f} ${MODELC_PYTHON_PACKAGE_DIR}/${name} COPYONLY)
+  endforeach()
+  if(MODELC_PYTHON_INSTALL)
+    install(TARGETS modelc_python_ext LIBRARY DESTINATION modelc)
+  endif()
+endif()
