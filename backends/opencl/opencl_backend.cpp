@@ -30,7 +30,7 @@ backends::BackendCapabilities OpenCLBackend::capabilities() const {
   c.parallel_neurons = true;
   c.preferred_block_size = 256;  // an upper bound; the module asks the device per kernel
   // Fused update + threshold (+ reset): one work-item per neuron runs the whole body, EmitSpike sets
-  // its flag as in any threshold kernel; spike-identical to the CPU in test_opencl_equivalence.
+  // its flag as in any threshold kernel; spike-identical to the CPU in test_gpu_equivalence.
   c.features.insert("fusion:neuron-kernels");
   return c;
 }

@@ -13,7 +13,7 @@ same commit and says why.
 
 The CPU backend runs every model. The OpenCL backend (when `modelc devices` lists a device) runs
 the golden models; its digests are recorded separately, since where atomics reorder additions it
-is not bit-identical to the CPU (tests/unit/test_opencl_equivalence.cpp states where it is).
+is not bit-identical to the CPU (tests/unit/test_gpu_equivalence.cpp states where it is).
 
 Usage is that of test_cli.py: --modelc, --root, --case, --list; plus --update to rewrite the file.
 """

@@ -113,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2Exact,
 
 #ifdef MODELC_HAVE_OPENCL
 // The slice goldens against Brian2 on the OpenCL backend too (the other goldens are compared with
-// the cpu backend in test_opencl_equivalence.cpp): slice offsets are applied by each backend's own
+// the cpu backend in test_gpu_equivalence.cpp): slice offsets are applied by each backend's own
 // index code. OpenCL has no dendritic delay buffering; the hint only chooses how delays wait, not
 // the result, so the OpenCL run drops it.
 class GoldenV2ExactOpenCL : public ::testing::TestWithParam<std::string> {};

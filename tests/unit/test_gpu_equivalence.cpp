@@ -1,8 +1,10 @@
-// Cross-backend equivalence: every example and golden model runs on the cpu and opencl backends
-// (durations shortened where a full run is too slow for the suite) and must agree:
+// Cross-backend equivalence: every example and golden model runs on the cpu backend and on each GPU
+// backend with a device here (opencl: PoCL on this machine; cuda: skipped without a GPU, the check
+// to run when one is lent) (durations shortened where a full run is too slow for the suite) and
+// must agree:
 //   - models whose floating-point operation order is fixed (no conflicting atomics: lif*,
 //     hh_current) give identical spike trains, and state traces equal up to the last bits of the
-//     device's exp/log (OpenCL allows a few ulp; PoCL uses SLEEF, the CPU glibc);
+//     device's exp/log (OpenCL and CUDA allow a few ulp; PoCL uses SLEEF, the CPU glibc);
 //   - models with synaptic accumulation through atomics (cuba, cobahh, hh_coupled) may sum in a
 //     different order on every run; one rounding difference then sends a chaotic balanced network
 //     onto a different trajectory. So only statistics are asserted: the mean rate within 10% and
@@ -14,12 +16,13 @@
 // IR v2 models (custom events, spike generators, pathways, heterogeneous delays, PoissonInput,
 // TimedArray, run_regularly, summed variables, synapse monitors) are compared the same way; STDP
 // models additionally compare the final weight histograms (10 bins, within 0.05 per bin).
-// Plus: same random numbers (uniform bit-identical), the clear error for a double model on a
-// device without fp64 (forced), a float model on such a device, device selection errors, and
-// the on-disk program binary cache.
+// Plus: same random numbers (uniform bit-identical) on every GPU backend; for OpenCL the clear
+// error for a double model on a device without fp64 (forced), a float model on such a device,
+// device selection errors, and the on-disk program binary cache.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -31,6 +34,9 @@
 
 #ifdef MODELC_HAVE_OPENCL
 #include "backends/opencl/support/opencl_host.h"
+#ifdef MODELC_HAVE_CUDA
+#include "backends/cuda/support/cuda_host.h"
+#endif
 
 namespace modelc::testing {
 namespace {
@@ -43,14 +49,35 @@ nlohmann::ordered_json read_ordered(const fs::path& p) {
   return nlohmann::ordered_json::parse(in);
 }
 
-bool have_device() {
-  cl_platform_id p[4];
-  cl_device_id d[4];
-  return mc_cl_list_devices(p, d, 4) > 0;
+// Empty when `backend` has a device here; else why not (the skip message).
+std::string no_device(const std::string& backend) {
+  if (backend == "opencl") {
+    cl_platform_id p[4];
+    cl_device_id d[4];
+    return mc_cl_list_devices(p, d, 4) > 0 ? "" : "no OpenCL device (install pocl-opencl-icd)";
+  }
+#ifdef MODELC_HAVE_CUDA
+  if (backend == "cuda") {
+    const mc_cuda::Driver& d = mc_cuda::driver();
+    if (!d.problem.empty()) return "CUDA: " + d.problem;
+    return d.device_count > 0 ? "" : "no CUDA device";
+  }
+#endif
+  return "backend " + backend + " is not built";
 }
 
-#define REQUIRE_DEVICE() \
-  if (!have_device()) GTEST_SKIP() << "no OpenCL device (install pocl-opencl-icd)"
+// The GPU backends this build has.
+std::vector<std::string> gpu_backends() {
+  std::vector<std::string> out = {"opencl"};
+#ifdef MODELC_HAVE_CUDA
+  out.push_back("cuda");
+#endif
+  return out;
+}
+
+#define REQUIRE_DEVICE_OF(backend) \
+  if (std::string why = no_device(backend); !why.empty()) GTEST_SKIP() << why
+#define REQUIRE_DEVICE() REQUIRE_DEVICE_OF("opencl")
 
 fs::path scratch_dir() {
   static fs::path dir = [] {
@@ -152,28 +179,29 @@ std::vector<double> final_weight_histogram(const runtime::RunResults& r) {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " " << c.duration << " " << c.precision; }
 
-class CrossBackend : public ::testing::TestWithParam<Case> {};
+class CrossBackend : public ::testing::TestWithParam<std::tuple<Case, std::string>> {};
 
-TEST_P(CrossBackend, OpenCLAgreesWithCpu) {
-  REQUIRE_DEVICE();
-  const Case& c = GetParam();
+TEST_P(CrossBackend, GpuAgreesWithCpu) {
+  const Case& c = std::get<0>(GetParam());
+  const std::string& gpu = std::get<1>(GetParam());
+  REQUIRE_DEVICE_OF(gpu);
   fs::path model = model_copy(c.model, c.duration, c.precision);
   std::string err;
   auto cpu = run_on(model, "cpu", err);
   ASSERT_TRUE(cpu) << err;
-  auto ocl = run_on(model, "opencl", err);
-  ASSERT_TRUE(ocl) << err;
+  auto dev = run_on(model, gpu, err);
+  ASSERT_TRUE(dev) << err;
   const auto& a = cpu->results;
-  const auto& b = ocl->results;
+  const auto& b = dev->results;
   ASSERT_EQ(a.steps, b.steps);
-  EXPECT_EQ(b.backend, "opencl");
+  EXPECT_EQ(b.backend, gpu);
   ASSERT_EQ(a.synapse_groups.size(), b.synapse_groups.size());
   for (size_t g = 0; g < a.synapse_groups.size(); ++g) EXPECT_EQ(a.synapse_groups[g].synapses, b.synapse_groups[g].synapses);
   Stats sa = stats_of(a), sb = stats_of(b);
   const bool identical = same_spikes(a, b);
   std::cout << "[ stats    ] " << c.model << " (" << (c.duration.empty() ? "full" : c.duration) << ", "
             << (c.precision.empty() ? "model precision" : c.precision) << "): cpu " << sa.spikes << " spikes, "
-            << sa.rate << " Hz, CV " << sa.cv << " | opencl " << sb.spikes << " spikes, " << sb.rate << " Hz, CV "
+            << sa.rate << " Hz, CV " << sa.cv << " | " << gpu << " " << sb.spikes << " spikes, " << sb.rate << " Hz, CV "
             << sb.cv << " | spike trains " << (identical ? "identical" : "differ") << "\n";
   ASSERT_GT(sa.spikes, 0) << "a model without spikes tests nothing";
   if (c.fixed_order) {
@@ -210,7 +238,7 @@ TEST_P(CrossBackend, OpenCLAgreesWithCpu) {
 
 INSTANTIATE_TEST_SUITE_P(
     ExamplesAndGoldens, CrossBackend,
-    ::testing::Values(Case{"examples/lif.json", "", true}, Case{"examples/cuba.json", "500 ms", false},
+    ::testing::Combine(::testing::Values(Case{"examples/lif.json", "", true}, Case{"examples/cuba.json", "500 ms", false},
                       Case{"examples/cobahh.json", "150 ms", false}, Case{"tests/golden/models/lif_current.json", "", true},
                       Case{"tests/golden/models/lif_current_euler.json", "", true},
                       Case{"tests/golden/models/lif_current_rk4.json", "", true},
@@ -244,7 +272,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/brunel_hakim_hetero.json", "30 ms", false},
                       Case{"tests/golden/models/delays_hetero.json", "", true, "float"},
                       // Spike monitor variables and summed variables (gathered per target on OpenCL).
-                      Case{"examples/v2_connect_shared.json", "", true}));
+                      Case{"examples/v2_connect_shared.json", "", true}),
+                       ::testing::ValuesIn(gpu_backends())),
+    [](const ::testing::TestParamInfo<std::tuple<Case, std::string>>& info) {
+      // <backend>_<model>_<n>, so `--gtest_filter=*cuda*` picks one backend.
+      std::string name = std::get<1>(info.param) + "_" + fs::path(std::get<0>(info.param).model).stem().string() + "_" +
+                         std::to_string(info.index);
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
 
 // Delays use the spike ring (history > 1) on the device.
 TEST(OpenCLBackend, DelayedSynapsesAgreeWithCpu) {
@@ -294,8 +331,11 @@ std::map<std::string, std::vector<double>> initial_values(const fs::path& model,
   return out;
 }
 
-TEST(OpenCLBackend, SameRandomNumbersAsCpu) {
-  REQUIRE_DEVICE();
+class GpuRandomNumbers : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GpuRandomNumbers, SameAsCpu) {
+  const std::string gpu = GetParam();
+  REQUIRE_DEVICE_OF(gpu);
   nlohmann::json j = {{"modelc_ir", 1},
                       {"name", "rng"},
                       {"simulation", {{"dt", "0.1 ms"}, {"duration", "0.5 ms"}, {"seed", 1234}, {"precision", "double"}}},
@@ -306,12 +346,12 @@ TEST(OpenCLBackend, SameRandomNumbersAsCpu) {
                          {"method", "euler"},
                          {"initial", {{"u", "rand()"}, {"z", "randn()"}}}}}},
                       {"monitors", nlohmann::json::array()}};
-  fs::path model = scratch_dir() / "rng.json";
+  fs::path model = scratch_dir() / ("rng-" + gpu + ".json");
   std::ofstream(model) << j.dump(1);
   std::string err;
   auto a = initial_values(model, "cpu", err);
   ASSERT_TRUE(err.empty()) << err;
-  auto b = initial_values(model, "opencl", err);
+  auto b = initial_values(model, gpu, err);
   ASSERT_TRUE(err.empty()) << err;
   ASSERT_EQ(a["v_G_u"].size(), 5000u);
   ASSERT_EQ(a["v_G_u"].size(), b["v_G_u"].size());
@@ -321,6 +361,9 @@ TEST(OpenCLBackend, SameRandomNumbersAsCpu) {
   for (size_t k = 0; k < a["v_G_z"].size(); ++k) worst = std::max(worst, std::fabs(a["v_G_z"][k] - b["v_G_z"][k]));
   EXPECT_LE(worst, 1e-13) << "normal draws may differ only in the last bits (log/cos)";
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, GpuRandomNumbers, ::testing::ValuesIn(gpu_backends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 struct ScopedEnv {
   std::string name;
