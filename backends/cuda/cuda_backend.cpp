@@ -7,6 +7,7 @@
 
 #include "backends/cuda/cuda_target.h"
 #include "backends/cuda/support/cuda_host.h"
+#include "backends/device_prelude.h"
 #include "backends/host_compiler.h"
 #include "backends/host_module_build.h"
 #include "codegen/simt/gpu_module.h"
@@ -44,21 +45,10 @@ GeneratedSources CudaBackend::emit(const kir::Program& program, const BuildOptio
   if (emitted_for_ == &program) return emitted_;
   GeneratedSources out;
   const int errors_before = diags.error_count();
-  std::string prelude;
-  const fs::path root = backends::source_root();
-  for (const char* f : kPreludeFiles) {
-    std::ifstream in(root / f, std::ios::binary);
-    if (!in) {
-      diags.error("cuda backend: cannot read '" + (root / f).string() + "'", "",
-                  "set MODELC_SOURCE_ROOT to the directory that holds abi/ and backends/");
-      return out;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    prelude += "\n/* ---- " + std::string(f) + " ---- */\n" + ss.str();
-  }
+  const std::optional<std::string> prelude = read_device_prelude(kPreludeFiles, "cuda", diags);
+  if (!prelude) return out;
   codegen::simt::GpuSources gpu =
-      codegen::simt::emit_gpu_module(program, cuda_target(), prelude, options.num_threads, diags);
+      codegen::simt::emit_gpu_module(program, cuda_target(), *prelude, options.num_threads, diags);
   if (diags.error_count() > errors_before) return out;
   out.files[kDeviceName] = std::move(gpu.device);
   out.files[kHostName] = std::move(gpu.host);

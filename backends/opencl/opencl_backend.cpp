@@ -1,16 +1,13 @@
 #include "backends/opencl/opencl_backend.h"
 
-#include <fstream>
-#include <sstream>
 
+#include "backends/device_prelude.h"
 #include "backends/host_compiler.h"
 #include "backends/host_module_build.h"
 #include "backends/opencl/opencl_target.h"
 #include "codegen/simt/gpu_module.h"
 
 namespace modelc::backends::opencl {
-
-namespace fs = std::filesystem;
 
 static constexpr const char* kHostName = "model.cpp";
 static constexpr const char* kDeviceName = "kernels.cl";
@@ -39,21 +36,10 @@ backends::GeneratedSources OpenCLBackend::emit(const kir::Program& program, cons
                                      DiagnosticEngine& diags) {
   backends::GeneratedSources out;
   const int errors_before = diags.error_count();
-  std::string prelude;
-  const fs::path root = backends::source_root();
-  for (const char* f : kPreludeFiles) {
-    std::ifstream in(root / f, std::ios::binary);
-    if (!in) {
-      diags.error("opencl backend: cannot read '" + (root / f).string() + "'", "",
-                  "set MODELC_SOURCE_ROOT to the directory that holds runtime/ and backends/");
-      return out;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    prelude += "\n/* ---- " + std::string(f) + " ---- */\n" + ss.str();
-  }
+  const std::optional<std::string> prelude = read_device_prelude(kPreludeFiles, "opencl", diags);
+  if (!prelude) return out;
   codegen::simt::GpuSources gpu =
-      codegen::simt::emit_gpu_module(program, opencl_target(), prelude, options.num_threads, diags);
+      codegen::simt::emit_gpu_module(program, opencl_target(), *prelude, options.num_threads, diags);
   if (diags.error_count() > errors_before) return out;
   out.files[kDeviceName] = std::move(gpu.device);
   out.files[kHostName] = std::move(gpu.host);
