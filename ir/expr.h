@@ -71,8 +71,8 @@ struct Stmt {
   std::string target;
   std::string op = "=";
   ExprPtr value;
-  SourceLoc loc;         // whole statement
-  SourceLoc target_loc;  // just the target identifier
+  SourceLoc loc{};         // whole statement
+  SourceLoc target_loc{};  // just the target identifier
 };
 std::string to_string(const Stmt& s);
 

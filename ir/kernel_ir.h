@@ -126,7 +126,7 @@ struct Buffer {
   // before any init kernel. Empty = zero-filled. For per-synapse buffers the length must equal the
   // synapse count built at run time (else mc_init fails with a message); arrays from the model file
   // are in CSR order already (the lowering permutes creation order to CSR order).
-  std::vector<double> init_values;
+  std::vector<double> init_values{};
 };
 
 // IR v2: a custom event list of a population (Brian2 `events`). Like the spike list: a ring of
@@ -152,8 +152,8 @@ struct Population {
   // population's spikes. Slot (step % history) holds the spikes emitted at `step`.
   int64_t history = 1;
   // IR v2: custom events (Kernel::event, Domain::event name them) and spike generator data.
-  std::vector<EventList> events;
-  std::optional<SpikeGeneratorTable> generator;
+  std::vector<EventList> events{};
+  std::optional<SpikeGeneratorTable> generator{};
   const EventList* find_event(const std::string& name) const;
 };
 
@@ -248,7 +248,7 @@ struct SynapseGroup {
     // once at the end of mc_init, as Brian2's C++ spike queue does: (int64)(delay / dt + 0.5), the
     // same rule as homogeneous delays (half up; see docs/ir-v2.md). Delivery then uses a ring of
     // per-slot synapse lists of depth 1 + max steps (see Domain::Kind::QueuedEvents).
-    std::string delay_buffer;
+    std::string delay_buffer{};
     // How spikes wait for their delay (decided by choose-delay-buffering; lowering sets the first two):
     //   SpikeHistory: homogeneous delay, the triggering population's spike ring is read at
     //                 step - delay_steps (Population::history covers it).
@@ -260,11 +260,11 @@ struct SynapseGroup {
     //                 kernel only accumulates values fixed at init into ring_target[j].
     enum class Buffering { SpikeHistory, Queues, Dendritic };
     Buffering buffering = Buffering::SpikeHistory;
-    std::string ring_buffer;      // Dendritic: the DelayRing buffer
-    std::string ring_target;      // Dendritic: the target-slice variable the ring drains into
+    std::string ring_buffer{};    // Dendritic: the DelayRing buffer
+    std::string ring_target{};    // Dendritic: the target-slice variable the ring drains into
     bool ring_guarded = false;    // Dendritic: the drain adds only where not_refractory (Brian2's
                                   // conditional write of `(unless refractory)` variables)
-    std::string ring_guard;       // ... the target's not_refractory buffer
+    std::string ring_guard{};     // ... the target's not_refractory buffer
     int64_t max_delay_steps_estimate = -1;  // Dendritic: compile-time bound on the delays (-1:
                                             // unknown before init); memory estimates only
   };

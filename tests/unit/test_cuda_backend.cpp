@@ -237,7 +237,9 @@ TEST(CudaRuntime, NoUsableDeviceIsOneLine) {
   EXPECT_FALSE(e.empty());
   EXPECT_EQ(e.find('\n'), std::string::npos) << e;
   EXPECT_NE(e.find("CUDA"), std::string::npos) << e;
-  if (n == 0 && !mc_cuda::driver().problem.empty()) EXPECT_EQ(e, mc_cuda::driver().problem);
+  if (n == 0 && !mc_cuda::driver().problem.empty()) {
+    EXPECT_EQ(e, mc_cuda::driver().problem);
+  }
   std::printf("[ cuda     ] %d device(s): %s\n", n, error);
   dlclose(h);
 }
