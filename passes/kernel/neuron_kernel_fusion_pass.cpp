@@ -171,8 +171,11 @@ class NeuronKernelFusionPass : public Pass {
     fused.fused_from = {update.name, threshold.name};
 
     // The reset: the first whole-population spikes-domain kernel after the threshold.
-    std::optional<size_t> r;
-    std::string reset_note;
+    // The reset task's position; `none` when there is none or it cannot be fused. (A sentinel, not
+    // std::optional: GCC 12 reports the guarded optional as maybe-uninitialized.)
+    const size_t none = tasks.size();
+    size_t r = none;
+    std::string reset_note, reset_name;
     for (size_t pos = *q + 1; pos < tasks.size(); ++pos) {
       const Kernel* k = kernel_at(pos);
       if (k && whole_population(*k, Domain::Kind::Spikes, pop)) {
@@ -180,45 +183,46 @@ class NeuronKernelFusionPass : public Pass {
         break;
       }
     }
-    if (r) {
-      const Kernel& reset = *kernel_at(*r);
+    if (r != none) {
+      const Kernel& reset = *kernel_at(r);
       std::set<std::string> all = written;
       for (const auto& n : kernel_access(p, reset).writes) all.insert(n);
-      std::vector<size_t> jumped_r = between(at, *r, {*u, *q});
+      std::vector<size_t> jumped_r = between(at, r, {*u, *q});
       Stmt* iff = emitting_if(fused.body);
       std::string why;
       if (block_emits(reset.body)) why = reset.name + " emits events";
       else if (!block_elementwise_i(fused.body, all) || !block_elementwise_i(reset.body, all))
         why = reset.name + " exchanges values between neurons";
       else if (!iff) why = threshold.name + " has no top-level if-block with emit_spike";
-      else why = index.move_blocker(cache.kernel(tasks[*r].index), reset.name, jumped_r);
+      else why = index.move_blocker(cache.kernel(tasks[r].index), reset.name, jumped_r);
       if (why.empty()) {
         kir::Block rb = reset.body;
         rename_clashing_locals(rb, locals);
         iff->then_body.insert(iff->then_body.end(), rb.begin(), rb.end());
         fused.fused_from.push_back(reset.name);
+        reset_name = reset.name;
         reset_note = "; " + reset.name + " moved into the threshold's if-block past " + std::to_string(jumped_r.size()) +
                      " task(s), none of which reads what it writes or writes what it reads";
       } else {
         reset_note = "; " + reset.name + " kept as its own kernel: " + why;
-        r.reset();
+        r = none;
       }
     }
-    std::string base = pop + "_update_threshold" + (r ? "_reset" : "");
+    std::string base = pop + "_update_threshold" + (r != none ? "_reset" : "");
     fused.name = unique_kernel_name(p, base);
     const std::string fused_name = fused.name, list = update.name + " + " + threshold.name;
-    const std::string names = list + (r ? " + " + p.kernels[tasks[*r].index].name : std::string());
+    const std::string names = list + (reset_name.empty() ? std::string() : " + " + reset_name);
     p.kernels.push_back(std::move(fused));
     const size_t fused_index = p.kernels.size() - 1;
 
     std::vector<Task> next;
     for (size_t pos = 0; pos < tasks.size(); ++pos) {
       if (pos == at) next.push_back({Task::Kind::RunKernel, fused_index});
-      else if (pos != *u && pos != *q && (!r || pos != *r)) next.push_back(tasks[pos]);
+      else if (pos != *u && pos != *q && pos != r) next.push_back(tasks[pos]);
     }
     tasks = std::move(next);
     index.refresh();
-    log.emplace_back(what, names + " -> " + fused_name + " (" + std::to_string(r ? 3 : 2) + " launches -> 1; " + how +
+    log.emplace_back(what, names + " -> " + fused_name + " (" + std::to_string(r != none ? 3 : 2) + " launches -> 1; " + how +
                                reset_note + ")");
   }
 };
