@@ -23,7 +23,8 @@ using DK = kir::Domain::Kind;
 
 // The table types. Offsets are into struct mc_module (offsetof), so one table type covers every
 // field a kernel argument can name.
-constexpr const char* kLaunchTypes = R"(enum { MC_ARG_BUFFER, MC_ARG_I64, MC_ARG_U64, MC_ARG_ZERO };
+constexpr const char* kLaunchTypes = R"(/* A device buffer, an 8-byte value (int64_t or uint64_t), or the int64 0. */
+enum { MC_ARG_BUFFER, MC_ARG_VALUE64, MC_ARG_ZERO };
 typedef struct mc_arg {
   int32_t kind;    /* MC_ARG_* */
   int32_t offset;  /* of the mc_buffer* or the value in mc_module */
@@ -73,8 +74,7 @@ static int mc_bind(mc_module* m, int32_t k) {
     const void* at = (const char*)m + d->args[a].offset;
     switch (d->args[a].kind) {
       case MC_ARG_BUFFER: ok |= mc_kernel_set_buffer(kern, (uint32_t)a, *(mc_buffer* const*)at); break;
-      case MC_ARG_I64:
-      case MC_ARG_U64: ok |= mc_kernel_set_value(kern, (uint32_t)a, 8, at); break;
+      case MC_ARG_VALUE64: ok |= mc_kernel_set_value(kern, (uint32_t)a, 8, at); break;
       default: ok |= mc_kernel_set_value(kern, (uint32_t)a, sizeof zero, &zero); break;
     }
   }
@@ -165,10 +165,10 @@ std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const K
     case Kind::Post: return buf("syn" + gs + "_dpost");
     case Kind::Pre: return buf("syn" + gs + "_dpre");
     case Kind::Depth:
-      return queued ? "{MC_ARG_I64, " + field("syn" + gs + "_depth" + ws) + "}" : std::string("{MC_ARG_ZERO, 0}");
+      return queued ? "{MC_ARG_VALUE64, " + field("syn" + gs + "_depth" + ws) + "}" : std::string("{MC_ARG_ZERO, 0}");
     case Kind::SynCount:
-      return plan.group >= 0 ? "{MC_ARG_I64, " + field("syn" + gs + "_n") + "}" : std::string("{MC_ARG_ZERO, 0}");
-    case Kind::Seed: return "{MC_ARG_U64, " + field("seed") + "}";
+      return plan.group >= 0 ? "{MC_ARG_VALUE64, " + field("syn" + gs + "_n") + "}" : std::string("{MC_ARG_ZERO, 0}");
+    case Kind::Seed: return "{MC_ARG_VALUE64, " + field("seed") + "}";
     case Kind::Step:
     case Kind::Slot: return "{MC_ARG_ZERO, 0}";
   }

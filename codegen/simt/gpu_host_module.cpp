@@ -31,25 +31,8 @@ namespace {
 
 using support::c_string;
 using support::int_text;
-using Kind = KernelParam::Kind;
-using DK = kir::Domain::Kind;
 
 using codegen::host::per_synapse;
-
-}  // namespace
-
-std::string device_elem_size(kir::Type t) {
-  switch (t) {
-    case kir::Type::Bool: return "1";
-    case kir::Type::Int32:
-    case kir::Type::Float: return "4";
-    case kir::Type::Int64: return "8";
-    case kir::Type::Double: return "m->f64_size";
-  }
-  return "8";
-}
-
-namespace {
 
 // A raw string literal delimiter that does not occur in the text.
 std::string raw_literal(const std::string& text) {

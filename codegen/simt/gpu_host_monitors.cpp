@@ -222,7 +222,7 @@ void emit_state_setup(GpuModuleContext& c, size_t mi, const std::string& nidx, c
       continue;
     }
     const std::string t = dev_type(c, mon.buffers[v]);
-    const std::string elem = device_elem_size(c.p.buffers[bi].type);
+    const std::string elem = std::string("mc_dev_elem(m, ") + codegen::host::abi_type_name(c.p.buffers[bi].type) + ")";
     o += "    if (!(" + r + "_o" + std::to_string(v) + " = mc_buf(m, (size_t)(" + r + "_cap * " + r + "_n) * " + elem +
          ", \"monitor " + mon.name + "\"))) return 1;\n";
     o += "    ok |= mc_kernel_set_buffer(" + r + "_kernel, " + std::to_string(arg++) + ", m->d_" + mon.buffers[v] + ");\n";

@@ -41,7 +41,5 @@ void emit_monitor_functions(GpuModuleContext& c, std::string& o);
 // mc_init: set-up of state monitors of synapse groups (their sizes are known only there).
 void emit_synapse_monitor_setup(GpuModuleContext& c, std::string& o);
 
-// The device element size of a buffer type, a C expression (Double follows the device: 4 without fp64).
-std::string device_elem_size(kir::Type t);
 
 }  // namespace modelc::codegen::simt
