@@ -10,6 +10,7 @@ api::DeviceCodeReport convert(const backends::DeviceCodeReport& r) {
   out.arch = r.arch;
   out.compiler = r.compiler;
   out.max_warps_per_sm = r.max_warps_per_sm;
+  out.module_constant = r.module_constant;
   out.note = r.note;
   for (const auto& k : r.kernels) {
     api::KernelResources o;
@@ -66,7 +67,10 @@ std::string format_device_code_report(const DeviceCodeReport& r) {
                   k.what.c_str(), limit.c_str());
     out += line;
   }
-  out += "  (bytes: spills and stack per thread, smem/dsmem static/dynamic shared per block, cmem all constant banks)\n";
+  out += "  (bytes: spills and stack per thread, smem/dsmem static/dynamic shared per block, cmem the kernel's constant "
+         "banks";
+  if (r.module_constant > 0) out += "; " + std::to_string(r.module_constant) + " more the kernels share";
+  out += ")\n";
   if (!r.note.empty()) out += "  note: " + r.note + "\n";
   return out;
 }

@@ -33,6 +33,7 @@ struct DeviceCodeReport {
   std::string arch;      // "sm_80"
   std::string compiler;  // "NVRTC 13.0 (ptxas info)"
   int max_warps_per_sm = 0;  // of `arch`; 0 when it has no occupancy table (the note says so)
+  int64_t module_constant = 0;  // bytes of constant banks the module's kernels share (in no kernel's figure)
   std::vector<DeviceKernelResources> kernels;  // in the order the device compiler lists them
   std::string note;      // empty, or why some column is missing
 };

@@ -15,8 +15,8 @@ bool read_at(const std::vector<char>& b, uint64_t offset, T& out) {
 
 }  // namespace
 
-std::map<std::string, uint64_t> elf_section_sizes(const std::vector<char>& elf) {
-  std::map<std::string, uint64_t> out;
+std::map<std::string, ElfSection> elf_sections(const std::vector<char>& elf) {
+  std::map<std::string, ElfSection> out;
   // e_ident: magic, ELFCLASS64 (2), ELFDATA2LSB (1).
   if (elf.size() < 64 || std::memcmp(elf.data(), "\x7f" "ELF", 4) != 0 || elf[4] != 2 || elf[5] != 1) return out;
   uint16_t probe = 1;
@@ -41,20 +41,32 @@ std::map<std::string, uint64_t> elf_section_sizes(const std::vector<char>& elf) 
     uint64_t offset = 0, size = 0;
     if (!header(k, name, offset, size) || name >= strsize) continue;
     const char* s = elf.data() + strtab + name;
-    out[std::string(s, strnlen(s, strsize - name))] = size;
+    out[std::string(s, strnlen(s, strsize - name))] = ElfSection{offset, size};
   }
   return out;
 }
 
-int64_t kernel_constant_bytes(const std::map<std::string, uint64_t>& sections, const std::string& kernel) {
+namespace {
+
+// Whether `name` is a constant bank; `kernel` is then its kernel (".nv.constant0.k3"), or empty for
+// a bank of the module (".nv.constant4").
+bool constant_bank(const std::string& name, std::string& kernel) {
+  if (name.rfind(".nv.constant", 0) != 0) return false;
+  const size_t dot = name.find('.', 12);  // after ".nv.constant<bank>"
+  kernel = dot == std::string::npos ? std::string() : name.substr(dot + 1);
+  return true;
+}
+
+}  // namespace
+
+int64_t kernel_constant_bytes(const std::map<std::string, ElfSection>& sections, const std::string& kernel) {
   int64_t total = 0;
-  for (const auto& [name, size] : sections) {
-    if (name.rfind(".nv.constant", 0) != 0) continue;
-    const size_t dot = name.find('.', 12);  // after ".nv.constant<bank>"
-    if (dot == std::string::npos || name.compare(dot + 1, std::string::npos, kernel) == 0)
-      total += static_cast<int64_t>(size);
-  }
+  std::string owner;
+  for (const auto& [name, section] : sections)
+    if (constant_bank(name, owner) && owner == kernel) total += static_cast<int64_t>(section.size);
   return total;
 }
+
+int64_t module_constant_bytes(const std::map<std::string, ElfSection>& sections) { return kernel_constant_bytes(sections, ""); }
 
 }  // namespace modelc::backends::cuda

@@ -2,7 +2,7 @@
 // architecture. From sm_90 on ptxas prints no "bytes cmem[k]"; the CUBIN still has one
 // `.nv.constant<bank>.<kernel>` section per constant bank a kernel uses (bank 0: the parameters and
 // the driver's launch constants; 2: the compiler's constants) and `.nv.constant<bank>` sections the
-// whole module shares. For sm_80 the per-kernel sizes are exactly ptxas's cmem figures
+// whole module shares (ptxas counts those for no kernel). For sm_80 the per-kernel sizes are exactly ptxas's cmem figures
 // (tests/unit/test_cuda_report.cpp).
 #pragma once
 
@@ -13,10 +13,17 @@
 
 namespace modelc::backends::cuda {
 
-// Section name -> size in bytes; empty if `elf` is not a little-endian ELF64 file.
-std::map<std::string, uint64_t> elf_section_sizes(const std::vector<char>& elf);
+struct ElfSection {
+  uint64_t offset = 0, size = 0;  // in the file (NOBITS sections such as .nv.shared.* occupy none)
+};
 
-// The constant memory `kernel` can read: its own banks and the module's shared ones.
-int64_t kernel_constant_bytes(const std::map<std::string, uint64_t>& sections, const std::string& kernel);
+// Section name -> where it is; empty if `elf` is not a little-endian ELF64 file.
+std::map<std::string, ElfSection> elf_sections(const std::vector<char>& elf);
+
+// The constant banks of `kernel` (what ptxas's "bytes cmem[k]" add up to).
+int64_t kernel_constant_bytes(const std::map<std::string, ElfSection>& sections, const std::string& kernel);
+// The banks the whole module shares (`.nv.constant<bank>` without a kernel: __constant__ data, the
+// addresses of device globals).
+int64_t module_constant_bytes(const std::map<std::string, ElfSection>& sections);
 
 }  // namespace modelc::backends::cuda

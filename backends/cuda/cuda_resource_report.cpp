@@ -75,7 +75,8 @@ DeviceCodeReport resource_report(const kir::Program& program, const std::string&
   const SmLimits* sm = sm_limits(arch);
   if (sm) r.max_warps_per_sm = sm->max_warps;
   const std::vector<PtxasFunction> functions = parse_ptxas_info(ptxas_log);
-  const std::map<std::string, uint64_t> sections = elf_section_sizes(cubin);
+  const std::map<std::string, ElfSection> sections = elf_sections(cubin);
+  r.module_constant = module_constant_bytes(sections);
   std::vector<std::string> missing;
   for (const std::string& name : source_kernels(device_source)) {
     const auto f = std::find_if(functions.begin(), functions.end(),

@@ -70,6 +70,7 @@ struct DeviceCodeReport {
   std::string arch;      // "sm_80"
   std::string compiler;  // "NVRTC 13.0"
   int max_warps_per_sm = 0;  // 0: no occupancy table for `arch` (see note)
+  int64_t module_constant = 0;  // bytes of constant banks all kernels share (__constant__ data, global addresses)
   std::vector<KernelResources> kernels;  // in the order of the device program
   std::string note;      // empty, or what is missing and why
 };
