@@ -251,6 +251,7 @@ Result<Module> Model::compile(const CompileOptions& options) const {
     impl->model_file = impl_->text ? impl_->name : fs::absolute(impl_->name).string();
     impl->backend = cm.backend;
     impl->describe();
+    if (const auto& r = cm.build.device_report) impl->info.device_code = api_impl::convert(*r);
     return Module(std::move(impl));
   });
 }

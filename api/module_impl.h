@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/device_code_report.h"
 #include "modelc/module.h"
 #include "runtime/module_loader.h"
 
@@ -29,3 +30,10 @@ struct Module::Impl {
 };
 
 }  // namespace modelc::api
+
+namespace modelc::api_impl {
+
+// The backend's report as the public type.
+api::DeviceCodeReport convert(const backends::DeviceCodeReport& report);
+
+}  // namespace modelc::api_impl

@@ -6,10 +6,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "backends/device_code_report.h"
 #include "support/diagnostics.h"
 #include "ir/kernel_ir.h"
 
@@ -47,6 +49,8 @@ struct BuildResult {
   double codegen_seconds = 0.0;
   double compile_seconds = 0.0;
   std::string compiler_command;       // for the manifest
+  // GPU backends that compile the device program at build time (cuda): what each kernel uses.
+  std::optional<DeviceCodeReport> device_report;
 };
 
 class Backend {

@@ -100,7 +100,7 @@ int cmd_check(const CommonOptions& c) {
   return 0;
 }
 
-int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
+int cmd_compile(const CommonOptions& c, const std::string& out_dir, bool report) {
   auto model = load(c);
   if (!model) return 1;
   modelc::CompileOptions o = compile_options(c);
@@ -114,6 +114,15 @@ int cmd_compile(const CommonOptions& c, const std::string& out_dir) {
   print(module->warnings());
   std::cout << "wrote " << out_dir << " (module " << module->copied_to().string()
             << (module->cache_hit() ? ", from the build cache" : "") << ")\n";
+  if (report) {
+    const auto& device_code = module->info().device_code;
+    if (!device_code) {
+      std::cerr << "modelc: error: --report: the " << c.backend
+                << " backend compiles no device code at build time (the report is the cuda backend's)\n";
+      return 1;
+    }
+    std::cout << modelc::format_device_code_report(*device_code);
+  }
   return 0;
 }
 
@@ -247,6 +256,10 @@ int main(int argc, char** argv) {
   auto* compile = app.add_subcommand("compile", "generate sources and build the module");
   add_common(compile, common, true);
   compile->add_option("-o,--output", out_dir, "directory for the generated sources and the module");
+  bool report = false;
+  compile->add_flag("--report", report,
+                    "cuda: print each kernel's registers, spills, stack, shared and constant memory, block size "
+                    "and theoretical occupancy for --cuda-arch");
 
   RunSettings rs;
   rs.results_dir = "results";
@@ -281,7 +294,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (*check) return cmd_check(common);
-  if (*compile) return cmd_compile(common, out_dir);
+  if (*compile) return cmd_compile(common, out_dir, report);
   if (*run) return cmd_run(common, rs);
   if (*explain) return cmd_explain(common);
   if (*passes) {

@@ -5,6 +5,7 @@
 #include <future>
 #include <sstream>
 
+#include "backends/cuda/cuda_resource_report.h"
 #include "backends/cuda/cuda_target.h"
 #include "backends/cuda/support/cuda_host.h"
 #include "backends/device_prelude.h"
@@ -61,7 +62,17 @@ struct DeviceCheck {
   bool ok = false;
   std::string error;
   std::vector<char> cubin;
+  std::string ptxas;  // ptxas's resource lines of the log
 };
+
+// ptxas's verbose lines of an NVRTC log (the rest is warnings about the prelude's unused helpers).
+std::string ptxas_lines(const std::string& log) {
+  std::string out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("ptxas", 0) == 0) out += line + "\n";
+  return out;
+}
 
 }  // namespace
 
@@ -89,19 +100,25 @@ bool CudaBackend::build(const kir::Program& program, const BuildOptions& options
   if (diags.has_errors() || device == emitted_.files.end()) return false;
   emitted_for_ = &program;
 
-  // The CUBIN of this exact program, options, architecture and NVRTC: compiled while the host
-  // compiler runs, unless an earlier build left it in the cache.
+  // The CUBIN of this exact program, options, architecture and NVRTC, and ptxas's resource usage
+  // of its kernels: compiled while the host compiler runs, unless an earlier build left both in the
+  // cache. ptxas's -v changes no code (the CUBIN is the one the runtime builds with the plain
+  // options, under the same key), only what the log says.
   const std::string& source = device->second;
   const std::string& build_options = cuda_target().build_options;
   const uint64_t key = mc_cuda::program_key(source, build_options, arch, nv);
   const fs::path cubin_dir = options.cache_dir.empty() ? options.out_dir : options.cache_dir / "cuda";
   const std::string cached = mc_cuda::cubin_path(cubin_dir.string(), key);
+  const std::string cached_ptxas = cached.substr(0, cached.size() - 6) + ".ptxas.txt";
   std::error_code ec;
   std::future<DeviceCheck> check;
-  if (!fs::exists(cached, ec)) {
+  std::vector<char> ptxas_text;
+  if (!fs::exists(cached, ec) || !mc_cuda::read_binary(cached_ptxas, ptxas_text)) {
     check = std::async(std::launch::async, [&source, &build_options, arch, &nv] {
       DeviceCheck c;
-      c.ok = mc_cuda::compile_program(nv, source, build_options, arch, c.cubin, c.error);
+      std::string log;
+      c.ok = mc_cuda::compile_program(nv, source, build_options + " --ptxas-options=-v", arch, c.cubin, c.error, &log);
+      c.ptxas = ptxas_lines(log);
       return c;
     });
   }
@@ -124,12 +141,17 @@ bool CudaBackend::build(const kir::Program& program, const BuildOptions& options
     }
     fs::create_directories(cubin_dir, ec);
     mc_cuda::write_binary(cached, c.cubin);
+    ptxas_text.assign(c.ptxas.begin(), c.ptxas.end());
+    mc_cuda::write_binary(cached_ptxas, ptxas_text);
   }
   if (!host_ok) return false;
+  std::vector<char> cubin;
+  const bool have_cubin = mc_cuda::read_binary(cached, cubin);
+  result.device_report = resource_report(program, source, std::string(ptxas_text.begin(), ptxas_text.end()), cubin,
+                                         arch, "NVRTC " + nv.version_text());
   // Next to the module, under the name its runtime looks for (mc_program_build's cache_dir).
   const std::string beside = mc_cuda::cubin_path(result.module_path.parent_path().string(), key);
-  std::vector<char> cubin;
-  if (!fs::exists(beside, ec) && mc_cuda::read_binary(cached, cubin)) mc_cuda::write_binary(beside, cubin);
+  if (!fs::exists(beside, ec) && have_cubin) mc_cuda::write_binary(beside, cubin);
   return true;
 }
 

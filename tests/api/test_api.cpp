@@ -208,10 +208,38 @@ TEST(Api, CompilesAndDescribesTheModule) {
   bool has_v = false;
   for (const auto& v : info.variables) has_v = has_v || (v.owner == "P" && v.name == "v" && v.unit == "volt");
   EXPECT_TRUE(has_v);
+  EXPECT_FALSE(info.device_code.has_value()) << "the cpu backend compiles no device code";
   // A second compile of the same model is a cache hit.
   auto again = small_cuba().compile();
   ASSERT_TRUE(again.ok()) << again.error().text;
   EXPECT_TRUE(again->cache_hit());
+}
+
+// What `modelc compile --backend cuda --report` prints, for a frontend: ModuleInfo::device_code.
+TEST(Api, CudaModuleDescribesItsDeviceCode) {
+  bool has_cuda = false;
+  for (const auto& b : modelc::backends()) has_cuda = has_cuda || b.name == "cuda";
+  if (!has_cuda) GTEST_SKIP() << "this modelc was built without the cuda backend";
+  modelc::CompileOptions o;
+  o.backend = "cuda";
+  o.cuda_arch = "sm_86";
+  auto m = small_cuba().compile(o);
+  if (!m.ok() && m.error().text.find("NVRTC not found") != std::string::npos) GTEST_SKIP() << m.error().message;
+  ASSERT_TRUE(m.ok()) << m.error().text;
+  ASSERT_TRUE(m->info().device_code.has_value());
+  const modelc::DeviceCodeReport& r = *m->info().device_code;
+  EXPECT_EQ(r.arch, "sm_86");
+  EXPECT_EQ(r.max_warps_per_sm, 48);
+  EXPECT_EQ(r.note, "");
+  ASSERT_GE(r.kernels.size(), 4u);
+  const std::string table = modelc::format_device_code_report(r);
+  for (const auto& k : r.kernels) {
+    EXPECT_GT(k.registers, 0) << k.name;
+    EXPECT_GT(k.block_size, 0) << k.name;
+    EXPECT_LE(k.active_warps, 48) << k.name;
+    EXPECT_GT(k.occupancy, 0.0) << k.name;
+    EXPECT_NE(table.find("  " + k.name + " "), std::string::npos) << table;
+  }
 }
 
 TEST(Api, RunsAndReadsMonitors) {

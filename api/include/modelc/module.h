@@ -44,6 +44,40 @@ struct MonitorInfo {
   int64_t every = 1;             // state monitors: record every `every` steps
 };
 
+// One kernel of a GPU module's device program, as its device compiler allocated it (cuda: NVRTC's
+// ptxas info for CompileOptions::cuda_arch), and the theoretical occupancy at the block size the
+// module launches it with (docs/cuda.md, "Resource report"). Bytes are per thread (spills, stack)
+// or per block (shared memory).
+struct KernelResources {
+  std::string name;  // the symbol in the device program ("k3", "mc_compact_spikes")
+  std::string what;  // "kernel P_stateupdate", "spike compaction", ...
+  int registers = 0;
+  int barriers = 0;
+  int64_t spill_stores = 0, spill_loads = 0;
+  int64_t stack_frame = 0;     // local memory per thread
+  int64_t shared_static = 0;   // declared in the kernel
+  int64_t shared_dynamic = 0;  // given at launch, at block_size
+  int64_t constant = 0;        // every constant bank (cmem[0]: the parameters)
+  int max_threads_per_block = 0;  // as the driver will report it, from the registers (0: no table for the arch)
+  int block_size_cap = 0;         // the module's upper bound for this kernel
+  int block_size = 0;             // min(cap, max threads), whole warps
+  int active_blocks = 0, active_warps = 0;  // per SM at block_size
+  double occupancy = 0.0;         // active warps / the SM's maximum
+  std::string limiter;            // "warps", "blocks", "registers", "shared memory"
+};
+
+struct DeviceCodeReport {
+  std::string arch;      // "sm_80"
+  std::string compiler;  // "NVRTC 13.0"
+  int max_warps_per_sm = 0;  // 0: no occupancy table for `arch` (see note)
+  int64_t module_constant = 0;  // bytes of constant banks all kernels share (__constant__ data, global addresses)
+  std::vector<KernelResources> kernels;  // in the order of the device program
+  std::string note;      // empty, or what is missing and why
+};
+
+// The table `modelc compile --report` prints: a heading line, one row per kernel, the note.
+std::string format_device_code_report(const DeviceCodeReport& report);
+
 struct ModuleInfo {
   std::string model_name, backend;
   double dt = 0.0;
@@ -54,6 +88,9 @@ struct ModuleInfo {
   std::vector<SynapseGroupInfo> synapse_groups;
   std::vector<VariableInfo> variables;
   std::vector<MonitorInfo> monitors;
+  // GPU backends that compile the device program when the module is built (cuda): the resources
+  // of every kernel. Empty for cpu and opencl.
+  std::optional<DeviceCodeReport> device_code;
 };
 
 struct SimulationOptions {

@@ -269,9 +269,10 @@ static inline std::string cubin_path(const std::string& dir, uint64_t key) {
 }
 
 // Compiles `source` with `options` (space-separated) for sm_<arch> into `cubin`. On failure returns
-// false with `error` holding NVRTC's log (a rejected program is a modelc bug).
+// false with `error` holding NVRTC's log (a rejected program is a modelc bug). `log`, when given,
+// receives NVRTC's log of a successful compile too (warnings; ptxas's info with --ptxas-options=-v).
 static inline bool compile_program(const Nvrtc& nv, const std::string& source, const std::string& options, int arch,
-                                   std::vector<char>& cubin, std::string& error) {
+                                   std::vector<char>& cubin, std::string& error, std::string* log = nullptr) {
   // abi/philox.h includes these: NVRTC has its own math built-ins and needs only the integer types.
   const char* headers[] = {
       "typedef signed char int8_t; typedef short int16_t; typedef int int32_t; typedef long long int64_t;\n"
@@ -307,6 +308,13 @@ static inline bool compile_program(const Nvrtc& nv, const std::string& source, c
             " (a modelc bug): " + nv.GetErrorString(r) + "\n" + log;
     nv.DestroyProgram(&prog);
     return false;
+  }
+  if (log) {
+    size_t n = 0;
+    nv.GetProgramLogSize(prog, &n);
+    log->assign(n, '\0');
+    if (n) nv.GetProgramLog(prog, log->data());
+    while (!log->empty() && log->back() == '\0') log->pop_back();
   }
   size_t size = 0;
   r = nv.GetCUBINSize(prog, &size);
