@@ -33,10 +33,10 @@ if(MODELC_PYTHON)
   set_target_properties(modelc_python_ext PROPERTIES OUTPUT_NAME _ext
     LIBRARY_OUTPUT_DIRECTORY ${MODELC_PYTHON_PACKAGE_DIR} INSTALL_RPATH "$ORIGIN")
   # The pure-Python files beside the extension (copied again whenever one changes).
-  file(GLOB MODELC_PYTHON_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/frontend/python/modelc/*.py)
+  file(GLOB_RECURSE MODELC_PYTHON_FILES CONFIGURE_DEPENDS RELATIVE ${CMAKE_SOURCE_DIR}/frontend/python/modelc
+       ${CMAKE_SOURCE_DIR}/frontend/python/modelc/*.py)
   foreach(f IN LISTS MODELC_PYTHON_FILES)
-    get_filename_component(name ${f} NAME)
-    configure_file(${f} ${MODELC_PYTHON_PACKAGE_DIR}/${name} COPYONLY)
+    configure_file(${CMAKE_SOURCE_DIR}/frontend/python/modelc/${f} ${MODELC_PYTHON_PACKAGE_DIR}/${f} COPYONLY)
   endforeach()
   if(MODELC_PYTHON_INSTALL)
     install(TARGETS modelc_python_ext LIBRARY DESTINATION modelc)

@@ -25,20 +25,46 @@ fi
 
 build_dir=${MODELC_BUILD_DIR:-build}
 cmake_args=()
-# The Python package tests (tests/python) run with a virtual environment in the build directory
-# that holds nanobind and pytest from PyPI (Debian's numpy and matplotlib are seen through
-# --system-site-packages); CMake builds the package with its interpreter (MODELC_PYTHON).
+# The Python package tests (tests/python) and the Brian2 device tests (tests/brian2) run with a
+# virtual environment in the build directory; CMake builds the package with its interpreter
+# (MODELC_PYTHON). The Brian2 device must work with Brian2's current release, whose wheels need a
+# newer Python than Debian 12's 3.11 (Brian2 2.11: 3.13): the newest CPython found (pyenv's
+# versions, python3.13 / python3.12 on PATH) is used, everything from PyPI; without one,
+# /usr/bin/python3 with Debian's numpy, matplotlib and Brian2 (2.5.1, python3-brian) seen through
+# --system-site-packages. docs/brian2.md says which versions CI tests.
+pick_python() {
+  local c
+  for c in "${MODELC_PYTHON_FOR_TESTS:-}" "$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3 \
+           "$HOME"/.pyenv/versions/3.13*/bin/python3 "$(command -v python3.13 || true)" \
+           "$(pyenv root 2>/dev/null)"/versions/3.12*/bin/python3 "$(command -v python3.12 || true)"; do
+    [ -n "$c" ] && [ -x "$c" ] && "$c" -c "import venv, sysconfig, os, sys; \
+      sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+      2>/dev/null && { echo "$c"; return; }
+  done
+  echo /usr/bin/python3
+}
 if [ "${1:-}" = "tests" ]; then
   pyenv="$build_dir/pyenv"
   mkdir -p "$build_dir"
-  [ -x "$pyenv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$pyenv"
-  if ! "$pyenv/bin/python" -c "import nanobind, pytest" 2>/dev/null; then
-    echo "setup: installing nanobind and pytest into $pyenv/ (PyPI)"
-    "$pyenv/bin/python" -m pip install -q nanobind pytest ||
-      echo "setup: pip failed; the Python package tests will be skipped" >&2
+  if [ ! -x "$pyenv/bin/python" ]; then
+    base=$(pick_python)
+    echo "setup: creating $pyenv/ with $base ($("$base" --version 2>&1))"
+    if [ "$base" = /usr/bin/python3 ]; then
+      /usr/bin/python3 -m venv --system-site-packages "$pyenv"
+    else
+      "$base" -m venv "$pyenv"
+    fi
+  fi
+  want="import nanobind, pytest, numpy, matplotlib, brian2, dendrify"
+  if ! "$pyenv/bin/python" -c "$want" 2>/dev/null; then
+    echo "setup: installing nanobind, pytest, numpy, matplotlib, brian2, dendrify into $pyenv/ (PyPI)"
+    "$pyenv/bin/python" -m pip install -q nanobind pytest numpy matplotlib brian2 dendrify ||
+      echo "setup: pip failed; the Python package and Brian2 device tests may be skipped" >&2
   fi
   if "$pyenv/bin/python" -c "import nanobind, pytest" 2>/dev/null; then
-    cmake_args+=(-DPython_EXECUTABLE="$(cd "$pyenv/bin" && pwd)/python" -DMODELC_PYTHON=ON)
+    # -U first: FindPython keeps what it found for an earlier interpreter in the cache.
+    cmake_args+=(-U "_Python*" -U "Python_*" -DPython_EXECUTABLE="$(cd "$pyenv/bin" && pwd)/python"
+                 -DMODELC_PYTHON=ON)
   fi
 fi
 if [ ! -f "$build_dir/build.ninja" ]; then
