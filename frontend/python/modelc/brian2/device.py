@@ -151,7 +151,9 @@ class ModelcDevice(RuntimeDevice):
         return any(entry[0] == "run" for entry in self._queue)
 
     def _owner_name(self, variableview):
+        # A pathway's delay is viewed through the pathway; its synapses are what is pending.
         group = variableview.group
+        group = getattr(group, "synapses", group)
         return getattr(group, "name", None)
 
     def _assign(self, variableview, function, args):

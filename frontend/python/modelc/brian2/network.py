@@ -7,6 +7,7 @@ and monitors are filled from the simulation.
 """
 import json
 import os
+import re
 import time
 
 import numpy as np
@@ -159,7 +160,8 @@ class NetworkRun:
         tr = Translator([], ns, 1.0, 0, "double", {}, {}, {})
 
         def code(x, what):
-            text = tr.code(str(x), S, "connect %s" % what, extra=("N_pre", "N_post", "i", "j"))
+            loop = re.findall(r"\bfor\s+([A-Za-z_]\w*)\s+in\b", str(x))
+            text = tr.code(str(x), S, "connect %s" % what, extra=("N_pre", "N_post", "i", "j", *loop))
             # Connectivity is built before Brian2's state reaches modelc: conditions on pre/post
             # state go through Brian2 instead.
             for name in get_identifiers(text):
@@ -217,14 +219,20 @@ class NetworkRun:
                     continue
                 fn = entry[1].__name__
                 args = entry[2]
-                if fn == "set_with_expression" and _is_whole(args[1]):
-                    ns = args[3] if args[3] is not None else self.namespace
-                    tr = Translator([], ns, 1.0, 0, "double", {}, {}, {})
-                    last[pathway.objname] = tr.code(str(args[2]), S, "delay", extra=("i", "j"))
+                code = None
+                if fn == "set_with_expression_conditional" and str(args[1]).strip() == "True":
+                    code, ns = str(args[2]), args[3]
+                elif fn == "set_with_expression" and _is_whole(args[1]):
+                    code, ns = str(args[2]), args[3]
                 elif fn == "set_with_index_array" and _is_whole(args[1]) and np.size(args[2]) == 1:
-                    last[pathway.objname] = _seconds_text(np.asarray(args[2]).reshape(-1)[0])
-                else:
+                    code, ns = repr(float(np.asarray(args[2]).reshape(-1)[0])), None
+                if code is None:
                     return None
+                try:
+                    last[pathway.objname] = _seconds_text(float(code))
+                except ValueError:
+                    tr = Translator([], ns if ns is not None else self.namespace, 1.0, 0, "double", {}, {}, {})
+                    last[pathway.objname] = tr.code(code, S, "delay", extra=("i", "j"))
             else:
                 replay.append(entry)
         for p in S._pathways:

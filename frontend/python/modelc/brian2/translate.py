@@ -188,17 +188,20 @@ class Translator:
         d = {"name": G.name, "size": int(len(G))}
         if isinstance(G, SpikeGeneratorGroup):
             return self.spike_generator(G, d)
-        eqs = G.user_equations if hasattr(G, "user_equations") else G.equations
         if isinstance(G, PoissonGroup):
-            # Brian2's PoissonGroup is a group with `rates` and threshold `rand() < rates*dt`.
-            eqs = G.equations
-        d["equations"] = self.equations(eqs, G)
+            # Brian2's PoissonGroup is a group with `rates` (a parameter, or a subexpression when
+            # given as a string) and the threshold `rand() < rates*dt`.
+            rates = G._rates
+            d["equations"] = ["rates = %s : hertz" % self.code(rates, G, "rates") if isinstance(rates, str)
+                              else "rates : hertz"]
+        else:
+            d["equations"] = self.equations(G.user_equations, G)
         method = getattr(getattr(G, "state_updater", None), "method_choice", None)
         if isinstance(method, str):
             d["method"] = method
         if G.events.get("spike"):
             d["threshold"] = self.code(G.events["spike"], G, "threshold")
-        if G.event_codes.get("spike"):
+        if getattr(G, "event_codes", {}).get("spike"):
             d["reset"] = self.code(G.event_codes["spike"], G, "reset")
         ref = getattr(G, "_refractory", False)
         if ref is not False and ref is not None:
@@ -208,7 +211,7 @@ class Translator:
             if name == "spike":
                 continue
             ev = {"condition": self.code(cond, G, "event %s" % name)}
-            if G.event_codes.get(name):
+            if getattr(G, "event_codes", {}).get(name):
                 ev["code"] = self.code(G.event_codes[name], G, "code of event %s" % name)
             events[name] = ev
         schedule, regular = {}, []
@@ -278,7 +281,9 @@ class Translator:
         d = {"name": S.name, "source": group_ref(S.source), "target": group_ref(S.target)}
         eqs = self.equations(S.equations, S)
         if S.event_driven is not None:
-            eqs += self.equations(S.event_driven, S)
+            # Brian2 keeps the parameters in both sets of equations.
+            eqs += [e for e, eq in zip(self.equations(S.event_driven, S), S.event_driven.values())
+                    if eq.type == DIFFERENTIAL_EQUATION]
         for name, updater in S.summed_updaters.items():
             unit = dimension_text(S.variables[name].dim)
             eqs.append("%s = %s : %s (summed)" % (name, self.code(updater.expression.code, S, "summed variable %s" % name), unit))
