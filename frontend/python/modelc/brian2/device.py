@@ -75,18 +75,25 @@ class ModelcDevice(RuntimeDevice):
         owner = getattr(var, "owner", None)
         name = getattr(owner, "name", None)
         if name in self._pending and var.name not in ("N_pre", "N_post", "_source_offset", "_target_offset"):
-            raise NotImplementedError(
-                "Cannot read '%s' of '%s' before run(): with the modelc device the synapses are "
-                "created by modelc when the network runs (as in Brian2's standalone mode). Read it "
-                "after run(), or give explicit indices (e.g. StateMonitor(..., record=[0, 1]))."
-                % (var.name, name))
+            # Read before run(): Brian2 creates these synapses now (NumPy), as its runtime would,
+            # and modelc gets them as explicit pairs. Standalone devices refuse such reads; this
+            # makes e.g. len(S), S.w[:] and StateMonitor(S, ..., record=True) work before run().
+            self._create_in_brian2(name)
         return super().get_value(var, access_data)
+
+    def _create_in_brian2(self, name):
+        pending = self._pending.pop(name)
+        for call in pending.calls:
+            Synapses.connect.original_function(call["synapses"], **{k: v for k, v in call.items() if k != "synapses"})
+        for variableview, function, args in pending.assignments:
+            function(*args)
 
     def synapses_connect(self, synapses, *args, **kwds):
         bound = _CONNECT_SIGNATURE.bind(synapses, *args, **kwds)
         bound.apply_defaults()
         a = dict(bound.arguments)
         del a["self"]
+        a["synapses"] = synapses
         if a["namespace"] is None:
             a["namespace"] = get_local_namespace(level=a["level"] + 2)
         a["level"] = 0

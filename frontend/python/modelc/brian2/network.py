@@ -126,7 +126,7 @@ class NetworkRun:
             extra = ()
             if isinstance(obj, SpikeGeneratorGroup):
                 extra = (np.asarray(obj._neuron_index).tobytes(), np.asarray(obj._spike_time).tobytes(),
-                         float(obj.period_[0]) if hasattr(obj, "period_") else 0.0)
+                         float(np.asarray(obj.variables["period"].get_value()).reshape(-1)[0]))
             parts.append((id(obj), obj.name, extra))
         return tuple(sorted(parts, key=lambda p: p[1]))
 
@@ -148,7 +148,7 @@ class NetworkRun:
                 return rule, delay
             # Not expressible as one rule: Brian2 creates the synapses (NumPy), modelc gets pairs.
             for call in pending.calls:
-                Synapses.connect.original_function(S, **call)
+                Synapses.connect.original_function(S, **{k: v for k, v in call.items() if k != "synapses"})
             for variableview, function, args in pending.assignments:
                 function(*args)
         return self._explicit(S)

@@ -71,6 +71,14 @@ def unit_of(eq):
     return dimension_text(eq.dim)
 
 
+def order_of(obj):
+    """An object's order as an integer. Brian2 compares orders only when it sorts, so a script may
+    pass a string (Dendrify passes order='before_groups' to run_on_event): all such objects of a
+    slot tie, and the names decide, as in Brian2's sort."""
+    order = obj.order
+    return int(order) if isinstance(order, (numbers.Integral, np.integer)) else 0
+
+
 def root_and_range(group):
     """(root group, start, stop) of a group or a subgroup of one."""
     start, stop = 0, len(group) if not isinstance(group, Synapses) else None
@@ -110,7 +118,8 @@ class Translator:
         """Brian2 code of ``owner`` with external constants replaced by literals."""
         if text is None:
             return None
-        text = str(text)
+        # Brian2's integer clock variable is the IR's timestep() of t.
+        text = word_substitute(str(text), {"t_in_timesteps": "timestep(t, dt)"})
         ids = get_identifiers(text) - _KEYWORDS - set(extra) - set(local)
         internal = set(owner.variables.keys()) if hasattr(owner, "variables") else set()
         externals = {n for n in ids if n not in internal and not n.startswith("xi")}
@@ -152,8 +161,9 @@ class Translator:
         entry = {}
         if obj.when != default_when:
             entry["when"] = obj.when
-        if obj.order != default_order:
-            entry["order"] = obj.order
+        order = order_of(obj)
+        if order != default_order:
+            entry["order"] = order
         return entry
 
     def check_clock(self, obj):
@@ -235,7 +245,7 @@ class Translator:
                 if k != 1:
                     entry["dt"] = quantity_text(k * self.dt, get_dimensions(1.0 * _second()))
                 entry["when"] = obj.when
-                entry["order"] = int(obj.order)
+                entry["order"] = order_of(obj)
                 regular.append(entry)
         for ev in events.values():
             if "schedule" in ev:
@@ -247,7 +257,7 @@ class Translator:
         if regular:
             d["run_regularly"] = regular
         if G.order:
-            d["order"] = int(G.order)
+            d["order"] = order_of(G)
         schedule = {k: v for k, v in schedule.items() if v}
         if schedule:
             d["schedule"] = schedule
@@ -264,14 +274,14 @@ class Translator:
         d["kind"] = "spike_generator"
         d["indices"] = [int(x) for x in np.asarray(G._neuron_index)]
         d["times"] = [float(x) for x in np.asarray(G._spike_time)]
-        period = float(G.period_[0]) if hasattr(G, "period_") else 0.0
+        period = float(np.asarray(G.variables["period"].get_value()).reshape(-1)[0])
         if period:
             d["period"] = quantity_text(period, get_dimensions(1.0 * _second()))
         entry = {}
         if G.when != "thresholds":
             entry["when"] = G.when
         if G.order:
-            entry["order"] = int(G.order)
+            entry["order"] = order_of(G)
         if entry:
             d["schedule"] = {"threshold": entry}
         return d
@@ -319,7 +329,7 @@ class Translator:
         if schedule:
             d["schedule"] = schedule
         if S.order:
-            d["order"] = int(S.order)
+            d["order"] = order_of(S)
         delays = self.delays.get(S.name)
         if delays:
             d["delay"] = delays
@@ -335,7 +345,7 @@ class Translator:
         if P.when != "synapses":
             d["when"] = P.when
         if P.order:
-            d["order"] = int(P.order)
+            d["order"] = order_of(P)
         return d
 
     # --- monitors -------------------------------------------------------------------------------
@@ -352,7 +362,7 @@ class Translator:
                 d["variables"] = variables
             if M.when != "thresholds" or M.order != 1:
                 d["when"] = M.when
-                d["order"] = int(M.order)
+                d["order"] = order_of(M)
             return d
         if isinstance(M, StateMonitor):
             d = {"name": M.name, "kind": "state", "source": group_ref(M.source),
@@ -364,14 +374,14 @@ class Translator:
             if M.when != "start":
                 d["when"] = M.when
             if M.order:
-                d["order"] = int(M.order)
+                d["order"] = order_of(M)
             return d
         if isinstance(M, PopulationRateMonitor):
             d = {"name": M.name, "kind": "rate", "source": group_ref(M.source)}
             if M.when != "end":
                 d["when"] = M.when
             if M.order:
-                d["order"] = int(M.order)
+                d["order"] = order_of(M)
             return d
         raise NotSupported("monitor %r (%s) is not supported by the modelc device" % (M.name, type(M).__name__))
 
