@@ -5,6 +5,9 @@ Brian2's cpp_standalone device (the reference for standalone semantics):
     build/pyenv/bin/python tests/brian2/make_golden.py     # Brian2 from the test venv
 
 - golden/deterministic.npz: every array deterministic.py saves (compared exactly);
+- golden/dendrify_pyramidal.npz: the same for the Dendrify neuron, made with Brian2's runtime
+  (NumPy) target: cpp_standalone cannot run the script unchanged (Dendrify's second_reset
+  truth-tests a Synapses object, and the script has five run() calls);
 - golden/examples.json: per example the statistics of stats.py over SEEDS seeds (mean, std, the
   values), with the Brian2 version; the tests allow Brian2's own seed-to-seed spread.
 """
@@ -25,9 +28,9 @@ EXAMPLES = [("cuba", []), ("cobahh", []), ("stdp", []), ("brunel_hakim", []),
 SEEDS = [1, 2, 3]
 
 
-def run(script, out, args):
+def run(script, out, args, device="cpp_standalone"):
     env = dict(os.environ)
-    subprocess.run([sys.executable, os.path.join(HERE, "scripts", script + ".py"), "cpp_standalone", out] + args,
+    subprocess.run([sys.executable, os.path.join(HERE, "scripts", script + ".py"), device, out] + args,
                    check=True, cwd=os.path.join(HERE, "scripts"), env=env, stdout=subprocess.DEVNULL)
 
 
@@ -38,6 +41,11 @@ def main():
     out = os.path.join(tmp, "deterministic.npz")
     run("deterministic", out, [])
     os.replace(out, os.path.join(HERE, "golden", "deterministic.npz"))
+    out = os.path.join(tmp, "dendrify_pyramidal.npz")
+    run("dendrify_pyramidal", out, [], device="runtime")
+    os.replace(out, os.path.join(HERE, "golden", "dendrify_pyramidal.npz"))
+    if "--exact-only" in sys.argv:
+        return
     golden = {"brian2": brian2.__version__, "device": "cpp_standalone", "seeds": SEEDS, "examples": {}}
     for script, variant in EXAMPLES:
         name = "_".join([script] + variant)

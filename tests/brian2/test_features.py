@@ -1,0 +1,166 @@
+"""Device behaviour beyond single scripts: several runs, device.build(), store/restore, reads
+before run(), and the errors for what the device does not support. Each test builds a small
+deterministic network on the modelc device and, where a reference is needed, the same network on
+Brian2's runtime (NumPy) target in the same process."""
+import numpy as np
+import pytest
+from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, EventMonitor, NetworkOperation,
+                    Function, Network, ms, mV, run, set_device, device, start_scope,
+                    prefs, defaultclock, implementation, check_units)
+
+from brian2.devices.device import reset_device
+
+import modelc.brian2  # noqa: F401  registers the device
+from modelc.brian2.translate import NotSupported
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    start_scope()
+    prefs.codegen.target = "numpy"
+    defaultclock.dt = 0.1 * ms
+    yield
+    reset_device()
+    device.reinit()
+
+
+def network(runs, change_between=True):
+    """A delayed ring of LIF neurons with constant, neuron-dependent drive; returns spike i, t
+    and the final v after the given run durations (I changed between runs)."""
+    G = NeuronGroup(20, "dv/dt = (I - v)/(10*ms) : 1 (unless refractory)\nI : 1",
+                    threshold="v > 1", reset="v = 0", refractory=2 * ms, method="exact")
+    G.I = "1.2 + 0.05 * i"
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", delay=1.3 * ms)
+    S.connect(j="(i + 1) % N_post")
+    S.w = 0.3
+    M = SpikeMonitor(G, variables=["v"])
+    V = StateMonitor(G, "v", record=[0, 5])
+    for k, d in enumerate(runs):
+        if change_between and k:
+            G.I[:5] = 1.5 + 0.1 * k
+        run(d)
+    # Copies: Brian2 2.11's dynamic arrays do not keep their memory alive for views.
+    return (np.array(M.i[:]), np.array(M.t_[:]), np.array(G.v[:]), np.array(V.v[:]), np.array(M.v[:]))
+
+
+def reference(runs, change_between=True):
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    return network(runs, change_between)
+
+
+def assert_same(a, b):
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=0, atol=1e-12)
+    assert len(a[0]) > 20
+
+
+def test_several_runs_with_changes_between_match_brian2():
+    set_device("modelc")
+    got = network([10 * ms, 15 * ms, 5 * ms])
+    assert_same(got, reference([10 * ms, 15 * ms, 5 * ms]))
+
+
+def test_spikes_in_flight_cross_run_boundaries():
+    set_device("modelc")
+    split = network([7 * ms, 0.45 * ms, 12.55 * ms], change_between=False)
+    reset_device()
+    device.reinit()
+    set_device("modelc")
+    start_scope()
+    whole = network([20 * ms], change_between=False)
+    for x, y in zip(split[:3], whole[:3]):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_build_on_run_false_then_device_build():
+    set_device("modelc", build_on_run=False)
+    G = NeuronGroup(5, "dv/dt = (1.5 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+    G.v = "i * 0.2"
+    M = SpikeMonitor(G)
+    run(10 * ms)
+    G.v = 0
+    run(10 * ms)
+    device.build()
+    i, t = np.array(M.i[:]), np.array(M.t_[:])
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    G = NeuronGroup(5, "dv/dt = (1.5 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+    G.v = "i * 0.2"
+    M = SpikeMonitor(G)
+    run(10 * ms)
+    G.v = 0
+    run(10 * ms)
+    np.testing.assert_array_equal(i, M.i[:])
+    np.testing.assert_allclose(t, M.t_[:], rtol=0, atol=1e-12)
+
+
+def test_store_restore_replays_from_the_start():
+    set_device("modelc")
+    G = NeuronGroup(10, "dv/dt = (1.2 + 0.1*i - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+    M = SpikeMonitor(G)
+    net = Network(G, M)
+    net.store()
+    net.run(30 * ms)
+    first = (np.array(M.i[:]), np.array(M.t_[:]))
+    net.restore()
+    assert len(M.i[:]) == 0 and float(net.t_) == 0.0
+    net.run(30 * ms)
+    np.testing.assert_array_equal(first[0], M.i[:])
+    np.testing.assert_array_equal(first[1], M.t_[:])
+    assert len(first[0]) > 10
+
+
+def test_synapses_can_be_read_before_run():
+    set_device("modelc")
+    G = NeuronGroup(10, "v : 1")
+    S = Synapses(G, G, "w : 1")
+    S.connect(condition="i != j", p=1)
+    S.w = "i + 0.1 * j"
+    assert len(S) == 90
+    np.testing.assert_allclose(S.w[:], S.i[:] + 0.1 * S.j[:])
+    mon = StateMonitor(S, "w", record=True)
+    run(1 * ms)
+    assert mon.w[:].shape == (90, 10)
+    np.testing.assert_allclose(mon.w[:, 0], S.i[:] + 0.1 * S.j[:])
+
+
+def test_synapses_created_by_modelc_are_visible_after_run():
+    set_device("modelc")
+    G = NeuronGroup(50, "v : 1", threshold="False")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w")
+    S.connect(j="k for k in range(i - 2, i + 3) if k != i", skip_if_invalid=True)
+    S.w = "j * 0.01"
+    run(0.5 * ms)
+    i, j = S.i[:], S.j[:]
+    assert len(S) == 50 * 4 - 6
+    assert np.all(np.abs(i - j) <= 2) and np.all(i != j)
+    np.testing.assert_allclose(S.w[:], j * 0.01)
+
+
+def test_unsupported_objects_are_named_in_the_error():
+    set_device("modelc")
+    G = NeuronGroup(3, "v : 1")
+
+    @NetworkOperation
+    def poke():
+        G.v += 1
+
+    net = Network(G, poke)
+    with pytest.raises(NotSupported, match="NetworkOperation"):
+        net.run(1 * ms)
+
+
+def test_user_functions_are_named_in_the_error():
+    set_device("modelc")
+
+    @implementation("cpp", "double twice(double x) { return 2*x; }")
+    @check_units(x=1, result=1)
+    def twice(x):
+        return 2 * x
+
+    G = NeuronGroup(3, "dv/dt = twice(v)/ms : 1")
+    with pytest.raises(NotSupported, match="function 'twice'"):
+        run(1 * ms)
