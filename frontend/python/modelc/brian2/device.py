@@ -13,7 +13,7 @@ once the synapses exist, as standalone devices do in their generated main().
 import inspect
 
 import numpy as np
-from brian2 import Network, Synapses, prefs, defaultclock, second
+from brian2 import Clock, Network, Synapses, prefs, defaultclock, second
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from brian2.core.namespace import get_local_namespace
 from brian2.core.variables import VariableView
@@ -84,7 +84,7 @@ class ModelcDevice(RuntimeDevice):
     def _create_in_brian2(self, name):
         pending = self._pending.pop(name)
         for call in pending.calls:
-            Synapses.connect.original_function(call["synapses"], **{k: v for k, v in call.items() if k != "synapses"})
+            Synapses.connect.original_function(**call)
         for variableview, function, args in pending.assignments:
             function(*args)
 
@@ -92,8 +92,8 @@ class ModelcDevice(RuntimeDevice):
         bound = _CONNECT_SIGNATURE.bind(synapses, *args, **kwds)
         bound.apply_defaults()
         a = dict(bound.arguments)
-        del a["self"]
-        a["synapses"] = synapses
+        for k in ("condition", "i", "j", "p", "n"):  # Expression objects, as Brian2's connect takes them
+            a[k] = getattr(a[k], "code", a[k])
         if a["namespace"] is None:
             a["namespace"] = get_local_namespace(level=a["level"] + 2)
         a["level"] = 0
@@ -101,6 +101,11 @@ class ModelcDevice(RuntimeDevice):
         if self._queue_has_run():
             raise NotSupported("connect() of %r after a run(): the modelc device creates synapses "
                                "once, before the first run" % synapses.name)
+        explicit = any(a[k] is not None and not isinstance(a[k], str) for k in ("i", "j"))
+        if synapses.name not in self._pending and (explicit or len(synapses) > 0):
+            # Index arrays (and anything after synapses exist): Brian2 creates them now, NumPy,
+            # with its own checks; modelc gets explicit pairs.
+            return Synapses.connect.original_function(**a)
         self._pending.setdefault(synapses.name, PendingConnect()).calls.append(a)
         synapses._connect_called = True
 
@@ -184,7 +189,7 @@ class ModelcDevice(RuntimeDevice):
                 self._assign(variableview, function, args)
 
     def _advance_clocks(self, net, t_end):
-        clocks = {obj.clock for obj in net.objects}
+        clocks = {obj.clock for obj in net.objects if type(obj.clock) is Clock}
         clocks.add(defaultclock)
         for clock in clocks:
             clock.set_interval(net.t, t_end * second)
@@ -194,7 +199,7 @@ class ModelcDevice(RuntimeDevice):
         net.t_ = float(t_end)
 
     def _set_clocks(self, net, t_start):
-        for clock in {obj.clock for obj in net.objects} | {defaultclock}:
+        for clock in {obj.clock for obj in net.objects if type(obj.clock) is Clock} | {defaultclock}:
             i = int(round(t_start / clock.dt_))
             clock.variables["timestep"].set_value(i)
             clock.variables["t"].set_value(i * clock.dt_)

@@ -21,7 +21,9 @@ from .translate import Translator, NotSupported, group_ref, quantity_text, root_
 
 _SUPPORTED = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, EventMonitor, StateMonitor,
               PopulationRateMonitor, PoissonInput, Subgroup)
-_SECOND_DIM = None
+# What a connect expression may use for modelc to build the synapses: the indices. Anything else
+# of the Synapses' (pre/post state, subexpressions of it) is state that Brian2 holds.
+_CONNECT_INDICES = {"i", "j", "N_pre", "N_post"}
 
 
 def _seconds_text(value):
@@ -38,6 +40,40 @@ def _network_objects(net):
     thresholders, pathways, run_regularly operations: translated with their owner)."""
     contained = {id(c) for obj in net.objects for c in getattr(obj, "contained_objects", [])}
     return [obj for obj in net.sorted_objects if obj.active and id(obj) not in contained]
+
+
+def check_supported(obj):
+    """Raises NotSupported for what the translation would otherwise get wrong silently."""
+    from brian2 import prefs
+    from brian2.spatialneuron import SpatialNeuron
+    what = "%r (a %s)" % (obj.name, type(obj).__name__)
+    if not isinstance(obj, _SUPPORTED) or isinstance(obj, SpatialNeuron):
+        raise NotSupported("%s is not supported by the modelc device" % what)
+    if isinstance(obj, Synapses):
+        for side in (obj.source, obj.target):
+            if isinstance(side, Synapses):
+                raise NotSupported("%s connects to the synapses %r: synapses onto synapses are not "
+                                   "supported by the modelc device" % (what, side.name))
+    if isinstance(obj, (NeuronGroup, Synapses)) and prefs.legacy.refractory_timing:
+        raise NotSupported("prefs.legacy.refractory_timing = True is not supported by the modelc device")
+
+
+def check_operation(obj):
+    """The same for every operation of the network, those contained in groups included."""
+    from brian2 import Clock
+    what = "%r (a %s)" % (obj.name, type(obj).__name__)
+    if type(obj.clock) is not Clock:
+        raise NotSupported("%s runs on a %s (run_at, EventClock): the modelc device supports regular "
+                           "clocks only" % (what, type(obj.clock).__name__))
+    if type(obj).__name__ == "CodeRunner":
+        group = getattr(obj, "group", None)
+        if isinstance(group, Subgroup):
+            raise NotSupported("%s runs on the subgroup %r: operations of subgroups are not supported "
+                               "by the modelc device; use the parent group with a condition on i"
+                               % (what, group.name))
+        if isinstance(group, Synapses):
+            raise NotSupported("%s runs on the synapses %r: run_regularly on synapses is not "
+                               "supported by the modelc device" % (what, group.name))
 
 
 class SynapseLayout:
@@ -74,10 +110,11 @@ class NetworkRun:
         self.options = options
         self.timings = {}
         self.objects = _network_objects(net)
-        unsupported = [o for o in self.objects if not isinstance(o, _SUPPORTED)]
-        for o in unsupported:
-            raise NotSupported("%r (a %s) is not supported by the modelc device"
-                               % (o.name, type(o).__name__))
+        for o in self.objects:
+            check_supported(o)
+        for o in net.sorted_objects:
+            if o.active:
+                check_operation(o)
         self.signature = self._signature(net)
         self.layouts = {}
         self.generated = {}   # Synapses name -> pending assignments to replay after creation
@@ -95,9 +132,8 @@ class NetworkRun:
                 layout = self.layouts.get(M.source.name)
                 if layout is not None:
                     monitor_indices[M.name] = layout.modelc_index(M.record)
-        dt = self.objects[0].clock.dt_ if self.objects else 1e-4
         from brian2 import defaultclock
-        dt = float(defaultclock.dt_)
+        dt = self.dt = float(defaultclock.dt_)
         tr = Translator([o for o in self.objects], namespace, dt, seed, options["precision"],
                         connect, delays, monitor_indices)
         self.document = tr.document(options.get("name", "brian2_network"))
@@ -131,6 +167,14 @@ class NetworkRun:
         return tuple(sorted(parts, key=lambda p: p[1]))
 
     def matches(self, net):
+        from brian2 import defaultclock
+        if float(defaultclock.dt_) != self.dt and float(net.t_) > 0:
+            raise NotSupported("defaultclock.dt changed between runs (%g s -> %g s): the modelc device "
+                               "runs a network with one dt" % (self.dt, float(defaultclock.dt_)))
+        if self._signature(net) != self.signature and float(net.t_) > 0:
+            raise NotSupported("the network changed after it ran (objects added or removed, "
+                               "SpikeGeneratorGroup.set_spikes, a new connect()): the modelc device "
+                               "cannot continue a simulation with another structure")
         return self._signature(net) == self.signature and not any(
             isinstance(o, Synapses) and o.name in self.device._pending for o in self.objects)
 
@@ -148,7 +192,7 @@ class NetworkRun:
                 return rule, delay
             # Not expressible as one rule: Brian2 creates the synapses (NumPy), modelc gets pairs.
             for call in pending.calls:
-                Synapses.connect.original_function(S, **{k: v for k, v in call.items() if k != "synapses"})
+                Synapses.connect.original_function(**call)
             for variableview, function, args in pending.assignments:
                 function(*args)
         return self._explicit(S)
@@ -156,7 +200,7 @@ class NetworkRun:
     def _rule(self, S, calls):
         a = calls[0]
         ns = a["namespace"]
-        cond, i, j, p, n = a["condition"], a["i"], a["j"], a["p"], a["n"]
+        cond, i, j, p, n = (getattr(a[k], "code", a[k]) for k in ("condition", "i", "j", "p", "n"))
         tr = Translator([], ns, 1.0, 0, "double", {}, {}, {})
 
         def code(x, what):
@@ -165,7 +209,7 @@ class NetworkRun:
             # Connectivity is built before Brian2's state reaches modelc: conditions on pre/post
             # state go through Brian2 instead.
             for name in get_identifiers(text):
-                if (name.endswith("_pre") or name.endswith("_post")) and name not in ("N_pre", "N_post"):
+                if name in S.variables and name not in _CONNECT_INDICES:
                     return None
             return text
 
