@@ -22,6 +22,7 @@ class Collector:
     def __init__(self):
         self.outcomes = {}
         self.failures = []
+        self.skips = {}
         self.phase = ""
 
     def pytest_runtest_logreport(self, report):
@@ -33,8 +34,10 @@ class Collector:
                 outcome = "xpassed"
             if outcome == "skipped":
                 text = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
-                if "NotImplementedError" in text or "not implemented" in text.lower():
+                if "NotImplementedError" in text or "not implemented" in text.lower() or "not supported" in text:
                     outcome = "not_implemented"
+                reason = text.replace("Skipped: ", "")[:160]
+                self.skips[reason] = self.skips.get(reason, 0) + 1
             key = "%s %s" % (self.phase, outcome)
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
             if outcome in ("failed", "not_implemented"):
@@ -75,7 +78,8 @@ def main():
     finally:
         pytest.main = original_main
     result = {"brian2": brian2.__version__, "seconds": round(time.time() - t0, 1),
-              "outcomes": collector.outcomes, "failures": collector.failures}
+              "outcomes": collector.outcomes, "failures": collector.failures,
+              "skip_reasons": dict(sorted(collector.skips.items(), key=lambda kv: -kv[1]))}
     text = json.dumps(result, indent=1)
     if args.out:
         with open(args.out + ".tmp", "w") as f:
