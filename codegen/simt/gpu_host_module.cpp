@@ -9,6 +9,8 @@
 //   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
 //   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the connect code
 //     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//     a dense / bitmask group keeps its matrix instead (`syn<g>_dense`/`_bits`, device `_ddense`/`_dbits`,
+//     codegen/host/matrix_storage_emitter.cpp), a procedural group nothing;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
 //     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
 //     `qev<w>/qcnt<w>` of depth `depth<w>` (gpu_host_delivery.cpp, codegen/simt/simt_kernel_emitter.cpp);
