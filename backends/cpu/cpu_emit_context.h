@@ -17,7 +17,7 @@ namespace modelc::backends::cpu {
 void emit_connect_unstored(struct EmitContext& c, int g);
 
 // The shared host context plus the CPU options; connect<g> of the dense, bitmask and procedural
-// storages comes from cpu_connectivity_emitter.cpp (only this backend offers them).
+// storages comes from cpu_connectivity_emitter.cpp (over codegen/host's, plus the procedural row buffer).
 struct EmitContext : codegen::host::HostContext {
   EmitContext(const kir::Program& program, const CpuEmitOptions& cpu_options, DiagnosticEngine& diagnostics)
       : HostContext(program, diagnostics, "cpu"), options(cpu_options) {

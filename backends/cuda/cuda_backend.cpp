@@ -38,6 +38,9 @@ BackendCapabilities CudaBackend::capabilities() const {
   c.parallel_neurons = true;
   c.preferred_block_size = 256;  // an upper bound; the module asks the driver per kernel
   c.features.insert("fusion:neuron-kernels");
+  // The non-CSR storages (codegen/simt/simt_kernel_emitter.cpp: a block per spike scans its dense
+  // or bitmask row, or regenerates its procedural row from the Philox stream).
+  for (const char* f : {"connectivity:dense", "connectivity:bitmask", "connectivity:procedural"}) c.features.insert(f);
   return c;
 }
 

@@ -27,6 +27,9 @@ codegen::simt::GpuDialect make_cuda_dialect() {
   // Dynamic shared memory: the host's mc_kernel_set_local gives its size at launch (the runtime
   // passes it as cuLaunchKernel's sharedMemBytes, not as an argument).
   d.shared_decl = "extern __shared__ $t $n[];";
+  d.shared_array = "__shared__ $t $n;";
+  d.popcount64 = "__popcll($v)";
+  d.ctz64 = "(__ffsll((long long)($v)) - 1)";
   d.atomic_add_int32 = "atomicAdd($p, $v)";
   d.atomic_add_int64 = "atomicAdd((unsigned long long*)$p, (unsigned long long)($v))";
   d.atomic_add_float = "atomicAdd($p, $v)";

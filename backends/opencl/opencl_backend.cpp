@@ -29,6 +29,9 @@ backends::BackendCapabilities OpenCLBackend::capabilities() const {
   // Fused update + threshold (+ reset): one work-item per neuron runs the whole body, EmitSpike sets
   // its flag as in any threshold kernel; spike-identical to the CPU in test_gpu_equivalence.
   c.features.insert("fusion:neuron-kernels");
+  // The non-CSR storages (codegen/simt/simt_kernel_emitter.cpp: a block per spike scans its dense
+  // or bitmask row, or regenerates its procedural row from the Philox stream).
+  for (const char* f : {"connectivity:dense", "connectivity:bitmask", "connectivity:procedural"}) c.features.insert(f);
   return c;
 }
 

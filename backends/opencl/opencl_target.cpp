@@ -25,6 +25,10 @@ codegen::simt::GpuDialect make_opencl_dialect() {
   d.barrier_global = "barrier(CLK_GLOBAL_MEM_FENCE)";
   // The host sets the scratch size as a __local kernel argument (clSetKernelArg with NULL).
   d.shared_param = "__local $t* restrict $n";
+  d.shared_array = "__local $t $n;";
+  // OpenCL C 1.2 has popcount but no ctz (2.0): the trailing zeros are the set bits below the lowest.
+  d.popcount64 = "(int)popcount($v)";
+  d.ctz64 = "(int)popcount(($v & (~$v + 1UL)) - 1UL)";
   // OpenCL 1.2 has integer atomics only: floating point (and the int64 forms, through
   // cl_khr_int64_base_atomics) are compare-and-swap loops in opencl_atomics.cl.
   d.atomic_add_int32 = "mc_atomic_add_int($p, $v)";

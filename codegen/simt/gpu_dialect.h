@@ -47,6 +47,15 @@ struct GpuDialect {
   std::string shared_param;     // template with $t, $n
   std::string shared_decl;      // template with $t, $n
 
+  // A block-shared array of static size: `$t` the element type, `$n` the name with its extent
+  // ("_mc_scan[64]"); a statement at the top of a kernel body.
+  std::string shared_array;     // template with $t, $n
+
+  // Bits of a 64-bit unsigned value $v (a variable), as int: set bits, and trailing zeros of a
+  // non-zero value.
+  std::string popcount64;
+  std::string ctz64;
+
   // Atomic add of $v to *$p, by element type. Other read-modify-write operations (mul, div) call the
   // prelude's mc_atomic_<op>_<type> compare-and-swap helpers.
   std::string atomic_add_int32;

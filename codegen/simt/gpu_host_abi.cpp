@@ -35,9 +35,25 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
       o += "  if (mc_read_var(m, " + std::to_string(bi) + ", m->b_" + n + ")) return 1;  // read by a connection rule\n";
   }
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
+    const kir::SynapseGroup& sg = p.synapse_groups[g];
     const std::string gs = std::to_string(g), s = "m->syn" + gs;
-    const std::string rows = int_text(p.synapse_groups[g].source_size + 1);
+    const std::string rows = int_text(sg.source_size + 1), what = c_string("synapses " + sg.name);
     o += "  if (connect" + gs + "(m) || mc_check_cancel(m, \"building the network\")) { m->failed = 1; return 1; }\n";
+    // The other storages: row pointers and the matrix (dense: a byte per pair, bitmask: a word per
+    // 64 targets); procedural groups store nothing.
+    const kir::Connectivity::Storage st = sg.connectivity.storage;
+    if (st == kir::Connectivity::Storage::Procedural) continue;
+    if (st != kir::Connectivity::Storage::Sparse) {
+      const bool dense = st == kir::Connectivity::Storage::Dense;
+      const std::string f = s + (dense ? "_dense" : "_bits"), df = s + (dense ? "_ddense" : "_dbits");
+      const std::string bytes = "(size_t)" + int_text(sg.source_size) + " * " +
+                                (dense ? int_text(sg.target_size) : int_text((sg.target_size + 63) / 64) + " * 8");
+      o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + what + "))) return 1;\n";
+      o += "  if (!(" + df + " = mc_buf(m, " + bytes + ", " + what + "))) return 1;\n";
+      o += "  MC_DEV(mc_buffer_upload(m->dev, " + s + "_drow, 0, (size_t)" + rows + " * 8, " + s + "_row), \"uploading synapses\");\n";
+      o += "  MC_DEV(mc_buffer_upload(m->dev, " + df + ", 0, " + bytes + ", " + f + "), \"uploading synapses\");\n";
+      continue;
+    }
     o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpost = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
     o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
@@ -111,20 +127,10 @@ void emit_accessors(GpuModuleContext& c, std::string& o) {
     }
     o += "  return 0;\n}\n\n";
   }
-  o += "int64_t mc_synapse_count(const mc_module* m, int32_t g) {\n  if (!m) return -1;\n  switch (g) {\n";
-  for (size_t g = 0; g < p.synapse_groups.size(); ++g)
-    o += "    case " + std::to_string(g) + ": return m->syn" + std::to_string(g) + "_n;\n";
-  o += "    default: return -1;\n  }\n}\n\n";
-  o += "int mc_read_synapses(mc_module* m, int32_t g, int32_t* pre, int32_t* post) {\n  if (!m) return 1;\n"
-       "  const int32_t* a = 0;\n  const int32_t* b = 0;\n  int64_t n = 0;\n  switch (g) {\n";
-  for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
-    std::string gs = std::to_string(g);
-    o += "    case " + gs + ": a = m->syn" + gs + "_pre; b = m->syn" + gs + "_post; n = m->syn" + gs + "_n; break;\n";
-  }
-  o += "    default: snprintf(m->error, sizeof m->error, \"no synapse group with index %d\", (int)g); return 1;\n  }\n";
-  o += "  if (n > 0 && (!a || !b)) return mc_fail(m, \"synapses are not built yet (call mc_init)\");\n";
-  o += "  if (n > 0 && pre) memcpy(pre, a, (size_t)n * sizeof(int32_t));\n";
-  o += "  if (n > 0 && post) memcpy(post, b, (size_t)n * sizeof(int32_t));\n  return 0;\n}\n\n";
+  // Every storage, as in the CPU module (procedural rows regenerated on the host by row<g>).
+  codegen::host::HostContext sc(c.p, c.diags, c.target.backend);
+  codegen::host::emit_synapse_accessors(sc);
+  o += sc.out;
 }
 
 }  // namespace modelc::codegen::simt

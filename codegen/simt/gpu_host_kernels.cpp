@@ -162,6 +162,8 @@ std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const K
     case Kind::Seg: return buf("syn" + gs + "_dseg" + ws);
     case Kind::Perm: return buf("syn" + gs + "_dperm" + ws);
     case Kind::Row: return buf("syn" + gs + "_drow");
+    case Kind::Dense: return buf("syn" + gs + "_ddense");
+    case Kind::Bits: return buf("syn" + gs + "_dbits");
     case Kind::Post: return buf("syn" + gs + "_dpost");
     case Kind::Pre: return buf("syn" + gs + "_dpre");
     case Kind::Depth:
@@ -186,7 +188,7 @@ std::string kernel_desc(const GpuModuleContext& c, const KernelPlan& plan) {
     // Blocks of up to 64 (two warps / one wavefront) per event (queued pathways: per (delay,
     // event) pair, so not bounded by the population size).
     const int64_t n = dk == DK::QueuedEvents ? INT32_MAX : c.p.populations[plan.population].size;
-    grid = "MC_GRID_EVENTS", cap = "64", size = int_text(n > 0 ? n : 1);
+    grid = "MC_GRID_EVENTS", cap = std::to_string(kEventBlockCap), size = int_text(n > 0 ? n : 1);
   } else if (dk == DK::SpikeGenerator) {
     grid = "MC_GRID_ONE_GROUP";
   } else if (plan.gather) {

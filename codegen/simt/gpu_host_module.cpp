@@ -9,6 +9,8 @@
 //   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
 //   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the connect code
 //     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//     a dense / bitmask group keeps its matrix instead (`syn<g>_dense`/`_bits`, device `_ddense`/`_dbits`,
+//     codegen/host/matrix_storage_emitter.cpp), a procedural group nothing;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
 //     heterogeneous-delay pathway w the delay-sorted rows `dseg<w>/dperm<w>` and the event ring
 //     `qev<w>/qcnt<w>` of depth `depth<w>` (gpu_host_delivery.cpp, codegen/simt/simt_kernel_emitter.cpp);
@@ -41,6 +43,16 @@ std::string raw_literal(const std::string& text) {
   return "R\"" + delim + "(" + text + ")" + delim + "\"";
 }
 
+// The procedural groups whose rows the device regenerates by drawing (probability rules), in double
+// precision like the host's row<g>: their names, "" for none.
+std::string procedural_rows(const kir::Program& p) {
+  std::string names;
+  for (const auto& sg : p.synapse_groups)
+    if (sg.connectivity.storage == kir::Connectivity::Storage::Procedural && sg.connect.kind == kir::ConnectRule::Kind::Probability)
+      names += (names.empty() ? "" : ", ") + sg.name;
+  return names;
+}
+
 void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std::string& device_source, int threads) {
   const kir::Program& p = c.p;
   std::string& o = hc.out;
@@ -52,6 +64,9 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
   o += "#include \"abi/device_runtime.h\"\n\n";
   o += codegen::host::dt_define(p.dt);
   o += "#define MC_NEEDS_FP64 " + std::string(p.scalar == kir::Type::Double ? "1" : "0") + "\n";
+  const std::string procedural = procedural_rows(p);
+  o += "#define MC_NEEDS_FP64_ROWS " + std::string(procedural.empty() ? "0" : "1") + "  // " +
+       (procedural.empty() ? std::string("no procedural probability rows") : "procedural rows of " + procedural) + "\n";
   o += "#define MC_NEEDS_INT64_ATOMICS " + std::string(needs_int64_atomics(p) ? "1" : "0") + "\n\n";
   o += "// The " + c.target.api + " program, built for the selected device at mc_create.\nstatic const char mc_device_source[] =\n" +
        raw_literal(device_source) + ";\n\n";
@@ -73,6 +88,10 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
     o += "  int64_t syn" + gs + "_n;  // " + p.synapse_groups[g].name + "\n";
     o += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
     for (const char* f : {"_drow", "_dpost", "_dpre"}) o += "  mc_buffer* syn" + gs + f + ";\n";
+    // Dense and bitmask groups: the matrix on the host (codegen/host/matrix_storage_emitter.cpp) and on the device.
+    const kir::Connectivity::Storage st = p.synapse_groups[g].connectivity.storage;
+    if (st == kir::Connectivity::Storage::Dense) o += "  uint8_t* syn" + gs + "_dense;\n  mc_buffer* syn" + gs + "_ddense;\n";
+    if (st == kir::Connectivity::Storage::Bitmask) o += "  uint64_t* syn" + gs + "_bits;\n  mc_buffer* syn" + gs + "_dbits;\n";
   }
   emit_delivery_fields(c, o);
   // Per model kernel (mc_kernels_, gpu_host_kernels.cpp): its handle and grid.
@@ -189,6 +208,16 @@ void emit_setup(GpuModuleContext& c, codegen::host::HostContext& hc, std::string
        "             \"or choose a device with fp64 (--device N; `modelc devices` lists them)\", m->device_name,\n"
        "             forced ? \", forced by " + force_env + "\" : \"\", " + c_string(p.model_name) + ");\n"
        "    m->failed = 1;\n    return 1;\n  }\n";
+  // Procedural rows are regenerated on the device with the host's double-precision draws and logs;
+  // in float they would be other synapses.
+  const std::string procedural = procedural_rows(p);
+  if (!procedural.empty())
+    o += "  if (MC_NEEDS_FP64_ROWS && !fp64) {\n"
+         "    snprintf(m->error, sizeof m->error, \"" + t.api + " device '%s' does not support double precision (no " + t.fp64_feature + "%s), \"\n"
+         "             \"which the procedural connectivity of synapses " + procedural + " needs to regenerate the CPU's synapses: \"\n"
+         "             \"set \\\"connectivity\\\": \\\"sparse\\\" on them, or choose a device with fp64\", m->device_name,\n"
+         "             forced ? \", forced by " + force_env + "\" : \"\");\n"
+         "    m->failed = 1;\n    return 1;\n  }\n";
   o += "  if (MC_NEEDS_INT64_ATOMICS && fp64 && !info.int64_atomics) {\n"
        "    snprintf(m->error, sizeof m->error, \"" + t.api + " device '%s' has no 64-bit atomics (" + t.int64_atomics_feature + "), which \"\n"
        "             \"model '%s' needs for synaptic input into double variables: use float precision or another device\",\n"
@@ -263,6 +292,9 @@ void emit_create_destroy(GpuModuleContext& c, std::string& o) {
     for (const char* f : {"row", "post", "pre"}) o += std::string("  mc_free(m->syn") + gs + "_" + f + ");\n";
     for (const char* f : {"drow", "dpost", "dpre"})
       o += "  mc_buffer_free(m->syn" + gs + "_" + f + ");\n";
+    const kir::Connectivity::Storage st = p.synapse_groups[g].connectivity.storage;
+    if (st == kir::Connectivity::Storage::Dense) o += "  mc_free(m->syn" + gs + "_dense);\n  mc_buffer_free(m->syn" + gs + "_ddense);\n";
+    if (st == kir::Connectivity::Storage::Bitmask) o += "  mc_free(m->syn" + gs + "_bits);\n  mc_buffer_free(m->syn" + gs + "_dbits);\n";
   }
   o += "  mc_buffer_free(m->totals);\n  mc_program_free(m->prog);\n  mc_device_close(m->dev);\n  free(m);\n}\n\n";
   o += "mc_module* mc_create(const mc_options* options, char* error, size_t error_size) {\n";
@@ -297,7 +329,10 @@ std::string emit_host_module(GpuModuleContext& c, const std::string& device_sour
   emit_header(c, hc, device_source, default_threads);
   codegen::host::emit_info(hc);
   codegen::host::emit_init_tables(hc);
-  // Connectivity is built on the host by the code the CPU module runs, then uploaded once.
+  // Connectivity is built on the host by the code the CPU module runs, then uploaded once (the
+  // matrices of dense and bitmask groups; nothing of procedural ones, whose rows the device
+  // regenerates).
+  hc.emit_connect_unstored = [&hc](int g) { codegen::host::emit_connect_unstored(hc, g); };
   codegen::host::emit_connect(hc);
   std::string& o = hc.out;
   emit_queue_functions(c, o);

@@ -150,6 +150,13 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
     return false;
   }
   const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  // Only spike propagation scans the other storages; every other synapse domain reads the CSR
+  // arrays (choose-connectivity keeps such groups sparse).
+  if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse && d.kind != DK::SynapticEvents) {
+    c.error(who + " runs over every synapse or a delay queue of '" + sg.name + "', which is stored as " +
+            kir::storage_name(sg.connectivity.storage) + ": only sparse storage has the synapse arrays it reads");
+    return false;
+  }
   if (d.kind == DK::Synapses) {
     plan.gather = is_gather(k.body);
     if (plan.gather)
@@ -200,10 +207,23 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
   }
   plan.params.push_back({Kind::Spikes, ""});
   plan.params.push_back({Kind::Counts, ""});
-  if (d.kind == DK::PostSynapticEvents)
+  if (d.kind == DK::PostSynapticEvents) {
     for (Kind kd : {Kind::Col, Kind::ColSyn, Kind::Pre, Kind::Post}) plan.params.push_back({kd, ""});
-  else
-    for (Kind kd : {Kind::Row, Kind::Post}) plan.params.push_back({kd, ""});
+    return true;
+  }
+  // The row of a spiking neuron, per storage (procedural: nothing, the row is regenerated).
+  switch (sg.connectivity.storage) {
+    case kir::Connectivity::Storage::Sparse:
+      for (Kind kd : {Kind::Row, Kind::Post}) plan.params.push_back({kd, ""});
+      break;
+    case kir::Connectivity::Storage::Dense:
+      for (Kind kd : {Kind::Row, Kind::Dense}) plan.params.push_back({kd, ""});
+      break;
+    case kir::Connectivity::Storage::Bitmask:
+      for (Kind kd : {Kind::Row, Kind::Bits}) plan.params.push_back({kd, ""});
+      break;
+    case kir::Connectivity::Storage::Procedural: break;
+  }
   return true;
 }
 
@@ -214,10 +234,16 @@ static void check_strategies(LaunchPlan& c) {
   const std::string hint = "lower the model for the " + c.backend + " backend (--backend " + c.backend + "), or use the cpu backend";
   for (const auto& sg : c.p.synapse_groups) {
     const kir::Connectivity& cn = sg.connectivity;
-    if (cn.storage != kir::Connectivity::Storage::Sparse || cn.index_bits != 32 || !cn.keep_pre)
-      c.error("synapse group '" + sg.name + "' is stored as " + kir::storage_name(cn.storage) +
+    if (cn.storage == kir::Connectivity::Storage::Sparse && (cn.index_bits != 32 || !cn.keep_pre))
+      c.error("synapse group '" + sg.name + "' is stored as sparse" +
                   (cn.index_bits != 32 ? " with " + std::to_string(cn.index_bits) + "-bit indices" : "") +
                   (cn.keep_pre ? "" : " without pre indices") + ", which the " + c.backend + " backend does not implement",
+              hint);
+    if (cn.storage == kir::Connectivity::Storage::Procedural && sg.connect.kind != kir::ConnectRule::Kind::AllToAll &&
+        sg.connect.kind != kir::ConnectRule::Kind::OneToOne &&
+        (sg.connect.kind != kir::ConnectRule::Kind::Probability || sg.connect.depends_on_j || sg.connect.n))
+      c.error("synapse group '" + sg.name + "' is procedural with a rule whose rows the " + c.backend +
+                  " backend cannot regenerate on the device (all-to-all, one-to-one and probabilities that do not depend on j)",
               hint);
     for (const auto& pw : sg.pathways)
       if (pw.buffering == kir::SynapseGroup::Pathway::Buffering::Dendritic)

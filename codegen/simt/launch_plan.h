@@ -15,6 +15,11 @@
 
 namespace modelc::codegen::simt {
 
+// The largest block of the event kernels (SynapticEvents, PostSynapticEvents, QueuedEvents): the
+// host caps their block size at this, and the scans over a row of the non-CSR storages keep one
+// block-shared entry per thread.
+constexpr int kEventBlockCap = 64;
+
 // One kernel parameter, in declaration order.
 struct KernelParam {
   enum class Kind {
@@ -31,6 +36,8 @@ struct KernelParam {
     Seg,       // heterogeneous delays of the plan's pathway: per (row, delay) segment starts (long)
     Perm,      //   ... and the synapses of the rows sorted by delay (int)
     Depth,     // long: the delay ring depth of the plan's pathway (1 + max delay, known at mc_init)
+    Dense,     // dense connectivity of `group`: synapses per pair (uchar[source_size][target_size])
+    Bits,      // bitmask connectivity of `group`: one bit per pair (ulong[source_size][words of target_size])
     Post,      // CSR post indices of `group` (int)
     Pre,       // CSR pre indices of `group` (int)
     SynCount,  // long: the synapse count of `group`

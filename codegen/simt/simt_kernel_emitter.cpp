@@ -1,5 +1,6 @@
 #include "codegen/simt/simt_kernel_emitter.h"
 
+#include "ir/kernel_ir_traversal.h"
 #include "support/format.h"
 
 #include <cstdio>
@@ -138,12 +139,153 @@ void queued_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, 
   o += "      }\n    }\n    _mc_base += _mc_nev;\n  }\n";
 }
 
+// Whether a body reads the synapse index: `syn` itself or a random draw (keyed by it).
+bool uses_syn(const kir::Block& body) {
+  bool uses = false;
+  kir::walk_exprs(body, [&](const kir::Expr& e) {
+    if ((e.kind == kir::Expr::Kind::Builtin && e.name == "syn") || e.kind == kir::Expr::Kind::Random) uses = true;
+    return kir::WalkResult::Advance;
+  });
+  return uses;
+}
+
+// Whether the SynapticEvents kernel of `plan` scans its rows with a block-wide prefix sum (in
+// _mc_scan): dense and bitmask rows whose body reads syn, procedural probability rows.
+bool needs_row_scan(const LaunchPlan& c, const KernelPlan& plan) {
+  if (plan.kernel->domain.kind != Domain::Kind::SynapticEvents) return false;
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  switch (sg.connectivity.storage) {
+    case kir::Connectivity::Storage::Sparse: return false;
+    case kir::Connectivity::Storage::Dense:
+    case kir::Connectivity::Storage::Bitmask: return uses_syn(plan.kernel->body);
+    case kir::Connectivity::Storage::Procedural: return sg.connect.kind == kir::ConnectRule::Kind::Probability;
+  }
+  return false;
+}
+
+// Inclusive prefix sum over _mc_scan[0 .. block size) (Hillis-Steele), each thread having stored
+// its own entry; every thread of the block must reach it.
+std::string block_scan(const Spell& s, const std::string& ind) {
+  return s(ind + "{sync_shared};\n" + ind + "for (int _mc_o = 1; _mc_o < (int){bsize}; _mc_o <<= 1) {\n" + ind +
+           "  const {long} _mc_add = (int){tid} >= _mc_o ? _mc_scan[{tid} - _mc_o] : 0;\n" + ind + "  {sync_shared};\n" + ind +
+           "  _mc_scan[{tid}] += _mc_add;\n" + ind + "  {sync_shared};\n" + ind + "}\n");
+}
+
+// The synapses of row i of a dense or bitmask group, j ascending as in the CSR. The threads of the
+// block share the row: consecutive threads take consecutive targets (dense) or 64-target words
+// (bitmask). Where the body reads syn (the CSR position: row pointer + synapses of the row before
+// it), each tile of the row is ranked by a block-wide prefix sum of its synapse counts, so syn and
+// the draws keyed by it are the CPU's.
+void matrix_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const bool dense = sg.connectivity.storage == kir::Connectivity::Storage::Dense;
+  const GpuDialect& d = pr.dialect();
+  const std::string T = s.int_text(sg.target_size), W = s.int_text((sg.target_size + 63) / 64);
+  const std::string n = dense ? T : W;  // elements of the row the threads share
+  const kir::Block& body = plan.kernel->body;
+  if (dense)
+    o += s("    {g}const {uchar}* {restrict} _mc_d = _mc_dense + i * ") + T + ";\n";
+  else
+    o += s("    {g}const {ulong}* {restrict} _mc_w = _mc_bits + i * ") + W + ";\n";
+  // The synapses of one element: the count of a pair, or the set bits of a word.
+  auto element = [&](const std::string& ind, const std::string& next_syn, int indent) {
+    if (dense) {
+      o += ind + "for (int _mc_r = _mc_c; _mc_r > 0; --_mc_r" + next_syn + ") {\n";
+    } else {
+      o += s(ind + "for ({ulong} _mc_b = _mc_word; _mc_b != 0; _mc_b &= _mc_b - 1" + next_syn + ") {\n");
+      o += s(ind + "  const {long} j = _mc_q * 64 + ") + fill(d.ctz64, "", "_mc_b") + ";\n";
+    }
+    pr.block(body, indent, o);
+    o += ind + "}\n";
+  };
+  auto load = [&](const std::string& ind, const std::string& index) {
+    if (dense) o += ind + "const int _mc_c = " + index + " < " + T + " ? (int)_mc_d[" + index + "] : 0;\n";
+    else {
+      o += s(ind + "const {ulong} _mc_word = ") + index + " < " + W + " ? _mc_w[" + index + "] : 0;\n";
+      o += ind + "const int _mc_c = " + fill(d.popcount64, "", "_mc_word") + ";\n";
+    }
+  };
+  const std::string var = dense ? "j" : "_mc_q";
+  if (!uses_syn(body)) {
+    o += s("    for ({long} ") + var + s(" = ({long}){tid}; ") + var + " < " + n + s("; ") + var + s(" += ({long}){bsize}) {\n");
+    load("      ", var);
+    element("      ", "", 4);
+    o += "    }\n";
+    return;
+  }
+  o += s("    {long} _mc_base = _mc_row[i];\n");
+  o += s("    for ({long} _mc_t0 = 0; _mc_t0 < ") + n + s("; _mc_t0 += ({long}){bsize}) {\n");
+  o += s("      const {long} ") + var + s(" = _mc_t0 + ({long}){tid};\n");
+  load("      ", var);
+  o += s("      _mc_scan[{tid}] = _mc_c;\n");
+  o += block_scan(s, "      ");
+  o += s("      {long} syn = _mc_base + _mc_scan[{tid}] - _mc_c;\n");
+  o += s("      const {long} _mc_tile = _mc_scan[{bsize} - 1];\n      {sync_shared};\n");
+  element("      ", ", ++syn", 4);
+  o += "      _mc_base += _mc_tile;\n    }\n";
+}
+
+// The synapses of row i of a procedural group, regenerated as the CSR build's row generator row<g>
+// (codegen/host/connect_emitter.cpp) draws them: all-to-all and one-to-one rows directly; a
+// probability row by geometric skipping, where draw k of row i is mc_uniform_double(seed, stream,
+// i, k) and the k-th synapse is at j = -1 + the sum of the first k gaps 1 + floor(log(1 - u) /
+// log1p(-p)), the row ending at the first j >= T. Philox is counter-based, so the block draws a
+// tile of gaps at once (thread t draws k = tile start + t) and a prefix sum of the gaps gives every
+// thread its j: the same synapses as the CPU's sequential loop, in parallel. The gaps are integers
+// (floor), summed exactly; only a device log that rounds differently from the host's right at an
+// integer boundary of the quotient could move a synapse. Needs fp64 (the host module refuses a
+// device without it).
+void procedural_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const kir::ConnectRule& r = sg.connect;
+  const std::string T = s.int_text(sg.target_size);
+  const kir::Block& body = plan.kernel->body;
+  auto all_targets = [&](const std::string& ind, int indent) {
+    o += s(ind + "for ({long} j = ({long}){tid}; j < ") + T + s("; j += ({long}){bsize}) {\n");
+    pr.block(body, indent, o);
+    o += ind + "}\n";
+  };
+  if (r.kind == kir::ConnectRule::Kind::AllToAll) {
+    all_targets("    ", 3);
+    return;
+  }
+  if (r.kind == kir::ConnectRule::Kind::OneToOne) {
+    o += s("    if ({tid} == 0) {\n      const {long} j = i;\n");
+    pr.block(body, 3, o);
+    o += "    }\n";
+    return;
+  }
+  o += "#if defined(MC_HAVE_FP64)\n";
+  if (r.condition) o += "    if (!(" + pr.expr(r.condition) + ")) continue;\n";
+  o += "    const double _mc_p = (double)(" + (r.p ? pr.expr(r.p) : std::string("1.0")) + ");\n";
+  o += "    if (!(_mc_p > 0.0)) continue;\n";
+  o += "    if (_mc_p >= 1.0) {\n";
+  all_targets("      ", 4);
+  o += "      continue;\n    }\n";
+  o += "    const double _mc_lq = log1p(-_mc_p);\n";
+  o += s("    {long} _mc_last = -1;\n");
+  o += s("    for ({ulong} _mc_k0 = 0; _mc_last < ") + T + s("; _mc_k0 += ({ulong}){bsize}) {\n");
+  o += s("      const double _mc_u = mc_uniform_double(seed, ") + std::to_string(r.stream) +
+       s("u, ({ulong})i, _mc_k0 + ({ulong}){tid});\n");
+  o += "      const double _mc_skip = floor(log(1.0 - _mc_u) / _mc_lq);\n";
+  // Gaps of T or more end the row wherever they fall: clamped, so the sums cannot overflow.
+  o += s("      _mc_scan[{tid}] = 1 + (_mc_skip >= (double)") + T + " ? " + T + s(" : ({long})_mc_skip);\n");
+  o += block_scan(s, "      ");
+  o += s("      const {long} j = _mc_last + _mc_scan[{tid}];\n");
+  o += s("      const {long} _mc_end = _mc_last + _mc_scan[{bsize} - 1];\n      {sync_shared};\n");
+  o += "      if (j < " + T + ") {\n";
+  pr.block(body, 4, o);
+  o += "      }\n      _mc_last = _mc_end;\n    }\n#endif\n";
+}
+
 void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, std::string& o) {
   const Spell s(pr.dialect());
   const kir::Kernel& k = *plan.kernel;
   o += "/* kernel " + k.name + " */\n" + s("{kernel} k") + std::to_string(plan.index) + "(";
   for (size_t a = 0; a < plan.params.size(); ++a) o += (a ? ",\n    " : "") + kernel_param_decl(c, pr, plan.params[a]);
   o += ") {\n";
+  if (needs_row_scan(c, plan))
+    o += "  " + fill(pr.dialect().shared_array, "", "", pr.dialect().int64, "_mc_scan[" + std::to_string(kEventBlockCap) + "]") + "\n";
   o += s("  const {f64} t = ({f64})step * MC_DT;\n");
   const Domain& d = k.domain;
   codegen::RandomKeys keys;
@@ -176,11 +318,19 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
       o += s("    const {long} _mc_idx = _mc_spk[_mc_k];\n");
       o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
       o += s("    const {long} i = _mc_idx - ") + off + ";\n";
-      o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
-      o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
-      o += s("      const {long} j = _mc_post[syn];\n");
-      pr.block(k.body, 3, o);
-      o += "    }\n  }\n";
+      switch (sg.connectivity.storage) {
+        case kir::Connectivity::Storage::Sparse:
+          o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
+          o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
+          o += s("      const {long} j = _mc_post[syn];\n");
+          pr.block(k.body, 3, o);
+          o += "    }\n";
+          break;
+        case kir::Connectivity::Storage::Dense:
+        case kir::Connectivity::Storage::Bitmask: matrix_row(c, plan, pr, s, o); break;
+        case kir::Connectivity::Storage::Procedural: procedural_row(c, plan, pr, s, o); break;
+      }
+      o += "  }\n";
       break;
     }
     case Domain::Kind::Synapses:
@@ -295,6 +445,8 @@ std::string kernel_param_decl(const LaunchPlan& c, const GpuPrinter& pr, const K
     case Kind::Perm: return pr.global_pointer(d.int32, "_mc_perm", true);
     case Kind::Depth: return "const " + d.int64 + " _mc_depth";
     case Kind::Row: return pr.global_pointer(d.int64, "_mc_row", true);
+    case Kind::Dense: return pr.global_pointer(d.uint8, "_mc_dense", true);
+    case Kind::Bits: return pr.global_pointer(d.uint64, "_mc_bits", true);
     case Kind::Post: return pr.global_pointer(d.int32, "_mc_post", true);
     case Kind::Pre: return pr.global_pointer(d.int32, "_mc_pre", true);
     case Kind::SynCount: return "const " + d.int64 + " _mc_n";

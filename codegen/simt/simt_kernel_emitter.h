@@ -16,7 +16,11 @@
 //                       waits for it); threads past this step's count return at once.
 //   SynapticEvents      one block per event (grid-stride over the events), its threads stride over
 //                       the event's CSR row, so consecutive threads read consecutive `post` entries
-//                       (coalesced). Conflicting Accumulates are atomics.
+//                       (coalesced). Conflicting Accumulates are atomics. Dense and bitmask rows:
+//                       threads stride over the target counts or 64-target words; procedural rows
+//                       are regenerated from the Philox stream (a tile of draws per pass, ranked by a
+//                       block-wide prefix sum), so the synapses are the CPU's (matrix_row and
+//                       procedural_row in the .cpp).
 //   PostSynapticEvents  the same over the transposed index: one block per event of the target slice,
 //                       threads stride over its column (ascending synapse order).
 //   QueuedEvents        heterogeneous delays without a queue: the host sorts every row (column for

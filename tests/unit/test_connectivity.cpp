@@ -8,6 +8,9 @@
 #include <string>
 
 #include "backends/cpu/cpu_backend.h"
+#ifdef MODELC_HAVE_OPENCL
+#include "backends/opencl/opencl_backend.h"
+#endif
 #include "frontend/model_reader.h"
 #include "passes/pass_manager.h"
 #include "passes/passes.h"
@@ -123,19 +126,24 @@ struct Lowered {
   }
 };
 
+// `backend`: "cpu" (its features), "opencl" (its features, where it is built) or "bare" (an
+// accelerator target with no connectivity feature).
 Lowered lower(const std::string& tag, const std::string& text, double memory = 64.0 * (1ull << 30),
-              bool opencl = false) {
+              const std::string& backend = "cpu") {
   passes::register_builtin_passes();
   Lowered out;
   DiagnosticEngine diags;
   auto model = frontend::read_model_file(write_v2_model(tag, text).string(), frontend::ReadOptions{}, diags);
   if (model) {
     out.unit.model = std::move(*model);
-    if (opencl) {
-      out.unit.target.backend = "opencl";
-      out.unit.target.accelerator = true;
-    } else {
+    out.unit.target.backend = backend;
+    if (backend == "cpu") {
       out.unit.target.features = backends::cpu::CpuBackend().capabilities().features;
+    } else {
+      out.unit.target.accelerator = true;
+#ifdef MODELC_HAVE_OPENCL
+      if (backend == "opencl") out.unit.target.features = backends::opencl::OpenCLBackend().capabilities().features;
+#endif
     }
     out.unit.target.host_memory_bytes = memory;
     passes::PassManager pm;
@@ -185,14 +193,31 @@ TEST(Connectivity, CostModelChoices) {
   EXPECT_EQ(pl.of("Pl").storage, Storage::Sparse);
   EXPECT_EQ(pl.of("Pl").index_bits, 16);
   EXPECT_TRUE(pl.of("Pl").keep_pre);
-  // OpenCL declares no connectivity feature: the CSR stays as it was (u32, pre kept).
-  auto ocl = lower("choice-ocl", cuba_like(4000, "\"80 / N\"", "10 ms", ""), 64.0 * (1ull << 30), true);
-  ASSERT_TRUE(ocl.ok);
+  // A target without connectivity features: the CSR stays as it was (u32, pre kept).
+  auto bare = lower("choice-bare", cuba_like(4000, "\"80 / N\"", "10 ms", ""), 64.0 * (1ull << 30), "bare");
+  ASSERT_TRUE(bare.ok);
   for (const char* g : {"Ce", "Ci"}) {
-    EXPECT_EQ(ocl.of(g).storage, Storage::Sparse);
-    EXPECT_EQ(ocl.of(g).index_bits, 32);
-    EXPECT_TRUE(ocl.of(g).keep_pre);
+    EXPECT_EQ(bare.of(g).storage, Storage::Sparse);
+    EXPECT_EQ(bare.of(g).index_bits, 32);
+    EXPECT_TRUE(bare.of(g).keep_pre);
   }
+#ifdef MODELC_HAVE_OPENCL
+  // The GPU backends offer dense, bitmask and procedural (the SIMT emitter), not narrow indices:
+  // the pass chooses among those as for the CPU.
+  auto ocl_half = lower("choice-ocl-half", cuba_like(500, "0.5", "10 ms", ""), 64.0 * (1ull << 30), "opencl");
+  ASSERT_TRUE(ocl_half.ok);
+  EXPECT_EQ(ocl_half.of("Ce").storage, Storage::Bitmask) << ocl_half.decision("Ce");
+  auto ocl_full = lower("choice-ocl-p1", cuba_like(500, "1", "10 ms", ""), 64.0 * (1ull << 30), "opencl");
+  ASSERT_TRUE(ocl_full.ok);
+  EXPECT_EQ(ocl_full.of("Ce").storage, Storage::Procedural) << ocl_full.decision("Ce");
+  auto ocl_cuba = lower("choice-ocl-cuba", cuba_like(4000, "\"80 / N\"", "10 ms", ""), 64.0 * (1ull << 30), "opencl");
+  ASSERT_TRUE(ocl_cuba.ok);
+  for (const char* g : {"Ce", "Ci"}) {
+    if (ocl_cuba.of(g).storage != Storage::Sparse) continue;
+    EXPECT_EQ(ocl_cuba.of(g).index_bits, 32) << ocl_cuba.decision(g);
+    EXPECT_TRUE(ocl_cuba.of(g).keep_pre) << ocl_cuba.decision(g);
+  }
+#endif
 }
 
 TEST(Connectivity, DefaultsAtO0) {
@@ -246,11 +271,11 @@ TEST(Connectivity, IllegalOverrideIsAnErrorAtThePointer) {
   EXPECT_EQ(e.json_pointer, "/synapses/2/connectivity");
   EXPECT_NE(e.message.find("uses the synapse index"), std::string::npos) << e.message;
   // A storage the backend does not implement names the backend.
-  auto ocl = lower("err-ocl", cuba_like(1000, "0.1", "10 ms", "dense"), 64.0 * (1ull << 30), true);
-  EXPECT_FALSE(ocl.ok);
-  e = first_of(ocl.diags, support::Severity::Error);
+  auto bare = lower("err-bare", cuba_like(1000, "0.1", "10 ms", "dense"), 64.0 * (1ull << 30), "bare");
+  EXPECT_FALSE(bare.ok);
+  e = first_of(bare.diags, support::Severity::Error);
   EXPECT_EQ(e.json_pointer, "/synapses/0/connectivity");
-  EXPECT_NE(e.message.find("the opencl backend does not implement dense connectivity"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("the bare backend does not implement dense connectivity"), std::string::npos) << e.message;
   // The reader rejects unknown names with a suggestion.
   auto typo = lower("err-typo", cuba_like(1000, "0.1", "10 ms", "dens"));
   e = first_of(typo.diags, support::Severity::Error);

@@ -25,6 +25,7 @@
 #include "codegen/simt/simt_kernel_emitter.h"
 #include "driver/driver.h"
 #include "model_runner.h"
+#include "storage_variants.h"
 
 namespace modelc::testing {
 namespace {
@@ -167,6 +168,44 @@ INSTANTIATE_TEST_SUITE_P(Models, CudaBuild, ::testing::ValuesIn(all_models()),
                            return (info.param.rfind("examples/", 0) == 0 ? "example_" : "golden_") +
                                   fs::path(info.param).stem().string();
                          });
+
+// The forced connectivity storages (storage_variants.h: dense, bitmask, procedural, with syn-keyed
+// draws and procedural one-to-one / all-to-all rows) through NVRTC for sm_80, in double and float
+// and with the float-on-device options: the kernels the equivalence suite runs on OpenCL.
+class CudaStorageBuild : public ::testing::TestWithParam<StorageVariant> {};
+
+TEST_P(CudaStorageBuild, CompilesWithNvrtc) {
+  if (const auto& nv = mc_cuda::nvrtc(); !nv.problem.empty()) GTEST_SKIP() << nv.problem;
+  const fs::path dir = fs::temp_directory_path() / ("modelc-cuda-storage-" + std::to_string(getpid()));
+  const fs::path base = write_storage_variant(GetParam(), dir);
+  for (const char* precision : {"double", "float"}) {
+    driver::PipelineOptions options;
+    options.backend = "cuda";
+    options.build.out_dir = dir / (GetParam().name + precision);
+    options.build.cache_dir = test_cache_dir();
+    driver::CompiledModel cm;
+    DiagnosticEngine diags;
+    const fs::path model = variant(base, precision, dir);
+    ASSERT_TRUE(driver::compile_model(model.string(), options, cm, diags)) << diags.render(model.string());
+    for (const auto& g : cm.unit.program->synapse_groups)
+      EXPECT_STREQ(kir::storage_name(g.connectivity.storage), GetParam().storage.c_str()) << g.name;
+    const std::string device = read_text(options.build.out_dir / "kernels.cu");
+    const char* marker = GetParam().storage == "dense" ? "_mc_dense" : GetParam().storage == "bitmask" ? "_mc_bits" : "_mc_last";
+    if (!GetParam().rules || GetParam().storage != "procedural") {
+      EXPECT_NE(device.find(marker), std::string::npos) << marker;
+    }
+    std::string error;
+    std::vector<char> cubin;
+    EXPECT_TRUE(mc_cuda::compile_program(mc_cuda::nvrtc(), device, backends::cuda::cuda_target().build_options_no_fp64, 80,
+                                         cubin, error))
+        << error;
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+INSTANTIATE_TEST_SUITE_P(ForcedStorages, CudaStorageBuild, ::testing::ValuesIn(storage_variants()),
+                         [](const ::testing::TestParamInfo<StorageVariant>& info) { return info.param.name; });
 
 // The float path of a double-capable device (MODELC_CUDA_FORCE_NO_FP64): the module's second set
 // of build options compiles too.

@@ -12,6 +12,7 @@
 
 #include "backends/host_compiler.h"
 #include "model_runner.h"
+#include "storage_variants.h"
 #include "driver/driver.h"
 
 #ifdef MODELC_HAVE_OPENCL
@@ -145,6 +146,53 @@ std::vector<std::string> all_models() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, OpenCLSyntax, ::testing::ValuesIn(all_models()));
+
+// The forced connectivity storages (storage_variants.h), in double and float, float also without
+// fp64: the procedural probability rows are fp64-only code the host module refuses to run without
+// it, but the program must still compile there.
+class OpenCLStorageSyntax : public ::testing::TestWithParam<StorageVariant> {};
+
+TEST_P(OpenCLStorageSyntax, GeneratedProgramPassesClang) {
+  if (!have_clang()) GTEST_SKIP() << "clang not installed";
+  const fs::path dir = fs::temp_directory_path() / ("modelc-ocl-storage-" + std::to_string(getpid()));
+  const fs::path base = write_storage_variant(GetParam(), dir);
+  for (const char* precision : {"double", "float"}) {
+    const fs::path model = variant(base, precision, dir);
+    driver::PipelineOptions options;
+    options.backend = "opencl";
+    passes::CompilationUnit unit;
+    driver::PhaseTimings timings;
+    DiagnosticEngine diags;
+    ASSERT_TRUE(driver::lower_model(model.string(), options, unit, timings, diags)) << diags.render(model.string());
+    for (const auto& g : unit.program->synapse_groups)
+      EXPECT_STREQ(kir::storage_name(g.connectivity.storage), GetParam().storage.c_str()) << g.name;
+    backends::opencl::OpenCLBackend backend;
+    backends::BuildOptions bo;
+    backends::GeneratedSources src = backend.emit(*unit.program, bo, diags);
+    ASSERT_FALSE(diags.has_errors()) << diags.render(model.string());
+    const fs::path cl = dir / (model.stem().string() + ".cl");
+    std::ofstream(cl) << src.files["kernels.cl"];
+    std::vector<std::vector<std::string>> configs = {{"-Xclang", "-cl-ext=+cl_khr_fp64,+cl_khr_int64_base_atomics"}};
+    if (std::string(precision) == "float") configs.push_back({"-DMC_FORCE_NO_FP64"});
+    for (const auto& extra : configs) {
+      std::vector<std::string> argv = {"clang", "-x", "cl", "-cl-std=CL1.2", "-fsyntax-only", "-Werror=implicit-function-declaration",
+                                       "-Xclang", "-finclude-default-header"};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      argv.push_back(cl.string());
+      const fs::path log = dir / "clang.log";
+      std::string error;
+      const int rc = modelc::backends::run_process(argv, log, error);
+      std::ifstream in(log);
+      std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(rc, 0) << modelc::backends::join_command(argv) << "\n" << error << output;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+INSTANTIATE_TEST_SUITE_P(ForcedStorages, OpenCLStorageSyntax, ::testing::ValuesIn(storage_variants()),
+                         [](const ::testing::TestParamInfo<StorageVariant>& info) { return info.param.name; });
 
 // A program lowered for the CPU target carries strategies the OpenCL backend does not implement
 // (CUBA: sparse u16 without pre indices, fused propagation of Ce and Ci): it must refuse them by
