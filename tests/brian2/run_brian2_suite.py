@@ -23,6 +23,7 @@ class Collector:
         self.outcomes = {}
         self.failures = []
         self.skips = {}
+        self.passed = []
         self.phase = ""
 
     def pytest_runtest_logreport(self, report):
@@ -38,6 +39,8 @@ class Collector:
                     outcome = "not_implemented"
                 reason = text.replace("Skipped: ", "")[:160]
                 self.skips[reason] = self.skips.get(reason, 0) + 1
+            if outcome == "passed":
+                self.passed.append(report.nodeid.split("tests/")[-1])
             key = "%s %s" % (self.phase, outcome)
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
             if outcome in ("failed", "not_implemented"):
@@ -79,6 +82,7 @@ def main():
         pytest.main = original_main
     result = {"brian2": brian2.__version__, "seconds": round(time.time() - t0, 1),
               "outcomes": collector.outcomes, "failures": collector.failures,
+              "passed": collector.passed,
               "skip_reasons": dict(sorted(collector.skips.items(), key=lambda kv: -kv[1]))}
     text = json.dumps(result, indent=1)
     if args.out:

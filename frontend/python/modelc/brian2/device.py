@@ -68,8 +68,12 @@ class ModelcDevice(RuntimeDevice):
         return NumpyCodeObject
 
     def seed(self, seed=None):
+        if self._queue_has_run():  # between recorded runs: in program order, at device.build()
+            self._queue.append(("call", None, self.seed, (seed,)))
+            return
         super().seed(seed)
-        self._seed = None if seed is None else int(seed)
+        if self._seed is None and seed is not None:
+            self._seed = int(seed)  # modelc's streams: the first seed the script sets
 
     def get_value(self, var, access_data=True):
         owner = getattr(var, "owner", None)
@@ -133,7 +137,15 @@ class ModelcDevice(RuntimeDevice):
                 self._execute_queue()
             self._run(net, duration, namespace, report)
         else:
-            self._queue.append(("run", net, duration, namespace, report, net.t_))
+            # The network is translated when device.build() runs: what it looks like then must be
+            # what it looked like at every recorded run.
+            shape = (float(defaultclock.dt_), NetworkRun.structure(net))
+            for entry in self._queue:
+                if entry[0] == "run" and entry[1] is net and entry[6] != shape:
+                    raise NotSupported("the network changed between runs (defaultclock.dt, objects, "
+                                       "SpikeGeneratorGroup.set_spikes): the modelc device runs one "
+                                       "network structure and one dt")
+            self._queue.append(("run", net, duration, namespace, report, net.t_, shape))
             self._advance_clocks(net, net.t_ + duration)
 
     def build(self, direct_call=True, **kwds):
@@ -181,9 +193,11 @@ class ModelcDevice(RuntimeDevice):
         queue, self._queue = self._queue, []
         for entry in queue:
             if entry[0] == "run":
-                _, net, duration, namespace, report, t_start = entry
+                _, net, duration, namespace, report, t_start, _ = entry
                 self._set_clocks(net, t_start)
                 self._run(net, duration, namespace, report)
+            elif entry[1] is None:
+                entry[2](*entry[3])
             else:
                 _, variableview, function, args = entry
                 self._assign(variableview, function, args)

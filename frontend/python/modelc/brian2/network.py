@@ -137,6 +137,7 @@ class NetworkRun:
         tr = Translator([o for o in self.objects], namespace, dt, seed, options["precision"],
                         connect, delays, monitor_indices)
         self.document = tr.document(options.get("name", "brian2_network"))
+        self.recorded_as = tr.recorded_as
         if options.get("debug"):
             print(json.dumps(self.document, indent=2))
         self.timings["translate"] = time.perf_counter() - t0
@@ -155,6 +156,10 @@ class NetworkRun:
         self._new_simulation()
 
     # --- structure --------------------------------------------------------------------------------
+    @staticmethod
+    def structure(net):
+        return NetworkRun._signature(net)
+
     @staticmethod
     def _signature(net):
         parts = []
@@ -404,7 +409,8 @@ class NetworkRun:
                 M.resize(old + count)
                 M.variables["t"].get_value()[old:] = data.t[new]
                 for name in M.record_variables:
-                    M.variables[name].get_value()[old:, :] = np.asarray(data.values[name])[new].reshape(count, -1)
+                    ir_name = self.recorded_as.get(M.name, {}).get(name, name)
+                    M.variables[name].get_value()[old:, :] = np.asarray(data.values[ir_name])[new].reshape(count, -1)
                 M.variables["N"].set_value(old + count)
             else:
                 old = len(M.variables["t"].get_value())

@@ -12,7 +12,7 @@ import numpy as np
 from brian2 import (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, SpikeMonitor,
                     EventMonitor, StateMonitor, PopulationRateMonitor, PoissonInput, Subgroup)
 from brian2.core.functions import Function
-from brian2.core.variables import Constant, DynamicArrayVariable, Subexpression, LinkedVariable
+from brian2.core.variables import ArrayVariable, Constant, Subexpression
 from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION, PARAMETER, BOOLEAN, INTEGER
 from brian2.input.timedarray import TimedArray
 from brian2.units.fundamentalunits import get_dimensions, Quantity
@@ -112,6 +112,7 @@ class Translator:
         self.delays = delays
         self.monitor_indices = monitor_indices
         self.timed_arrays = {}
+        self.recorded_as = {}  # monitor -> {Brian2 variable: IR variable}
 
     # --- code -----------------------------------------------------------------------------------
     def code(self, text, owner, what, extra=(), local=()):
@@ -262,10 +263,19 @@ class Translator:
         if schedule:
             d["schedule"] = schedule
         links = {}
-        for name, var in G.variables.items():
-            if isinstance(var, LinkedVariable):
-                raise NotSupported("linked variable %r of %r: linked_var is not supported by the "
-                                   "modelc device yet" % (name, G.name))
+        for eq in G.user_equations.values():
+            if "linked" not in eq.flags:
+                continue
+            var = G.variables[eq.varname]
+            owner = getattr(var, "owner", None)
+            if var is None or owner is None or not isinstance(var, ArrayVariable):
+                raise NotSupported("linked variable %r of %r is not linked to a stored variable (use "
+                                   "linked_var before run())" % (eq.varname, G.name))
+            link = {"group": owner.name, "variable": var.name}
+            index = G.variables.indices[eq.varname]
+            if index not in ("_idx", "0"):
+                link["index"] = [int(x) for x in np.asarray(G.variables[index].get_value())]
+            links[eq.varname] = link
         if links:
             d["links"] = links
         return d
@@ -290,6 +300,20 @@ class Translator:
         self.check_clock(S)
         d = {"name": S.name, "source": group_ref(S.source), "target": group_ref(S.target)}
         eqs = self.equations(S.equations, S)
+        updater = getattr(S, "subexpression_updater", None)
+        if updater is not None:
+            # Brian2 keeps "(constant over dt)" subexpressions of synapses as parameters with an
+            # updater: the IR gets them back as subexpressions.
+            code = getattr(updater, "abstract_code", None) or updater.user_code
+            for line in str(code).splitlines():
+                if "=" not in line:
+                    continue
+                name, expr = (x.strip() for x in line.split("=", 1))
+                eq = S.equations[name]
+                flags = [f for f in eq.flags if f != "constant"] + ["constant over dt"]
+                text = "%s = %s : %s (%s)" % (name, self.code(expr, S, "subexpression %s" % name),
+                                              unit_of(eq), ", ".join(flags))
+                eqs = [text if e.split(":")[0].strip() == name else e for e in eqs]
         if S.event_driven is not None:
             # Brian2 keeps the parameters in both sets of equations.
             eqs += [e for e, eq in zip(self.equations(S.event_driven, S), S.event_driven.values())
@@ -366,7 +390,7 @@ class Translator:
             return d
         if isinstance(M, StateMonitor):
             d = {"name": M.name, "kind": "state", "source": group_ref(M.source),
-                 "variables": list(M.record_variables)}
+                 "variables": [self.recorded(M, v) for v in M.record_variables]}
             d["indices"] = [int(x) for x in self.monitor_indices.get(M.name, M.record)]
             k = self.every(M, "StateMonitor")
             if k != 1:
@@ -385,13 +409,44 @@ class Translator:
             return d
         raise NotSupported("monitor %r (%s) is not supported by the modelc device" % (M.name, type(M).__name__))
 
+    def recorded(self, M, name):
+        """The IR variable a StateMonitor records for Brian2's variable `name`. The IR records
+        stored variables only; a subexpression recorded at the start of the step (Brian2's
+        default) has the value of a "(constant over dt)" copy updated in before_start, which is
+        added to the group under another name (the monitor's values are mapped back)."""
+        root, _, _ = root_and_range(M.source)
+        var = root.variables.get(name) if hasattr(root, "variables") else None
+        if not isinstance(var, Subexpression):
+            return name
+        eqs = root.equations if isinstance(root, Synapses) else root.user_equations
+        eq = eqs[name] if name in eqs else None
+        if eq is None or "constant over dt" in eq.flags:
+            return name
+        if M.when not in ("start",) or order_of(M) < 0:
+            raise NotSupported("StateMonitor %r records the subexpression %r when=%r, order=%r: the "
+                               "modelc device records subexpressions at the start of the step only"
+                               % (M.name, name, M.when, M.order))
+        copy = "%s_recorded_%s" % (name, M.name)
+        flags = [f for f in eq.flags if f == "shared"] + ["constant over dt"]
+        self.owner_docs[root.name]["equations"].append(
+            "%s = %s : %s (%s)" % (copy, self.code(eq.expr.code, root, "subexpression %s" % name),
+                                   unit_of(eq), ", ".join(flags)))
+        self.recorded_as.setdefault(M.name, {})[name] = copy
+        return copy
+
     def document(self, name):
         groups, synapses, inputs, monitors = [], [], [], []
+        self.owner_docs = {}
         for obj in self.objects:
             if isinstance(obj, (NeuronGroup, PoissonGroup, SpikeGeneratorGroup)) and not isinstance(obj, Subgroup):
                 groups.append(self.neuron_group(obj))
+                self.owner_docs[obj.name] = groups[-1]
             elif isinstance(obj, Synapses):
                 synapses.append(self.synapses(obj))
+                self.owner_docs[obj.name] = synapses[-1]
+        for obj in self.objects:  # monitors after the groups: they may add recorded subexpressions
+            if isinstance(obj, (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses)):
+                continue
             elif isinstance(obj, PoissonInput):
                 inputs.append(self.poisson_input(obj))
             elif isinstance(obj, (EventMonitor, StateMonitor, PopulationRateMonitor)):
