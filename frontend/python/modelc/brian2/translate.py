@@ -263,7 +263,7 @@ class Translator:
         if schedule:
             d["schedule"] = schedule
         links = {}
-        for eq in G.user_equations.values():
+        for eq in (G.user_equations.values() if "user_equations" in G.__dict__ else ()):
             if "linked" not in eq.flags:
                 continue
             var = G.variables[eq.varname]
@@ -418,7 +418,7 @@ class Translator:
         var = root.variables.get(name) if hasattr(root, "variables") else None
         if not isinstance(var, Subexpression):
             return name
-        eqs = root.equations if isinstance(root, Synapses) else root.user_equations
+        eqs = root.equations if isinstance(root, Synapses) else root.__dict__.get("user_equations", {})
         eq = eqs[name] if name in eqs else None
         if eq is None or "constant over dt" in eq.flags:
             return name
