@@ -69,8 +69,9 @@ def main():
     original_main = pytest.main
 
     def main_with_collector(argv, plugins=()):
+        markers = [a for a in argv if a.startswith("standalone_compatible")]
         collector.phase = "multiple_runs" if any("multiple_runs" in a and "not multiple_runs" not in a
-                                                 for a in argv) else "single_run"
+                                                 for a in markers) else "single_run"
         return original_main(argv, plugins=list(plugins) + [collector])
 
     pytest.main = main_with_collector

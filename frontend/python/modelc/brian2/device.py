@@ -241,7 +241,7 @@ class ModelcDevice(RuntimeDevice):
                 seed = int(np.random.randint(0, 2**31 - 1))
             run = NetworkRun(self, net, namespace, seed, options)
             self._runs[id(net)] = run
-        run.run(duration, report)
+        run.run(duration, report, namespace)
         self._advance_clocks(net, net.t_ + duration)
         self.has_been_run = True
         self.last_run = run

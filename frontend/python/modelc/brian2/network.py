@@ -134,9 +134,10 @@ class NetworkRun:
                     monitor_indices[M.name] = layout.modelc_index(M.record)
         from brian2 import defaultclock
         dt = self.dt = float(defaultclock.dt_)
-        tr = Translator([o for o in self.objects], namespace, dt, seed, options["precision"],
-                        connect, delays, monitor_indices)
-        self.document = tr.document(options.get("name", "brian2_network"))
+        self._translation = ([o for o in self.objects], dt, seed, options["precision"], connect, delays,
+                             monitor_indices, options.get("name", "brian2_network"))
+        tr = self._translator(namespace)
+        self.document = tr.document(self._translation[-1])
         self.recorded_as = tr.recorded_as
         if options.get("debug"):
             print(json.dumps(self.document, indent=2))
@@ -153,7 +154,21 @@ class NetworkRun:
             raise NotSupported("modelc could not compile the network:\n%s" % e) from None
         self.timings["compile"] = time.perf_counter() - t0
         self.seed = seed
+        self.runs_done = 0
         self._new_simulation()
+
+    def _translator(self, namespace):
+        objects, dt, seed, precision, connect, delays, monitor_indices, _ = self._translation
+        return Translator(objects, namespace, dt, seed, precision, connect, delays, monitor_indices)
+
+    def check_constants(self, namespace):
+        """Constants are compiled in as literals: a later run whose namespace gives another value
+        (a changed constant or TimedArray) would silently run the old one."""
+        doc = self._translator(namespace).document(self._translation[-1])
+        if json.dumps(doc, sort_keys=True) != json.dumps(self.document, sort_keys=True):
+            raise NotSupported("a constant or TimedArray the network uses changed after the first run: "
+                               "the modelc device compiles them into the model (restart the network "
+                               "from t = 0 or make the value a state variable)")
 
     # --- structure --------------------------------------------------------------------------------
     @staticmethod
@@ -369,8 +384,10 @@ class NetworkRun:
             else:
                 target[:] = values.reshape(target.shape)
 
-    def run(self, duration, report):
+    def run(self, duration, report, namespace=None):
         net_t = float(self.net.t_)
+        if namespace is not None and self.runs_done:
+            self.check_constants(namespace)
         if abs(self.sim.t - net_t) > 0.5 * self.sim.dt:
             if net_t < 0.5 * self.sim.dt:
                 self._new_simulation()  # restore() to the start, or a new run of the network
@@ -382,6 +399,7 @@ class NetworkRun:
         t0 = time.perf_counter()
         steps = int(round((net_t + duration) / self.sim.dt)) - self.sim.step
         self.sim.run(steps=steps, progress="line" if report else False)
+        self.runs_done += 1
         self.timings["simulate"] = self.timings.get("simulate", 0.0) + time.perf_counter() - t0
         t0 = time.perf_counter()
         self.pull_state()
