@@ -28,7 +28,7 @@ SCRIPTS = os.path.join(ROOT, "tests", "brian2", "scripts")
 def run(script, device, env_extra):
     out = tempfile.mktemp(suffix=".npz")
     env = dict(os.environ, **env_extra)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p] + [SCRIPTS])
+    env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p] + [SCRIPTS])
     t0 = time.perf_counter()
     subprocess.run([sys.executable, os.path.join(SCRIPTS, script + ".py"), device, out, "1"], cwd=SCRIPTS,
                    env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
