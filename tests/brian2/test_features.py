@@ -74,25 +74,26 @@ def test_spikes_in_flight_cross_run_boundaries():
         np.testing.assert_array_equal(x, y)
 
 
-def test_build_on_run_false_then_device_build():
-    set_device("modelc", build_on_run=False)
+def two_runs_with_a_reset_between():
     G = NeuronGroup(5, "dv/dt = (1.5 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
     G.v = "i * 0.2"
     M = SpikeMonitor(G)
     run(10 * ms)
     G.v = 0
     run(10 * ms)
+    return M
+
+
+def test_build_on_run_false_then_device_build():
+    set_device("modelc", build_on_run=False)
+    M = two_runs_with_a_reset_between()
     device.build()
     i, t = np.array(M.i[:]), np.array(M.t_[:])
     reset_device()
     set_device("runtime")
     start_scope()
-    G = NeuronGroup(5, "dv/dt = (1.5 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
-    G.v = "i * 0.2"
-    M = SpikeMonitor(G)
-    run(10 * ms)
-    G.v = 0
-    run(10 * ms)
+    M = two_runs_with_a_reset_between()
+    assert len(i) > 5
     np.testing.assert_array_equal(i, M.i[:])
     np.testing.assert_allclose(t, M.t_[:], rtol=0, atol=1e-12)
 

@@ -366,10 +366,7 @@ class Translator:
         weight = self.code(weight, target, "PoissonInput weight") if isinstance(weight, str) else quantity_text(weight)
         d = {"name": P.name, "target": group_ref(target), "variable": var, "N": int(P._N),
              "rate": quantity_text(P._rate), "weight": weight}
-        if P.when != "synapses":
-            d["when"] = P.when
-        if P.order:
-            d["order"] = order_of(P)
+        d.update(self.schedule_entry(P, "synapses"))
         return d
 
     # --- monitors -------------------------------------------------------------------------------
@@ -395,17 +392,11 @@ class Translator:
             k = self.every(M, "StateMonitor")
             if k != 1:
                 d["every"] = k
-            if M.when != "start":
-                d["when"] = M.when
-            if M.order:
-                d["order"] = order_of(M)
+            d.update(self.schedule_entry(M, "start"))
             return d
         if isinstance(M, PopulationRateMonitor):
             d = {"name": M.name, "kind": "rate", "source": group_ref(M.source)}
-            if M.when != "end":
-                d["when"] = M.when
-            if M.order:
-                d["order"] = order_of(M)
+            d.update(self.schedule_entry(M, "end"))
             return d
         raise NotSupported("monitor %r (%s) is not supported by the modelc device" % (M.name, type(M).__name__))
 
