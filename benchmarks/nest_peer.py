@@ -23,7 +23,8 @@ the same model file as modelc (sizes, duration, seed) and builds the network wit
 
 Other models (Brunel-Hakim's white-noise current, the STDP networks, the mushroom body) have no
 NEST version here: the driver records them as missing with that reason.
-construct = Create + Connect, simulate = nest.Simulate; the kernel's own time_* counters (NEST
+construct = Create + Connect + Prepare, simulate = nest.Run (as many runs as modelc's repeats,
+best kept; spikes are those of the first run); the kernel's own time_* counters (NEST
 3.10: construction, simulate; update/deliver/communicate only in builds with detailed timers)
 go to the per-phase column.
 """
@@ -38,10 +39,10 @@ ROOT = HERE.parent
 NEST_MODELS = ("cuba", "cobahh", "cobahh_uncoupled", "cobahh_coupled", "potjans_diesmann")
 
 
-def run_nest(python, model_name, model_path, threads, workdir, timeout):
+def run_nest(python, model_name, model_path, threads, workdir, timeout, repeats=1):
     sys.path.insert(0, str(HERE))
     from measured_process import run_measured
-    r = run_measured([python, __file__, model_name, model_path, str(threads)], cwd=workdir, timeout=timeout)
+    r = run_measured([python, __file__, model_name, model_path, str(threads), str(repeats)], cwd=workdir, timeout=timeout)
     if r["timed_out"]:
         return {"error": f"timed out after {timeout} s"}
     lines = [x for x in r["stdout"].splitlines() if x.startswith("{")]
@@ -131,7 +132,7 @@ def build_potjans_diesmann(nest, p):
     return pops
 
 
-def child(model_name, model_path, threads):
+def child(model_name, model_path, threads, repeats):
     import nest
     doc = json.loads(Path(model_path).read_text())
     p = parameters(doc)
@@ -157,19 +158,24 @@ def child(model_name, model_path, threads):
         nest.Connect(pop, recorders[name])
     nest.Prepare()  # builds NEST's connection tables: part of construction, not of the loop
     construct = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    nest.Run(seconds(doc["simulation"]["duration"]) * 1000.0)
-    simulate = time.perf_counter() - t1
+    samples = []
+    for _ in range(repeats):  # later runs continue the network, as modelc's repeats start anew
+        t1 = time.perf_counter()
+        nest.Run(seconds(doc["simulation"]["duration"]) * 1000.0)
+        samples.append(time.perf_counter() - t1)
+        if len(samples) == 1:  # the spikes of one run, as modelc's
+            spikes = {n: int(r.n_events) for n, r in recorders.items()}
+    simulate = min(samples)
     nest.Cleanup()
     status = nest.GetKernelStatus()
     timers = {k: v for k, v in status.items() if k.startswith("time_") and isinstance(v, (int, float))}
     print(json.dumps({"nest_version": nest.__version__, "codegen_s": None, "compile_s": None,
-                      "construct_s": construct, "simulate_s": simulate,
+                      "construct_s": construct, "simulate_s": simulate, "simulate_samples": samples,
                       "synapses": int(synapses),
-                      "spikes_by_group": {n: int(r.n_events) for n, r in recorders.items()},
+                      "spikes_by_group": spikes,
                       "phases": timers}))
 
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    child(a[0], a[1], int(a[2]))
+    child(a[0], a[1], int(a[2]), int(a[3]))

@@ -59,7 +59,7 @@ COLUMNS = [
     "simulator", "backend", "precision", "threads", "status", "reason", "repeats",
     "codegen_s", "compile_s", "construct_s", "simulate_s", "simulate_median_s", "realtime_factor",
     "spikes", "synaptic_events", "synaptic_events_per_s", "neuron_updates_per_s",
-    "peak_rss_mib", "peak_rss_note", "phases",
+    "peak_rss_mib", "peak_rss_note", "load_1min", "phases",
     "brian2_1t_over_this", "brian2_over_this", "brian2_cython_over_this", "nest_over_this",
 ]
 SIM_PHASES_MODELC = "no per-kernel timers in the module: the simulation loop is not split"
@@ -219,7 +219,8 @@ def peer_rows(args, point, base, model_path, workdir, modelc_rows):
             row.update(status="failed", reason=result["error"])
             return row
         spikes = result.get("spikes_by_group", {})
-        row.update(status="ok", repeats=1, codegen_s=result.get("codegen_s"), compile_s=result.get("compile_s"),
+        samples = result.get("simulate_samples") or [result["simulate_s"]]
+        row.update(status="ok", repeats=len(samples), simulate_median_s=statistics.median(samples), codegen_s=result.get("codegen_s"), compile_s=result.get("compile_s"),
                    construct_s=result["construct_s"], simulate_s=result["simulate_s"],
                    spikes=sum(spikes.values()), peak_rss_mib=result.get("peak_rss_mib"),
                    peak_rss_note=result.get("peak_rss_note"),
@@ -234,12 +235,7 @@ def peer_rows(args, point, base, model_path, workdir, modelc_rows):
         if peer not in args.peers:
             continue
         limits = point["peers"].get(peer)
-        if peer == "nest":
-            threads_list = point["threads"]
-        elif peer == "brian2-cython":
-            threads_list = [1]
-        else:
-            threads_list = point["threads"]
+        threads_list = [1] if peer == "brian2-cython" else point["peer_threads"]
         for threads in threads_list:
             row = dict(base, simulator=peer, backend="cpu", threads=threads)
             reason = None
@@ -253,6 +249,8 @@ def peer_rows(args, point, base, model_path, workdir, modelc_rows):
                 reason = "NEST runs in double precision only"
             elif limits is None:
                 reason = "not run for this model in this scan"
+            elif isinstance(limits, str):
+                reason = limits
             elif point["size"] > limits:
                 reason = f"size above this scan's limit for {peer} ({limits})"
             else:
@@ -265,10 +263,11 @@ def peer_rows(args, point, base, model_path, workdir, modelc_rows):
                 continue
             pdir = Path(tempfile.mkdtemp(prefix=f"{peer}-", dir=workdir))
             if peer == "nest":
-                result = run_nest(args.nest_python, point["model"], model_path, threads, pdir, args.timeout)
+                result = run_nest(args.nest_python, point["model"], model_path, threads, pdir, args.peer_timeout,
+                                  args.repeats)
             else:
                 result = run_brian2(args.brian2_python, peer.split("-", 1)[1], model_path, threads,
-                                    point["precision"], pdir, args.timeout)
+                                    point["precision"], pdir, args.peer_timeout, args.repeats)
             rows.append(finish(row, result))
             shutil.rmtree(pdir, ignore_errors=True)
     return rows
@@ -339,7 +338,9 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, help="modelc runs per point, best kept (default: the scan's)")
     ap.add_argument("--repeat-budget", type=float, default=20.0,
                     help="no further repeats after a run longer than this (s)")
-    ap.add_argument("--timeout", type=float, default=900.0, help="per process (s)")
+    ap.add_argument("--timeout", type=float, default=900.0, help="per modelc process (s)")
+    ap.add_argument("--peer-timeout", type=float, default=240.0,
+                    help="per peer process (s); a peer past it is a `failed` row saying so")
     ap.add_argument("--modelc", type=Path, default=ROOT / "build" / "modelc")
     ap.add_argument("--brian2-python", default="/usr/bin/python3")
     ap.add_argument("--nest-python", type=Path, default=ROOT / "build" / "nestenv" / "bin" / "python")
@@ -388,10 +389,12 @@ def main(argv=None):
             else:
                 new = run_modelc_point(args, point, base, model_path, workdir) if "modelc" in args.peers else []
             new += peer_rows(args, point, base, model_path, workdir, new)
+            load = os.getloadavg()[0]
             for r in new:
                 derived(r, point["duration"], steps)
+                r["load_1min"] = load
             rows.extend(new)
-            loads.append(os.getloadavg()[0])
+            loads.append(load)
             print(f"{point['model']:22s} {point['size_param']}={point['size']:<8} {point['precision']:6s} "
                   + "  ".join(f"{r['simulator']}{'/' + r['backend'] if r['simulator'] == 'modelc' else ''}"
                               f"@{r.get('threads') or '-'}: " + (f"{r['simulate_s']:.4g}s" if r.get("simulate_s") else r["status"])
