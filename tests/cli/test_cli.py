@@ -131,6 +131,11 @@ EXAMPLE_COUNTS = {
     "lif.json": (1, 10, 0, 2, 1000),
     "cuba.json": (1, 4000, 2, 3, 10000),
     "cobahh.json": (1, 4000, 2, 2, 10000),
+    "cobahh_uncoupled.json": (1, 4000, 0, 2, 10000),
+    "cobahh_coupled.json": (1, 4000, 2, 2, 10000),
+    "stdp_network.json": (2, 10010, 1, 2, 10000),
+    "stdp_network_hetero.json": (2, 10010, 1, 2, 10000),
+    "potjans_diesmann.json": (8, 7718, 55, 8, 10000),
 }
 
 
@@ -159,6 +164,68 @@ def check_examples(env):
         if path.name in EXAMPLE_COUNTS:
             check(got == EXAMPLE_COUNTS[path.name],
                   "%s: expected %s, got %s" % (path.name, EXAMPLE_COUNTS[path.name], got), r)
+
+
+# --- the benchmark model set (Brian2CUDA paper, plus CUBA and the Potjans-Diesmann microcircuit) --
+
+def run_manifest(env, name, *args):
+    out = env.tmp / ("res_" + name)
+    r = env.modelc("run", example(name + ".json"), "-q", "-o", out, *args, timeout=600)
+    check(r.rc == 0, "modelc run %s failed" % name, r)
+    return json.loads((out / "manifest.json").read_text()), r
+
+
+@case
+def benchmark_examples_run(env):
+    # Short runs at a size other than the file's: the connectivity follows the rules the
+    # descriptions promise (p = 1000/N: about 1000 synapses per target neuron at any N).
+    m, r = run_manifest(env, "cobahh_coupled", "--set", "N=2000", "--duration", "50ms")
+    syn = sum(g["synapses"] for g in m["synapse_groups"])
+    check(abs(syn - 2000 * 1000) < 5 * math.sqrt(2000 * 1000), "cobahh_coupled N=2000: %d synapses" % syn, r)
+    check(m["populations"][0]["spikes"] > 0, "cobahh_coupled spikes", r)
+    m2, r = run_manifest(env, "cobahh_uncoupled", "--set", "N=2000", "--duration", "50ms")
+    check(m2["synapse_groups"] == [], "cobahh_uncoupled has no synapses", r)
+    # The weights of the coupled variant are ~1e-9 nS: the same spikes as without synapses.
+    check(m2["populations"][0]["spikes"] == m["populations"][0]["spikes"],
+          "coupled %d vs uncoupled %d spikes" % (m["populations"][0]["spikes"], m2["populations"][0]["spikes"]), r)
+    for name in ("stdp_network", "stdp_network_hetero"):
+        m, r = run_manifest(env, name, "--set", "N=3000", "--duration", "100ms")
+        sizes = {p["name"]: p["size"] for p in m["populations"]}
+        check(sizes == {"input": 3000, "neurons": 3}, "%s: N/1000 targets, got %s" % (name, sizes), r)
+        syn = m["synapse_groups"][0]["synapses"]
+        check(abs(syn - 3000) < 5 * math.sqrt(3000), "%s: %d synapses, about N expected" % (name, syn), r)
+        rates = {p["name"]: p["mean_rate_hz"] for p in m["populations"]}
+        check(10 < rates["input"] < 20 and rates["neurons"] > 0, "%s rates %s" % (name, rates), r)
+        delays = [d["what"] for d in m["decisions"] if d["what"].startswith("delay of S")]
+        want = "delay of S.pre: heterogeneous" if name.endswith("hetero") else "delay of S: 20 steps"
+        check(delays == [want], "%s: %r expected, decisions say %s" % (name, want, delays), r)
+
+
+@case
+def potjans_diesmann_example(env):
+    # The model file is what examples/potjans_diesmann.py writes.
+    p = subprocess.run([sys.executable, str(ROOT / "examples" / "potjans_diesmann.py"), "--check"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "examples/potjans_diesmann.json is stale: " + p.stderr)
+    # Full scale is only checked (about 3e8 synapses, several GiB): the estimate must say so
+    # before anything is compiled.
+    r = env.modelc("check", example("potjans_diesmann.json"), "--set", "scale=1")
+    check(r.rc == 0, "check at full scale", r)
+    m = re.search(r"ok \(8 neuron groups, (\d+) neurons, 55 synapse groups.*\n.*\n"
+                  r"  memory: at least ([\d.]+) (MiB|GiB) \(([\d.e+]+) synapses expected\)", r.out)
+    check(m is not None, "unexpected check output", r)
+    check(int(m.group(1)) == 77169, "77,169 neurons at scale 1, got %s" % m.group(1), r)
+    check(2.9e8 < float(m.group(4)) < 3.1e8, "about 3e8 synapses at scale 1, got %s" % m.group(4), r)
+    check(m.group(3) == "GiB" and float(m.group(2)) > 3, "a full-scale memory estimate of GiBs", r)
+    # CI size: 2% of the neurons and of the in-degrees (weights and DC compensate), 300 ms.
+    m, r = run_manifest(env, "potjans_diesmann", "--set", "scale=0.02", "--duration", "300ms")
+    rates = {p["name"]: p["mean_rate_hz"] for p in m["populations"]}
+    sizes = {p["name"]: p["size"] for p in m["populations"]}
+    check(sum(sizes.values()) == 1544, "neurons at scale 0.02: %s" % sizes, r)
+    # Low, layer-specific rates (NEST's full-scale means: 1.0 2.9 4.7 5.4 8.1 9.1 1.0 7.5 Hz).
+    check(all(0 < v < 30 for v in rates.values()), "rates out of range: %s" % rates, r)
+    check(rates["L23E"] < rates["L4E"] and rates["L6E"] < rates["L4E"] and rates["L23E"] < rates["L23I"],
+          "layer-specific rates expected (L2/3E and L6E lowest): %s" % rates, r)
 
 
 # --- diagnostics --------------------------------------------------------------------------------
