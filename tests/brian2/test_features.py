@@ -93,7 +93,7 @@ def test_build_on_run_false_then_device_build():
     set_device("runtime")
     start_scope()
     M = two_runs_with_a_reset_between()
-    assert len(i) > 5
+    assert len(i) >= 4
     np.testing.assert_array_equal(i, M.i[:])
     np.testing.assert_allclose(t, M.t_[:], rtol=0, atol=1e-12)
 
