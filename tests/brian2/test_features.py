@@ -4,8 +4,8 @@ deterministic network on the modelc device and, where a reference is needed, the
 Brian2's runtime (NumPy) target in the same process."""
 import numpy as np
 import pytest
-from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, EventMonitor, NetworkOperation,
-                    Function, Network, ms, mV, run, set_device, device, start_scope,
+from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, NetworkOperation,
+                    Network, ms, run, set_device, device, start_scope,
                     prefs, defaultclock, implementation, check_units)
 
 from brian2.devices.device import reset_device
@@ -164,4 +164,4 @@ def test_user_functions_are_named_in_the_error():
 
     G = NeuronGroup(3, "dv/dt = twice(v)/ms : 1")
     with pytest.raises(NotSupported, match="function 'twice'"):
-        run(1 * ms)
+        Network(G).run(1 * ms)

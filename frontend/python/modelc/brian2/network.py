@@ -11,13 +11,13 @@ import re
 import time
 
 import numpy as np
-from brian2 import (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, SpikeMonitor,
+from brian2 import (second, NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses,
                     EventMonitor, StateMonitor, PopulationRateMonitor, PoissonInput, Subgroup)
-from brian2.core.variables import ArrayVariable, DynamicArrayVariable
+from brian2.core.variables import ArrayVariable
 from brian2.utils.stringtools import get_identifiers
 
 from .. import Model, ModelError
-from .translate import Translator, NotSupported, group_ref, quantity_text, root_and_range
+from .translate import Translator, NotSupported, quantity_text
 
 _SUPPORTED = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, EventMonitor, StateMonitor,
               PopulationRateMonitor, PoissonInput, Subgroup)
@@ -27,7 +27,6 @@ _CONNECT_INDICES = {"i", "j", "N_pre", "N_post"}
 
 
 def _seconds_text(value):
-    from brian2 import second
     return quantity_text(float(value), second.dim)
 
 

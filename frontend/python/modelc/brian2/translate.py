@@ -9,7 +9,7 @@ Anything the IR cannot express raises NotSupported naming the Brian2 object and 
 import numbers
 
 import numpy as np
-from brian2 import (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, SpikeMonitor,
+from brian2 import (second, NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses,
                     EventMonitor, StateMonitor, PopulationRateMonitor, PoissonInput, Subgroup)
 from brian2.core.functions import Function
 from brian2.core.variables import ArrayVariable, Constant, Subexpression
@@ -81,7 +81,7 @@ def order_of(obj):
 
 def root_and_range(group):
     """(root group, start, stop) of a group or a subgroup of one."""
-    start, stop = 0, len(group) if not isinstance(group, Synapses) else None
+    start, stop = 0, (None if isinstance(group, Synapses) else len(group))
     g = group
     if isinstance(g, Subgroup):
         start, stop = g.start, g.stop
@@ -155,7 +155,7 @@ class Translator:
         if values.ndim not in (1, 2):
             raise NotSupported("TimedArray %r used by %r has %d dimensions (1 or 2 are supported)"
                                % (name, owner.name, values.ndim))
-        self.timed_arrays[name] = {"values": values.tolist(), "dt": quantity_text(float(ta.dt), get_dimensions(1.0 * _second())),
+        self.timed_arrays[name] = {"values": values.tolist(), "dt": quantity_text(float(ta.dt), second.dim),
                                    "unit": dimension_text(ta.dim)}
 
     def schedule_entry(self, obj, default_when, default_order=0):
@@ -244,7 +244,7 @@ class Translator:
                 entry = {"code": self.code(obj.abstract_code if hasattr(obj, "abstract_code") and obj.abstract_code else obj.user_code, G, "run_regularly")}
                 k = self.every(obj, "run_regularly")
                 if k != 1:
-                    entry["dt"] = quantity_text(k * self.dt, get_dimensions(1.0 * _second()))
+                    entry["dt"] = quantity_text(k * self.dt, second.dim)
                 entry["when"] = obj.when
                 entry["order"] = order_of(obj)
                 regular.append(entry)
@@ -286,7 +286,7 @@ class Translator:
         d["times"] = [float(x) for x in np.asarray(G._spike_time)]
         period = float(np.asarray(G.variables["period"].get_value()).reshape(-1)[0])
         if period:
-            d["period"] = quantity_text(period, get_dimensions(1.0 * _second()))
+            d["period"] = quantity_text(period, second.dim)
         entry = {}
         if G.when != "thresholds":
             entry["when"] = G.when
@@ -450,7 +450,7 @@ class Translator:
         if not groups:
             raise NotSupported("the network has no NeuronGroup")
         doc = {"modelc_ir": 2, "name": name,
-               "simulation": {"dt": quantity_text(self.dt, get_dimensions(1.0 * _second())),
+               "simulation": {"dt": quantity_text(self.dt, second.dim),
                               "duration": "0 * second", "seed": int(self.seed), "precision": self.precision}}
         if self.timed_arrays:
             doc["timed_arrays"] = self.timed_arrays
@@ -463,7 +463,3 @@ class Translator:
             doc["monitors"] = monitors
         return doc
 
-
-def _second():
-    from brian2 import second
-    return second
