@@ -30,7 +30,7 @@ class PendingConnect:
 
     def __init__(self):
         self.calls = []      # bound arguments of each connect call, with the caller's namespace
-        self.assignments = []  # (function, args, kwds) in program order
+        self.assignments = []  # (variable view, function, args) in program order
 
 
 class ModelcDevice(RuntimeDevice):
