@@ -32,16 +32,11 @@ def run_brian2(python, target, model_path, threads, precision, workdir, timeout,
     """Runs the child; returns its result dict or {"error": reason}. The simulation loop runs
     `repeats` times (cpp_standalone: `main` again; cython: the network continues), best kept."""
     sys.path.insert(0, str(HERE))
-    from measured_process import run_measured
-    r = run_measured([python, __file__, target, model_path, str(threads), precision, workdir, str(repeats)],
-                     timeout=timeout)
-    if r["timed_out"]:
-        return {"error": f"timed out after {timeout} s"}
-    lines = [x for x in r["stdout"].splitlines() if x.startswith("{")]
-    if r["rc"] != 0 or not lines:
-        tail = (r["stderr"].strip().splitlines() or ["no output"])[-1]
-        return {"error": f"exit {r['rc']}: {tail[:200]}"}
-    result = json.loads(lines[-1])
+    from measured_process import run_json_child
+    result, r = run_json_child([python, __file__, target, model_path, str(threads), precision, workdir,
+                                str(repeats)], timeout=timeout)
+    if "error" in result:
+        return result
     if target == "cython":
         result["peak_rss_mib"] = r["peak_rss_mib"]
         result["peak_rss_note"] = "the Python process (Brian2 runtime, includes Cython compiles when cold)"

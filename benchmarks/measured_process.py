@@ -41,3 +41,17 @@ def run_measured(cmd, env=None, cwd=None, timeout=None):
         return {"rc": proc.returncode, "wall_s": wall, "peak_rss_mib": usage.ru_maxrss / 1024.0,
                 "stdout": out.read().decode("utf-8", "replace"),
                 "stderr": err.read().decode("utf-8", "replace"), "timed_out": bool(timed_out)}
+
+
+def run_json_child(cmd, cwd=None, timeout=None):
+    """Runs a peer's child process that prints its result as a JSON line; returns (result dict or
+    {"error": reason}, the run_measured record)."""
+    import json
+    r = run_measured(cmd, cwd=cwd, timeout=timeout)
+    if r["timed_out"]:
+        return {"error": f"timed out after {timeout} s"}, r
+    lines = [x for x in r["stdout"].splitlines() if x.startswith("{")]
+    if r["rc"] != 0 or not lines:
+        tail = (r["stderr"].strip().splitlines() or ["no output"])[-1]
+        return {"error": f"exit {r['rc']}: {tail[:200]}"}, r
+    return json.loads(lines[-1]), r

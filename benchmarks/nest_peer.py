@@ -41,15 +41,10 @@ NEST_MODELS = ("cuba", "cobahh", "cobahh_uncoupled", "cobahh_coupled", "potjans_
 
 def run_nest(python, model_name, model_path, threads, workdir, timeout, repeats=1):
     sys.path.insert(0, str(HERE))
-    from measured_process import run_measured
-    r = run_measured([python, __file__, model_name, model_path, str(threads), str(repeats)], cwd=workdir, timeout=timeout)
-    if r["timed_out"]:
-        return {"error": f"timed out after {timeout} s"}
-    lines = [x for x in r["stdout"].splitlines() if x.startswith("{")]
-    if r["rc"] != 0 or not lines:
-        tail = (r["stderr"].strip().splitlines() or ["no output"])[-1]
-        return {"error": f"exit {r['rc']}: {tail[:200]}"}
-    result = json.loads(lines[-1])
+    from measured_process import run_json_child
+    result, r = run_json_child([python, __file__, model_name, model_path, str(threads), str(repeats)], cwd=workdir, timeout=timeout)
+    if "error" in result:
+        return result
     result["peak_rss_mib"] = r["peak_rss_mib"]
     result["peak_rss_note"] = "the Python process running NEST"
     return result

@@ -114,7 +114,7 @@ class NetworkRun:
         for o in net.sorted_objects:
             if o.active:
                 check_operation(o)
-        self.signature = self._signature(net)
+        self.signature = self.structure(net)
         self.layouts = {}
         self.generated = {}   # Synapses name -> pending assignments to replay after creation
         self.consumed = {}
@@ -172,10 +172,8 @@ class NetworkRun:
     # --- structure --------------------------------------------------------------------------------
     @staticmethod
     def structure(net):
-        return NetworkRun._signature(net)
-
-    @staticmethod
-    def _signature(net):
+        """What must stay the same for a compiled network to go on running: its objects and the
+        spikes of its SpikeGeneratorGroups."""
         parts = []
         for obj in _network_objects(net):
             extra = ()
@@ -190,11 +188,11 @@ class NetworkRun:
         if float(defaultclock.dt_) != self.dt and float(net.t_) > 0:
             raise NotSupported("defaultclock.dt changed between runs (%g s -> %g s): the modelc device "
                                "runs a network with one dt" % (self.dt, float(defaultclock.dt_)))
-        if self._signature(net) != self.signature and float(net.t_) > 0:
+        if self.structure(net) != self.signature and float(net.t_) > 0:
             raise NotSupported("the network changed after it ran (objects added or removed, "
                                "SpikeGeneratorGroup.set_spikes, a new connect()): the modelc device "
                                "cannot continue a simulation with another structure")
-        return self._signature(net) == self.signature and not any(
+        return self.structure(net) == self.signature and not any(
             isinstance(o, Synapses) and o.name in self.device._pending for o in self.objects)
 
     def _connectivity(self, S):
@@ -220,7 +218,7 @@ class NetworkRun:
         a = calls[0]
         ns = a["namespace"]
         cond, i, j, p, n = (getattr(a[k], "code", a[k]) for k in ("condition", "i", "j", "p", "n"))
-        tr = Translator([], ns, 1.0, 0, "double", {}, {}, {})
+        tr = Translator.for_code(ns)
 
         def code(x, what):
             loop = re.findall(r"\bfor\s+([A-Za-z_]\w*)\s+in\b", str(x))
@@ -294,7 +292,7 @@ class NetworkRun:
                 try:
                     last[pathway.objname] = _seconds_text(float(code))
                 except ValueError:
-                    tr = Translator([], ns if ns is not None else self.namespace, 1.0, 0, "double", {}, {}, {})
+                    tr = Translator.for_code(ns if ns is not None else self.namespace)
                     last[pathway.objname] = tr.code(code, S, "delay", extra=("i", "j"))
             else:
                 replay.append(entry)

@@ -114,6 +114,11 @@ class Translator:
         self.timed_arrays = {}
         self.recorded_as = {}  # monitor -> {Brian2 variable: IR variable}
 
+    @classmethod
+    def for_code(cls, namespace):
+        """A translator used only to resolve code strings (connect and delay expressions)."""
+        return cls([], namespace, 1.0, 0, "double", {}, {}, {})
+
     # --- code -----------------------------------------------------------------------------------
     def code(self, text, owner, what, extra=(), local=()):
         """Brian2 code of ``owner`` with external constants replaced by literals."""
