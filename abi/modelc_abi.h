@@ -11,8 +11,9 @@
 extern "C" {
 #endif
 
-/* 2: mc_options::cancel. */
-#define MC_ABI_VERSION 2
+/* 2: mc_options::cancel. 3: distributed runs (mc_options::partition, the `replicated` flags,
+ * mc_monitor_info::slice_offset, mc_local_neurons, mc_read_synapse_ids; docs/distributed.md). */
+#define MC_ABI_VERSION 3
 
 enum mc_type { MC_BOOL = 0, MC_INT32 = 1, MC_INT64 = 2, MC_FLOAT = 3, MC_DOUBLE = 4 };
 enum mc_monitor_kind { MC_MON_SPIKES = 0, MC_MON_STATE = 1, MC_MON_RATE = 2 };
@@ -27,15 +28,20 @@ typedef struct mc_var_info {
   int64_t size;          /* elements (per_synapse: 0, ask mc_var_size) */
 } mc_var_info;
 
+/* Distributed runs: a split population's neurons are divided over the ranks in contiguous ranges
+ * (abi/partition.h), a replicated one is computed whole by every rank. A synapse group lives on
+ * the rank of its target neurons, so it is replicated exactly when its target is. */
 typedef struct mc_population_info {
   const char* name;
   int64_t size;
+  int32_t replicated;
 } mc_population_info;
 
 typedef struct mc_synapse_info {
   const char* name;
   const char* source;
   const char* target;
+  int32_t replicated;
 } mc_synapse_info;
 
 typedef struct mc_monitor_info {
@@ -51,6 +57,7 @@ typedef struct mc_monitor_info {
   const int64_t* indices;
   int64_t every;           /* state: record every `every` steps */
   int64_t slice_size;      /* neurons in the monitored slice (rate = count / slice_size / dt) */
+  int64_t slice_offset;    /* first neuron of the slice in its population (indices are relative) */
 } mc_monitor_info;
 
 typedef struct mc_model_info {
@@ -73,6 +80,21 @@ typedef struct mc_model_info {
 
 typedef struct mc_module mc_module;
 
+/* One process of a distributed run (docs/distributed.md). The host owns the communication; the
+ * module calls `allgather` once per exchange window with its local spikes. It is collective:
+ * every rank's module makes the same calls in the same order, whatever the chunks mc_run is
+ * called with, because windows are fixed by the absolute step. */
+typedef struct mc_partition {
+  int32_t rank;       /* 0 .. num_ranks - 1 */
+  int32_t num_ranks;  /* 1: the same as no partition */
+  void* context;      /* passed back to allgather */
+  /* Every rank contributes `count` int32 values; on return *recv points at all ranks' values
+   * concatenated in rank order and *recv_counts at num_ranks counts. Both stay owned by the host
+   * and valid until its next call. Non-zero: the exchange failed (the module then fails). */
+  int (*allgather)(void* context, const int32_t* send, int64_t count, const int32_t** recv,
+                   const int64_t** recv_counts);
+} mc_partition;
+
 typedef struct mc_options {
   int32_t num_threads;  /* 0 = backend default */
   int32_t device;       /* accelerator backends: device index */
@@ -82,6 +104,9 @@ typedef struct mc_options {
    * apart, and fail with the error "interrupted"; the module is then unusable except for
    * mc_destroy. The host sets it from its signal handler. */
   const volatile int32_t* cancel;
+  /* Optional (null: one process). Must outlive the module. Modules that cannot be partitioned
+   * (those without mc_local_neurons) fail mc_create when num_ranks > 1. */
+  const mc_partition* partition;
 } mc_options;
 
 /* Every function returning int returns 0 on success and non-zero on error; mc_last_error() then
@@ -114,6 +139,14 @@ int mc_monitor_read(mc_module* m, int32_t monitor, int32_t field, void* dst);
  * launch the device pays for). Added without an ABI version bump: the runtime treats the symbol as
  * optional, and a module without it reports no launch count. -1 for a null module. */
 int64_t mc_launch_count(const mc_module* m);
+/* Distributed runs; optional symbols (a module without them runs in one process only).
+ * mc_local_neurons: the neurons of `population` this rank computes, [*begin, *end): the rank's
+ * range for split populations (abi/partition.h), all of them for replicated ones or in one process.
+ * State arrays are whole on every rank; values outside the range are initial values, never advanced.
+ * mc_read_synapse_ids: for each synapse this rank holds (mc_synapse_count of them, in the order of
+ * mc_read_synapses and per-synapse variables) its index in a one-process run of the same model. */
+int mc_local_neurons(const mc_module* m, int32_t population, int64_t* begin, int64_t* end);
+int mc_read_synapse_ids(mc_module* m, int32_t synapse_group, int64_t* ids);
 const char* mc_last_error(const mc_module* m);
 void mc_destroy(mc_module* m);
 

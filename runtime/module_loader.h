@@ -29,6 +29,9 @@ struct ModuleFunctions {
   decltype(&::mc_destroy) destroy = nullptr;
   // Optional (added without an ABI bump): null for modules that do not export it.
   decltype(&::mc_launch_count) launch_count = nullptr;
+  // Distributed runs (docs/distributed.md): null for modules that run in one process only.
+  decltype(&::mc_local_neurons) local_neurons = nullptr;
+  decltype(&::mc_read_synapse_ids) read_synapse_ids = nullptr;
 };
 
 class LoadedModule {
