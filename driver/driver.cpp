@@ -66,6 +66,8 @@ bool lower_model(const ModelInput& input, const PipelineOptions& options, passes
   if (!model) return false;
   unit.model = std::move(*model);
   unit.target = target_info(*backend);
+  if (options.distributed)
+    for (const char* f : {"connectivity:dense", "connectivity:bitmask", "connectivity:procedural"}) unit.target.features.erase(f);
 
   passes::PassManager pm;
   pm.set_verify_each(options.verify_each);

@@ -31,6 +31,10 @@ struct PipelineOptions {
   // invariant is an internal compiler error naming the pass.
   bool verify_each = default_verify_each();
   std::string backend = "cpu";
+  // Compiling for a run over several ranks (docs/distributed.md): connectivity storages that do not
+  // split by target neuron (dense, bitmask, procedural) are taken out of the backend's features,
+  // so every split group gets sparse storage. The results are the same either way.
+  bool distributed = false;
   backends::BuildOptions build;
   // Called by compile_model after lowering, before code generation and the host compiler; returning
   // false (after reporting) stops the build. `modelc run` checks the memory estimate here.

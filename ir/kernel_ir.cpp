@@ -460,6 +460,20 @@ std::string to_string(const Program& p) {
     }
   }
   out += "\n";
+  if (!p.exchanges.empty()) {
+    // Only partitioned programs print these lines, so golden dumps of the others are unchanged.
+    out += "partition: window=" + std::to_string(p.exchange_window) + " replicated=[";
+    bool first = true;
+    for (const auto& pop : p.populations)
+      if (pop.replicated) out += (first ? "" : ", ") + pop.name, first = false;
+    out += "]\n";
+    for (const auto& x : p.exchanges) {
+      out += "exchange before " +
+             (x.before_task < p.step_tasks.size() ? "task " + std::to_string(x.before_task) : std::string("end of step")) + ":";
+      for (const auto& e : x.events) out += " " + e.population + "." + e.event;
+      out += "\n";
+    }
+  }
   return out;
 }
 

@@ -154,6 +154,9 @@ struct Population {
   // IR v2: custom events (Kernel::event, Domain::event name them) and spike generator data.
   std::vector<EventList> events{};
   std::optional<SpikeGeneratorTable> generator{};
+  // Distributed runs (plan-partition): computed whole by every rank instead of split into
+  // contiguous ranges, because some rank reads its state at indices it does not own.
+  bool replicated = false;
   const EventList* find_event(const std::string& name) const;
 };
 
@@ -273,6 +276,9 @@ struct SynapseGroup {
   // for every target neuron j (slice-relative) the synapses with post j, in ascending synapse order.
   bool needs_transpose = false;
   Connectivity connectivity;  // storage of the synapses (see Connectivity above)
+  // Distributed runs (plan-partition): a group lives on the ranks of its target neurons; it is
+  // replicated (every synapse on every rank) exactly when its target population is.
+  bool replicated = false;
   const Pathway* find_pathway(const std::string& name) const;
 };
 
@@ -398,6 +404,18 @@ struct Task {
   size_t index = 0;  // into Program::kernels or Program::monitors
 };
 
+// Distributed runs (plan-partition, docs/distributed.md): a point in the step where the ranks
+// exchange the events of split populations that synapses of other ranks consume. Every rank passes
+// its own events of the steps since the last exchange and receives everyone's, in rank order.
+struct Exchange {
+  struct Events {
+    std::string population;
+    std::string event = "spike";
+  };
+  std::vector<Events> events;
+  size_t before_task = 0;  // runs before step_tasks[before_task]; == step_tasks.size(): end of step
+};
+
 struct Program {
   std::string model_name;
   Type scalar = Type::Double;
@@ -412,6 +430,12 @@ struct Program {
   std::vector<size_t> init_kernels;  // run once after connectivity is built, in order
   std::vector<Task> step_tasks;      // run every step, in order; RecordSpikes/Rate monitors record
                                      // the spikes of the step after the population's threshold kernel
+  // Distributed runs: the exchange points of a step. With exchange_window W > 1 there is one, at
+  // the end of the step, and it runs on steps with (step + 1) % W == 0 (every consumer reads
+  // events at least W steps old); with W == 1 they run every step, each before the first task that
+  // reads events of the current step it covers.
+  std::vector<Exchange> exchanges;
+  int64_t exchange_window = 1;
 
   const Buffer* find_buffer(const std::string& name) const;
   const Population* find_population(const std::string& name) const;

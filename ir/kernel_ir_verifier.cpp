@@ -213,6 +213,28 @@ class Verifier {
         problem(w + " records monitor " + q(p_.monitors[t.index].name) + " as a " + (state ? "spike/rate" : "state") +
                 " monitor");
     }
+    if (p_.exchange_window < 1) problem("the exchange window is " + std::to_string(p_.exchange_window) + " steps (at least 1)");
+    for (size_t n = 0; n < p_.exchanges.size(); ++n) {
+      const Exchange& x = p_.exchanges[n];
+      const std::string w = "exchange #" + std::to_string(n);
+      if (x.before_task > p_.step_tasks.size())
+        problem(w + " runs before step task #" + std::to_string(x.before_task) + ", which does not exist");
+      if (p_.exchange_window > 1 && x.before_task != p_.step_tasks.size())
+        problem(w + " is inside the step but the window is " + std::to_string(p_.exchange_window) + " steps");
+      for (const auto& e : x.events) {
+        const Population* pop = p_.find_population(e.population);
+        if (!pop) problem(w + " exchanges events of unknown population " + q(e.population));
+        else if (pop->replicated) problem(w + " exchanges events of replicated population " + q(e.population));
+        else if (e.event != "spike" && !pop->find_event(e.event))
+          problem(w + " exchanges unknown event " + q(e.event) + " of " + q(e.population));
+      }
+    }
+    for (const auto& sg : p_.synapse_groups) {
+      const Population* target = p_.find_population(sg.target);
+      if (target && target->replicated != sg.replicated)
+        problem("synapse group " + q(sg.name) + " is " + (sg.replicated ? "" : "not ") +
+                "replicated but its target " + q(sg.target) + " is " + (target->replicated ? "" : "not"));
+    }
   }
 
   void kernel(const Kernel& k) {

@@ -21,6 +21,7 @@ void register_builtin_passes() {
   r.add("fuse-neuron-kernels", kernel::create_neuron_kernel_fusion_pass);
   r.add("fuse-synaptic-propagation", kernel::create_synaptic_propagation_fusion_pass);
   r.add("merge-neuron-groups", kernel::create_neuron_group_merging_pass);
+  r.add("plan-partition", kernel::create_partition_plan_pass);
 }
 
 std::vector<std::string> default_pipeline() { return pipeline_for_opt_level(2); }
@@ -32,7 +33,12 @@ std::vector<std::string> default_pipeline() { return pipeline_for_opt_level(2); 
 std::vector<std::string> pipeline_for_opt_level(int level) {
   std::vector<std::string> p = {"resolve-names", "inline-subexpressions", "fold-constants", "state-update",
                                 "synaptic-equations", "fold-constants", "lower-to-kernels"};
-  if (level <= 0) return p;
+  // plan-partition last at every level: it reads the final schedule (exchange points are task
+  // positions) and distributed runs need it whatever the optimisation level.
+  if (level <= 0) {
+    p.push_back("plan-partition");
+    return p;
+  }
   // choose-connectivity first: it only annotates synapse groups (storage), so it is independent
   // of the body rewrites that follow; -O0 keeps lowering's default (sparse, u32, pre kept).
   // choose-delay-buffering next, on the bodies as lowered (its legality check reads their shape);
@@ -47,6 +53,7 @@ std::vector<std::string> pipeline_for_opt_level(int level) {
   p.push_back("fuse-synaptic-propagation");
   // Merging last: it compares whole (fused) bodies of different populations.
   p.push_back("merge-neuron-groups");
+  p.push_back("plan-partition");
   return p;
 }
 

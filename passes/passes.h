@@ -33,5 +33,6 @@ std::unique_ptr<Pass> create_kernel_cse_pass();               // "kernel-cse"
 std::unique_ptr<Pass> create_neuron_kernel_fusion_pass();     // "fuse-neuron-kernels"
 std::unique_ptr<Pass> create_synaptic_propagation_fusion_pass();  // "fuse-synaptic-propagation"
 std::unique_ptr<Pass> create_neuron_group_merging_pass();     // "merge-neuron-groups"
+std::unique_ptr<Pass> create_partition_plan_pass();           // "plan-partition" (last)
 
 }  // namespace modelc::passes::kernel

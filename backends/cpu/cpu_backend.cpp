@@ -21,6 +21,7 @@ BackendCapabilities CpuBackend::capabilities() const {
   c.features.insert("fusion:neuron-kernels");
   // Merged SynapticEvents kernels (Kernel::dispatch): one spike-list pass, per-group row visits.
   c.features.insert("fusion:synaptic-propagation");
+  c.features.insert("partition:ranks");  // distributed runs (plan-partition, docs/distributed.md)
   // Merged neuron groups (Kernel::merged): one function, a member table (cpu_merged_emitter.cpp).
   c.features.insert("fusion:merged-groups");
   // Heterogeneous delays through a postsynaptic ring (backends/cpu/cpu_delay_emitter.cpp).

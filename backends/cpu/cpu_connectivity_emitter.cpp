@@ -36,13 +36,15 @@ void emit_connectivity_fields(EmitContext& c, int g) {
   const std::string gs = std::to_string(g);
   c.out += "  int64_t syn" + gs + "_n;  // " + group(c, g).name + " (" + kir::storage_name(storage(c, g)) + ")\n";
   c.out += "  int64_t* syn" + gs + "_row;\n  " + post_index_type(c, g) + "* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
+  // Distributed runs: global index of each local synapse (null: local = global) and the group's size.
+  c.out += "  int64_t* syn" + gs + "_gid;\n  int64_t syn" + gs + "_total;\n";
   if (storage(c, g) == Storage::Dense) c.out += "  uint8_t* syn" + gs + "_dense;\n";
   if (storage(c, g) == Storage::Bitmask) c.out += "  uint64_t* syn" + gs + "_bits;\n";
   if (needs_scratch(c, g)) c.out += "  int32_t* syn" + gs + "_scratch;\n";
 }
 
 void emit_connectivity_destroy(EmitContext& c, int g) {
-  for (const char* f : {"row", "post", "pre"}) c.out += "  mc_free(" + F(g, f) + ");\n";
+  for (const char* f : {"row", "post", "pre", "gid"}) c.out += "  mc_free(" + F(g, f) + ");\n";
   if (storage(c, g) == Storage::Dense) c.out += "  mc_free(" + F(g, "dense") + ");\n";
   if (storage(c, g) == Storage::Bitmask) c.out += "  mc_free(" + F(g, "bits") + ");\n";
   if (needs_scratch(c, g)) c.out += "  mc_free(" + F(g, "scratch") + ");\n";

@@ -22,9 +22,24 @@ struct EmitContext : codegen::host::HostContext {
   EmitContext(const kir::Program& program, const CpuEmitOptions& cpu_options, DiagnosticEngine& diagnostics)
       : HostContext(program, diagnostics, "cpu"), options(cpu_options) {
     emit_connect_unstored = [this](int g) { cpu::emit_connect_unstored(*this, g); };
+    partitioned = true;
   }
   const CpuEmitOptions& options;
 };
+
+// The global index (its position in a one-process run, docs/distributed.md) of synapse `syn` of
+// group g: what random draws and whole-CSR arrays are keyed by, so every rank count draws the same.
+inline std::string synapse_gid(int g, const std::string& syn) {
+  const std::string f = "m->syn" + std::to_string(g) + "_gid";
+  return "(" + f + " ? " + f + "[" + syn + "] : (" + syn + "))";
+}
+// The exchange scratch (mc_create) and the exchange functions (cpu_exchange_emitter.cpp).
+void emit_exchange_scratch(EmitContext& c);
+void emit_exchanges(EmitContext& c);
+// `for (i = ...; i < ...)` bounds of a whole-population neuron loop on this rank: [begin, end),
+// with the padded end on the rank holding the population's last neuron.
+std::string local_begin(int pk);
+std::string local_end(const EmitContext& c, int pk, bool padded);
 
 using codegen::host::emit_connect;
 using codegen::host::emit_count_rows;
@@ -79,6 +94,7 @@ struct NeuronLoopShape {
   std::string n, padded;            // int64 neuron count and simd_padded(n)
   std::string history;              // int64 ring depth of the event list
   std::string spikes, count, total;  // int32_t* ring, int64_t* counts, int64_t lvalue total
+  std::string begin, end;           // int64 neurons this rank computes, [begin, end) (not padded)
   bool parallel_code = false;       // emit the threaded variant ...
   std::string parallel_if;          // ... taking threads only where this holds ("" = always)
 };

@@ -160,8 +160,10 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     c.out += "  int64_t _mc_lo = 0, _mc_hi = " + n + ";\n";
     c.out += "  while (_mc_lo < _mc_hi) { int64_t _mc_mid = (_mc_lo + _mc_hi) / 2; if (_mc_gen" + ks +
              "_steps[_mc_mid] < _mc_s) _mc_lo = _mc_mid + 1; else _mc_hi = _mc_mid; }\n";
-    c.out += "  for (; _mc_lo < " + n + " && _mc_gen" + ks + "_steps[_mc_lo] == _mc_s; ++_mc_lo) _mc_spk[_mc_nspk++] = (int32_t)_mc_gen" +
-             ks + "_idx[_mc_lo];\n";
+    // Each rank emits its own neurons' entries (docs/distributed.md).
+    c.out += "  for (; _mc_lo < " + n + " && _mc_gen" + ks + "_steps[_mc_lo] == _mc_s; ++_mc_lo) {\n";
+    c.out += "    const int64_t _mc_i = _mc_gen" + ks + "_idx[_mc_lo];\n";
+    c.out += "    if (_mc_i >= " + local_begin(pk) + " && _mc_i < " + local_end(c, pk, false) + ") _mc_spk[_mc_nspk++] = (int32_t)_mc_i;\n  }\n";
     c.out += "  m->pop" + ks + "_count[_mc_slot] = _mc_nspk;\n  m->pop" + ks + "_total += _mc_nspk;\n}\n\n";
     return true;
   }

@@ -53,6 +53,8 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, cons
   s.count = event_field(c, pk, k.event, "count");
   s.total = event_field(c, pk, k.event, "total");
   s.parallel_code = pop.size >= c.options.parallel_min_size;
+  s.begin = local_begin(pk);
+  s.end = local_end(c, pk, false);
   return emit_split_emitting_loop(c, k.body, s, checks);
 }
 
@@ -79,7 +81,11 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
   std::string& o = c.out;
   o += "  const int64_t _mc_slot = step % " + shape.history + ";\n";
   o += "  int32_t* __restrict _mc_spk_all = " + shape.spikes + " + _mc_slot * " + N + ";\n";
-  o += "  const int64_t _mc_nblocks = (" + N + " + " + B + " - 1) / " + B + ";\n";
+  // This rank's neurons [begin, end): whole blocks, since ranks split populations at multiples of
+  // MC_PARTITION_BLOCK (abi/partition.h), a multiple of the block; so are the thread ranges.
+  o += "  const int64_t _mc_end = " + shape.end + ", _mc_bfirst = (" + shape.begin + ") / " + B + ";\n";
+  o += "  const int64_t _mc_vend = _mc_end == " + N + " ? " + P + " : _mc_end;\n";
+  o += "  const int64_t _mc_nblocks = (_mc_end + " + B + " - 1) / " + B + " - _mc_bfirst;\n";
   std::string ind = "  ";
   if (parallel) {
     o += "  int64_t _mc_tcount[" + std::to_string(kMaxThreads) + "];\n";
@@ -100,9 +106,9 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
   o += ind + "int32_t* __restrict _mc_spk = _mc_spk_all + (_mc_b0 < _mc_nblocks ? _mc_b0 * " + B + " : 0);\n";
   o += ind + "int64_t _mc_nspk = 0;\n";
   o += ind + "for (int64_t _mc_blk = _mc_b0; _mc_blk < _mc_b1; ++_mc_blk) {\n";
-  o += ind + "  const int64_t _mc_lo = _mc_blk * " + B + ";\n";
-  o += ind + "  const int64_t _mc_hi = _mc_lo + " + B + " < " + N + " ? _mc_lo + " + B + " : " + N + ";\n";
-  o += ind + "  const int64_t _mc_vhi = _mc_lo + " + B + " < " + P + " ? _mc_lo + " + B + " : " + P + ";\n";
+  o += ind + "  const int64_t _mc_lo = (_mc_bfirst + _mc_blk) * " + B + ";\n";
+  o += ind + "  const int64_t _mc_hi = _mc_lo + " + B + " < _mc_end ? _mc_lo + " + B + " : _mc_end;\n";
+  o += ind + "  const int64_t _mc_vhi = _mc_lo + " + B + " < _mc_vend ? _mc_lo + " + B + " : _mc_vend;\n";
   o += ind + "  (void)_mc_vhi;\n";
   for (const Stmt* s : carried) o += ind + "  " + c.printer.type_name(s->type) + " _mc_carry_" + s->name + "[" + B + "];\n";
   o += "#pragma omp simd\n";
@@ -183,6 +189,9 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
     // Each group in its own scope: the storage bindings use the same local names for every group.
     o += "    if (_mc_idx >= " + off + " && _mc_idx < " + end + ") {  // " + sg.name + " (was " + k.dispatch[b].kernel + ")\n";
     emit_synapse_bindings(c, groups[b]);
+    codegen::RandomKeys keys;
+    keys.element = synapse_gid(groups[b], "syn");
+    c.printer.set_random_keys(keys);
     o += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
     emit_row_visit(c, groups[b], k.dispatch[b].body);
     o += "    }\n";

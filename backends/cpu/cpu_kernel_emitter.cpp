@@ -112,7 +112,22 @@ void emit_synapse_state_recorder(EmitContext& c, size_t k) {
   c.out += "  return 0;\n}\n\n";
 }
 
-void emit_kernel(EmitContext& c, size_t idx) {
+// Loop bounds of a neuron kernel over [first, n) of population pk: init kernels run over whole
+// populations on every rank (so connect-time reads and init-only state are valid everywhere),
+// step kernels over this rank's part.
+std::string range_begin(const std::string& first, int pk, bool init) {
+  if (init) return first;
+  return first == "0" ? local_begin(pk) : "(" + first + " > " + local_begin(pk) + " ? " + first + " : " + local_begin(pk) + ")";
+}
+std::string range_end(const EmitContext& c, const std::string& n, int pk, bool init, bool padded) {
+  const int64_t size = c.p.populations[pk].size;
+  if (init) return padded ? int_text(simd_padded(size)) : n;
+  if (n == int_text(size)) return local_end(c, pk, padded);
+  const std::string end = local_end(c, pk, false);
+  return "(" + n + " < " + end + " ? " + n + " : " + end + ")";
+}
+
+void emit_kernel(EmitContext& c, size_t idx, bool init) {
   const kir::Kernel& k = c.p.kernels[idx];
   kir::BufferAccesses acc;
   kir::collect_accesses(k.body, acc);
@@ -143,7 +158,9 @@ void emit_kernel(EmitContext& c, size_t idx) {
   const Domain& d = k.domain;
   bool neuron_domain = d.kind == Domain::Kind::Neurons || d.kind == Domain::Kind::Spikes;
   codegen::RandomKeys keys;
-  keys.element = neuron_domain ? "i" : "syn";
+  // Synapse draws are keyed by the global synapse index: the same numbers whatever the rank count.
+  const int key_group = neuron_domain ? -1 : c.group_index(d.synapses);
+  keys.element = neuron_domain ? "i" : key_group >= 0 ? synapse_gid(key_group, "syn") : "syn";
   c.printer.set_random_keys(keys);
   if (k.every_steps > 1) c.out += "  if (step % " + int_text(k.every_steps) + " != 0) return;\n";  // run_regularly
   if (emit_delivery_domain(c, k)) return;
@@ -157,6 +174,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
     }
     const kir::Population& pop = c.p.populations[pk];
     std::string n = int_text(pop.size);
+    bool padded = false;  // the loop may run to simd_padded(size) on the last rank
     // IR v2: a Neurons domain may cover a range of the population.
     std::string first = "0";
     if (d.kind == Domain::Kind::Neurons && d.size > 0) {
@@ -185,7 +203,7 @@ void emit_kernel(EmitContext& c, size_t idx) {
       c.out += "  int32_t* __restrict _mc_spk = " + event_field(c, pk, k.event, "spikes") + " + _mc_slot * " +
                int_text(pop.size) + ";\n";
       c.out += "  int64_t _mc_nspk = 0;\n";
-      c.out += "  for (int64_t i = " + first + "; i < " + n + "; ++i) {\n";
+      c.out += "  for (int64_t i = " + range_begin(first, pk, init) + "; i < " + range_end(c, n, pk, init, false) + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
       c.out += "  " + event_field(c, pk, k.event, "count") + "[_mc_slot] = _mc_nspk;\n";
@@ -195,14 +213,15 @@ void emit_kernel(EmitContext& c, size_t idx) {
         // Whole vectors only (padding lanes are computed and never read), and simd:static chunks
         // (multiples of the vector length): each neuron takes the same vector or scalar path of
         // libm whatever the thread count, so results do not depend on it.
-        if (first == "0" && d.size == 0 && block_pad_safe(c, k.body, pop.size)) n = int_text(simd_padded(pop.size));
+        if (first == "0" && d.size == 0 && block_pad_safe(c, k.body, pop.size)) padded = true;
         if (pop.size >= c.options.parallel_min_size) {
           // Thread chunks of whole blocks of kSimdPad iterations: every chunk starts at the same
           // alignment and, but for the last, has no remainder, so no iteration ever falls into
           // a peeled prologue or a (possibly narrower-ISA) vectorised epilogue because of the
           // thread count. Measured necessary: with schedule(simd:static) GCC's AVX2 epilogue
           // (_ZGVdN4v_exp) computed the chunk ends while AVX-512 (_ZGVeN8v_exp) did the rest.
-          c.out += "  const int64_t _mc_len = (int64_t)(" + n + ") - (int64_t)(" + first + ");\n";
+          c.out += "  const int64_t _mc_i0 = " + range_begin(first, pk, init) + ", _mc_i1 = " + range_end(c, n, pk, init, padded) + ";\n";
+          c.out += "  const int64_t _mc_len = _mc_i1 - _mc_i0;\n";
           c.out += "  const int64_t _mc_blocks = (_mc_len + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
           c.out += "  const int64_t _mc_chunk = (_mc_blocks + mc_threads(m) - 1) / mc_threads(m) * " + int_text(kSimdPad) + ";\n";
           c.out += "#pragma omp parallel for simd schedule(static, _mc_chunk) num_threads(mc_threads(m))\n";
@@ -210,7 +229,10 @@ void emit_kernel(EmitContext& c, size_t idx) {
           c.out += "#pragma omp simd\n";
         }
       }
-      c.out += "  for (int64_t i = " + first + "; i < " + n + "; ++i) {\n";
+      if (pop.size >= c.options.parallel_min_size && block_elementwise(k.body, writes, "i"))
+        c.out += "  for (int64_t i = _mc_i0; i < _mc_i1; ++i) {\n";
+      else
+        c.out += "  for (int64_t i = " + range_begin(first, pk, init) + "; i < " + range_end(c, n, pk, init, padded) + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
     } else {
@@ -218,6 +240,8 @@ void emit_kernel(EmitContext& c, size_t idx) {
       bind_spike_slot(c, pk, "step", d.event);
       c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
       c.out += "    const int64_t i = _mc_spikes[_mc_k];\n";
+      // After an exchange the list holds every rank's events; each rank runs its own.
+      c.out += "    if (i < " + local_begin(pk) + " || i >= " + local_end(c, pk, false) + ") continue;\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
     }
@@ -289,7 +313,8 @@ void emit_kernel(EmitContext& c, size_t idx) {
 
 void emit_kernels(EmitContext& c) {
   emit_connectivity_prototypes(c);
-  for (size_t k = 0; k < c.p.kernels.size(); ++k) emit_kernel(c, k);
+  const std::set<size_t> init(c.p.init_kernels.begin(), c.p.init_kernels.end());
+  for (size_t k = 0; k < c.p.kernels.size(); ++k) emit_kernel(c, k, init.count(k) > 0);
 }
 
 void emit_monitor_recorders(EmitContext& c) {
@@ -344,7 +369,9 @@ void emit_monitor_recorders(EmitContext& c) {
       case kir::Monitor::Kind::Spikes: {
         if (!check_event(c, pk, mon.event, "monitor '" + mon.name + "'")) break;
         bind_spike_slot(c, pk, "step", mon.event);
-        std::string keep = "_mc_idx >= " + off + " && _mc_idx < " + end;
+        // Each rank records its own neurons' events (the list may hold every rank's after an exchange).
+        std::string keep = "_mc_idx >= " + off + " && _mc_idx < " + end + " && _mc_idx >= " + local_begin(pk) +
+                           " && _mc_idx < " + local_end(c, pk, false);
         if (!mon.indices.empty()) keep += " && m->mon" + ks + "_mask[_mc_idx - " + off + "]";
         // Two passes (count, then fill) so each array grows once per step.
         c.out += "  int64_t _mc_c = 0;\n";
@@ -383,7 +410,8 @@ void emit_monitor_recorders(EmitContext& c) {
         c.out += "  int64_t _mc_c = 0;\n";
         c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
         c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
-        c.out += "    _mc_c += (_mc_idx >= " + off + " && _mc_idx < " + end + ");\n  }\n";
+        c.out += "    _mc_c += (_mc_idx >= " + off + " && _mc_idx < " + end + " && _mc_idx >= " + local_begin(pk) +
+                 " && _mc_idx < " + local_end(c, pk, false) + ");\n  }\n";
         c.out += "  double* _mc_r = (double*)mc_array_grow(" + arr + "[0], 1);\n";
         c.out += "  if (!_mc_r) " + oom + "\n";
         c.out += "  *_mc_r = (double)_mc_c / (" + double_text(static_cast<double>(mon.size > 0 ? mon.size : 1)) +

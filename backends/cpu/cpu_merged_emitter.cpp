@@ -45,7 +45,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   const std::string row = "struct _mc_member_k";
   o += "  " + row + " {";
   for (size_t b = 0; b < buffers.size(); ++b) o += " size_t b" + std::to_string(b) + ";";
-  o += " int64_t n, padded, history; size_t spikes, count, total; int par;";
+  o += " int64_t n, padded, history; size_t spikes, count, total, begin, end; int par;";
   for (size_t q = 0; q < nparams; ++q)
     o += " " + c.printer.type_name(k.merged[0].params[q] ? k.merged[0].params[q]->type : kir::Type::Double) + " p" + std::to_string(q) + ";";
   o += " };\n";
@@ -63,7 +63,8 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     }
     o += int_text(pop.size) + ", " + int_text(simd_padded(pop.size)) + ", " + int_text(event_history(c, pk, k.event)) + ", " +
          field(event_field(c, pk, k.event, "spikes")) + ", " + field(event_field(c, pk, k.event, "count")) + ", " +
-         field(event_field(c, pk, k.event, "total")) + ", " + (pop.size >= c.options.parallel_min_size ? "1" : "0");
+         field(event_field(c, pk, k.event, "total")) + ", offsetof(mc_module, pop" + std::to_string(pk) +
+         "_begin), offsetof(mc_module, pop" + std::to_string(pk) + "_end), " + (pop.size >= c.options.parallel_min_size ? "1" : "0");
     for (const auto& v : mb.params) o += ", " + c.printer.expr(v);
     o += "},  // " + mb.population + " (was " + mb.kernel + ")\n";
   }
@@ -83,6 +84,9 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     o += "  const " + c.printer.type_name(t) + " merged_param_" + std::to_string(q) + " = _mc_mb->p" + std::to_string(q) + ";\n";
   }
   o += "  const int64_t _mc_n = _mc_mb->n, _mc_np = _mc_mb->padded;\n";
+  // This rank's neurons of the member (docs/distributed.md); the padded end only on the last rank.
+  o += "  const int64_t _mc_i0 = MC_FIELD(m, int64_t, _mc_mb->begin), _mc_i1 = MC_FIELD(m, int64_t, _mc_mb->end);\n";
+  o += "  const int64_t _mc_i1p = _mc_i1 == _mc_n ? _mc_np : _mc_i1;\n  (void)_mc_i1p;\n";
 
   NeuronLoopShape s;
   s.n = "_mc_n";
@@ -93,6 +97,8 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
   s.total = "*_mc_mb_total";
   s.parallel_code = any_parallel;
   s.parallel_if = all_parallel ? "" : "_mc_mb->par";
+  s.begin = "_mc_i0";
+  s.end = "_mc_i1";
   const bool emits = k.emits_spikes ||
                      kir::any_stmt(k.body, [](const kir::Stmt& st) { return st.kind == kir::Stmt::Kind::EmitSpike; });
   if (emits && emit_split_emitting_loop(c, k.body, s, checks)) {
@@ -100,17 +106,17 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     o += "  const int64_t _mc_slot = step % " + s.history + ";\n";
     o += "  int32_t* __restrict _mc_spk = " + s.spikes + " + _mc_slot * _mc_n;\n";
     o += "  int64_t _mc_nspk = 0;\n";
-    o += "  for (int64_t i = 0; i < _mc_n; ++i) {\n";
+    o += "  for (int64_t i = _mc_i0; i < _mc_i1; ++i) {\n";
     c.printer.block(k.body, 2, o);
     o += "  }\n";
     o += "  " + s.count + "[_mc_slot] = _mc_nspk;\n";
     o += "  " + s.total + " += _mc_nspk;\n";
   } else {
-    std::string n = "_mc_n";
+    std::string n = "_mc_i1";
     if (checks.elementwise(k.body)) {
-      if (checks.pad_safe(k.body)) n = "_mc_np";
+      if (checks.pad_safe(k.body)) n = "_mc_i1p";
       if (any_parallel) {  // as the unmerged loop (cpu_kernel_emitter.cpp): whole kSimdPad blocks per thread
-        o += "  const int64_t _mc_blocks = (" + n + " + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
+        o += "  const int64_t _mc_blocks = (" + n + " - _mc_i0 + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
         o += "  const int64_t _mc_chunk = (_mc_blocks + mc_threads(m) - 1) / mc_threads(m) * " + int_text(kSimdPad) + ";\n";
         o += "#pragma omp parallel for simd schedule(static, _mc_chunk) num_threads(mc_threads(m))" +
              (s.parallel_if.empty() ? std::string() : " if(" + s.parallel_if + ")") + "\n";
@@ -118,7 +124,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
         o += "#pragma omp simd\n";
       }
     }
-    o += "  for (int64_t i = 0; i < " + n + "; ++i) {\n";
+    o += "  for (int64_t i = _mc_i0; i < " + n + "; ++i) {\n";
     c.printer.block(k.body, 2, o);
     o += "  }\n";
   }

@@ -375,8 +375,153 @@ void emit_group(HostContext& c, int g) {
 
 }  // namespace
 
+// connect<g>_ranks: the same synapses as connect<g>, restricted to the targets this rank owns
+// ([_mc_t0, _mc_t1) of the target slice), in the same relative order, with m->syn<g>_gid holding
+// each one's position in the whole CSR. Every rank generates every row from the same draws
+// (generation is per row, so a rank cannot skip to its columns), but keeps only its own synapses:
+// no rank ever holds the whole matrix. Rows are generated twice (count, then fill), into a
+// per-thread scratch row.
+void emit_group_ranks(HostContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const kir::ConnectRule& r = sg.connect;
+  const std::string gs = std::to_string(g), S = int_text(sg.source_size), T = int_text(sg.target_size);
+  const int tgt = c.population_index(sg.target);
+  const bool pre = keep_pre(c, g);
+  const std::string pt = post_index_type(c, g), ot = row_output_type(c, g), tp = "m->pop" + std::to_string(tgt);
+  std::string& o = c.out;
+  o += "static int connect" + gs + "_ranks(mc_module* __restrict m) {\n";
+  o += "  int64_t _mc_t0 = " + tp + "_begin - " + int_text(sg.target_offset) + ", _mc_t1 = " + tp + "_end - " +
+       int_text(sg.target_offset) + ";\n";
+  o += "  if (_mc_t0 < 0) _mc_t0 = 0;\n  if (_mc_t1 > " + T + ") _mc_t1 = " + T + ";\n  if (_mc_t1 < _mc_t0) _mc_t1 = _mc_t0;\n";
+  o += "  " + field(g, "row") + " = (int64_t*)mc_alloc(mc_bytes(" + S + " + 1, sizeof(int64_t)), " +
+       c_string("row pointers of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  o += "  int64_t* __restrict _mc_grow = (int64_t*)mc_alloc(mc_bytes(" + S + " + 1, sizeof(int64_t)), " +
+       c_string("global row pointers of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  o += "  if (!" + field(g, "row") + " || !_mc_grow) { mc_free(_mc_grow); return 1; }\n";
+  o += "  int64_t* __restrict _mc_row = " + field(g, "row") + ";\n";
+  o += "  _mc_row[0] = 0;\n  _mc_grow[0] = 0;\n";
+  const bool generated = r.kind == kir::ConnectRule::Kind::Probability || r.kind == kir::ConnectRule::Kind::Generator;
+  if (r.kind == kir::ConnectRule::Kind::Explicit) {
+    // The pairs are the model's own data: sorted into the whole CSR, then compacted.
+    emit_explicit_csr(c, g);
+    o += "  int64_t _mc_nl = 0;\n";
+    o += "  for (int64_t i = 0; i < " + S + "; ++i) {\n    _mc_grow[i + 1] = _mc_row[i + 1];\n";
+    o += "    for (int64_t s = _mc_grow[i]; s < _mc_grow[i + 1]; ++s) _mc_nl += _mc_tpost[s] >= _mc_t0 && _mc_tpost[s] < _mc_t1;\n";
+    o += "  }\n";
+  } else {
+    o += "  int64_t _mc_err_i = -1, _mc_err_v = 0, _mc_err_code = 0;\n  (void)_mc_err_v;\n  (void)_mc_err_code;\n";
+  }
+  // Pass 0 counts (global and local row lengths), pass 1 fills.
+  auto row_loop = [&](bool fill) {
+    if (r.kind == kir::ConnectRule::Kind::Explicit) {
+      if (!fill) return;
+      o += "  for (int64_t i = 0, _mc_q = 0; i < " + S + "; ++i) {\n";
+      o += "    _mc_row[i] = _mc_q;\n";
+      o += "    for (int64_t s = _mc_grow[i]; s < _mc_grow[i + 1]; ++s) {\n";
+      o += "      if (_mc_tpost[s] < _mc_t0 || _mc_tpost[s] >= _mc_t1) continue;\n";
+      o += "      _mc_post[_mc_q] = (" + pt + ")_mc_tpost[s];\n      _mc_gid[_mc_q] = s;\n";
+      if (pre) o += "      _mc_pre[_mc_q] = (int32_t)i;\n";
+      o += "      ++_mc_q;\n    }\n  }\n  _mc_row[" + S + "] = _mc_nl;\n";
+      return;
+    }
+    o += "#pragma omp parallel num_threads(mc_threads(m))\n  {\n";
+    if (generated) o += "    " + ot + "* _mc_buf = 0;\n    int64_t _mc_cap = 0;\n";
+    o += "#pragma omp for schedule(dynamic, 16)\n";
+    o += "    for (int64_t i = 0; i < " + S + "; ++i) {\n";
+    o += "      if (MC_CANCELLED(m)) continue;\n";
+    if (generated) {
+      o += "      int64_t _mc_b = 0;\n      int64_t _mc_c = row" + gs + "(m, i, 0, &_mc_b);\n";
+      o += "      if (_mc_c < 0) {\n";
+      if (!fill) {
+        o += "#pragma omp critical(mc_connect_error)\n";
+        o += "        if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_b; _mc_err_code = _mc_c; }\n";
+      }
+      o += "        continue;\n      }\n";
+      o += "      if (_mc_c > _mc_cap) {\n        " + ot + "* _mc_nb = (" + ot + "*)realloc(_mc_buf, (size_t)_mc_c * sizeof(" + ot +
+           "));\n";
+      o += "        if (!_mc_nb) {\n#pragma omp critical(mc_connect_error)\n";
+      o += "          if (_mc_err_i < 0 || i < _mc_err_i) { _mc_err_i = i; _mc_err_v = _mc_c; _mc_err_code = -5; }\n";
+      o += "          continue;\n        }\n        _mc_buf = _mc_nb;\n        _mc_cap = _mc_c;\n      }\n";
+      o += "      if (_mc_c > 0) row" + gs + "(m, i, _mc_buf, &_mc_b);\n";
+      if (!fill) {
+        o += "      int64_t _mc_l = 0;\n";
+        o += "      for (int64_t _mc_k = 0; _mc_k < _mc_c; ++_mc_k) _mc_l += (int64_t)_mc_buf[_mc_k] >= _mc_t0 && (int64_t)_mc_buf[_mc_k] < _mc_t1;\n";
+        o += "      _mc_grow[i + 1] = _mc_c;\n      _mc_row[i + 1] = _mc_l;\n";
+      } else {
+        o += "      int64_t _mc_q = _mc_row[i];\n";
+        o += "      for (int64_t _mc_k = 0; _mc_k < _mc_c; ++_mc_k) {\n";
+        o += "        const int64_t j = (int64_t)_mc_buf[_mc_k];\n        if (j < _mc_t0 || j >= _mc_t1) continue;\n";
+        o += "        _mc_post[_mc_q] = (" + pt + ")j;\n        _mc_gid[_mc_q] = _mc_grow[i] + _mc_k;\n";
+        if (pre) o += "        _mc_pre[_mc_q] = (int32_t)i;\n";
+        o += "        ++_mc_q;\n      }\n";
+      }
+    } else if (r.kind == kir::ConnectRule::Kind::AllToAll) {
+      if (!fill) o += "      _mc_grow[i + 1] = " + T + ";\n      _mc_row[i + 1] = _mc_t1 - _mc_t0;\n";
+      else {
+        o += "      for (int64_t j = _mc_t0, _mc_q = _mc_row[i]; j < _mc_t1; ++j, ++_mc_q) {\n";
+        o += "        _mc_post[_mc_q] = (" + pt + ")j;\n        _mc_gid[_mc_q] = i * " + T + " + j;\n";
+        if (pre) o += "        _mc_pre[_mc_q] = (int32_t)i;\n";
+        o += "      }\n";
+      }
+    } else {  // one-to-one
+      if (!fill) o += "      _mc_grow[i + 1] = 1;\n      _mc_row[i + 1] = i >= _mc_t0 && i < _mc_t1;\n";
+      else {
+        o += "      if (i >= _mc_t0 && i < _mc_t1) {\n        _mc_post[_mc_row[i]] = (" + pt + ")i;\n        _mc_gid[_mc_row[i]] = i;\n";
+        if (pre) o += "        _mc_pre[_mc_row[i]] = (int32_t)i;\n";
+        o += "      }\n";
+      }
+    }
+    o += "    }\n";
+    if (generated) o += "    free(_mc_buf);\n";
+    o += "  }\n";
+    o += "  if (mc_check_cancel(m, " + c_string("building synapses " + sg.name) + ")) { mc_free(_mc_grow); return 1; }\n";
+    if (!fill) {
+      o += "  if (_mc_err_i >= 0) mc_free(_mc_grow);\n";
+      emit_row_errors(c, g);
+      o += "  for (int64_t i = 0; i < " + S + "; ++i) { _mc_row[i + 1] += _mc_row[i]; _mc_grow[i + 1] += _mc_grow[i]; }\n";
+    }
+  };
+  row_loop(false);
+  // Allocation: the local count; m->syn<g>_total is the whole group's.
+  o += "  " + field(g, "total") + " = _mc_grow[" + S + "];\n";
+  o += "  " + field(g, "n") + " = " + (r.kind == kir::ConnectRule::Kind::Explicit ? std::string("_mc_nl") : "_mc_row[" + S + "]") + ";\n";
+  o += "  " + field(g, "post") + " = (" + pt + "*)mc_alloc(mc_bytes(" + field(g, "n") + ", sizeof(" + pt + ")), " +
+       c_string("post indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  o += "  " + field(g, "gid") + " = (int64_t*)mc_alloc(mc_bytes(" + field(g, "n") + ", sizeof(int64_t)), " +
+       c_string("global indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  if (pre)
+    o += "  " + field(g, "pre") + " = (int32_t*)mc_alloc(mc_bytes(" + field(g, "n") + ", sizeof(int32_t)), " +
+         c_string("pre indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  const std::string cleanup = r.kind == kir::ConnectRule::Kind::Explicit ? " free(_mc_tpost); free(_mc_tpre);" : "";
+  o += "  if (!" + field(g, "post") + " || !" + field(g, "gid") + (pre ? " || !" + field(g, "pre") : std::string()) +
+       ") { mc_free(_mc_grow);" + cleanup + " return 1; }\n";
+  o += "  " + pt + "* __restrict _mc_post = " + field(g, "post") + ";\n";
+  o += "  int64_t* __restrict _mc_gid = " + field(g, "gid") + ";\n";
+  if (pre) o += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
+  row_loop(true);
+  if (r.kind == kir::ConnectRule::Kind::Explicit) o += "  free(_mc_tpost);\n  free(_mc_tpre);\n";
+  o += "  mc_free(_mc_grow);\n  return 0;\n}\n\n";
+}
+
 void emit_connect(HostContext& c) {
-  for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) emit_group(c, static_cast<int>(g));
+  for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
+    const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+    const bool ranks = c.partitioned && !sg.replicated && sg.connectivity.storage == kir::Connectivity::Storage::Sparse;
+    if (!ranks) {
+      emit_group(c, static_cast<int>(g));
+      continue;
+    }
+    // Both builds: one module runs with any rank count, decided at mc_create.
+    const size_t before = c.out.size();
+    emit_group(c, static_cast<int>(g));
+    const std::string head = "static int connect" + std::to_string(g) + "(mc_module* __restrict m) {\n";
+    const size_t at = c.out.find(head, before);
+    if (at == std::string::npos) continue;  // emit_group reported why
+    std::string saved = c.out.substr(at);
+    c.out.resize(at);
+    emit_group_ranks(c, static_cast<int>(g));
+    c.out += head + "  if (m->num_ranks > 1) return connect" + std::to_string(g) + "_ranks(m);\n" + saved.substr(head.size());
+  }
 }
 
 }  // namespace modelc::codegen::host

@@ -27,6 +27,10 @@ struct HostContext : ProgramContext {
   // connect<g> of a synapse group whose connectivity is not a stored CSR (kir::Connectivity:
   // dense, bitmask, procedural): only backends that offer those storages set it.
   std::function<void(int g)> emit_connect_unstored;
+  // The backend runs distributed (docs/distributed.md): connect<g> of split groups also has a
+  // per-rank build (m->syn<g>_gid, m->syn<g>_total), and synaptic initial values are indexed by
+  // the synapse's global index.
+  bool partitioned = false;
 };
 
 // A buffer with one element per synapse: its size is the synapse count, known after connect.

@@ -16,12 +16,14 @@ void emit_info(HostContext& c) {
          ", " + std::to_string(abi_type_code(b.type)) + ", " + (per_synapse(b) ? "1" : "0") + ", " + int_text(b.size) + "},\n";
   o += p.buffers.empty() ? "  {0, 0, 0, 0, 0, 0, 0}\n};\n" : "};\n";
   o += "static const mc_population_info mc_pops_[] = {\n";
-  for (const auto& pop : p.populations) o += "  {" + c_string(pop.name) + ", " + int_text(pop.size) + "},\n";
-  o += p.populations.empty() ? "  {0, 0}\n};\n" : "};\n";
+  for (const auto& pop : p.populations)
+    o += "  {" + c_string(pop.name) + ", " + int_text(pop.size) + ", " + (pop.replicated ? "1" : "0") + "},\n";
+  o += p.populations.empty() ? "  {0, 0, 0}\n};\n" : "};\n";
   o += "static const mc_synapse_info mc_syns_[] = {\n";
   for (const auto& g : p.synapse_groups)
-    o += "  {" + c_string(g.name) + ", " + c_string(g.source) + ", " + c_string(g.target) + "},\n";
-  o += p.synapse_groups.empty() ? "  {0, 0, 0}\n};\n" : "};\n";
+    o += "  {" + c_string(g.name) + ", " + c_string(g.source) + ", " + c_string(g.target) + ", " +
+         (g.replicated ? "1" : "0") + "},\n";
+  o += p.synapse_groups.empty() ? "  {0, 0, 0, 0}\n};\n" : "};\n";
   for (size_t k = 0; k < p.monitors.size(); ++k) {
     const kir::Monitor& m = p.monitors[k];
     std::string ks = std::to_string(k);
@@ -48,9 +50,9 @@ void emit_info(HostContext& c) {
          std::to_string(m.kind != kir::Monitor::Kind::Rate ? m.buffers.size() : 0) +
          ", _mc_mon" + ks + "_vars, _mc_mon" +
          ks + "_units, _mc_mon" + ks + "_nidx, _mc_mon" + ks + "_idx, " + int_text(m.every < 1 ? 1 : m.every) + ", " +
-         int_text(m.size) + "},\n";
+         int_text(m.size) + ", " + int_text(m.offset) + "},\n";
   }
-  o += p.monitors.empty() ? "  {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}\n};\n" : "};\n";
+  o += p.monitors.empty() ? "  {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}\n};\n" : "};\n";
   o += "static const mc_model_info mc_info_ = {MC_ABI_VERSION, " + c_string(p.model_name) + ", " + c_string(c.backend) + ", MC_DT, " +
        int_text(p.steps) + ", " + std::to_string(p.seed) + "ull, " + std::to_string(abi_type_code(p.scalar)) + ", " +
        std::to_string(p.buffers.size()) + ", mc_vars_, " + std::to_string(p.populations.size()) + ", mc_pops_, " +

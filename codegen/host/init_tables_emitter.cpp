@@ -51,7 +51,7 @@ void emit_init_values(HostContext& c, bool synapses, const std::function<void(si
     }
     int g = c.group_index(buf.owner);
     if (g < 0) continue;  // reported where the buffer is allocated
-    const std::string count = "m->syn" + std::to_string(g) + "_n";
+    const std::string count = "m->syn" + std::to_string(g) + (c.partitioned ? "_total" : "_n");
     // The synapse count is known only once connect<g> ran: a mismatch is a run-time error.
     c.out += "  if (" + count + " != " + n + ") { snprintf(m->error, sizeof m->error, \"the initial array of " + buf.owner +
              "." + buf.variable + " has " + n + " values, but %lld synapses were created\", (long long)" + count +

@@ -304,6 +304,10 @@ void emit_create_destroy(GpuModuleContext& c, std::string& o) {
   o += "  if (options) {\n    if (options->seed != 0) m->seed = options->seed;\n"
        "    if (options->num_threads > 0) m->num_threads = options->num_threads;\n    device = options->device;\n"
        "    m->cancel = options->cancel;\n  }\n";
+  // One process per module: distributed GPU runs (a rank per GPU) need device-side exchange buffers.
+  o += "  if (options && options->partition && options->partition->num_ranks > 1) {\n"
+       "    if (error && error_size) snprintf(error, error_size, \"this backend runs a model in one process only; "
+       "distributed runs need the cpu backend\");\n    free(m);\n    return 0;\n  }\n";
   o += "  if (mc_setup(m, device)) {\n    if (error && error_size) snprintf(error, error_size, \"%s\", m->error);\n";
   o += "    mc_destroy(m);\n    return 0;\n  }\n  return m;\n}\n\n";
 }

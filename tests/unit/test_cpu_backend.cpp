@@ -461,7 +461,7 @@ TEST_F(CpuBackendTest, ConnectivityIsReproducibleAcrossBuildsThreadsAndSeeds) {
 
   auto csr = [](const fs::path& so, int threads, uint64_t seed) {
     Module mod(so);
-    mc_options o{threads, 0, seed, nullptr};
+    mc_options o{threads, 0, seed, nullptr, nullptr};
     char err[256];
     mc_module* m = mod.create(&o, err, sizeof err);
     EXPECT_EQ(mod.init(m), 0);

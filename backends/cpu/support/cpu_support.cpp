@@ -25,7 +25,9 @@ void* mc_array_grow(mc_array* a, size_t count) {
   if (!a) return nullptr;
   if (count > SIZE_MAX / a->elem - a->size) return nullptr;
   size_t need = a->size + count;
-  if (need > a->capacity) {
+  // Also when nothing is asked for yet: a rank may hold none of a monitor's synapses, and a null
+  // result means out of memory.
+  if (need > a->capacity || !a->data) {
     // Doubling keeps recording amortised O(1) per element across long runs.
     size_t cap = a->capacity ? a->capacity : 1024;
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;

@@ -1,0 +1,205 @@
+// Distributed runs without MPI: R ranks as R threads of this process, each with its own instance of
+// the same CPU module and an allgather through shared memory (what the host's MPI communicator
+// does with MPI_Allgatherv). For every example and golden model, the ranks' spikes put together
+// must be the one-process spikes exactly (same neurons, same steps, same order), and every rank's
+// share of neurons and synapses must be its own (docs/distributed.md).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "abi/partition.h"
+#include "model_runner.h"
+
+namespace fs = std::filesystem;
+using modelc::testing::source_root;
+
+namespace {
+
+// The collective of R thread-ranks: every rank publishes its values, waits for all, and reads
+// everyone's concatenation from a copy of its own (valid until its next call).
+struct ThreadAllgather {
+  explicit ThreadAllgather(int ranks) : sync(ranks), sent(ranks), received(ranks), counts(ranks) {}
+  std::barrier<> sync;
+  std::atomic<bool> failed{false};  // a rank left: the collective fails instead of waiting for it
+  std::vector<std::vector<int32_t>> sent, received;
+  std::vector<std::vector<int64_t>> counts;
+  int64_t calls = 0;
+};
+
+struct RankContext {
+  ThreadAllgather* shared;
+  int rank;
+};
+
+int thread_allgather(void* context, const int32_t* send, int64_t count, const int32_t** recv, const int64_t** recv_counts) {
+  auto* rc = static_cast<RankContext*>(context);
+  ThreadAllgather& s = *rc->shared;
+  s.sent[rc->rank].assign(send, send + count);
+  s.sync.arrive_and_wait();
+  if (s.failed) return 1;
+  auto& out = s.received[rc->rank];
+  auto& n = s.counts[rc->rank];
+  out.clear();
+  n.clear();
+  for (const auto& v : s.sent) {
+    out.insert(out.end(), v.begin(), v.end());
+    n.push_back(static_cast<int64_t>(v.size()));
+  }
+  if (rc->rank == 0) ++s.calls;
+  s.sync.arrive_and_wait();  // nobody overwrites `sent` before everyone has read it
+  *recv = out.data();
+  *recv_counts = n.data();
+  return 0;
+}
+
+struct RankRun {
+  modelc::runtime::RunResults results;
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // per population
+  std::vector<int64_t> synapses;                    // per group, held by this rank
+  std::string error;
+};
+
+fs::path model_copy(const std::string& model, const std::string& duration) {
+  std::ifstream in(source_root() / model);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(in);  // constants refer to earlier ones: keep the order
+  if (!duration.empty()) j["simulation"]["duration"] = duration;
+  fs::path dir = fs::temp_directory_path() / ("modelc-partition-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::path out = dir / (fs::path(model).stem().string() + duration + ".json");
+  std::ofstream(out) << j.dump(1);
+  return out;
+}
+
+// Runs the module as `ranks` thread-ranks (ranks == 0: one process, no partition).
+std::vector<RankRun> run_ranks(const modelc::runtime::LoadedModule& module, int64_t steps, int ranks) {
+  const int n = ranks == 0 ? 1 : ranks;
+  std::vector<RankRun> out(n);
+  ThreadAllgather shared(n);
+  std::vector<RankContext> ctx(n);
+  std::vector<mc_partition> parts(n);
+  auto body = [&](int r) {
+    ctx[r] = {&shared, r};
+    parts[r] = {r, n, &ctx[r], thread_allgather};
+    mc_options mo = modelc::runtime::Simulation::default_options(module);
+    mo.num_threads = 1;
+    if (ranks > 0) mo.partition = &parts[r];
+    modelc::runtime::Simulation sim(module, mo);
+    RankRun& rr = out[r];
+    if (!sim.init(rr.error) || !sim.run(steps, {}, rr.error) || !sim.collect(rr.results, rr.error)) {
+      // Leaving the barrier lets the other ranks' next exchange fail instead of waiting for this one.
+      shared.failed = true;
+      shared.sync.arrive_and_drop();
+      return;
+    }
+    const mc_model_info& info = sim.info();
+    for (int32_t p = 0; p < info.num_populations; ++p) {
+      int64_t b = 0, e = 0;
+      module.fn().local_neurons(sim.handle(), p, &b, &e);
+      rr.ranges.push_back({b, e});
+    }
+    for (int32_t g = 0; g < info.num_synapse_groups; ++g) rr.synapses.push_back(module.fn().synapse_count(sim.handle(), g));
+  };
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r) threads.emplace_back(body, r);
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+struct Case {
+  std::string model;
+  std::string duration;  // empty: the model's own
+  std::string refused{};  // non-empty: distributed runs must refuse it with a message containing this
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " " << c.duration; }
+
+class Partition : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Partition, RanksTogetherGiveTheOneProcessSpikes) {
+  const Case& c = GetParam();
+  fs::path model = model_copy(c.model, c.duration);
+  modelc::driver::PipelineOptions options;
+  options.distributed = true;
+  options.build.out_dir = model.parent_path() / (model.stem().string() + "-build");
+  options.build.cache_dir = modelc::testing::test_cache_dir();
+  modelc::driver::CompiledModel cm;
+  modelc::DiagnosticEngine diags;
+  ASSERT_TRUE(modelc::driver::compile_model(model.string(), options, cm, diags)) << diags.render(model.string());
+  modelc::runtime::LoadedModule module;
+  std::string err;
+  ASSERT_TRUE(module.load(cm.build.module_path, err)) << err;
+  ASSERT_NE(module.fn().local_neurons, nullptr);
+  const mc_model_info& info = *module.info();
+  const int64_t steps = cm.unit.program->steps;
+  const std::vector<RankRun> alone = run_ranks(module, steps, 0);
+  ASSERT_EQ(alone[0].error, "");
+  const modelc::runtime::RunResults& one = alone[0].results;
+  for (int ranks : {2, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    std::vector<RankRun> runs = run_ranks(module, steps, ranks);
+    if (!c.refused.empty()) {
+      for (int r = 0; r < ranks; ++r) EXPECT_NE(runs[r].error.find(c.refused), std::string::npos) << runs[r].error;
+      continue;
+    }
+    for (int r = 0; r < ranks; ++r) ASSERT_EQ(runs[r].error, "") << "rank " << r;
+    // Ownership: split populations in the ranges of abi/partition.h, replicated ones whole.
+    for (int32_t p = 0; p < info.num_populations; ++p) {
+      const int64_t size = info.populations[p].size;
+      for (int r = 0; r < ranks; ++r) {
+        const auto want = info.populations[p].replicated
+                              ? std::pair<int64_t, int64_t>{0, size}
+                              : std::pair<int64_t, int64_t>{mc_partition_begin(size, r, ranks), mc_partition_end(size, r, ranks)};
+        EXPECT_EQ(runs[r].ranges[p], want) << info.populations[p].name << " on rank " << r;
+      }
+    }
+    // Synapses: split groups add up to the one-process count, replicated ones are whole everywhere.
+    for (int32_t g = 0; g < info.num_synapse_groups; ++g) {
+      int64_t sum = 0;
+      for (int r = 0; r < ranks; ++r) sum += info.synapse_groups[g].replicated ? 0 : runs[r].synapses[g];
+      if (info.synapse_groups[g].replicated) sum = runs[0].synapses[g];
+      EXPECT_EQ(sum, one.synapse_groups[g].synapses) << info.synapse_groups[g].name;
+    }
+    // Spikes per population and every spike monitor, merged: the ranks' events stably sorted by step.
+    for (size_t p = 0; p < one.populations.size(); ++p) {
+      int64_t sum = 0;
+      for (int r = 0; r < ranks; ++r) sum += runs[r].results.populations[p].spikes;
+      if (info.populations[p].replicated) sum = runs[0].results.populations[p].spikes;
+      EXPECT_EQ(sum, one.populations[p].spikes) << one.populations[p].name;
+    }
+    for (size_t k = 0; k < one.monitors.size(); ++k) {
+      const auto& want = one.monitors[k];
+      if (want.kind != MC_MON_SPIKES) continue;
+      bool replicated = false;
+      for (int32_t p = 0; p < info.num_populations; ++p)
+        if (want.population == info.populations[p].name) replicated = info.populations[p].replicated != 0;
+      std::vector<std::tuple<int64_t, int, size_t>> order;  // (step, rank, event)
+      for (int r = 0; r < (replicated ? 1 : ranks); ++r)
+        for (size_t e = 0; e < runs[r].results.monitors[k].steps.size(); ++e)
+          order.push_back({runs[r].results.monitors[k].steps[e], r, e});
+      std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+      std::vector<int64_t> steps_got;
+      std::vector<int32_t> idx_got;
+      for (const auto& [s, r, e] : order) {
+        steps_got.push_back(s);
+        idx_got.push_back(runs[r].results.monitors[k].spike_indices[e]);
+      }
+      EXPECT_EQ(steps_got, want.steps) << want.name;
+      EXPECT_EQ(idx_got, want.spike_indices) << want.name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ExamplesAndGoldens, Partition,
+    ::testing::Values(Case{"examples/cuba.json", "200 ms"}, Case{"examples/cobahh.json", "100 ms"},
+                      Case{"examples/brunel_hakim.json", "100 ms"}, Case{"examples/brunel_hakim_hetero.json", "100 ms"},
+                      Case{"examples/stdp.json", "2000 ms"}, Case{"examples/lif.json", ""},
+                      Case{"examples/dendrify_neuron.json", ""}, Case{"tests/golden/models/mushroom_body_small.json", "50 ms", "records chosen synapses"},
+                      Case{"examples/cobahh_coupled.json", "50 ms"}, Case{"examples/stdp_network_hetero.json", "200 ms"}));
+
+}  // namespace
