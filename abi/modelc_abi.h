@@ -12,7 +12,8 @@ extern "C" {
 #endif
 
 /* 2: mc_options::cancel. 3: distributed runs (mc_options::partition, the `replicated` flags,
- * mc_monitor_info::slice_offset, mc_local_neurons, mc_read_synapse_ids; docs/distributed.md). */
+ * mc_monitor_info::slice_offset, mc_local_neurons, mc_read_synapse_ids, mc_monitor_held;
+ * docs/distributed.md). */
 #define MC_ABI_VERSION 3
 
 enum mc_type { MC_BOOL = 0, MC_INT32 = 1, MC_INT64 = 2, MC_FLOAT = 3, MC_DOUBLE = 4 };
@@ -147,6 +148,12 @@ int64_t mc_launch_count(const mc_module* m);
  * mc_read_synapses and per-synapse variables) its index in a one-process run of the same model. */
 int mc_local_neurons(const mc_module* m, int32_t population, int64_t* begin, int64_t* end);
 int mc_read_synapse_ids(mc_module* m, int32_t synapse_group, int64_t* ids);
+/* mc_monitor_held: for each column of state monitor `monitor` (num_indices of them, or
+ * mc_synapse_count for a monitor of every synapse), 1 where this rank computes the recorded value
+ * and 0 where another rank does (the value recorded here is then meaningless). Merging takes each
+ * column from the rank holding it; every column of a replicated population or group is held by
+ * every rank. Non-zero for a monitor that is not a state monitor. */
+int mc_monitor_held(const mc_module* m, int32_t monitor, uint8_t* held);
 const char* mc_last_error(const mc_module* m);
 void mc_destroy(mc_module* m);
 

@@ -32,6 +32,7 @@ struct ModuleFunctions {
   // Distributed runs (docs/distributed.md): null for modules that run in one process only.
   decltype(&::mc_local_neurons) local_neurons = nullptr;
   decltype(&::mc_read_synapse_ids) read_synapse_ids = nullptr;
+  decltype(&::mc_monitor_held) monitor_held = nullptr;
 };
 
 class LoadedModule {

@@ -84,17 +84,10 @@ void emit_synapse_state_recorder(EmitContext& c, size_t k) {
   const std::string oom = "return mc_fail(m, \"out of memory recording monitor " + mon.name + "\");";
   c.out += "  if (step % " + int_text(mon.every < 1 ? 1 : mon.every) + " != 0) return 0;\n";
   const std::string nidx = mon.all_synapses ? syn_field(g, "n") : "_mc_mon" + ks + "_nidx";
-  // Brian2's synapse indices (reported) map to CSR positions (read): a table of its own.
-  c.out += "  static const int64_t _mc_sidx[] = {";
-  for (size_t n = 0; n < mon.storage_indices.size(); ++n) c.out += (n ? ", " : "") + int_text(mon.storage_indices[n]);
-  c.out += mon.storage_indices.empty() ? "0}; (void)_mc_sidx;\n" : "};\n";
-  const std::string at = mon.all_synapses ? "_mc_k" : mon.storage_indices.empty() ? "_mc_mon" + ks + "_idx[_mc_k]" : "_mc_sidx[_mc_k]";
-  if (!mon.all_synapses) {
-    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_mon" + ks + "_nidx; ++_mc_k)\n";
-    c.out += "    if (" + at + " >= " + syn_field(g, "n") + ") { snprintf(m->error, sizeof m->error, \"monitor " + mon.name +
-             " records synapse %lld, but only %lld synapses exist\", (long long)_mc_mon" + ks + "_idx[_mc_k], (long long)" +
-             syn_field(g, "n") + "); m->failed = 1; return 1; }\n";
-  }
+  // Chosen synapses are whole-CSR positions (mon<k>_at); in a distributed run mon<k>_loc holds
+  // each one's local index, -1 where another rank holds it (recorded as 0, merged from the holder).
+  const std::string at = mon.all_synapses ? "_mc_k" : "_mc_mon" + ks + "_at(_mc_k)";
+  const std::string loc = mon.all_synapses ? at : "(m->mon" + ks + "_loc ? m->mon" + ks + "_loc[_mc_k] : " + at + ")";
   c.out += "  int64_t* _mc_s = (int64_t*)mc_array_grow(" + arr + "[0], 1);\n";
   c.out += "  if (!_mc_s) " + oom + "\n  *_mc_s = step;\n";
   for (size_t v = 0; v < mon.buffers.size(); ++v) {
@@ -107,9 +100,44 @@ void emit_synapse_state_recorder(EmitContext& c, size_t k) {
     c.out += "  {\n    double* _mc_d = (double*)mc_array_grow(" + arr + "[" + std::to_string(v + 1) + "], (size_t)" + nidx +
              ");\n    if (!_mc_d) " + oom + "\n";
     c.out += "    const " + c.printer.storage_type_name(b.type) + "* __restrict _mc_b = m->b_" + b.name + ";\n";
-    c.out += "    for (int64_t _mc_k = 0; _mc_k < " + nidx + "; ++_mc_k) _mc_d[_mc_k] = (double)_mc_b[" + at + "];\n  }\n";
+    c.out += "    for (int64_t _mc_k = 0; _mc_k < " + nidx + "; ++_mc_k) {\n      const int64_t _mc_l = " + loc + ";\n";
+    c.out += "      _mc_d[_mc_k] = _mc_l >= 0 ? (double)_mc_b[_mc_l] : 0.0;\n    }\n  }\n";
   }
   c.out += "  return 0;\n}\n\n";
+}
+
+// File scope, before the recorders: the chosen synapses of a synapse state monitor as whole-CSR
+// positions (Brian2's synapse indices map to CSR positions: a table of their own), and mon<k>_map,
+// run at the end of mc_init: checks them against the synapse count and, in a distributed run,
+// finds each one's local index.
+void emit_synapse_monitor_tables(EmitContext& c) {
+  for (size_t k = 0; k < c.p.monitors.size(); ++k) {
+    const kir::Monitor& mon = c.p.monitors[k];
+    const int g = mon.synapses.empty() ? -1 : c.group_index(mon.synapses);
+    if (g < 0 || mon.all_synapses || mon.kind != kir::Monitor::Kind::State) continue;
+    const std::string ks = std::to_string(k);
+    c.out += "static const int64_t _mc_mon" + ks + "_sidx[] = {";
+    for (size_t n = 0; n < mon.storage_indices.size(); ++n) c.out += (n ? ", " : "") + int_text(mon.storage_indices[n]);
+    c.out += mon.storage_indices.empty() ? "0};\n" : "};\n";
+    c.out += "static inline int64_t _mc_mon" + ks + "_at(int64_t k) { return " +
+             (mon.storage_indices.empty() ? "_mc_mon" + ks + "_idx[k]" : "_mc_mon" + ks + "_sidx[k]") + "; }\n";
+    c.out += "static int mon" + ks + "_map(mc_module* m) {\n";
+    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_mon" + ks + "_nidx; ++_mc_k)\n";
+    c.out += "    if (_mc_mon" + ks + "_at(_mc_k) >= " + syn_field(g, "total") + ") { snprintf(m->error, sizeof m->error, \"monitor " +
+             mon.name + " records synapse %lld, but only %lld synapses exist\", (long long)_mc_mon" + ks +
+             "_idx[_mc_k], (long long)" + syn_field(g, "total") + "); m->failed = 1; return 1; }\n";
+    c.out += "  const int64_t* __restrict _mc_gid = " + syn_field(g, "gid") + ";\n  if (!_mc_gid) return 0;\n";
+    c.out += "  m->mon" + ks + "_loc = (int64_t*)mc_alloc(mc_bytes(_mc_mon" + ks + "_nidx, sizeof(int64_t)), " +
+             c_string("the local synapses of monitor " + mon.name) + ", m->error, sizeof m->error);\n";
+    c.out += "  if (!m->mon" + ks + "_loc) { m->failed = 1; return 1; }\n";
+    c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_mon" + ks + "_nidx; ++_mc_k) {\n";
+    c.out += "    const int64_t _mc_want = _mc_mon" + ks + "_at(_mc_k);\n";
+    // Global indices ascend in local order (rows ascending, each row's synapses in CSR order).
+    c.out += "    int64_t _mc_a = 0, _mc_b = " + syn_field(g, "n") + ";\n";
+    c.out += "    while (_mc_a < _mc_b) { const int64_t _mc_mid = (_mc_a + _mc_b) / 2; if (_mc_gid[_mc_mid] < _mc_want) _mc_a = _mc_mid + 1; else _mc_b = _mc_mid; }\n";
+    c.out += "    m->mon" + ks + "_loc[_mc_k] = _mc_a < " + syn_field(g, "n") + " && _mc_gid[_mc_a] == _mc_want ? _mc_a : -1;\n  }\n";
+    c.out += "  return 0;\n}\n\n";
+  }
 }
 
 // Loop bounds of a neuron kernel over [first, n) of population pk: init kernels run over whole
@@ -318,6 +346,7 @@ void emit_kernels(EmitContext& c) {
 }
 
 void emit_monitor_recorders(EmitContext& c) {
+  emit_synapse_monitor_tables(c);
   for (size_t k = 0; k < c.p.monitors.size(); ++k) {
     const kir::Monitor& mon = c.p.monitors[k];
     const std::string ks = std::to_string(k), arr = "m->mon" + ks;

@@ -48,6 +48,7 @@ void emit_header(EmitContext& c) {
     c.out += "  mc_array* mon" + ks + "[" + std::to_string(monitor_arrays(p.monitors[k])) + "];  // " +
              p.monitors[k].name + "\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) c.out += "  uint8_t* mon" + ks + "_mask;\n";
+    if (!p.monitors[k].synapses.empty() && !p.monitors[k].all_synapses) c.out += "  int64_t* mon" + ks + "_loc;  // distributed runs\n";
   }
   emit_delivery_fields(c);
   c.out += "};\n\n";
@@ -87,6 +88,7 @@ void emit_create_destroy(EmitContext& c) {
     std::string ks = std::to_string(k);
     o += "  for (int a = 0; a < " + std::to_string(monitor_arrays(p.monitors[k])) + "; ++a) mc_array_free(m->mon" + ks + "[a]);\n";
     if (p.monitors[k].kind == kir::Monitor::Kind::Spikes) o += "  mc_free(m->mon" + ks + "_mask);\n";
+    if (!p.monitors[k].synapses.empty() && !p.monitors[k].all_synapses) o += "  mc_free(m->mon" + ks + "_loc);\n";
   }
   emit_delivery_destroy(c);
   o += "  mc_free(m->xsend);\n  mc_free(m->xat);\n  free(m);\n}\n\n";
@@ -169,14 +171,6 @@ void emit_init_run(EmitContext& c) {
   o += "int mc_init(mc_module* m) {\n  if (!m) return 1;\n";
   o += "  if (m->initialised) return mc_fail(m, \"mc_init called twice\");\n";
   o += "  if (m->failed) return 1;\n";
-  for (const auto& mon : p.monitors) {
-    const kir::SynapseGroup* sg = mon.synapses.empty() ? nullptr : p.find_synapse_group(mon.synapses);
-    if (sg && !sg->replicated && !mon.all_synapses)
-      o += "  if (m->num_ranks > 1) return mc_fail(m, " +
-           c_string("monitor " + mon.name + " records chosen synapses of " + sg->name +
-                    ", which distributed runs do not support yet; record every synapse (record=True) or run in one process") +
-           ");\n";
-  }
   // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && !is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
@@ -207,6 +201,10 @@ void emit_init_run(EmitContext& c) {
   for (size_t idx : p.init_kernels)
     if (idx < p.kernels.size() && is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
   emit_delay_queues_init(c);
+  for (size_t k = 0; k < p.monitors.size(); ++k)
+    if (p.monitors[k].kind == kir::Monitor::Kind::State && !p.monitors[k].synapses.empty() && !p.monitors[k].all_synapses &&
+        c.group_index(p.monitors[k].synapses) >= 0)
+      o += "  if (mon" + std::to_string(k) + "_map(m)) return 1;\n";
   o += "  m->initialised = 1;\n  return 0;\n}\n\n";
 
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
@@ -280,6 +278,29 @@ void emit_accessors(EmitContext& c) {
   for (size_t k = 0; k < p.populations.size(); ++k)
     o += "    case " + std::to_string(k) + ": *begin = m->pop" + std::to_string(k) + "_begin; *end = m->pop" +
          std::to_string(k) + "_end; return 0;\n";
+  o += "    default: return 1;\n  }\n}\n\n";
+  o += "int mc_monitor_held(const mc_module* m, int32_t monitor, uint8_t* held) {\n";
+  o += "  if (!m || !held) return 1;\n  switch (monitor) {\n";
+  for (size_t k = 0; k < p.monitors.size(); ++k) {
+    const kir::Monitor& mon = p.monitors[k];
+    if (mon.kind != kir::Monitor::Kind::State) continue;
+    const std::string ks = std::to_string(k);
+    o += "    case " + ks + ":\n";
+    if (!mon.synapses.empty()) {
+      const int g = c.group_index(mon.synapses);
+      if (g < 0) continue;
+      const std::string n = mon.all_synapses ? "m->syn" + std::to_string(g) + "_n" : "_mc_mon" + ks + "_nidx";
+      const std::string v = mon.all_synapses ? "1" : "(!m->mon" + ks + "_loc || m->mon" + ks + "_loc[k] >= 0)";
+      o += "      for (int64_t k = 0; k < " + n + "; ++k) held[k] = (uint8_t)" + v + ";\n      return 0;\n";
+      continue;
+    }
+    const int pk = c.population_index(mon.population);
+    if (pk < 0) continue;
+    const std::string pks = std::to_string(pk);
+    o += "      for (int64_t k = 0; k < _mc_mon" + ks + "_nidx; ++k) {\n";
+    o += "        const int64_t i = " + int_text(mon.offset) + " + _mc_mon" + ks + "_idx[k];\n";
+    o += "        held[k] = (uint8_t)(i >= m->pop" + pks + "_begin && i < m->pop" + pks + "_end);\n      }\n      return 0;\n";
+  }
   o += "    default: return 1;\n  }\n}\n\n";
   o += "int mc_read_synapse_ids(mc_module* m, int32_t synapse_group, int64_t* ids) {\n";
   o += "  if (!m) return 1;\n  switch (synapse_group) {\n";

@@ -127,22 +127,26 @@ class PartitionPlanPass : public Pass {
           const kir::Buffer* b = p.find_buffer(a.buffer);
           if (!b || (b->role != kir::BufferRole::NeuronState && b->role != kir::BufferRole::Internal)) continue;
           const kir::Population* owner = p.find_population(b->owner);
-          if (!owner || owner->replicated) continue;
+          if (!owner) continue;
           const bool changing = a.write || written.count(a.buffer);
           if (!changing) continue;  // init-only state is valid on every rank
           const std::set<std::string> ix = index_builtins(a.index);
           const bool by_i = ix == std::set<std::string>{"i"}, by_j = ix == std::set<std::string>{"j"};
           const std::string what = "kernel '" + k.name + "' " + (a.write ? "writes " : "reads ") + b->owner + "." +
                                    b->variable;
+          // A write outside the kernel's own elements must happen on every rank, so the kernel's
+          // own population (or the group's target) is replicated, even when the owner already is.
           if (!group.empty()) {
             if (owner->name == target && by_j) continue;
-            changed |= replicate(owner->name, what + (owner->name == source && by_i ? " of the presynaptic neuron"
-                                                                                     : " at another neuron's index"));
+            if (!owner->replicated)
+              changed |= replicate(owner->name, what + (owner->name == source && by_i ? " of the presynaptic neuron"
+                                                                                       : " at another neuron's index"));
             if (a.write) changed |= replicate(target, what + ", so every synapse of '" + group + "' must be on every rank");
           } else {
             if (home.count(owner->name) && by_i) continue;
             const bool shared = b->size == 1 && owner->size > 1;
-            changed |= replicate(owner->name, what + (shared ? " (a shared variable)" : " at another neuron's index"));
+            if (!owner->replicated)
+              changed |= replicate(owner->name, what + (shared ? " (a shared variable)" : " at another neuron's index"));
             if (a.write)
               for (const auto& h : home) changed |= replicate(h, what + " of a population it does not run over");
           }
