@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/communicator_impl.h"
 #include "api/errors.h"
 #include "api/model_impl.h"
 #include "api/module_impl.h"
@@ -292,6 +293,7 @@ Result<RunReport> Model::run_model_with(const RunOptions& options, const RunCall
   req.force = options.force;
   req.strict = options.strict;
   req.check_memory = options.compile.check_memory;
+  if (options.communicator && options.communicator->impl()) req.communicator = options.communicator->impl()->comm.get();
 
   std::string first_error;
   driver::RunEvents events;
@@ -313,8 +315,11 @@ Result<RunReport> Model::run_model_with(const RunOptions& options, const RunCall
     return make_error(code, diags, impl_->name, first_error);
   }
   RunReport r;
+  r.rank = out.rank;
+  r.ranks = out.ranks;
   r.results_dir = options.results_dir;
   r.moved_aside = out.moved_aside;
+  if (out.rank != 0) return r;
   for (const auto& p : out.results.populations) {
     r.populations.push_back({p.name, p.size});
     r.spikes.push_back(p.spikes);

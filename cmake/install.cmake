@@ -14,6 +14,10 @@ install(TARGETS modelc_api EXPORT modelcTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS modelc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET modelc_mpi)
+  set_target_properties(modelc_mpi PROPERTIES INSTALL_RPATH "$ORIGIN")
+  install(TARGETS modelc_mpi LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(TARGETS modelc_cpu_support LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(TARGET modelc_opencl_runtime)
   install(TARGETS modelc_opencl_runtime LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

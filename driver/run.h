@@ -15,6 +15,7 @@
 #include <string>
 
 #include "driver/driver.h"
+#include "runtime/distributed/communicator.h"
 #include "runtime/simulation.h"
 
 namespace modelc::driver {
@@ -31,6 +32,15 @@ struct RunRequest {
   bool force = false;         // move aside (never delete) an output path modelc did not write
   bool strict = false;        // non-finite state ends the run with an error instead of a warning
   bool check_memory = true;   // refuse a network the machine cannot hold, before code generation
+  // Set: this process is one rank of a distributed run (docs/distributed.md) and every rank calls
+  // run_model with the same request. Rank 0 compiles first, then the others (from the build
+  // cache); the ranks check they run the same build; the network is split over the ranks; rank 0
+  // gathers the ranks' results and writes the one results directory, the others write nothing.
+  // Only rank 0 reports status, warnings and progress. A failure on any rank once the network is
+  // being built ends every rank through Communicator::abort ("modelc: rank r of R failed: ...").
+  // The module is compiled for distributed runs (PipelineOptions::distributed) whatever the size.
+  // Null: one process, as before.
+  runtime::distributed::Communicator* communicator = nullptr;
 };
 
 struct RunEvents {
@@ -57,6 +67,8 @@ struct RunOutcome {
   runtime::RunResults results;      // Completed
   runtime::ManifestExtras extras;   // Completed: what the manifest recorded
   std::filesystem::path moved_aside;  // Completed with force: where a foreign output went
+  // Distributed runs: this rank and the number of ranks. Only rank 0 has results (the merged ones).
+  int rank = 0, ranks = 1;
   // The process exit status a command-line client should use: 0, 1, or 128 + signal.
   int exit_code() const;
 };

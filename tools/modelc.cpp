@@ -4,13 +4,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "modelc/modelc.h"
+#ifdef MODELC_HAVE_MPI
+#include "modelc/mpi.h"
+#endif
 
 namespace {
 
@@ -68,12 +75,12 @@ modelc::CompileOptions compile_options(const CommonOptions& c) {
 }
 
 // The model with --set and --duration applied; nullopt after printing why it cannot be loaded.
-std::optional<modelc::Model> load(const CommonOptions& c) {
+std::optional<modelc::Model> load(const CommonOptions& c, bool report = true) {
   modelc::Overrides overrides;
   for (const auto& kv : c.set) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << c.model << ": error: --set expects NAME=VALUE, got '" << kv << "'\n  hint: e.g. --set N=40000\n";
+      if (report) std::cerr << c.model << ": error: --set expects NAME=VALUE, got '" << kv << "'\n  hint: e.g. --set N=40000\n";
       return std::nullopt;
     }
     overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
@@ -81,7 +88,7 @@ std::optional<modelc::Model> load(const CommonOptions& c) {
   auto model = modelc::Model::from_file(c.model, overrides);
   if (model && !c.duration.empty()) model = model->with_duration(c.duration);
   if (!model) {
-    print(model.error());
+    if (report) print(model.error());
     return std::nullopt;
   }
   return std::move(model).value();
@@ -135,7 +142,57 @@ struct RunSettings {
   int64_t flush_every = 0;  // 0: write results only at the end
   bool force = false;       // replace an output path modelc did not write (moved aside, not deleted)
   bool strict = false;      // state that becomes NaN/inf is an error, not a warning
+  int ranks = 0;            // > 0: run under `mpirun -np ranks` (re-executes this command)
 };
+
+// The command line as given, for --ranks to re-execute it under mpirun.
+std::vector<std::string> g_args;
+
+// mpirun on PATH, or empty.
+std::string find_mpirun() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& d : split(dirs, ':')) {
+    std::filesystem::path p = std::filesystem::path(d) / "mpirun";
+    if (access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return {};
+}
+
+// `modelc run --ranks R ...`: this same command without --ranks, as R ranks of
+// `mpirun -np R --oversubscribe` (more ranks than cores is fine for small models and tests).
+// Returns only on failure.
+int run_under_mpirun(int ranks) {
+  const std::string mpirun = find_mpirun();
+  if (mpirun.empty()) {
+    std::cerr << "modelc: error: --ranks " << ranks << ": mpirun not found; install openmpi-bin\n";
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = g_args[0];
+  std::vector<std::string> args = {mpirun, "-np", std::to_string(ranks), "--oversubscribe", self.string()};
+  for (size_t k = 1; k < g_args.size(); ++k) {
+    if (g_args[k] == "--ranks") {
+      ++k;
+      continue;
+    }
+    if (g_args[k].rfind("--ranks=", 0) == 0) continue;
+    args.push_back(g_args[k]);
+  }
+  // Open MPI refuses to start as root without both.
+  if (geteuid() == 0) {
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv(mpirun.c_str(), argv.data());
+  std::cerr << "modelc: error: --ranks " << ranks << ": cannot run " << mpirun << ": " << std::strerror(errno) << "\n";
+  return 1;
+}
 
 // A single self-updating progress line on stderr, shown only on a terminal.
 class ProgressLine {
@@ -161,12 +218,38 @@ class ProgressLine {
 };
 
 int cmd_run(const CommonOptions& c, const RunSettings& rs) {
+  const bool under_mpi = modelc::launched_by_mpi();
+  if (rs.ranks > 0 && !under_mpi) return run_under_mpirun(rs.ranks);
+  std::optional<modelc::Communicator> world;
+  if (under_mpi) {
+#ifdef MODELC_HAVE_MPI
+    auto w = modelc::mpi_world(nullptr, nullptr);
+    if (!w) {
+      print(w.error());
+      return 1;
+    }
+    world = *w;
+    if (rs.ranks > 0 && rs.ranks != world->size()) {
+      if (world->rank() == 0)
+        std::cerr << "modelc: error: --ranks " << rs.ranks << ", but mpirun started " << world->size()
+                  << " ranks\n  fix: drop --ranks when starting modelc with mpirun yourself\n";
+      return 1;
+    }
+#else
+    std::cerr << "modelc: error: started by an MPI launcher (mpirun), but this modelc was built without MPI\n"
+                 "  fix: install openmpi-bin and libopenmpi-dev, then rebuild (bash tools/setup.sh); or run "
+                 "modelc without mpirun\n";
+    return 1;
+#endif
+  }
   // Installed before anything else: every phase (reading, passes, the host compiler, network
   // construction, simulation, writing) polls it and unwinds through the normal cleanup.
   modelc::InterruptGuard interrupt_guard;
-  auto model = load(c);
+  const bool leader = !world || world->rank() == 0;
+  auto model = load(c, leader);  // every rank reads the model; rank 0 reports what is wrong with it
   if (!model) return 1;
   modelc::RunOptions o;
+  o.communicator = world;
   o.compile = compile_options(c);
   o.compile.threads = rs.threads;
   o.results_dir = rs.results_dir;
@@ -176,7 +259,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   o.force = rs.force;
   o.strict = rs.strict;
 
-  ProgressLine progress(!rs.quiet && isatty(2));
+  ProgressLine progress(!rs.quiet && leader && isatty(2));
   modelc::RunCallbacks cb;
   cb.message = [&](modelc::RunCallbacks::Kind kind, const std::string& text) {
     using Kind = modelc::RunCallbacks::Kind;
@@ -185,7 +268,9 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
     std::cerr << "modelc: " << (kind == Kind::Error ? "error: " : kind == Kind::Warning ? "warning: " : "") << text
               << "\n";
   };
-  cb.diagnostics = [&](const std::vector<modelc::Diagnostic>& d) { print(d); };
+  cb.diagnostics = [&](const std::vector<modelc::Diagnostic>& d) {
+    if (leader) print(d);
+  };
   if (progress.enabled())
     cb.progress = [&](double sim, double total, double rtf, double eta) { progress.update(sim, total, rtf, eta); };
   cb.progress_end = [&] { progress.finish(); };
@@ -196,6 +281,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
     if (e.code == modelc::ErrorCode::Interrupted) return modelc::InterruptGuard::exit_code(e.signal);
     return e.code == modelc::ErrorCode::Internal ? 2 : 1;
   }
+  if (out->rank != 0) return 0;  // rank 0 reports for the job
   std::cout << out->summary;
   if (!out->moved_aside.empty())
     std::cout << "what was at " << rs.results_dir << " (not written by modelc) was moved to "
@@ -243,6 +329,7 @@ void add_common(CLI::App* cmd, CommonOptions& c, bool with_backend) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_args.assign(argv, argv + argc);
   const std::string version = modelc::version();
   CLI::App app{"modelc " + version + ": a compiler for spiking neural network models (JSON model IR, docs/ir.md)"};
   app.set_version_flag("--version", "modelc " + version);
@@ -280,6 +367,10 @@ int main(int argc, char** argv) {
                   "every STEPS steps, write the results so far to <output>.partial (replaced by <output> "
                   "at the end; kept if the run is interrupted)")
       ->check(CLI::Range(int64_t{1}, INT64_MAX));
+  run->add_option("--ranks", rs.ranks,
+                  "run distributed over R processes: re-runs this command under `mpirun -np R --oversubscribe` "
+                  "(docs/distributed.md); or start modelc with mpirun yourself")
+      ->check(CLI::Range(1, 4096));
 
   auto* explain = app.add_subcommand("explain", "print what the compiler decided for a model and why");
   add_common(explain, common, true);

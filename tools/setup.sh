@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ clang libomp-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
           libcli11-dev python3 python3-numpy python3-jsonschema
-          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd llvm-14-tools)
+          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd llvm-14-tools
+          openmpi-bin libopenmpi-dev)
 # `setup.sh plots`: also what tools/plot_results.py needs (the main job's figure).
 [ "${1:-}" = "plots" ] && packages+=(python3-matplotlib)
 # `setup.sh tests`: also what the Python package and its tests need (a venv, Python's headers).

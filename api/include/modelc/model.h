@@ -16,6 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "modelc/distributed.h"
 #include "modelc/result.h"
 
 namespace modelc::api {
@@ -105,6 +106,10 @@ struct RunOptions {
   int64_t flush_every = 0; // > 0: write <results>.partial every this many steps
   bool force = false;      // move aside (never delete) an output path modelc did not write
   bool strict = false;     // non-finite state is an error instead of a warning
+  // Set: this process is one rank of a distributed run, and every rank calls run with the same
+  // options (modelc/distributed.h, docs/distributed.md). Rank 0 writes the results; only rank 0
+  // reports status, warnings and progress through the callbacks.
+  std::optional<Communicator> communicator;
 };
 
 struct RunReport {
@@ -115,6 +120,9 @@ struct RunReport {
   int64_t steps = 0;
   double simulate_seconds = 0.0, realtime_factor = 0.0;
   std::string summary;                 // the table `modelc run` prints
+  // Distributed runs: this rank and their number. Only rank 0's report has results (merged over
+  // the ranks); the others' are empty.
+  int rank = 0, ranks = 1;
 };
 
 class Model {
