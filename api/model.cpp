@@ -271,7 +271,9 @@ Result<RunReport> Model::run(const RunOptions& options, const RunCallbacks& call
     if (callbacks.diagnostics) callbacks.diagnostics(diags);
   };
   Result<RunReport> r = guarded<Result<RunReport>>([&]() { return run_model_with(options, cb); });
-  if (!r && !reported && callbacks.message) {
+  // In a distributed run, a failure another rank's report covers is not reported again here.
+  const bool quiet_rank = options.communicator && options.communicator->rank() != 0;
+  if (!r && !reported && !quiet_rank && callbacks.message) {
     const Error& e = r.error();
     callbacks.message(RunCallbacks::Kind::Error, e.message);
   }

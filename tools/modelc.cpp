@@ -246,7 +246,17 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   // construction, simulation, writing) polls it and unwinds through the normal cleanup.
   modelc::InterruptGuard interrupt_guard;
   const bool leader = !world || world->rank() == 0;
-  auto model = load(c, leader);  // every rank reads the model; rank 0 reports what is wrong with it
+  // Every rank reads the model; rank 0 reports what is wrong with it, another rank only what is
+  // wrong with its own copy alone (another file system, another --set). All stop together.
+  auto model = load(c, leader);
+  if (world) {
+    const std::vector<bool> ok = world->all_ok(model.has_value());
+    if (!model && !leader && ok[0]) {
+      std::cerr << "modelc: rank " << world->rank() << " of " << world->size() << " cannot read the model:\n";
+      load(c, true);
+    }
+    if (std::find(ok.begin(), ok.end(), false) != ok.end()) return 1;
+  }
   if (!model) return 1;
   modelc::RunOptions o;
   o.communicator = world;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 namespace modelc::api {
 
@@ -13,6 +14,10 @@ class Communicator {
  public:
   int rank() const;
   int size() const;
+  // Collective: every rank's `ok`, in rank order, on every rank. A rank that cannot go on must
+  // still call it (and then stop with the others): ranks that leave on their own make the others
+  // wait for them for ever. If the collective itself fails, the job ends.
+  std::vector<bool> all_ok(bool ok) const;
 
   struct Impl;
   explicit Communicator(std::shared_ptr<Impl> impl);
