@@ -66,7 +66,10 @@ TEST(KirPipeline, OptLevels) {
   passes::register_builtin_passes();
   auto o0 = passes::pipeline_for_opt_level(0), o2 = passes::pipeline_for_opt_level(2), o3 = passes::pipeline_for_opt_level(3);
   auto has = [](const std::vector<std::string>& p, const std::string& n) { return std::find(p.begin(), p.end(), n) != p.end(); };
-  EXPECT_EQ(o0.back(), "lower-to-kernels");
+  // -O0: lowering, then the distributed-run plan every level ends with.
+  EXPECT_EQ(o0.back(), "plan-partition");
+  EXPECT_EQ(o0[o0.size() - 2], "lower-to-kernels");
+  EXPECT_EQ(o2.back(), "plan-partition");
   for (const char* n : {"fold-kernel-constants", "strength-reduce", "kernel-cse"}) {
     EXPECT_FALSE(has(o0, n));
     EXPECT_TRUE(has(o2, n));
