@@ -13,7 +13,7 @@ extern "C" {
 
 /* 2: mc_options::cancel. 3: distributed runs (mc_options::partition, the `replicated` flags,
  * mc_monitor_info::slice_offset, mc_local_neurons, mc_read_synapse_ids, mc_monitor_held;
- * docs/distributed.md). */
+ * docs/distributed.md) and mc_read_phases. */
 #define MC_ABI_VERSION 3
 
 enum mc_type { MC_BOOL = 0, MC_INT32 = 1, MC_INT64 = 2, MC_FLOAT = 3, MC_DOUBLE = 4 };
@@ -154,6 +154,13 @@ int mc_read_synapse_ids(mc_module* m, int32_t synapse_group, int64_t* ids);
  * column from the rank holding it; every column of a replicated population or group is held by
  * every rank. Non-zero for a monitor that is not a state monitor. */
 int mc_monitor_held(const mc_module* m, int32_t monitor, uint8_t* held);
+/* Where mc_run's time went (optional symbol): wall seconds per phase since mc_create, summed over
+ * the steps run (CPU modules time every 8th step and scale by 8: an estimate that costs 0.2%). Returns the number of phases and fills the first `capacity` names and seconds.
+ * CPU modules: "neurons" (update, threshold, reset, generators), "propagation" (spike-driven
+ * synaptic code, delay queues), "delays" (dendritic rings draining), "synapses" (clock-driven and
+ * summed synaptic code), "monitors", "exchange" (distributed runs: waiting for and merging other
+ * ranks' events). -1 for a null module. */
+int32_t mc_read_phases(const mc_module* m, const char** names, double* seconds, int32_t capacity);
 const char* mc_last_error(const mc_module* m);
 void mc_destroy(mc_module* m);
 

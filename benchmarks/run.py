@@ -20,9 +20,11 @@ and the reason. Ratios are peer simulate time / this row's simulate time, same m
 and `nest_over_this` (same thread count), `brian2_cython_over_this` (1 thread); peers run double,
 Brian2 also float where the scan asks for it; a ratio needs the same precision.
 
-Per-phase times: modelc's module reports parse, passes, codegen, compile, construct and simulate,
-and nothing inside the simulation loop (no per-kernel timers); the CSV says so in `phases` rather
-than inventing a split. NEST's kernel counters (time_construction_*, time_simulate) are recorded.
+Per-phase times: modelc reports parse, passes, codegen, compile, construct and simulate, and the
+module's own timers split simulate into neurons, propagation, delays, synapses, monitors and
+exchange (mc_read_phases; columns sim_<phase>_s, and the `phases` text). Backends without timers
+(OpenCL, CUDA) leave those columns empty. NEST's kernel counters (time_construction_*,
+time_simulate) are recorded.
 
 Writes benchmarks/results/<scan>.csv, then (benchmarks/bench_report.py) the plots
 <scan>_time_vs_n.{png,svg}, <scan>_speedup_vs_brian2.{png,svg} and the summary <scan>.md.
@@ -60,9 +62,10 @@ COLUMNS = [
     "codegen_s", "compile_s", "construct_s", "simulate_s", "simulate_median_s", "realtime_factor",
     "spikes", "synaptic_events", "synaptic_events_per_s", "neuron_updates_per_s",
     "peak_rss_mib", "peak_rss_note", "load_1min", "phases",
+    "sim_neurons_s", "sim_propagation_s", "sim_delays_s", "sim_synapses_s", "sim_monitors_s", "sim_exchange_s",
     "brian2_1t_over_this", "brian2_over_this", "brian2_cython_over_this", "nest_over_this",
 ]
-SIM_PHASES_MODELC = "no per-kernel timers in the module: the simulation loop is not split"
+MODULE_PHASES = ("neurons", "propagation", "delays", "synapses", "monitors", "exchange")
 PEERS = ("modelc", "brian2-cpp_standalone", "brian2-cython", "nest")
 
 
@@ -193,7 +196,10 @@ def run_modelc_point(args, point, base, model_path, workdir):
                            simulate_median_s=statistics.median(sims), spikes=sum(spikes.values()),
                            synaptic_events=synaptic_events(best["synapse_groups"], spikes, sizes),
                            phases=";".join(f"{k}={t[k]:.4g}" for k in ("parse", "passes", "codegen", "compile")
-                                           if k in t) + "; simulate: " + SIM_PHASES_MODELC)
+                                           if k in t) + "; simulate: " +
+                           (";".join(f"{k}={v:.4g}" for k, v in best.get("phases", {}).items())
+                            or "no module timers (this backend)"))
+                row.update({f"sim_{k}_s": best["phases"][k] for k in MODULE_PHASES if k in best.get("phases", {})})
                 if cached:
                     row.update(peak_rss_mib=max(rr["peak_rss_mib"] for rr in cached),
                                peak_rss_note="modelc run with the module cached")

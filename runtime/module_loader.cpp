@@ -85,6 +85,7 @@ bool LoadedModule::load(const std::filesystem::path& path, std::string& error) {
   resolve(handle, "mc_local_neurons", fn.local_neurons, optional_missing);
   resolve(handle, "mc_read_synapse_ids", fn.read_synapse_ids, optional_missing);
   resolve(handle, "mc_monitor_held", fn.monitor_held, optional_missing);
+  resolve(handle, "mc_read_phases", fn.read_phases, optional_missing);
   if (!missing.empty()) {
     error = "model module " + path.string() + " does not implement the modelc ABI: missing " +
             missing;

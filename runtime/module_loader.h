@@ -33,6 +33,7 @@ struct ModuleFunctions {
   decltype(&::mc_local_neurons) local_neurons = nullptr;
   decltype(&::mc_read_synapse_ids) read_synapse_ids = nullptr;
   decltype(&::mc_monitor_held) monitor_held = nullptr;
+  decltype(&::mc_read_phases) read_phases = nullptr;  // per-phase timers
 };
 
 class LoadedModule {

@@ -241,6 +241,13 @@ bool Simulation::collect(RunResults& results, std::string& error) {
   r.simulate_seconds = simulate_seconds_;
   r.realtime_factor = simulate_seconds_ > 0.0 ? r.duration() / simulate_seconds_ : 0.0;
   if (fn.launch_count) r.kernel_launches = fn.launch_count(module_);
+  if (fn.read_phases) {
+    const int32_t n = fn.read_phases(module_, nullptr, nullptr, 0);
+    std::vector<const char*> names(std::max<int32_t>(n, 0));
+    std::vector<double> seconds(names.size());
+    if (n > 0 && fn.read_phases(module_, names.data(), seconds.data(), n) == n)
+      for (int32_t k = 0; k < n; ++k) r.phases.emplace_back(str_or(names[k], "?"), seconds[k]);
+  }
 
   for (int32_t p = 0; p < mi.num_populations; ++p) {
     PopulationResult pop;
@@ -365,6 +372,11 @@ nlohmann::json make_manifest(const RunResults& results, const ManifestExtras& ex
   m["realtime_factor"] = results.realtime_factor;
   if (results.kernel_launches >= 0)
     m["kernel_launches"] = {{"total", results.kernel_launches}, {"per_step", results.launches_per_step()}};
+  if (!results.phases.empty()) {
+    nlohmann::json ph = nlohmann::json::object();
+    for (const auto& [name, seconds] : results.phases) ph[name] = seconds;
+    m["phases"] = std::move(ph);
+  }
   nlohmann::json pops = nlohmann::json::array();
   for (const PopulationResult& p : results.populations)
     pops.push_back({{"name", p.name}, {"size", p.size}, {"spikes", p.spikes},
@@ -472,6 +484,16 @@ std::string format_summary(const RunResults& results, const ManifestExtras& extr
           return timing.first == known;
         }) == std::end(kOrder))
       timing_line(timing.first, timing.second);
+  }
+  // The module's own split of simulate, as shares of the phases' sum (the rest of simulate is the
+  // host's chunking and checks).
+  double phase_sum = 0;
+  for (const auto& ph : results.phases) phase_sum += ph.second;
+  if (phase_sum > 0) {
+    out += "    simulate by phase:";
+    for (const auto& [name, seconds] : results.phases)
+      if (seconds >= 0.005 * phase_sum) out += format_line(" %s %.0f%%", name.c_str(), 100.0 * seconds / phase_sum);
+    out += "\n";
   }
   return out;
 }

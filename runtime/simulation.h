@@ -71,6 +71,10 @@ struct RunResults {
   double realtime_factor = 0.0;  // steps * dt / simulate_seconds
   // Kernel launches made while running (mc_launch_count); -1 when the module does not report them.
   int64_t kernel_launches = -1;
+  // Where the simulate time went, per phase of the module's own timers (mc_read_phases: neurons,
+  // propagation, delays, synapses, monitors, exchange), in the module's order; empty when the
+  // module has no timers.
+  std::vector<std::pair<std::string, double>> phases;
   double launches_per_step() const {
     return kernel_launches >= 0 && steps > 0 ? static_cast<double>(kernel_launches) / static_cast<double>(steps) : 0.0;
   }

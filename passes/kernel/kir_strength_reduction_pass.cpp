@@ -9,13 +9,18 @@
 //     int64; for an integer k, trunc(x) >= k <=> x >= k when k >= 1 and x > k - 1 when k <= 0, so
 //     the comparison is unchanged, while the double -> int64 conversion (no AVX2 instruction) that
 //     stopped the update loop from vectorising disappears. 1e-3*dt is computed here exactly as
-//     mc_timestep computes it.
+//     mc_timestep computes it. Then, because (a + 1e-3*dt) / dt is monotone in a, the comparison
+//     becomes a CMP a0 with a0 the first double that satisfies it (found by bisection, exact for
+//     every a): no division left in the refractoriness check of every neuron every step.
 // "strength-reduce-fast" (only at -O3, or named in --passes) adds rewrites that change the last
 // bits of the result, measured to move spikes of the Brian2 goldens or not guaranteed not to:
 //   - pow(x, 3) -> (x*x)*x and pow(x, 4) -> (x*x)*(x*x) (two roundings instead of one);
 //   - pow(exp(a), c) -> exp(a*c) (Brian2's HH formulations; the rounding of exp(a) is amplified
 //     by c).
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
 
 #include "ir/kernel_ir_traversal.h"
 #include "passes/kernel/kir_utils.h"
@@ -109,6 +114,11 @@ class StrengthReducer {
       default: return e;
     }
     const double dt = ts->args[1]->f;
+    // Better still: the whole left side f(a) = (a + 1e-3*dt) / dt is monotone in a, so f(a) >= y
+    // holds exactly for a from some double a0 on; compare a with a0 and skip the division.
+    const bool strict = m <= 0;  // x > m - 1, below
+    if (auto a0 = first_satisfying(1e-3 * dt, dt, static_cast<double>(m >= 1 ? m : m - 1), strict))
+      return kir::binary(negate ? Op::Lt : Op::Ge, ts->args[0], kir::lit(*a0, Type::Double), Type::Bool);
     ExprP x = kir::binary(Op::Div, kir::binary(Op::Add, ts->args[0], kir::lit(1e-3 * dt, Type::Double), Type::Double),
                           kir::lit(dt, Type::Double), Type::Double);
     // trunc(x) >= m  <=>  x >= m (m >= 1)  or  x > m - 1 (m <= 0); negated: the complement, which
@@ -116,6 +126,42 @@ class StrengthReducer {
     ExprP r = m >= 1 ? kir::binary(negate ? Op::Lt : Op::Ge, x, kir::lit(static_cast<double>(m), Type::Double), Type::Bool)
                      : kir::binary(negate ? Op::Le : Op::Gt, x, kir::lit(static_cast<double>(m - 1), Type::Double), Type::Bool);
     return r;
+  }
+
+  // The smallest double a with (a + c) / d >= y (> y when strict), evaluated in IEEE double as the
+  // module evaluates it (round to nearest, no contraction): both operations are monotone
+  // non-decreasing in a, so the a that satisfy it are exactly [a0, +inf], found by bisection over
+  // the doubles in order. For every non-NaN a the comparison then gives the same answer (NaN
+  // compares as the double comparison it replaces did). nullopt when no double or every double
+  // satisfies it (left unchanged).
+  static std::optional<double> first_satisfying(double c, double d, double y, bool strict) {
+    auto holds = [&](double a) {
+      volatile double sum = a + c;  // volatile: one rounding per operation, whatever the host
+      const double q = sum / d;
+      return strict ? q > y : q >= y;
+    };
+    constexpr uint64_t kSign = uint64_t(1) << 63;
+    auto key = [](double v) {  // order-preserving map of the doubles onto uint64 (-0 and +0 alike)
+      uint64_t b;
+      std::memcpy(&b, &v, sizeof b);
+      return b & kSign ? kSign - (b & ~kSign) : kSign + b;
+    };
+    auto value = [](uint64_t k) {
+      const uint64_t b = k >= kSign ? k - kSign : (kSign - k) | kSign;
+      double v;
+      std::memcpy(&v, &b, sizeof v);
+      return v;
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    if (!holds(inf) || holds(-inf)) return std::nullopt;
+    uint64_t lo = key(-inf), hi = key(inf);  // holds(value(hi)), !holds(value(lo))
+    while (hi - lo > 1) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      (holds(value(mid)) ? hi : lo) = mid;
+    }
+    const double a0 = value(hi);
+    if (!std::isfinite(a0)) return std::nullopt;
+    return a0;
   }
 
   static bool is_timestep(const ExprP& e) {

@@ -93,7 +93,13 @@ def main():
                   "events/s %s" % r)
             check(float(r["peak_rss_mib"]) > 1 and r["peak_rss_note"], "peak memory %s" % r)
             check(float(r["compile_s"]) > 0 and float(r["construct_s"]) >= 0, "compile and construct %s" % r)
-            check(run.SIM_PHASES_MODELC in r["phases"] and "passes=" in r["phases"], "phases %s" % r["phases"])
+            check("passes=" in r["phases"], "phases %s" % r["phases"])
+            # The module's timers split simulate (sampled every 8th step, so within noise of it;
+            # the host's chunking and checks are the rest).
+            if r["backend"] == "cpu":
+                parts = [float(r["sim_%s_s" % k]) for k in run.MODULE_PHASES]
+                check(all(x >= 0 for x in parts) and float(r["sim_neurons_s"]) > 0 and sum(parts) <= sim * 1.25,
+                      "module phases %s" % r)
             check(float(r["simulate_median_s"]) >= sim, "median >= best %s" % r)
         for r in rows:
             if r["simulator"] in ("brian2-cpp_standalone", "brian2-cython", "nest"):

@@ -11,6 +11,14 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+/* Monotonic wall seconds, for the module's per-phase timers (mc_read_phases). */
+static inline double mc_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* --- SIMD variants of libm (glibc's libmvec) ----------------------------------------------------
  * glibc's <math.h> declares the vector variants only under -ffast-math, which modelc does not use
