@@ -130,6 +130,11 @@ std::string encode_rank_results(const RankResults& rr) {
   w.put(r.simulate_seconds);
   w.put(r.realtime_factor);
   w.put(r.kernel_launches);
+  w.put<uint64_t>(r.phases.size());
+  for (const auto& [name, seconds] : r.phases) {
+    w.put_string(name);
+    w.put(seconds);
+  }
   w.put<uint64_t>(rr.neuron_ranges.size());
   for (const auto& [b, e] : rr.neuron_ranges) {
     w.put(b);
@@ -175,6 +180,11 @@ bool decode_rank_results(const std::string& bytes, RankResults& out, std::string
   if (!rd.get(r.construct_seconds) || !rd.get(r.simulate_seconds) || !rd.get(r.realtime_factor) ||
       !rd.get(r.kernel_launches) || !rd.get(n))
     return bad();
+  for (uint64_t k = 0; k < n; ++k) {
+    auto& phase = r.phases.emplace_back();
+    if (!rd.get_string(phase.first) || !rd.get(phase.second)) return bad();
+  }
+  if (!rd.get(n)) return bad();
   for (uint64_t k = 0; k < n; ++k) {
     auto& range = rr.neuron_ranges.emplace_back();
     if (!rd.get(range.first) || !rd.get(range.second)) return bad();

@@ -234,6 +234,7 @@ bool merge_rank_results(const PartitionLayout& layout, std::vector<RankResults>&
   m.seed = first.seed;
   m.precision = first.precision;
   m.kernel_launches = first.kernel_launches;
+  m.phases = first.phases;  // rank 0's own split of its simulate time
   // The job takes as long as its slowest rank.
   for (const auto& r : ranks) {
     m.construct_seconds = std::max(m.construct_seconds, r.results.construct_seconds);

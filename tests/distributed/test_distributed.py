@@ -28,7 +28,7 @@ HAVE_MPI = True
 DURATION = {"potjans_diesmann": "30 ms", "stdp": "1000 ms", "lif": "200 ms"}
 DEFAULT_DURATION = "100 ms"
 # Manifest fields that are measurements or settings of this run or describe the distribution itself.
-RUN_FIELDS = {"timings", "threads", "realtime_factor", "compile_cached", "compiler_command", "ranks", "partition", "exchange"}
+RUN_FIELDS = {"timings", "phases", "threads", "realtime_factor", "compile_cached", "compiler_command", "ranks", "partition", "exchange"}
 
 
 class Failure(Exception):

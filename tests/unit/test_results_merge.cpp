@@ -250,6 +250,7 @@ TEST(RankResultsCodec, RoundTripsEveryField) {
   dist::RankResults x = two_ranks()[1];
   x.exchange = {12, 480, 960, 0.25};
   x.notes = R"({"warnings":["P.v became NaN"]})";
+  x.results.phases = {{"neurons", 0.5}, {"exchange", 0.125}};
   dist::RankResults y;
   std::string err;
   ASSERT_TRUE(dist::decode_rank_results(dist::encode_rank_results(x), y, err)) << err;
@@ -263,6 +264,7 @@ TEST(RankResultsCodec, RoundTripsEveryField) {
   EXPECT_EQ(y.neuron_ranges, x.neuron_ranges);
   EXPECT_EQ(y.exchange.bytes_received, 960);
   EXPECT_EQ(y.notes, x.notes);
+  EXPECT_EQ(y.results.phases, x.results.phases);
 }
 
 TEST(RankResultsCodec, TruncatedOrCorruptBytesAreErrors) {
