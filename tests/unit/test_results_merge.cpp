@@ -10,6 +10,7 @@
 #include "runtime/distributed/partition_adapter.h"
 #include "runtime/distributed/rank_results.h"
 #include "runtime/distributed/results_merge.h"
+#include "runtime/distributed/single_process_communicator.h"
 #include "runtime/distributed/thread_communicator.h"
 
 namespace dist = modelc::runtime::distributed;
@@ -369,6 +370,26 @@ TEST(PartitionAdapter, CarriesTheModulesExchangeAndCountsIt) {
     EXPECT_EQ(stats[r].bytes_received, 24);
     EXPECT_GE(stats[r].seconds, 0.0);
   }
+}
+
+TEST(PartitionAdapter, OverOneProcessEveryExchangeIsTheRanksOwn) {
+  dist::SingleProcessCommunicator one;
+  dist::PartitionAdapter adapter(one);
+  const mc_partition* p = adapter.partition();
+  EXPECT_EQ(p->rank, 0);
+  EXPECT_EQ(p->num_ranks, 1);
+  const int32_t send[] = {3, 1, 4};
+  const int32_t* recv = nullptr;
+  const int64_t* n = nullptr;
+  ASSERT_EQ(p->allgather(p->context, send, 3, &recv, &n), 0);
+  EXPECT_EQ(n[0], 3);
+  EXPECT_EQ(std::vector<int32_t>(recv, recv + 3), (std::vector<int32_t>{3, 1, 4}));
+  std::vector<std::string> all;
+  std::string err;
+  ASSERT_TRUE(one.allgather_strings("only", all, err));
+  EXPECT_EQ(all, std::vector<std::string>{"only"});
+  EXPECT_EQ(one.describe(), "rank 0 of 1");
+  EXPECT_EQ(adapter.stats().windows, 1);
 }
 
 }  // namespace
