@@ -94,11 +94,11 @@ def main():
             check(float(r["peak_rss_mib"]) > 1 and r["peak_rss_note"], "peak memory %s" % r)
             check(float(r["compile_s"]) > 0 and float(r["construct_s"]) >= 0, "compile and construct %s" % r)
             check("passes=" in r["phases"], "phases %s" % r["phases"])
-            # The module's timers split simulate (sampled every 8th step, so within noise of it;
-            # the host's chunking and checks are the rest).
+            # The module's timers split simulate (sampled every 8th step, so within noise of it,
+            # a few ms on runs of tens of microseconds; the host's chunking and checks are the rest).
             if r["backend"] == "cpu":
                 parts = [float(r["sim_%s_s" % k]) for k in run.MODULE_PHASES]
-                check(all(x >= 0 for x in parts) and float(r["sim_neurons_s"]) > 0 and sum(parts) <= sim * 1.25,
+                check(all(x >= 0 for x in parts) and float(r["sim_neurons_s"]) > 0 and sum(parts) <= sim * 1.25 + 0.005,
                       "module phases %s" % r)
             check(float(r["simulate_median_s"]) >= sim, "median >= best %s" % r)
         for r in rows:

@@ -73,7 +73,7 @@ TEST(GroupMerging, MergedEqualsUnmergedAndO0) {
   expect_same(merged, unmerged, "merged vs --disable-pass merge-neuron-groups");
   expect_same(merged, o0, "merged vs -O0");
   EXPECT_TRUE(has_decision(merged, "3 launches -> 1"));
-  EXPECT_TRUE(has_decision(merged, "3 of 8 literals differ"));
+  EXPECT_TRUE(has_decision(merged, "3 of 6 literals differ"));
   EXPECT_TRUE(has_decision(merged, "not merged with D_update_threshold_reset (D): bodies differ in structure"));
 }
 
