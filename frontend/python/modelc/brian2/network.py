@@ -341,6 +341,13 @@ class NetworkRun:
             self.variables.append((owner, v["name"], bvar, v))
         self.timings["construct"] = time.perf_counter() - t0
 
+    def restart(self, seed=None):
+        """A new simulation from the compiled module (device.run() again): no translation, no
+        compilation. ``seed``: another seed for it (None: the same)."""
+        if seed is not None:
+            self.seed = seed
+        self._new_simulation()
+
     def _materialise(self, S, replay):
         pre, post = self.sim.connectivity(S.name)
         pre = np.asarray(pre, dtype=np.int32)
