@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, NetworkOperation,
                     Network, ms, run, set_device, device, start_scope,
-                    prefs, defaultclock, implementation, check_units)
+                    prefs, defaultclock, implementation, check_units, Hz)
 
 from brian2.devices.device import reset_device
 
@@ -165,3 +165,33 @@ def test_user_functions_are_named_in_the_error():
     G = NeuronGroup(3, "dv/dt = twice(v)/ms : 1")
     with pytest.raises(NotSupported, match="function 'twice'"):
         Network(G).run(1 * ms)
+
+
+def stdp_like_traces():
+    """Brian2's test_vectorisation_STDP_like: no method given, and Brian2 refuses "exact" for
+    these equations (it integrates them with "euler"); pre/post traces updated from synapses."""
+    neurons = NeuronGroup(6, """dv/dt = rate : 1
+                               ge : 1
+                               rate : Hz
+                               dA/dt = -A/(1*ms) : 1""", threshold="v>1", reset="v=0")
+    syn = Synapses(neurons[:3], neurons[3:], "w_dep : 1\nw_fac : 1",
+                   on_pre="ge_post += w_dep - w_fac\nA_pre += 1\nw_dep = clip(w_dep + A_post, 0, 10)",
+                   on_post="A_post += 1\nw_fac = clip(w_fac + A_pre, 0, 10)")
+    syn.connect()
+    neurons.rate = 1000 * Hz
+    neurons.v = "abs(3-i)*0.1 + 0.7"
+    run(2 * ms)
+    return np.array(syn.w_dep[:]), np.array(syn.w_fac[:]), np.array(neurons.A[:]), np.array(neurons.ge[:])
+
+
+def test_integration_method_is_the_one_brian2_chooses():
+    set_device("modelc")
+    got = stdp_like_traces()
+    assert device.last_run.document["neuron_groups"][0]["method"] == "euler"
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    want = stdp_like_traces()
+    for x, y in zip(got, want):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[0][0], 1.29140162, atol=1e-4)  # Brian2's own expected value
