@@ -195,3 +195,60 @@ def test_integration_method_is_the_one_brian2_chooses():
     for x, y in zip(got, want):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got[0][0], 1.29140162, atol=1e-4)  # Brian2's own expected value
+
+
+def test_impossible_connect_sample_fails_the_run_with_a_runtime_error():
+    set_device("modelc")
+    G = NeuronGroup(5, "")
+    G2 = NeuronGroup(7, "")
+    S = Synapses(G, G2)
+    S.connect(j="k for k in sample(N_post, size=i+4)")  # i = 4 asks for 8 of 7
+    with pytest.raises(RuntimeError, match="bigger than the population"):
+        run(0 * ms)
+
+
+@pytest.mark.parametrize("build_on_run", [True, False])
+def test_record_single_timestep_appends_the_state_after_the_run(build_on_run):
+    set_device("modelc", build_on_run=build_on_run)
+    G = NeuronGroup(2, "dv/dt = -v/(5*ms) : 1\nw = 2*v : 1", method="exact")
+    G.v = [1, 0.5]
+    mon = StateMonitor(G, ["v", "w"], record=True)
+    with pytest.raises(TypeError):
+        mon.record_single_timestep()
+    run(0.5 * ms)
+    mon.record_single_timestep()
+    if not build_on_run:
+        device.build()
+    assert len(mon.t) == 6 and float(mon.t[-1]) == pytest.approx(0.5e-3)
+    np.testing.assert_allclose(mon.v[:, -1], G.v[:], rtol=0, atol=0)
+    np.testing.assert_allclose(mon.v[:, -1], [np.exp(-0.1), 0.5 * np.exp(-0.1)], rtol=1e-12)
+    np.testing.assert_allclose(mon.w[:, -1], 2 * G.v[:], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("build_on_run", [True, False])
+def test_set_spikes_in_the_past_between_runs_are_ignored_with_brian2s_warning(build_on_run):
+    from brian2 import SpikeGeneratorGroup
+    from brian2.utils.logger import catch_logs
+    set_device("modelc", build_on_run=build_on_run)
+    indices, times = np.zeros(5), np.arange(5) * ms
+    gen = SpikeGeneratorGroup(1, indices, times)
+    mon = SpikeMonitor(gen)
+    run(5 * ms)
+    gen.set_spikes(indices, times)  # all before t = 5 ms
+    with catch_logs() as logs:
+        run(5 * ms)
+        if not build_on_run:
+            device.build()
+    assert len(logs) == 1 and logs[0][1].endswith("ignored_spikes")
+    assert mon.num_spikes == 5
+
+
+def test_set_spikes_with_other_future_spikes_is_refused():
+    from brian2 import SpikeGeneratorGroup
+    set_device("modelc")
+    gen = SpikeGeneratorGroup(1, [0, 0], [1, 8] * ms)
+    SpikeMonitor(gen)
+    run(5 * ms)
+    gen.set_spikes([0], [7] * ms)
+    with pytest.raises(NotSupported, match="set_spikes"):
+        run(5 * ms)

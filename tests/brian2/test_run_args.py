@@ -16,6 +16,7 @@ from modelc.brian2.translate import NotSupported
 
 @pytest.fixture(autouse=True)
 def fresh():
+    modelc.brian2.modelc_device.reinit()
     start_scope()
     prefs.codegen.target = "numpy"
     defaultclock.dt = 0.1 * ms

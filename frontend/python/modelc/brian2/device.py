@@ -15,19 +15,23 @@ import os
 from collections.abc import Mapping
 
 import numpy as np
-from brian2 import Clock, Network, Synapses, prefs, defaultclock, second
+from brian2 import (Clock, Network, SpikeGeneratorGroup, StateMonitor, Synapses, prefs, defaultclock,
+                    second)
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+from brian2.core.functions import timestep
 from brian2.core.namespace import get_local_namespace
 from brian2.core.variables import VariableView
 from brian2.devices.device import RuntimeDevice
 from brian2.input.timedarray import TimedArray
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from brian2.utils.logger import get_logger
 from .network import NetworkRun
 from .translate import NotSupported
 
 _CONNECT_SIGNATURE = inspect.signature(Synapses.connect.original_function)
 # The snapshot of a network's state at the start of its first run: device.run() starts from it.
 _INITIAL_STATE = "__modelc_initial_state__"
+_SPIKE_LOGGER = get_logger("brian2.input.spikegeneratorgroup")
 
 
 class PendingConnect:
@@ -37,6 +41,48 @@ class PendingConnect:
     def __init__(self):
         self.calls = []      # bound arguments of each connect call, with the caller's namespace
         self.assignments = []  # (variable view, function, args) in program order
+
+
+def _warn_ignored_spikes(group, t):
+    """Brian2's warning (SpikeGeneratorGroup.before_run, which this device does not call) about
+    spikes set before the start of a run."""
+    if not getattr(group, "_spikes_changed", False):
+        return
+    group._spikes_changed = False
+    dt = float(np.asarray(group.dt_).reshape(-1)[0])
+    steps = timestep(np.asarray(group._spike_time), dt)
+    if np.any(steps < timestep(t, dt)):
+        _SPIKE_LOGGER.warn("The SpikeGeneratorGroup contains spike times earlier than the start "
+                           "time of the current run (t = %s), these spikes will be ignored."
+                           % (t * second), name_suffix="ignored_spikes")
+
+
+class SingleTimestep:
+    """A StateMonitor's ``record_single_timestep()`` on the modelc device: Brian2 calls the
+    monitor's code object, which this stands in for (the device creates none). It appends the
+    recorded variables' current values (Brian2's arrays hold them after a run) at the monitor's
+    clock time; between recorded runs (build_on_run=False) it is recorded and executed in order."""
+
+    def __init__(self, device, monitor):
+        self.device = device
+        self.monitor = monitor
+
+    def __call__(self):
+        if self.device._queue_has_run():
+            self.device._queue.append(("call", None, self.record, ()))
+        else:
+            self.record()
+
+    def record(self):
+        M = self.monitor
+        old = int(np.asarray(M.variables["N"].get_value()).reshape(-1)[0])
+        M.resize(old + 1)
+        M.variables["t"].get_value()[old] = float(np.asarray(M.clock.t_).reshape(-1)[0])
+        indices = np.asarray(M.record, dtype=int)
+        for name in M.record_variables:
+            values = np.asarray(M.source.state(name, use_units=False)[:]).reshape(-1)
+            M.variables[name].get_value()[old, :] = values[indices] if values.size > 1 else values[0]
+        M.variables["N"].set_value(old + 1)
 
 
 class ModelcDevice(RuntimeDevice):
@@ -162,6 +208,11 @@ class ModelcDevice(RuntimeDevice):
             raise ValueError("Function 'run' expected a non-negative duration but got '%s'" % duration)
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
+        for obj in net.objects:
+            if isinstance(obj, StateMonitor) and getattr(obj, "codeobj", None) is None:
+                obj.codeobj = SingleTimestep(self, obj)
+            elif isinstance(obj, SpikeGeneratorGroup):
+                _warn_ignored_spikes(obj, float(net.t_))
         if self.build_on_run:
             entry = ("run", net, duration, namespace, report, net.t_, None)
             if self._execution is None:  # the first run: the program starts here
@@ -173,12 +224,17 @@ class ModelcDevice(RuntimeDevice):
         else:
             # The network is translated when device.build() runs: what it looks like then must be
             # what it looked like at every recorded run.
-            shape = (float(defaultclock.dt_), NetworkRun.structure(net))
+            shape = (float(defaultclock.dt_), NetworkRun.structure(net), NetworkRun.spike_sets(net))
             for entry in self._queue:
-                if entry[0] == "run" and entry[1] is net and entry[6] != shape:
-                    raise NotSupported("the network changed between runs (defaultclock.dt, objects, "
-                                       "SpikeGeneratorGroup.set_spikes): the modelc device runs one "
-                                       "network structure and one dt")
+                if entry[0] == "run" and entry[1] is net:
+                    # The first recorded run of net runs with the spikes set now: they must give
+                    # the spikes it had from its start on.
+                    if entry[6][:2] != shape[:2] or not NetworkRun.spikes_compatible(
+                            entry[6][2], shape[2], entry[5], shape[0]):
+                        raise NotSupported("the network changed between runs (defaultclock.dt, objects, "
+                                           "SpikeGeneratorGroup.set_spikes with other spikes): the "
+                                           "modelc device runs one network structure and one dt")
+                    break
             self._queue.append(("run", net, duration, namespace, report, net.t_, shape))
             self._advance_clocks(net, net.t_ + duration)
 
