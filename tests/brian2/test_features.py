@@ -252,3 +252,32 @@ def test_set_spikes_with_other_future_spikes_is_refused():
     gen.set_spikes([0], [7] * ms)
     with pytest.raises(NotSupported, match="set_spikes"):
         run(5 * ms)
+
+
+def synaptic_constant_over_dt():
+    """A synaptic (constant over dt) subexpression read by on_pre: Brian2 evaluates it once per
+    step in before_start, so it sees v_post before the step's state update (inlining it at the
+    pathway would see the updated v_post)."""
+    G = NeuronGroup(4, "dv/dt = (1.5 - v)/(5*ms) : 1\nx : 1", threshold="v > 1", reset="v = 0",
+                    method="exact")
+    G.v = "0.2 * i"
+    S = Synapses(G, G, "w : 1\nboost = w * (1 + v_post) + t/second : 1 (constant over dt)",
+                 on_pre="x_post += boost")
+    S.connect(condition="i != j")
+    S.w = "0.1 * i + 0.01 * j"
+    M = SpikeMonitor(G)
+    run(12 * ms)
+    return np.array(M.i[:]), np.array(M.t_[:]), np.array(G.x[:]), np.array(S.boost[:])
+
+
+def test_synaptic_constant_over_dt_subexpression_in_on_pre_matches_brian2():
+    set_device("modelc")
+    got = synaptic_constant_over_dt()
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    want = synaptic_constant_over_dt()
+    assert len(want[0]) > 5
+    np.testing.assert_array_equal(got[0], want[0])
+    for x, y in zip(got[1:], want[1:]):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
