@@ -281,3 +281,13 @@ def test_synaptic_constant_over_dt_subexpression_in_on_pre_matches_brian2():
     np.testing.assert_array_equal(got[0], want[0])
     for x, y in zip(got[1:], want[1:]):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+
+
+def test_assignments_through_ephemeral_subgroups_work():
+    set_device("modelc")
+    G = NeuronGroup(6, "v : 1\nx : 1")
+    G[2:4].v[0] = 3.0  # the subgroup is gone when the assignment runs
+    G[4:].x = "i + 1.0"
+    run(0.1 * ms)
+    np.testing.assert_array_equal(G.v[:], [0, 0, 3, 0, 0, 0])
+    np.testing.assert_array_equal(G.x[:], [0, 0, 0, 0, 1, 2])  # i of the subgroup

@@ -152,8 +152,10 @@ class ModelcDevice(RuntimeDevice):
             self._seed = int(seed)  # modelc's streams: the first seed the script sets
 
     def get_value(self, var, access_data=True):
-        owner = getattr(var, "owner", None)
-        name = getattr(owner, "name", None)
+        try:
+            name = getattr(getattr(var, "owner", None), "name", None)
+        except ReferenceError:  # a variable of an ephemeral subgroup (its index array)
+            name = None
         if name in self._pending and var.name not in ("N_pre", "N_post", "_source_offset", "_target_offset"):
             # Read before run(): Brian2 creates these synapses now (NumPy), as its runtime would,
             # and modelc gets them as explicit pairs. Standalone devices refuse such reads; this
@@ -302,9 +304,12 @@ class ModelcDevice(RuntimeDevice):
 
     def _owner_name(self, variableview):
         # A pathway's delay is viewed through the pathway; its synapses are what is pending.
-        group = variableview.group
-        group = getattr(group, "synapses", group)
-        return getattr(group, "name", None)
+        try:
+            group = variableview.group
+            group = getattr(group, "synapses", group)
+            return getattr(group, "name", None)
+        except ReferenceError:  # an ephemeral subgroup (neuron.axon.g[0] = ...): its owner's
+            return getattr(variableview.variable.owner, "name", None)
 
     def _assign(self, variableview, function, args):
         pending = self._pending.get(self._owner_name(variableview))
