@@ -129,6 +129,7 @@ class Lowerer {
                          const std::vector<ir::Stmt>& code, const CodeContext& c, std::vector<size_t>& out);
   // (constant over dt) subexpressions: storage and the kernel that evaluates them every step.
   void lower_constant_over_dt(const ir::NeuronGroup& g, const model::SymbolTable& scope);
+  void lower_constant_over_dt(const ir::SynapseGroup& s, const model::SymbolTable& scope);
   // The element of a (linked) variable's source read at neuron `base` of the linking group.
   kir::ExprP linked_index(const model::Symbol& s, kir::ExprP base);
   void add_timed_array_buffers();

@@ -1,6 +1,7 @@
 // Lowering of Brian2's one-value-per-group constructs (IR v2): the scalar/vector split of abstract
 // code with (shared) variables, (constant over dt) subexpressions and (linked) variables.
 #include <functional>
+#include <set>
 
 #include "passes/model/constant_folding.h"
 #include "passes/lowering/kernel_lowering.h"
@@ -77,13 +78,11 @@ void Lowerer::add_split_kernels(const std::string& name, const kir::Domain& doma
   out.push_back(add_kernel(std::move(k)));
 }
 
-void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const model::SymbolTable& scope) {
-  // Brian2's SubexpressionUpdater: `name = expr` for each such subexpression, dependencies first,
-  // in the before_start slot (golden decision 3).
+// `name = expr` for each (constant over dt) subexpression of `eqs`, dependencies first.
+static std::vector<ir::Stmt> constant_over_dt_code(const std::vector<ir::Equation>& eqs, const model::SymbolTable& scope) {
   std::vector<const ir::Equation*> todo, ordered;
-  for (const auto& eq : g.equations)
+  for (const auto& eq : eqs)
     if (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::ConstantOverDt)) todo.push_back(&eq);
-  if (todo.empty()) return;
   std::set<std::string> done;
   std::function<void(const ir::Equation*, int)> visit = [&](const ir::Equation* eq, int depth) {
     if (done.count(eq->name) || depth > 256) return;  // cycles were rejected by resolve-names
@@ -105,6 +104,14 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const model::Symb
     st.target_loc = eq->name_loc;
     code.push_back(st);
   }
+  return code;
+}
+
+void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const model::SymbolTable& scope) {
+  // Brian2's SubexpressionUpdater: `name = expr` for each such subexpression, dependencies first,
+  // in the before_start slot (golden decision 3).
+  std::vector<ir::Stmt> code = constant_over_dt_code(g.equations, scope);
+  if (code.empty()) return;
   CodeContext c;
   c.scope = &scope;
   c.group = &g;
@@ -115,6 +122,22 @@ void Lowerer::lower_constant_over_dt(const ir::NeuronGroup& g, const model::Symb
   decisions_.emplace_back("(constant over dt) subexpressions of " + g.name,
                           "stored and evaluated once per step before the state monitors (Brian2's before_start "
                           "SubexpressionUpdater), not at integrator substeps");
+}
+
+void Lowerer::lower_constant_over_dt(const ir::SynapseGroup& s, const model::SymbolTable& scope) {
+  // The same for synapses: one value per synapse, updated in before_start at the synapses' order.
+  std::vector<ir::Stmt> code = constant_over_dt_code(s.equations, scope);
+  if (code.empty()) return;
+  CodeContext c;
+  c.scope = &scope;
+  c.syn = &s;
+  c.conditional_writes = false;
+  std::vector<size_t> kernels;
+  add_split_kernels(s.name + "_subexpressions", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, kernels);
+  schedule(ir::Scheduling{}, "before_start", s.order, s.name + "_subexpression_update", kernels);
+  decisions_.emplace_back("(constant over dt) subexpressions of " + s.name,
+                          "stored per synapse and evaluated once per step in before_start (Brian2's "
+                          "SubexpressionUpdater of the synapses)");
 }
 
 kir::ExprP Lowerer::linked_index(const model::Symbol& s, kir::ExprP base) {

@@ -50,7 +50,9 @@ void Lowerer::add_synapse_storage(const ir::SynapseGroup& s) {
   bool event_driven = false;
   for (const auto& eq : s.equations) {
     event_driven |= eq.has_flag(ir::EquationFlag::EventDriven);
-    if (eq.kind == ir::Equation::Kind::Parameter || eq.kind == ir::Equation::Kind::Differential)
+    // (constant over dt) subexpressions are stored, one value per synapse (IR v2).
+    if (eq.kind == ir::Equation::Kind::Parameter || eq.kind == ir::Equation::Kind::Differential ||
+        (eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::ConstantOverDt)))
       add_buffer(s.name, eq.name, type_of(eq.type), kir::BufferRole::SynapseState, eq.has_flag(ir::EquationFlag::Shared) ? 1 : 0,
                  eq.type == ir::ValueType::Float ? eq.dim.to_string() : "1");
   }
@@ -163,6 +165,8 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
                             "zeroed and re-summed over all synapses every step (by default in the groups slot, before the "
                             "target's state update)");
   }
+  c.locals.clear();
+  lower_constant_over_dt(s, scope);
   // Clock-driven synaptic ODEs.
   if (!s.state_update.empty()) {
     c.locals.clear();

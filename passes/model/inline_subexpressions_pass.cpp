@@ -99,7 +99,9 @@ class InlineSubexpressionsPass : public Pass {
         pw.delay_expr = inline_in(pw.delay_expr, subs);
       }
       for (auto& eq : s.equations)
-        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag(ir::EquationFlag::Summed)) eq.expr = inline_in(eq.expr, subs);
+        if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag(ir::EquationFlag::Summed) ||
+            eq.has_flag(ir::EquationFlag::ConstantOverDt))
+          eq.expr = inline_in(eq.expr, subs);
       if (s.connect.p) s.connect.p = inline_in(s.connect.p, subs);
       if (s.connect.condition) s.connect.condition = inline_in(s.connect.condition, subs);
     }

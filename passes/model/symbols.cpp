@@ -155,7 +155,9 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   for (const auto& eq : syn.equations) {  // ...unless a synaptic variable has the same name
     if (eq.has_flag(ir::EquationFlag::Summed)) continue;  // `g_post = ... (summed)` names the target's variable
     Symbol s;
-    s.kind = eq.kind == ir::Equation::Kind::Subexpression ? Symbol::Kind::Subexpression : Symbol::Kind::Variable;
+    // IR v2: (constant over dt) subexpressions are stored per synapse, read like variables.
+    bool stored_sub = eq.kind == ir::Equation::Kind::Subexpression && eq.has_flag(ir::EquationFlag::ConstantOverDt);
+    s.kind = eq.kind == ir::Equation::Kind::Subexpression && !stored_sub ? Symbol::Kind::Subexpression : Symbol::Kind::Variable;
     s.dim = eq.dim;
     s.type = eq.type;
     s.owner = syn.name;

@@ -22,6 +22,9 @@ def spike_stats(i, t, n, duration):
 def example_stats(data):
     """{statistic: value} of one run's saved arrays."""
     s = spike_stats(data["i"], data["t"], int(data["N"]), float(data["duration"]))
+    if "p_i" in data:  # Dendrify's network example: the passive-dendrite network too
+        p = spike_stats(data["p_i"], data["p_t"], int(data["N"]), float(data["duration"]))
+        s["p_rate"], s["p_cv"] = p["rate"], p["cv"]
     if "w" in data:  # STDP: the weight distribution becomes bimodal
         w = np.asarray(data["w"])
         s["w_mean"] = float(w.mean())

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, NetworkOperation,
                     Network, ms, run, set_device, device, start_scope,
-                    prefs, defaultclock, implementation, check_units)
+                    prefs, defaultclock, implementation, check_units, Hz)
 
 from brian2.devices.device import reset_device
 
@@ -165,3 +165,129 @@ def test_user_functions_are_named_in_the_error():
     G = NeuronGroup(3, "dv/dt = twice(v)/ms : 1")
     with pytest.raises(NotSupported, match="function 'twice'"):
         Network(G).run(1 * ms)
+
+
+def stdp_like_traces():
+    """Brian2's test_vectorisation_STDP_like: no method given, and Brian2 refuses "exact" for
+    these equations (it integrates them with "euler"); pre/post traces updated from synapses."""
+    neurons = NeuronGroup(6, """dv/dt = rate : 1
+                               ge : 1
+                               rate : Hz
+                               dA/dt = -A/(1*ms) : 1""", threshold="v>1", reset="v=0")
+    syn = Synapses(neurons[:3], neurons[3:], "w_dep : 1\nw_fac : 1",
+                   on_pre="ge_post += w_dep - w_fac\nA_pre += 1\nw_dep = clip(w_dep + A_post, 0, 10)",
+                   on_post="A_post += 1\nw_fac = clip(w_fac + A_pre, 0, 10)")
+    syn.connect()
+    neurons.rate = 1000 * Hz
+    neurons.v = "abs(3-i)*0.1 + 0.7"
+    run(2 * ms)
+    return np.array(syn.w_dep[:]), np.array(syn.w_fac[:]), np.array(neurons.A[:]), np.array(neurons.ge[:])
+
+
+def test_integration_method_is_the_one_brian2_chooses():
+    set_device("modelc")
+    got = stdp_like_traces()
+    assert device.last_run.document["neuron_groups"][0]["method"] == "euler"
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    want = stdp_like_traces()
+    for x, y in zip(got, want):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[0][0], 1.29140162, atol=1e-4)  # Brian2's own expected value
+
+
+def test_impossible_connect_sample_fails_the_run_with_a_runtime_error():
+    set_device("modelc")
+    G = NeuronGroup(5, "")
+    G2 = NeuronGroup(7, "")
+    S = Synapses(G, G2)
+    S.connect(j="k for k in sample(N_post, size=i+4)")  # i = 4 asks for 8 of 7
+    with pytest.raises(RuntimeError, match="bigger than the population"):
+        run(0 * ms)
+
+
+@pytest.mark.parametrize("build_on_run", [True, False])
+def test_record_single_timestep_appends_the_state_after_the_run(build_on_run):
+    set_device("modelc", build_on_run=build_on_run)
+    G = NeuronGroup(2, "dv/dt = -v/(5*ms) : 1\nw = 2*v : 1", method="exact")
+    G.v = [1, 0.5]
+    mon = StateMonitor(G, ["v", "w"], record=True)
+    with pytest.raises(TypeError):
+        mon.record_single_timestep()
+    run(0.5 * ms)
+    mon.record_single_timestep()
+    if not build_on_run:
+        device.build()
+    assert len(mon.t) == 6 and float(mon.t[-1]) == pytest.approx(0.5e-3)
+    np.testing.assert_allclose(mon.v[:, -1], G.v[:], rtol=0, atol=0)
+    np.testing.assert_allclose(mon.v[:, -1], [np.exp(-0.1), 0.5 * np.exp(-0.1)], rtol=1e-12)
+    np.testing.assert_allclose(mon.w[:, -1], 2 * G.v[:], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("build_on_run", [True, False])
+def test_set_spikes_in_the_past_between_runs_are_ignored_with_brian2s_warning(build_on_run):
+    from brian2 import SpikeGeneratorGroup
+    from brian2.utils.logger import catch_logs
+    set_device("modelc", build_on_run=build_on_run)
+    indices, times = np.zeros(5), np.arange(5) * ms
+    gen = SpikeGeneratorGroup(1, indices, times)
+    mon = SpikeMonitor(gen)
+    run(5 * ms)
+    gen.set_spikes(indices, times)  # all before t = 5 ms
+    with catch_logs() as logs:
+        run(5 * ms)
+        if not build_on_run:
+            device.build()
+    assert len(logs) == 1 and logs[0][1].endswith("ignored_spikes")
+    assert mon.num_spikes == 5
+
+
+def test_set_spikes_with_other_future_spikes_is_refused():
+    from brian2 import SpikeGeneratorGroup
+    set_device("modelc")
+    gen = SpikeGeneratorGroup(1, [0, 0], [1, 8] * ms)
+    SpikeMonitor(gen)
+    run(5 * ms)
+    gen.set_spikes([0], [7] * ms)
+    with pytest.raises(NotSupported, match="set_spikes"):
+        run(5 * ms)
+
+
+def synaptic_constant_over_dt():
+    """A synaptic (constant over dt) subexpression read by on_pre: Brian2 evaluates it once per
+    step in before_start, so it sees v_post before the step's state update (inlining it at the
+    pathway would see the updated v_post)."""
+    G = NeuronGroup(4, "dv/dt = (1.5 - v)/(5*ms) : 1\nx : 1", threshold="v > 1", reset="v = 0",
+                    method="exact")
+    G.v = "0.2 * i"
+    S = Synapses(G, G, "w : 1\nboost = w * (1 + v_post) + t/second : 1 (constant over dt)",
+                 on_pre="x_post += boost")
+    S.connect(condition="i != j")
+    S.w = "0.1 * i + 0.01 * j"
+    M = SpikeMonitor(G)
+    run(12 * ms)
+    return np.array(M.i[:]), np.array(M.t_[:]), np.array(G.x[:]), np.array(S.boost[:])
+
+
+def test_synaptic_constant_over_dt_subexpression_in_on_pre_matches_brian2():
+    set_device("modelc")
+    got = synaptic_constant_over_dt()
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    want = synaptic_constant_over_dt()
+    assert len(want[0]) > 5
+    np.testing.assert_array_equal(got[0], want[0])
+    for x, y in zip(got[1:], want[1:]):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+
+
+def test_assignments_through_ephemeral_subgroups_work():
+    set_device("modelc")
+    G = NeuronGroup(6, "v : 1\nx : 1")
+    G[2:4].v[0] = 3.0  # the subgroup is gone when the assignment runs
+    G[4:].x = "i + 1.0"
+    run(0.1 * ms)
+    np.testing.assert_array_equal(G.v[:], [0, 0, 3, 0, 0, 0])
+    np.testing.assert_array_equal(G.x[:], [0, 0, 0, 0, 1, 2])  # i of the subgroup

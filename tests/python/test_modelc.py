@@ -294,3 +294,12 @@ print("usable", flush=True)
     assert p.returncode == 0, err
     assert "interrupted at" in out and "usable" in out, out + err
     assert float(out.split("interrupted at")[1].split()[0]) < 1000
+
+
+def test_module_reports_cache_hits_and_phase_timings(root):
+    model = modelc.load(root / "examples/cuba.json", N=400).with_duration("10 ms")
+    model.compile()
+    again = model.compile()
+    assert again.cache_hit, "the same document compiles once (build cache)"
+    timings = again.timings
+    assert timings and all(isinstance(k, str) and v >= 0.0 for k, v in timings.items())

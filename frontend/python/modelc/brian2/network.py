@@ -13,6 +13,7 @@ import time
 import numpy as np
 from brian2 import (second, NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses,
                     EventMonitor, StateMonitor, PopulationRateMonitor, PoissonInput, Subgroup)
+from brian2.core.functions import timestep
 from brian2.core.variables import ArrayVariable
 from brian2.utils.stringtools import get_identifiers
 
@@ -115,6 +116,7 @@ class NetworkRun:
             if o.active:
                 check_operation(o)
         self.signature = self.structure(net)
+        self.spikes = self.spike_sets(net)
         self.layouts = {}
         self.generated = {}   # Synapses name -> pending assignments to replay after creation
         self.consumed = {}
@@ -173,26 +175,65 @@ class NetworkRun:
     @staticmethod
     def structure(net):
         """What must stay the same for a compiled network to go on running: its objects and the
-        spikes of its SpikeGeneratorGroups."""
+        periods of its SpikeGeneratorGroups (their spikes: see spikes_compatible)."""
         parts = []
         for obj in _network_objects(net):
             extra = ()
             if isinstance(obj, SpikeGeneratorGroup):
-                extra = (np.asarray(obj._neuron_index).tobytes(), np.asarray(obj._spike_time).tobytes(),
-                         float(np.asarray(obj.variables["period"].get_value()).reshape(-1)[0]))
+                extra = (float(np.asarray(obj.variables["period"].get_value()).reshape(-1)[0]),)
             parts.append((id(obj), obj.name, extra))
         return tuple(sorted(parts, key=lambda p: p[1]))
 
+    @staticmethod
+    def spike_sets(net):
+        """{SpikeGeneratorGroup name: (indices, times, period)} of the network."""
+        return {obj.name: (np.array(obj._neuron_index), np.array(obj._spike_time),
+                           float(np.asarray(obj.variables["period"].get_value()).reshape(-1)[0]))
+                for obj in _network_objects(net) if isinstance(obj, SpikeGeneratorGroup)}
+
+    @staticmethod
+    def spikes_compatible(old, new, t, dt):
+        """Whether the compiled spikes ``old`` give what ``new`` (set_spikes) gives from time t
+        on: spikes before the start of a run are ignored (Brian2 warns about them), so new spikes
+        that differ only there need no new network."""
+        for name, (i_old, t_old, period) in old.items():
+            i_new, t_new, _ = new[name]
+            if np.array_equal(i_old, i_new) and np.array_equal(t_old, t_new):
+                continue
+            if period:
+                return False
+            start = int(timestep(t, dt))
+
+            def future(indices, times):
+                steps = np.asarray(timestep(np.asarray(times), dt), dtype=np.int64)
+                keep = steps >= start
+                return sorted(zip(np.asarray(indices)[keep].tolist(), steps[keep].tolist()))
+
+            if future(i_old, t_old) != future(i_new, t_new):
+                return False
+        return True
+
     def matches(self, net):
         from brian2 import defaultclock
-        if float(defaultclock.dt_) != self.dt and float(net.t_) > 0:
+        t = float(net.t_)
+        if float(defaultclock.dt_) != self.dt and t > 0:
             raise NotSupported("defaultclock.dt changed between runs (%g s -> %g s): the modelc device "
                                "runs a network with one dt" % (self.dt, float(defaultclock.dt_)))
-        if self.structure(net) != self.signature and float(net.t_) > 0:
+        same = self.structure(net) == self.signature
+        if same:
+            spikes = self.spike_sets(net)
+            if self.spikes_compatible(self.spikes, spikes, t, self.dt) and (t > 0 or all(
+                    np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+                    for a, b in zip(self.spikes.values(), spikes.values()))):
+                self.spikes = spikes
+            else:
+                same = False
+        if not same and t > 0:
             raise NotSupported("the network changed after it ran (objects added or removed, "
-                               "SpikeGeneratorGroup.set_spikes, a new connect()): the modelc device "
-                               "cannot continue a simulation with another structure")
-        return self.structure(net) == self.signature and not any(
+                               "SpikeGeneratorGroup.set_spikes with other spikes after the current "
+                               "time, a new connect()): the modelc device cannot continue a "
+                               "simulation with another structure")
+        return same and not any(
             isinstance(o, Synapses) and o.name in self.device._pending for o in self.objects)
 
     def _connectivity(self, S):
@@ -323,8 +364,13 @@ class NetworkRun:
     # --- the simulation ---------------------------------------------------------------------------
     def _new_simulation(self):
         t0 = time.perf_counter()
-        self.sim = self.module.simulation(seed=self.seed, threads=self.options["threads"],
-                                          device=int(self.options.get("device", 0)))
+        try:
+            self.sim = self.module.simulation(seed=self.seed, threads=self.options["threads"],
+                                              device=int(self.options.get("device", 0)))
+        except ModelError as e:
+            # What Brian2 checks at connect() (a sample bigger than the population, a negative
+            # size) modelc finds when it builds the synapses: a failed run, as cpp_standalone's.
+            raise RuntimeError("modelc could not build the network %r: %s" % (self.net.name, e)) from None
         self.consumed = {}
         self.owners = {o.name: o for o in self.objects if isinstance(o, (NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses))}
         for name, replay in list(self.generated.items()):
@@ -340,6 +386,13 @@ class NetworkRun:
                 continue
             self.variables.append((owner, v["name"], bvar, v))
         self.timings["construct"] = time.perf_counter() - t0
+
+    def restart(self, seed=None):
+        """A new simulation from the compiled module (device.run() again): no translation, no
+        compilation. ``seed``: another seed for it (None: the same)."""
+        if seed is not None:
+            self.seed = seed
+        self._new_simulation()
 
     def _materialise(self, S, replay):
         pre, post = self.sim.connectivity(S.name)

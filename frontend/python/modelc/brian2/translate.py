@@ -15,6 +15,7 @@ from brian2.core.functions import Function
 from brian2.core.variables import ArrayVariable, Constant, Subexpression
 from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION, PARAMETER, BOOLEAN, INTEGER
 from brian2.input.timedarray import TimedArray
+from brian2.stateupdaters.base import StateUpdateMethod, UnsupportedEquationsException
 from brian2.units.fundamentalunits import get_dimensions, Quantity
 from brian2.utils.stringtools import get_identifiers, word_substitute
 
@@ -185,6 +186,31 @@ class Translator:
             raise NotSupported("%s %r has dt = %s, not a multiple of the simulation dt" % (what, obj.name, obj.clock.dt))
         return k
 
+    def method(self, G):
+        """The integration method Brian2 uses for G: the one given, or the first of Brian2's
+        default choice ("exact", "euler", "heun") that Brian2 accepts for G's equations (modelc's
+        own choice can differ: Brian2 refuses "exact" for some linear systems modelc solves)."""
+        choice = getattr(getattr(G, "state_updater", None), "method_choice", None)
+        if isinstance(choice, str) or choice is None or callable(choice):
+            return choice if isinstance(choice, str) else None
+        eqs = G.equations
+        if not eqs.diff_eq_names:
+            return None
+        try:
+            variables = G.resolve_all(eqs.identifiers | set(eqs.names) | {"dt"}, self.namespace,
+                                      user_identifiers=set())
+        except KeyError:
+            return None
+        for name in choice:
+            if not isinstance(name, str):
+                return None
+            try:
+                StateUpdateMethod.apply_stateupdater(eqs, variables, name)
+            except UnsupportedEquationsException:
+                continue
+            return name
+        return None
+
     # --- groups ---------------------------------------------------------------------------------
     def equations(self, eqs, owner):
         out = []
@@ -212,8 +238,8 @@ class Translator:
                               else "rates : hertz"]
         else:
             d["equations"] = self.equations(G.user_equations, G)
-        method = getattr(getattr(G, "state_updater", None), "method_choice", None)
-        if isinstance(method, str):
+        method = self.method(G) if not isinstance(G, PoissonGroup) else None
+        if method:
             d["method"] = method
         if G.events.get("spike"):
             d["threshold"] = self.code(G.events["spike"], G, "threshold")
@@ -327,8 +353,8 @@ class Translator:
             unit = dimension_text(S.variables[name].dim)
             eqs.append("%s = %s : %s (summed)" % (name, self.code(updater.expression.code, S, "summed variable %s" % name), unit))
         d["equations"] = eqs
-        method = getattr(getattr(S, "state_updater", None), "method_choice", None)
-        if isinstance(method, str) and S.equations.diff_eq_names:
+        method = self.method(S)
+        if method and S.equations.diff_eq_names:
             d["method"] = method
         on_pre, on_post, on_event, schedule = {}, {}, {}, {}
         for p in S._pathways:

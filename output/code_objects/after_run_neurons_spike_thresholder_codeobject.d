@@ -1,0 +1,18 @@
+code_objects/after_run_neurons_spike_thresholder_codeobject.o: \
+ code_objects/after_run_neurons_spike_thresholder_codeobject.cpp \
+ objects.h synapses_classes.h brianlib/spikequeue.h \
+ brianlib/stdint_compat.h brianlib/clocks.h brianlib/stdint_compat.h \
+ brianlib/dynamic_array.h brianlib/stdint_compat.h network.h \
+ code_objects/after_run_neurons_spike_thresholder_codeobject.h \
+ brianlib/common_math.h
+objects.h:
+synapses_classes.h:
+brianlib/spikequeue.h:
+brianlib/stdint_compat.h:
+brianlib/clocks.h:
+brianlib/stdint_compat.h:
+brianlib/dynamic_array.h:
+brianlib/stdint_compat.h:
+network.h:
+code_objects/after_run_neurons_spike_thresholder_codeobject.h:
+brianlib/common_math.h:

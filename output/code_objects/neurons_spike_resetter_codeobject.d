@@ -1,0 +1,17 @@
+code_objects/neurons_spike_resetter_codeobject.o: \
+ code_objects/neurons_spike_resetter_codeobject.cpp \
+ code_objects/neurons_spike_resetter_codeobject.h objects.h \
+ synapses_classes.h brianlib/spikequeue.h brianlib/stdint_compat.h \
+ brianlib/clocks.h brianlib/stdint_compat.h brianlib/dynamic_array.h \
+ brianlib/stdint_compat.h network.h brianlib/common_math.h
+code_objects/neurons_spike_resetter_codeobject.h:
+objects.h:
+synapses_classes.h:
+brianlib/spikequeue.h:
+brianlib/stdint_compat.h:
+brianlib/clocks.h:
+brianlib/stdint_compat.h:
+brianlib/dynamic_array.h:
+brianlib/stdint_compat.h:
+network.h:
+brianlib/common_math.h:

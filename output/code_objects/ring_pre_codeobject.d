@@ -1,0 +1,18 @@
+code_objects/ring_pre_codeobject.o: code_objects/ring_pre_codeobject.cpp \
+ code_objects/ring_pre_codeobject.h objects.h synapses_classes.h \
+ brianlib/spikequeue.h brianlib/stdint_compat.h brianlib/clocks.h \
+ brianlib/stdint_compat.h brianlib/dynamic_array.h \
+ brianlib/stdint_compat.h network.h brianlib/common_math.h \
+ synapses_classes.h
+code_objects/ring_pre_codeobject.h:
+objects.h:
+synapses_classes.h:
+brianlib/spikequeue.h:
+brianlib/stdint_compat.h:
+brianlib/clocks.h:
+brianlib/stdint_compat.h:
+brianlib/dynamic_array.h:
+brianlib/stdint_compat.h:
+network.h:
+brianlib/common_math.h:
+synapses_classes.h:

@@ -1,0 +1,17 @@
+code_objects/spikemonitor_codeobject.o: \
+ code_objects/spikemonitor_codeobject.cpp \
+ code_objects/spikemonitor_codeobject.h objects.h synapses_classes.h \
+ brianlib/spikequeue.h brianlib/stdint_compat.h brianlib/clocks.h \
+ brianlib/stdint_compat.h brianlib/dynamic_array.h \
+ brianlib/stdint_compat.h network.h brianlib/common_math.h
+code_objects/spikemonitor_codeobject.h:
+objects.h:
+synapses_classes.h:
+brianlib/spikequeue.h:
+brianlib/stdint_compat.h:
+brianlib/clocks.h:
+brianlib/stdint_compat.h:
+brianlib/dynamic_array.h:
+brianlib/stdint_compat.h:
+network.h:
+brianlib/common_math.h:

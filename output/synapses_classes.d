@@ -1,0 +1,1 @@
+synapses_classes.o: synapses_classes.cpp
