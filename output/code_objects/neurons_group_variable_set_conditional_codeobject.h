@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_neurons_group_variable_set_conditional_codeobject
-#define _INCLUDED_neurons_group_variable_set_conditional_codeobject
-
-void _run_neurons_group_variable_set_conditional_codeobject();
-
-
-#endif

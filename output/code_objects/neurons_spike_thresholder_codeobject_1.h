@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_neurons_spike_thresholder_codeobject_1
-#define _INCLUDED_neurons_spike_thresholder_codeobject_1
-
-void _run_neurons_spike_thresholder_codeobject_1();
-
-
-#endif

@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_neurons_stateupdater_codeobject_1
-#define _INCLUDED_neurons_stateupdater_codeobject_1
-
-void _run_neurons_stateupdater_codeobject_1();
-
-
-#endif

@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_ring_synapses_create_generator_codeobject
-#define _INCLUDED_ring_synapses_create_generator_codeobject
-
-void _run_ring_synapses_create_generator_codeobject();
-
-
-#endif

@@ -1,1 +1,0 @@
-synapses_classes.o: synapses_classes.cpp
