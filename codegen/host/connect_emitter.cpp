@@ -268,6 +268,15 @@ void emit_explicit_csr(HostContext& c, int g) {
 
 namespace {
 
+// Split groups of partitioned backends get a per-rank build too; connect<g> dispatches on the rank
+// count, so one module runs with any number of ranks.
+bool builds_per_rank(const HostContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  return c.partitioned && !sg.replicated && sg.connectivity.storage == kir::Connectivity::Storage::Sparse;
+}
+
+void emit_group_ranks(HostContext& c, int g);
+
 void emit_group(HostContext& c, int g) {
   const kir::SynapseGroup& sg = c.p.synapse_groups[g];
   const kir::ConnectRule& r = sg.connect;
@@ -304,7 +313,9 @@ void emit_group(HostContext& c, int g) {
   }
   const bool pre = keep_pre(c, g);
   const std::string pt = post_index_type(c, g);
+  if (builds_per_rank(c, g)) emit_group_ranks(c, g);
   c.out += "static int connect" + gs + "(mc_module* __restrict m) {\n";
+  if (builds_per_rank(c, g)) c.out += "  if (m->num_ranks > 1) return connect" + gs + "_ranks(m);\n";
   c.out += "  " + field(g, "row") + " = (int64_t*)mc_alloc(mc_bytes(" + S + " + 1, sizeof(int64_t)), " +
            c_string("row pointers of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
   c.out += "  if (!" + field(g, "row") + ") return 1;\n";
@@ -374,6 +385,8 @@ void emit_group(HostContext& c, int g) {
 }
 
 }  // namespace
+
+namespace {
 
 // connect<g>_ranks: the same synapses as connect<g>, restricted to the targets this rank owns
 // ([_mc_t0, _mc_t1) of the target slice), in the same relative order, with m->syn<g>_gid holding
@@ -503,25 +516,10 @@ void emit_group_ranks(HostContext& c, int g) {
   o += "  mc_free(_mc_grow);\n  return 0;\n}\n\n";
 }
 
+}  // namespace
+
 void emit_connect(HostContext& c) {
-  for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) {
-    const kir::SynapseGroup& sg = c.p.synapse_groups[g];
-    const bool ranks = c.partitioned && !sg.replicated && sg.connectivity.storage == kir::Connectivity::Storage::Sparse;
-    if (!ranks) {
-      emit_group(c, static_cast<int>(g));
-      continue;
-    }
-    // Both builds: one module runs with any rank count, decided at mc_create.
-    const size_t before = c.out.size();
-    emit_group(c, static_cast<int>(g));
-    const std::string head = "static int connect" + std::to_string(g) + "(mc_module* __restrict m) {\n";
-    const size_t at = c.out.find(head, before);
-    if (at == std::string::npos) continue;  // emit_group reported why
-    std::string saved = c.out.substr(at);
-    c.out.resize(at);
-    emit_group_ranks(c, static_cast<int>(g));
-    c.out += head + "  if (m->num_ranks > 1) return connect" + std::to_string(g) + "_ranks(m);\n" + saved.substr(head.size());
-  }
+  for (size_t g = 0; g < c.p.synapse_groups.size(); ++g) emit_group(c, static_cast<int>(g));
 }
 
 }  // namespace modelc::codegen::host

@@ -104,13 +104,16 @@ class PartitionPlanPass : public Pass {
       reasons[pop] = why;
       return true;
     };
-    // Replication only grows, so this reaches a fixpoint in at most |populations| rounds.
-    for (bool changed = true; changed;) {
-      changed = false;
+    auto groups_follow_targets = [&] {
       for (auto& sg : p.synapse_groups) {
         const kir::Population* T = p.find_population(sg.target);
         sg.replicated = T && T->replicated;
       }
+    };
+    // Replication only grows, so this reaches a fixpoint in at most |populations| rounds.
+    for (bool changed = true; changed;) {
+      changed = false;
+      groups_follow_targets();
       for (size_t ki : step_kernels) {
         const Kernel& k = p.kernels[ki];
         std::set<std::string> home;  // populations this kernel indexes by its own element
@@ -153,10 +156,7 @@ class PartitionPlanPass : public Pass {
         }
       }
     }
-    for (auto& sg : p.synapse_groups) {
-      const kir::Population* T = p.find_population(sg.target);
-      sg.replicated = T && T->replicated;
-    }
+    groups_follow_targets();
 
     // Exchanged events and the window: the pre pathways whose source is split.
     std::set<std::pair<std::string, std::string>> exchanged;

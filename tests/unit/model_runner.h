@@ -65,6 +65,13 @@ inline nlohmann::json read_json(const std::filesystem::path& p) {
   return nlohmann::json::parse(in);
 }
 
+// A model file as an ordered document: constants may refer to earlier ones, so a copy written
+// back must keep the file's key order (plain nlohmann::json sorts keys).
+inline nlohmann::ordered_json read_ordered(const std::filesystem::path& p) {
+  std::ifstream in(p.is_absolute() ? p : source_root() / p);
+  return nlohmann::ordered_json::parse(in);
+}
+
 inline const runtime::MonitorResult* find_monitor(const runtime::RunResults& r, const std::string& name) {
   for (const auto& m : r.monitors)
     if (m.name == name) return &m;

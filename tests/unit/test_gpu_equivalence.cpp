@@ -45,11 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // Model files are order-sensitive (constants may use earlier constants): keep key order on rewrite.
-nlohmann::ordered_json read_ordered(const fs::path& p) {
-  std::ifstream in(p.is_absolute() ? p : source_root() / p);
-  return nlohmann::ordered_json::parse(in);
-}
-
 // Empty when `backend` has a device here; else why not (the skip message).
 std::string no_device(const std::string& backend) {
   if (backend == "opencl") {

@@ -69,8 +69,7 @@ struct RankRun {
 };
 
 fs::path model_copy(const std::string& model, const std::string& duration) {
-  std::ifstream in(source_root() / model);
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(in);  // constants refer to earlier ones: keep the order
+  nlohmann::ordered_json j = modelc::testing::read_ordered(model);
   if (!duration.empty()) j["simulation"]["duration"] = duration;
   fs::path dir = fs::temp_directory_path() / ("modelc-partition-" + std::to_string(getpid()));
   fs::create_directories(dir);
