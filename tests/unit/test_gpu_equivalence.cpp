@@ -337,6 +337,9 @@ struct StrategyCase {
   std::string duration;                                    // empty: the model's own
   std::function<void(nlohmann::ordered_json&)> edit;       // forces the strategy
   std::function<bool(const kir::Program&)> present;        // the strategy is in the GPU program
+  // false: randn() draws, which may differ in the last bits (device log/cos), make the network
+  // diverge; then the rules of models with atomics: rate within 10%, ISI CV within 0.1.
+  bool exact = true;
 };
 
 void PrintTo(const StrategyCase& c, std::ostream* os) { *os << c.name; }
@@ -374,6 +377,8 @@ std::vector<StrategyCase> strategy_cases() {
       {"fused_cuba", "examples/cuba.json", "300 ms", [](nlohmann::ordered_json&) {}, fused_propagation},
       {"fused_procedural_sparse", "examples/cuba.json", "200 ms", storages("procedural", "sparse"), fused_propagation},
       {"fused_sparse_bitmask", "examples/cuba.json", "200 ms", storages("sparse", "bitmask"), fused_propagation},
+      {"dendritic_brunel_hakim_hetero", "examples/brunel_hakim_hetero.json", "30 ms",
+       [](nlohmann::ordered_json& j) { force_ring(j, 0); }, dendritic_kernels, false},
       {"merged_groups", "tests/ir_dumps/merge_neuron_groups.json", "",
        [](nlohmann::ordered_json&) {},
        [](const kir::Program& p) { return has_kernel(p, [](const kir::Kernel& k) { return k.merged.size() == 3; }); }},
@@ -403,8 +408,15 @@ TEST_P(CrossBackendStrategy, GpuGivesTheCpuSpikes) {
   ASSERT_EQ(a.synapse_groups.size(), b.synapse_groups.size());
   for (size_t g = 0; g < a.synapse_groups.size(); ++g) EXPECT_EQ(a.synapse_groups[g].synapses, b.synapse_groups[g].synapses);
   const Stats sa = stats_of(a), sb = stats_of(b);
-  std::cout << "[ strategy ] " << c.name << ": cpu " << sa.spikes << " spikes | " << gpu << " " << sb.spikes << " spikes\n";
+  std::cout << "[ strategy ] " << c.name << ": cpu " << sa.spikes << " spikes, " << sa.rate << " Hz, CV " << sa.cv << " | "
+            << gpu << " " << sb.spikes << " spikes, " << sb.rate << " Hz, CV " << sb.cv << " | spike trains "
+            << (same_spikes(a, b) ? "identical" : "differ") << "\n";
   ASSERT_GT(sa.spikes, 10) << "too few spikes to test anything";
+  if (!c.exact) {
+    EXPECT_NEAR(sb.rate, sa.rate, 0.10 * sa.rate) << "mean rates disagree beyond 10%";
+    EXPECT_NEAR(sb.cv, sa.cv, 0.1) << "ISI CVs disagree beyond 0.1";
+    return;
+  }
   EXPECT_TRUE(same_spikes(a, b)) << c.name << " on " << gpu << ": spike trains differ from the cpu backend's";
   for (size_t p = 0; p < a.populations.size(); ++p) EXPECT_EQ(a.populations[p].spikes, b.populations[p].spikes);
   for (const auto& ma : a.monitors) {
