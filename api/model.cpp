@@ -155,7 +155,7 @@ Status pipeline_options(const CompileOptions& c, const Overrides& overrides, dri
   o.build.num_threads = c.threads;
   if (c.verify_each) o.verify_each = *c.verify_each;
   o.build.cache_dir = c.cache_dir.empty() ? driver::default_cache_dir() : c.cache_dir;
-  if (c.check_memory) o.before_build = driver::fits_in_memory;
+  if (c.check_memory) o.before_build = [](const kir::Program& p, DiagnosticEngine& d) { return driver::fits_in_memory(p, d); };
   return {};
 }
 
@@ -291,6 +291,11 @@ Result<RunReport> Model::run_model_with(const RunOptions& options, const RunCall
   req.threads = options.compile.threads;
   req.device = options.device;
   req.seed = options.seed;
+  if (!options.duration.empty()) {
+    Result<double> seconds = parse_duration(options.duration);
+    if (!seconds) return seconds.error();
+    req.duration = *seconds;
+  }
   req.flush_every = options.flush_every;
   req.force = options.force;
   req.strict = options.strict;

@@ -52,9 +52,9 @@ std::optional<double> read_number_file(const char* path) {
 
 }  // namespace
 
-MemoryEstimate estimate_memory(const kir::Program& p) {
+MemoryEstimate estimate_memory(const kir::Program& p, std::optional<int64_t> run_steps) {
   MemoryEstimate e;
-  const double steps = static_cast<double>(std::max<int64_t>(p.steps, 0));
+  const double steps = static_cast<double>(std::max<int64_t>(run_steps.value_or(p.steps), 0));
   std::vector<double> synapses_of(p.synapse_groups.size(), 0.0);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = p.synapse_groups[g];
@@ -171,10 +171,10 @@ std::string format_bytes(double bytes) {
   return buf;
 }
 
-std::string check_memory(const kir::Program& program, std::optional<double> available) {
+std::string check_memory(const kir::Program& program, std::optional<double> available, std::optional<int64_t> steps) {
   if (const char* skip = std::getenv("MODELC_SKIP_MEMORY_CHECK"); skip && std::string(skip) == "1") return {};
   if (!available) return {};
-  MemoryEstimate e = estimate_memory(program);
+  MemoryEstimate e = estimate_memory(program, steps);
   // Headroom for the process itself, the loaded module and the results being written.
   constexpr double kFraction = 0.9;
   if (e.total() <= *available * kFraction) return {};

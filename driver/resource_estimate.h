@@ -28,7 +28,8 @@ struct MemoryEstimate {
   double total() const { return neuron_bytes + synapse_bytes + spike_bytes + monitor_bytes; }
 };
 
-MemoryEstimate estimate_memory(const kir::Program& program);
+// `steps`: the run's length when it differs from the compiled duration (monitors grow with it).
+MemoryEstimate estimate_memory(const kir::Program& program, std::optional<int64_t> steps = std::nullopt);
 
 // Memory this process may still use: MemAvailable from /proc/meminfo (sysinfo as a fallback),
 // lowered to the cgroup v2/v1 limit minus usage when one is set. nullopt when nothing is known.
@@ -41,6 +42,7 @@ std::string format_bytes(double bytes);
 // nothing is known about free memory); otherwise the error message, naming the need, the amount
 // available and the largest parts. `override_env` (MODELC_SKIP_MEMORY_CHECK=1) skips the check for
 // users who know better (e.g. swap, or the estimate overcounts their monitors).
-std::string check_memory(const kir::Program& program, std::optional<double> available);
+std::string check_memory(const kir::Program& program, std::optional<double> available,
+                         std::optional<int64_t> steps = std::nullopt);
 
 }  // namespace modelc::driver

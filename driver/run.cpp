@@ -29,8 +29,8 @@ int RunOutcome::exit_code() const {
   return 1;
 }
 
-bool fits_in_memory(const kir::Program& program, DiagnosticEngine& diags) {
-  std::string problem = check_memory(program, available_memory_bytes());
+bool fits_in_memory(const kir::Program& program, DiagnosticEngine& diags, std::optional<int64_t> steps) {
+  std::string problem = check_memory(program, available_memory_bytes(), steps);
   if (problem.empty()) return true;
   diags.error(problem, "", "reduce the sizes or connection probabilities, or run on a larger machine "
                            "(MODELC_SKIP_MEMORY_CHECK=1 skips this check)");
@@ -141,6 +141,11 @@ class Run {
   }
   void end_progress() const {
     if (events_.progress_end) events_.progress_end();
+  }
+  // The steps of a run whose --duration is not the compiled one (rounded as ir::Model::steps).
+  std::optional<int64_t> run_steps(const kir::Program& p) const {
+    if (!req_.duration) return std::nullopt;
+    return static_cast<int64_t>(std::llround(*req_.duration / p.dt));
   }
   bool output_allowed(const fs::path& path, const char* what) const;
   bool check_finite(runtime::FiniteStateCheck& finite, bool synapses, double dt) const;
@@ -341,7 +346,8 @@ RunOutcome Run::run() {
   o.build.out_dir = build_dir.path();
   o.build.num_threads = req_.threads;
   if (o.build.cache_dir.empty()) o.build.cache_dir = default_cache_dir();
-  if (req_.check_memory) o.before_build = fits_in_memory;
+  if (req_.check_memory)
+    o.before_build = [this](const kir::Program& p, DiagnosticEngine& d) { return fits_in_memory(p, d, run_steps(p)); };
   // One module for every rank count, so `mpirun -np 1` runs what `-np 3` runs.
   o.distributed = comm_ != nullptr;
   CompiledModel cm;
@@ -420,7 +426,7 @@ RunOutcome Run::run() {
   extras_.extra["threads"] = req_.threads;
   extras_.extra["compiler_command"] = cm.build.compiler_command;
 
-  const int64_t total = cm.unit.program->steps;
+  const int64_t total = run_steps(*cm.unit.program).value_or(cm.unit.program->steps);
   say(Kind::Status, "simulating " + std::to_string(total) + " steps");
   // Chunks sized from the measured speed to take about a quarter of a second, so a signal is
   // honoured promptly and progress stays live; never past the next flush point.

@@ -28,6 +28,10 @@ struct RunRequest {
   int threads = 0;            // 0: all cores (CPU backend)
   int device = 0;             // accelerator backends: the device index
   int64_t seed = -1;          // < 0: the model's seed
+  // Set: simulate this many seconds instead of the model's duration. The module is built for the
+  // model's own duration (its default run length is compiled in), so another --duration comes from
+  // the build cache instead of recompiling.
+  std::optional<double> duration;
   int64_t flush_every = 0;    // > 0: write <results>.partial every this many steps
   bool force = false;         // move aside (never delete) an output path modelc did not write
   bool strict = false;        // non-finite state ends the run with an error instead of a warning
@@ -76,8 +80,9 @@ struct RunOutcome {
 RunOutcome run_model(const RunRequest& request, DiagnosticEngine& diags, const RunEvents& events = {});
 
 // The memory estimate of `program` against what this machine has: an error in `diags`, before
-// code is generated or anything allocated, for a network that cannot be built.
-bool fits_in_memory(const kir::Program& program, DiagnosticEngine& diags);
+// code is generated or anything allocated, for a network that cannot be built. `steps`: the run's
+// length where it is not the compiled duration.
+bool fits_in_memory(const kir::Program& program, DiagnosticEngine& diags, std::optional<int64_t> steps = std::nullopt);
 
 // Where periodic partial results of `results_dir` go: "<results_dir>.partial".
 std::filesystem::path partial_results_dir(const std::filesystem::path& results_dir);

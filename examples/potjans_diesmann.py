@@ -19,6 +19,10 @@ pair with p = K / (N_pre N_post) (the same expected number as NEST's fixed_total
 multapses and a binomial rather than a fixed count), weights and delays are clipped normals
 (NEST redraws), the threshold is V > V_th (NEST: V >= V_th), and the background is a PoissonInput
 (binomial number of events per step and neuron) rather than one poisson_generator per neuron.
+Like NEST, every synapse group sums its input per target and delay step into a ring
+(`"delay_buffering": "dendritic"`, docs/passes.md) instead of queueing each synapse: the sums
+associate differently from Brian2's per-synapse order, a last-bit difference that -O2 would not
+take by itself, and 1.6x on the simulation at scale 0.25.
 
 Usage: python3 examples/potjans_diesmann.py [--check]  (--check: exit 1 if the file is stale)
 """
@@ -143,6 +147,7 @@ def model():
                 "connect": {"p": f"clip({p0!r} * k_scale / scale, 0, 1)"},
                 "initial": {"w": sign_clip.replace("_w", f"{w!r} * w_exc * (1 + {PSP_SD}*randn())")},
                 "delay": f"clip({mean} * ms + {mean / 2} * ms * randn(), dt, 100 * ms)",
+                "delay_buffering": "dendritic",
             })
     return doc
 

@@ -74,8 +74,9 @@ modelc::CompileOptions compile_options(const CommonOptions& c) {
   return o;
 }
 
-// The model with --set and --duration applied; nullopt after printing why it cannot be loaded.
-std::optional<modelc::Model> load(const CommonOptions& c, bool report = true) {
+// The model with --set and (unless `run` passes it to the run instead) --duration applied; nullopt
+// after printing why it cannot be loaded.
+std::optional<modelc::Model> load(const CommonOptions& c, bool report = true, bool apply_duration = true) {
   modelc::Overrides overrides;
   for (const auto& kv : c.set) {
     auto eq = kv.find('=');
@@ -86,7 +87,11 @@ std::optional<modelc::Model> load(const CommonOptions& c, bool report = true) {
     overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   auto model = modelc::Model::from_file(c.model, overrides);
-  if (model && !c.duration.empty()) model = model->with_duration(c.duration);
+  if (model && !c.duration.empty()) {
+    // Checked here either way, so a bad --duration is reported like a bad model.
+    auto patched = model->with_duration(c.duration);
+    if (!patched || apply_duration) model = std::move(patched);
+  }
   if (!model) {
     if (report) print(model.error());
     return std::nullopt;
@@ -248,12 +253,13 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   const bool leader = !world || world->rank() == 0;
   // Every rank reads the model; rank 0 reports what is wrong with it, another rank only what is
   // wrong with its own copy alone (another file system, another --set). All stop together.
-  auto model = load(c, leader);
+  // --duration goes to the run, not into the build: another duration reuses the cached module.
+  auto model = load(c, leader, false);
   if (world) {
     const std::vector<bool> ok = world->all_ok(model.has_value());
     if (!model && !leader && ok[0]) {
       std::cerr << "modelc: rank " << world->rank() << " of " << world->size() << " cannot read the model:\n";
-      load(c, true);
+      load(c, true, false);
     }
     if (std::find(ok.begin(), ok.end(), false) != ok.end()) return 1;
   }
@@ -265,6 +271,7 @@ int cmd_run(const CommonOptions& c, const RunSettings& rs) {
   o.results_dir = rs.results_dir;
   o.device = rs.device;
   o.seed = rs.seed;
+  o.duration = c.duration;
   o.flush_every = rs.flush_every;
   o.force = rs.force;
   o.strict = rs.strict;

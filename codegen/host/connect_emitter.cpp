@@ -15,6 +15,9 @@ namespace {
 using support::c_string;
 using support::int_text;
 
+// Gaps drawn per simd tile by geometric skipping: two AVX-512 vectors of doubles.
+constexpr int64_t kGapTile = 16;
+
 std::string field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
 bool keep_pre(const HostContext& c, int g) { return c.p.synapse_groups[g].connectivity.keep_pre; }
@@ -177,16 +180,26 @@ void emit_probability_row(HostContext& c, int g) {
     c.out += "  if (_mc_p >= 1.0) {\n";
     c.out += "    if (_mc_out) for (int64_t j = 0; j < " + T + "; ++j) _mc_out[j] = (" + row_output_type(c, g) + ")j;\n";
     c.out += "    return " + T + ";\n  }\n";
+    // The gaps are drawn a tile at a time in a simd loop (Philox and log vectorise; draw k is
+    // still counter k, so the row is the same whatever the tile) and walked serially, floor there:
+    // GCC does not vectorise floor without -fno-trapping-math. The draws past the row's end are
+    // wasted, at most a tile per row.
+    const std::string tile = int_text(kGapTile);
     c.out += "  const double _mc_lq = log1p(-_mc_p);\n";
+    c.out += "  double _mc_gap[" + tile + "];\n";
     c.out += "  uint64_t _mc_draw = 0;\n  int64_t j = -1;\n";
-    c.out += "  for (;;) {\n";
+    c.out += "  for (;; _mc_draw += " + tile + ") {\n";
     c.out += "    if ((_mc_draw & 0xFFFFF) == 0 && MC_CANCELLED(m)) return 0;\n";  // rows of 1e9 synapses
-    c.out += "    const double _mc_u = mc_uniform_double(seed, " + stream + ", (uint64_t)i, _mc_draw++);\n";
-    c.out += "    const double _mc_skip = floor(log(1.0 - _mc_u) / _mc_lq);\n";
-    c.out += "    if (_mc_skip >= (double)(" + T + " - 1 - j)) break;\n";
-    c.out += "    j += 1 + (int64_t)_mc_skip;\n";
-    c.out += "    if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n";
-    c.out += "    ++_mc_n;\n  }\n";
+    c.out += "#pragma omp simd\n";
+    c.out += "    for (int _mc_k = 0; _mc_k < " + tile + "; ++_mc_k)\n";
+    c.out += "      _mc_gap[_mc_k] = log(1.0 - mc_uniform_double(seed, " + stream +
+             ", (uint64_t)i, _mc_draw + (uint64_t)_mc_k)) / _mc_lq;\n";
+    c.out += "    for (int _mc_k = 0; _mc_k < " + tile + "; ++_mc_k) {\n";
+    c.out += "      const double _mc_skip = floor(_mc_gap[_mc_k]);\n";
+    c.out += "      if (_mc_skip >= (double)(" + T + " - 1 - j)) return _mc_n;\n";
+    c.out += "      j += 1 + (int64_t)_mc_skip;\n";
+    c.out += "      if (_mc_out) _mc_out[_mc_n] = (" + row_output_type(c, g) + ")j;\n";
+    c.out += "      ++_mc_n;\n    }\n  }\n";
   } else {
     if (!r.depends_on_j) c.out += "  if (!(" + cond + ")) return 0;\n";
     // Per-pair draws, draw number = j: a pair's draw does not depend on the condition of others.

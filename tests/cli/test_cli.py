@@ -610,6 +610,15 @@ def run_duration(env):
     check("cuba: 0.2 s simulated (2000 steps of 0.0001 s)" in r.out, "the summary shows 0.2 s in 2000 steps", r)
     manifest, _ = check_results_dir(out_dir, r.out)
     check(manifest["steps"] == 2000, "manifest steps: %s" % manifest["steps"])
+    # The build is the model's own whatever --duration says: another duration is a cache hit.
+    again = env.modelc("run", example("cuba.json"), "--set", "N=400", "--duration", "30 ms", "-o", env.tmp / "shorter")
+    check(again.rc == 0 and "(300 steps of 0.0001 s)" in again.out, "modelc run --duration 30 ms", again)
+    check(re.search(r"compile\s+[0-9.]+ s\s+\(cached\)", again.out), "another --duration recompiled the model", again)
+    m2, _ = check_results_dir(env.tmp / "shorter", again.out)
+    check(m2["steps"] == 300 and m2["compile_cached"], "manifest of the second run: %s steps" % m2["steps"])
+    run_bad = env.modelc("run", example("cuba.json"), "--duration", "5 mV", "-o", env.tmp / "never")
+    check(run_bad.rc == 1 and "a duration must be a time" in run_bad.err and not (env.tmp / "never").exists(),
+          "modelc run --duration 5 mV is refused before anything runs", run_bad)
     c = env.modelc("check", example("cuba.json"), "--duration", "1 s")
     check(c.rc == 0 and "10000 steps)" in c.out, "check --duration '1 s'", c)
     bad = env.modelc("check", example("cuba.json"), "--duration", "5 mV")

@@ -103,6 +103,9 @@ struct RunOptions {
   std::filesystem::path results_dir = "results";
   int device = 0;          // accelerator backends: the device index
   int64_t seed = -1;       // < 0: the model's seed
+  // Non-empty ("200 ms", "1 s"): simulate this long instead of the model's duration. Unlike
+  // Model::with_duration, the build is the model's own, so changing it does not recompile.
+  std::string duration;
   int64_t flush_every = 0; // > 0: write <results>.partial every this many steps
   bool force = false;      // move aside (never delete) an output path modelc did not write
   bool strict = false;     // non-finite state is an error instead of a warning
