@@ -37,10 +37,8 @@ BackendCapabilities CudaBackend::capabilities() const {
   c.atomics_float_add = true;  // atomicAdd on float and double (sm_60+)
   c.parallel_neurons = true;
   c.preferred_block_size = 256;  // an upper bound; the module asks the driver per kernel
-  c.features.insert("fusion:neuron-kernels");
-  // The non-CSR storages (codegen/simt/simt_kernel_emitter.cpp: a block per spike scans its dense
-  // or bitmask row, or regenerates its procedural row from the Philox stream).
-  for (const char* f : {"connectivity:dense", "connectivity:bitmask", "connectivity:procedural"}) c.features.insert(f);
+  // What the SIMT emitter implements (codegen/simt/launch_plan.h): the same for every GPU target.
+  for (const std::string& f : codegen::simt::simt_features()) c.features.insert(f);
   return c;
 }
 

@@ -48,7 +48,8 @@ LaunchShape launch_shape(const kir::Program& program, const std::string& kernel)
     s.what = "kernel " + kern.name;
     const DK d = kern.domain.kind;
     // Event domains: a block of up to 64 threads per event, striding over its row or column.
-    if (d == DK::SynapticEvents || d == DK::PostSynapticEvents || d == DK::QueuedEvents) s.block_size_cap = 64;
+    if (d == DK::SynapticEvents || d == DK::PostSynapticEvents || d == DK::QueuedEvents || d == DK::DendriticEvents)
+      s.block_size_cap = 64;
   } else if (kernel == "mc_compact_spikes") {
     s.what = "spike compaction";
     s.dynamic_shared_per_thread = 4;  // the scan's int per thread (mc_kernel_set_local)

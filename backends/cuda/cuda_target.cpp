@@ -15,6 +15,7 @@ codegen::simt::GpuDialect make_cuda_dialect() {
   d.int64 = "long long";
   d.uint32 = "unsigned int";
   d.uint64 = "unsigned long long";
+  d.uint16 = "unsigned short";
   d.uint8 = "unsigned char";
   d.int64_suffix = "LL";
   d.global_id = "(blockIdx.x * blockDim.x + threadIdx.x)";

@@ -26,12 +26,8 @@ backends::BackendCapabilities OpenCLBackend::capabilities() const {
   c.atomics_float_add = false;  // OpenCL 1.2: compare-and-swap loops
   c.parallel_neurons = true;
   c.preferred_block_size = 256;  // an upper bound; the module asks the device per kernel
-  // Fused update + threshold (+ reset): one work-item per neuron runs the whole body, EmitSpike sets
-  // its flag as in any threshold kernel; spike-identical to the CPU in test_gpu_equivalence.
-  c.features.insert("fusion:neuron-kernels");
-  // The non-CSR storages (codegen/simt/simt_kernel_emitter.cpp: a block per spike scans its dense
-  // or bitmask row, or regenerates its procedural row from the Philox stream).
-  for (const char* f : {"connectivity:dense", "connectivity:bitmask", "connectivity:procedural"}) c.features.insert(f);
+  // What the SIMT emitter implements (codegen/simt/launch_plan.h): the same for every GPU target.
+  for (const std::string& f : codegen::simt::simt_features()) c.features.insert(f);
   return c;
 }
 

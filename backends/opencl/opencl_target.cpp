@@ -14,6 +14,7 @@ codegen::simt::GpuDialect make_opencl_dialect() {
   d.int64 = "long";  // OpenCL C has no `long long`; its long is 64-bit everywhere
   d.uint32 = "uint";
   d.uint64 = "ulong";
+  d.uint16 = "ushort";
   d.uint8 = "uchar";  // OpenCL C 1.2 forbids bool in global memory
   d.int64_suffix = "L";
   d.global_id = "get_global_id(0)";

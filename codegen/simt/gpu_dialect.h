@@ -26,6 +26,7 @@ struct GpuDialect {
   std::string int64;            // "long" / "long long"
   std::string uint32;           // "uint" / "unsigned int"
   std::string uint64;           // "ulong" / "unsigned long long"
+  std::string uint16;           // 16-bit post indices (connectivity:sparse-u16)
   std::string uint8;            // storage of Bool buffers
   std::string float64 = "mc_f64";
   std::string int64_suffix;     // literal suffix for 64-bit values beyond int32

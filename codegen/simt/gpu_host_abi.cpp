@@ -54,22 +54,30 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
       o += "  MC_DEV(mc_buffer_upload(m->dev, " + df + ", 0, " + bytes + ", " + f + "), \"uploading synapses\");\n";
       continue;
     }
-    o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
-    o += "  if (!(" + s + "_dpost = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
-    o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + c_string("synapses " + p.synapse_groups[g].name) + "))) return 1;\n";
+    // 16-bit post indices (connectivity:sparse-u16) stay 16-bit on the device; the pre array only
+    // where it is kept (connectivity:drop-pre: no kernel reads it).
+    const std::string post_bytes = "(size_t)" + s + "_n * " + (narrow_post(sg) ? "2" : "4");
+    o += "  if (!(" + s + "_drow = mc_buf(m, (size_t)" + rows + " * 8, " + what + "))) return 1;\n";
+    o += "  if (!(" + s + "_dpost = mc_buf(m, " + post_bytes + ", " + what + "))) return 1;\n";
+    if (sg.connectivity.keep_pre)
+      o += "  if (!(" + s + "_dpre = mc_buf(m, (size_t)" + s + "_n * 4, " + what + "))) return 1;\n";
     o += "  MC_DEV(mc_buffer_upload(m->dev, " + s + "_drow, 0, (size_t)" + rows + " * 8, " + s +
          "_row), \"uploading synapses\");\n";
     o += "  if (" + s + "_n > 0) {\n";
-    o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpost, 0, (size_t)" + s + "_n * 4, " + s +
-         "_post), \"uploading synapses\");\n";
-    o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpre, 0, (size_t)" + s + "_n * 4, " + s +
-         "_pre), \"uploading synapses\");\n  }\n";
+    o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpost, 0, " + post_bytes + ", " + s + "_post), \"uploading synapses\");\n";
+    if (sg.connectivity.keep_pre)
+      o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpre, 0, (size_t)" + s + "_n * 4, " + s +
+           "_pre), \"uploading synapses\");\n";
+    o += "  }\n";
   }
   emit_transpose_init(c, o);
   o += "  if (mc_alloc_vars(m, 1)) return 1;\n";
   emit_synapse_init_values(c, o);
   // Heterogeneous-delay kernels are bound once their pathway's ring depth is known (below).
-  auto queued = [](const KernelPlan& plan) { return plan.kernel->domain.kind == kir::Domain::Kind::QueuedEvents; };
+  auto queued = [](const KernelPlan& plan) {
+    const kir::Domain::Kind k = plan.kernel->domain.kind;
+    return k == kir::Domain::Kind::QueuedEvents || k == kir::Domain::Kind::DendriticEvents || k == kir::Domain::Kind::DendriticDrain;
+  };
   for (const auto& plan : c.plans)
     if (plan.kernel && plan.group >= 0 && !queued(plan)) o += "  if (mc_bind(m, " + std::to_string(plan.index) + ")) return 1;\n";
   for (size_t idx : p.init_kernels)

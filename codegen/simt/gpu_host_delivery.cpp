@@ -17,11 +17,43 @@ using codegen::host::per_synapse;
 
 std::string syn(size_t g, const std::string& what) { return "m->syn" + std::to_string(g) + "_" + what; }
 
+bool dendritic(const kir::SynapseGroup::Pathway& pw) { return pw.buffering == kir::SynapseGroup::Pathway::Buffering::Dendritic; }
+
+// The heterogeneous-delay pathways delivered through queues (QueuedEvents).
 template <class F>
 void for_hetero(const GpuModuleContext& c, F f) {
   for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
-    for (size_t w = 0; w < c.p.synapse_groups[g].pathways.size(); ++w)
-      if (!c.p.synapse_groups[g].pathways[w].delay_buffer.empty()) f(g, w, c.p.synapse_groups[g].pathways[w]);
+    for (size_t w = 0; w < c.p.synapse_groups[g].pathways.size(); ++w) {
+      const kir::SynapseGroup::Pathway& pw = c.p.synapse_groups[g].pathways[w];
+      if (!pw.delay_buffer.empty() && !dendritic(pw)) f(g, w, pw);
+    }
+}
+
+// The pathways with a dendritic delay ring.
+template <class F>
+void for_dendritic(const GpuModuleContext& c, F f) {
+  for (size_t g = 0; g < c.p.synapse_groups.size(); ++g)
+    for (size_t w = 0; w < c.p.synapse_groups[g].pathways.size(); ++w) {
+      const kir::SynapseGroup::Pathway& pw = c.p.synapse_groups[g].pathways[w];
+      if (!pw.delay_buffer.empty() && dendritic(pw)) f(g, w, pw);
+    }
+}
+
+// Per-synapse delays of pathway `pw` converted to steps into the host array `_dl` (allocated here,
+// the caller frees it) and their maximum into `_max`, as the CPU module converts them.
+void delays_to_steps(const GpuModuleContext& c, size_t g, const kir::SynapseGroup::Pathway& pw, int bi, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const std::string what = c_string("the delays of " + sg.name + "." + pw.name);
+  o += "    const int64_t _n = " + syn(g, "n") + ";\n";
+  o += "    double* _dv = (double*)mc_alloc(mc_bytes(_n, 8), " + what + ", m->error, sizeof m->error);\n";
+  o += "    int32_t* _dl = (int32_t*)mc_alloc(mc_bytes(_n, 4), " + what + ", m->error, sizeof m->error);\n";
+  o += "    if (!_dv || !_dl) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
+  o += "    if (mc_read_var(m, " + std::to_string(bi) + ", _dv)) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
+  o += "    int64_t _max = 0;\n    for (int64_t s = 0; s < _n; ++s) {\n";
+  o += "      const double _d = mc_delay_steps_real(_dv[s], MC_DT);\n";
+  o += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
+       " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, _dv[s]); mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
+  o += "      _dl[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n    mc_free(_dv);\n";
 }
 
 // Buffer::init_values (static tables, codegen/host) converted to the device type and uploaded.
@@ -51,6 +83,10 @@ void emit_delivery_fields(GpuModuleContext& c, std::string& o) {
     o += "  int64_t " + f + "depth" + ws + ";\n";
     for (const char* b : {"dseg", "dperm", "qev", "qcnt"}) o += "  mc_buffer* " + f + b + ws + ";\n";
     o += "  mc_kernel* " + f + "copy" + ws + ";\n  size_t " + f + "copy" + ws + "_local;\n";
+  });
+  for_dendritic(c, [&](size_t g, size_t w, const auto&) {
+    const std::string f = "syn" + std::to_string(g) + "_", ws = std::to_string(w);
+    o += "  int64_t " + f + "depth" + ws + ";  // dendritic ring rows\n  mc_buffer* " + f + "ddl" + ws + ";  // delays in steps\n";
   });
 }
 
@@ -92,6 +128,7 @@ void emit_delivery_release(GpuModuleContext& c, std::string& o) {
     for (const char* f : {"dseg", "dperm", "qev", "qcnt"}) mem(syn(g, f + ws));
     o += "  mc_kernel_free(" + syn(g, "copy" + ws) + ");\n";
   });
+  for_dendritic(c, [&](size_t g, size_t w, const auto&) { mem(syn(g, "ddl" + std::to_string(w))); });
 }
 
 void emit_queue_functions(GpuModuleContext& c, std::string& o) {
@@ -119,7 +156,8 @@ void emit_transpose_init(GpuModuleContext& c, std::string& o) {
     o += "  {\n    const int64_t _n = " + syn(g, "n") + ";\n";
     o += "    if (!(" + syn(g, "col") + " = (int64_t*)mc_alloc(mc_bytes(" + T + " + 1, 8), " + what + ", m->error, sizeof m->error))) " + fail + "\n";
     o += "    if (!(" + syn(g, "colsyn") + " = (int32_t*)mc_alloc(mc_bytes(_n, 4), " + what + ", m->error, sizeof m->error))) " + fail + "\n";
-    o += "    int64_t* _col = " + syn(g, "col") + ";\n    const int32_t* _post = " + syn(g, "post") + ";\n";
+    o += "    int64_t* _col = " + syn(g, "col") + ";\n    const " + (narrow_post(sg) ? "uint16_t" : "int32_t") + "* _post = " +
+         syn(g, "post") + ";\n";
     o += "    for (int64_t s = 0; s < _n; ++s) ++_col[_post[s] + 1];\n";
     o += "    for (int64_t j = 0; j < " + T + "; ++j) _col[j + 1] += _col[j];\n";
     o += "    int64_t* _fill = (int64_t*)mc_alloc(mc_bytes(" + T + " + 1, 8), \"scratch\", m->error, sizeof m->error);\n";
@@ -152,16 +190,8 @@ void emit_delay_rows_init(GpuModuleContext& c, std::string& o) {
     const std::string ws = std::to_string(w), what = c_string("the delays of " + sg.name + "." + pw.name);
     const std::string R = int_text(pw.post ? sg.target_size : sg.source_size), N = int_text(c.p.populations[pk].size);
     const std::string ptr = pw.post ? syn(g, "col") : syn(g, "row");
-    o += "  {\n    const int64_t _n = " + syn(g, "n") + ";\n";
-    o += "    double* _dv = (double*)mc_alloc(mc_bytes(_n, 8), " + what + ", m->error, sizeof m->error);\n";
-    o += "    int32_t* _dl = (int32_t*)mc_alloc(mc_bytes(_n, 4), " + what + ", m->error, sizeof m->error);\n";
-    o += "    if (!_dv || !_dl) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
-    o += "    if (mc_read_var(m, " + std::to_string(bi) + ", _dv)) { mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
-    o += "    int64_t _max = 0;\n    for (int64_t s = 0; s < _n; ++s) {\n";
-    o += "      const double _d = mc_delay_steps_real(_dv[s], MC_DT);\n";
-    o += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
-         " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, _dv[s]); mc_free(_dv); mc_free(_dl); m->failed = 1; return 1; }\n";
-    o += "      _dl[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n    mc_free(_dv);\n";
+    o += "  {\n";
+    delays_to_steps(c, g, pw, bi, o);
     o += "    const int64_t D = _max + 1;\n    " + syn(g, "depth" + ws) + " = D;\n";
     o += "    int64_t* _seg = (int64_t*)mc_alloc(mc_bytes(" + R + " * D + 1, 8), " + what + ", m->error, sizeof m->error);\n";
     o += "    int64_t* _fill = (int64_t*)mc_alloc(mc_bytes(" + R + " * D + 1, 8), " + what + ", m->error, sizeof m->error);\n";
@@ -193,6 +223,28 @@ void emit_delay_rows_init(GpuModuleContext& c, std::string& o) {
     o += "    ok |= mc_kernel_set_buffer(" + k + ", 5, " + syn(g, "qcnt" + ws) + ");\n";
     o += "    ok |= mc_kernel_set_value(" + k + ", 6, sizeof _zero, &_zero);\n";
     o += "    MC_DEV(ok, \"setting the arguments of mc_copy_events\");\n  }\n";
+  });
+  // Dendritic rings: the delays in steps on the device, and the ring's buffer re-allocated with
+  // its depth of rows (mc_setup gave it one row, the size the program declares), zero-filled.
+  for_dendritic(c, [&](size_t g, size_t w, const kir::SynapseGroup::Pathway& pw) {
+    const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+    const int bi = c.buffer_index(pw.delay_buffer), ri = c.buffer_index(pw.ring_buffer);
+    if (bi < 0 || ri < 0) {
+      c.error("pathway '" + pw.name + "' of '" + sg.name + "' uses unknown delay buffer '" + pw.delay_buffer +
+              "' or ring buffer '" + pw.ring_buffer + "'");
+      return;
+    }
+    const kir::Buffer& ring = c.p.buffers[ri];
+    const std::string ws = std::to_string(w), what = c_string("the dendritic delay ring of " + sg.name + "." + pw.name);
+    o += "  {\n";
+    delays_to_steps(c, g, pw, bi, o);
+    o += "    " + syn(g, "depth" + ws) + " = _max + 1;\n";
+    o += "    if (!(" + syn(g, "ddl" + ws) + " = mc_buf(m, (size_t)_n * 4, " + what + "))) { mc_free(_dl); return 1; }\n";
+    o += "    const int e = _n > 0 ? mc_buffer_upload(m->dev, " + syn(g, "ddl" + ws) + ", 0, (size_t)_n * 4, _dl) : 0;\n";
+    o += "    mc_free(_dl);\n    MC_DEV(e, " + what + ");\n";
+    o += "    mc_buffer_free(m->d_" + ring.name + ");\n";
+    o += "    if (!(m->d_" + ring.name + " = mc_buf(m, (size_t)" + syn(g, "depth" + ws) + " * " + int_text(ring.size) +
+         " * mc_dev_elem(m, " + codegen::host::abi_type_name(ring.type) + "), " + what + "))) return 1;\n  }\n";
   });
 }
 

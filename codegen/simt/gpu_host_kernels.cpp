@@ -33,6 +33,11 @@ typedef struct mc_arg {
 enum { MC_GRID_ELEMENTS, MC_GRID_EVENTS, MC_GRID_ONE_GROUP };
 /* The ring slot a launch reads: none, this step's, `delay` steps ago, the pathway's event queue. */
 enum { MC_SLOT_NONE, MC_SLOT_RING, MC_SLOT_DELAYED, MC_SLOT_QUEUE };
+/* An event list's compaction: offsets of its kernel and block size, and the depth of its ring. */
+typedef struct mc_compaction {
+  int32_t kernel, local;
+  int64_t history;
+} mc_compaction;
 typedef struct mc_kernel_desc {
   const char* name;     /* in the device program; NULL: no kernel */
   const char* what;     /* in errors */
@@ -49,8 +54,8 @@ typedef struct mc_kernel_desc {
   int32_t depth_field;  /* MC_SLOT_QUEUE: offset of the pathway's ring depth (int64) */
   int (*queue)(mc_module*, int64_t);  /* MC_SLOT_QUEUE: moves this step's events into that ring */
   int32_t skip_field;   /* >= 0: not launched while the int64 at this offset is 0 (no synapses) */
-  int32_t compact;        /* >= 0: offset of the event list's compaction kernel, launched after */
-  int32_t compact_local;  /*   ... and of its block size */
+  const mc_compaction* compact;    /* the event lists the kernel emits into, compacted after it */
+  int32_t ncompact;
 } mc_kernel_desc;
 /* One entry of a schedule: a model kernel, or a call (monitor recording). */
 typedef struct mc_task {
@@ -120,10 +125,12 @@ static int mc_run_kernel(mc_module* m, int32_t k, int64_t step) {
   MC_DEV(mc_kernel_set_value(kern, (uint32_t)(d->nargs - 2), sizeof st, &st), "setting the step");
   MC_DEV(mc_kernel_set_value(kern, (uint32_t)(d->nargs - 1), sizeof slot, &slot), "setting the slot");
   if (mc_launch(m, kern, m->kernel_global[k], m->kernel_local[k], d->what)) return 1;
-  if (d->compact >= 0) {
-    mc_kernel* cp = *(mc_kernel* const*)((const char*)m + d->compact);
-    const size_t cl = *(const size_t*)((const char*)m + d->compact_local);
-    MC_DEV(mc_kernel_set_value(cp, 6, sizeof slot, &slot), "setting the slot");
+  for (int32_t e = 0; e < d->ncompact; ++e) {
+    const mc_compaction* cd = &d->compact[e];
+    mc_kernel* cp = *(mc_kernel* const*)((const char*)m + cd->kernel);
+    const size_t cl = *(const size_t*)((const char*)m + cd->local);
+    const int64_t list_slot = step % cd->history;
+    MC_DEV(mc_kernel_set_value(cp, 6, sizeof list_slot, &list_slot), "setting the slot");
     if (mc_launch(m, cp, cl, cl, "spike compaction")) return 1;
   }
   return 0;
@@ -143,7 +150,7 @@ std::string field(const std::string& name) { return "(int32_t)offsetof(mc_module
 
 // The argument table entry of one kernel parameter (the field it reads).
 std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const KernelParam& prm) {
-  const std::string ps = std::to_string(plan.population), gs = std::to_string(plan.group);
+  const std::string ps = std::to_string(plan.population), gs = std::to_string(prm.group >= 0 ? prm.group : plan.group);
   const std::string lp = plan.list >= 0 ? c.lists[plan.list].prefix : "pop" + ps;
   const std::string ws = std::to_string(plan.pathway);
   // A heterogeneous-delay pathway reads its own event ring, not the list.
@@ -151,7 +158,7 @@ std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const K
   auto buf = [&](const std::string& f) { return "{MC_ARG_BUFFER, " + field(f) + "}"; };
   switch (prm.kind) {
     case Kind::Buffer: return buf("d_" + prm.name);
-    case Kind::Flags: return buf(lp + "_flags");
+    case Kind::Flags: return buf((prm.list >= 0 ? c.lists[prm.list].prefix : lp) + "_flags");
     case Kind::Spikes: return buf(queued ? "syn" + gs + "_qev" + ws : lp + "_spikes");
     case Kind::Counts: return buf(queued ? "syn" + gs + "_qcnt" + ws : lp + "_counts");
     case Kind::Totals: return buf("totals");
@@ -166,8 +173,9 @@ std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const K
     case Kind::Bits: return buf("syn" + gs + "_dbits");
     case Kind::Post: return buf("syn" + gs + "_dpost");
     case Kind::Pre: return buf("syn" + gs + "_dpre");
+    case Kind::Delays: return buf("syn" + gs + "_ddl" + ws);
     case Kind::Depth:
-      return queued ? "{MC_ARG_VALUE64, " + field("syn" + gs + "_depth" + ws) + "}" : std::string("{MC_ARG_ZERO, 0}");
+      return plan.pathway >= 0 ? "{MC_ARG_VALUE64, " + field("syn" + gs + "_depth" + ws) + "}" : std::string("{MC_ARG_ZERO, 0}");
     case Kind::SynCount:
       return plan.group >= 0 ? "{MC_ARG_VALUE64, " + field("syn" + gs + "_n") + "}" : std::string("{MC_ARG_ZERO, 0}");
     case Kind::Seed: return "{MC_ARG_VALUE64, " + field("seed") + "}";
@@ -179,19 +187,21 @@ std::string arg_entry(const GpuModuleContext& c, const KernelPlan& plan, const K
 
 // The row of mc_kernels_ for one plan.
 std::string kernel_desc(const GpuModuleContext& c, const KernelPlan& plan) {
-  if (!plan.kernel) return "{0, 0, 0, 0, MC_GRID_ONE_GROUP, 1, 1, -1, 1, MC_SLOT_NONE, 1, 0, -1, 0, -1, -1, -1}";
+  if (!plan.kernel) return "{0, 0, 0, 0, MC_GRID_ONE_GROUP, 1, 1, -1, 1, MC_SLOT_NONE, 1, 0, -1, 0, -1, 0, 0}";
   const kir::Kernel& kern = *plan.kernel;
   const DK dk = kern.domain.kind;
   const std::string ks = std::to_string(plan.index), gs = std::to_string(plan.group);
   std::string grid = "MC_GRID_ELEMENTS", cap = "256", size = "1", size_field = "-1";
-  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents) {
+  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents || dk == DK::DendriticEvents) {
     // Blocks of up to 64 (two warps / one wavefront) per event (queued pathways: per (delay,
     // event) pair, so not bounded by the population size).
     const int64_t n = dk == DK::QueuedEvents ? INT32_MAX : c.p.populations[plan.population].size;
     grid = "MC_GRID_EVENTS", cap = std::to_string(kEventBlockCap), size = int_text(n > 0 ? n : 1);
   } else if (dk == DK::SpikeGenerator) {
     grid = "MC_GRID_ONE_GROUP";
-  } else if (plan.gather) {
+  } else if (!plan.members.empty()) {
+    size = int_text(plan.members.back().first + plan.members.back().size);
+  } else if (plan.gather || dk == DK::DendriticDrain) {
     size = int_text(c.p.synapse_groups[plan.group].target_size);
   } else if (dk == DK::Synapses) {
     size_field = field("syn" + gs + "_n");
@@ -200,7 +210,7 @@ std::string kernel_desc(const GpuModuleContext& c, const KernelPlan& plan) {
     size = int_text(d.size > 0 ? d.size : c.p.populations[plan.population].size);
   }
   std::string slot = "MC_SLOT_NONE", history = "1", delay = "0", depth = "-1", queue = "0";
-  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents) {
+  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::DendriticEvents) {
     slot = "MC_SLOT_DELAYED", history = int_text(c.lists[plan.list].history), delay = int_text(plan.delay);
   } else if (dk == DK::QueuedEvents) {
     const std::string ws = std::to_string(plan.pathway);
@@ -209,15 +219,12 @@ std::string kernel_desc(const GpuModuleContext& c, const KernelPlan& plan) {
     slot = "MC_SLOT_RING", history = int_text(c.lists[plan.list].history);
   }
   const std::string skip = dk == DK::Synapses ? field("syn" + gs + "_n") : std::string("-1");
-  std::string compact = "-1", compact_local = "-1";
-  if (plan.emits) {
-    const std::string cp = c.lists[plan.list].prefix + "_compact";
-    compact = field(cp), compact_local = field(cp + "_local");
-  }
+  const std::string compact = plan.emits ? "mc_compact" + ks + "_" : std::string("0");
+  const size_t ncompact = plan.emits ? std::max<size_t>(1, plan.members.size()) : 0;
   return "{" + c_string("k" + ks) + ", " + c_string("kernel " + kern.name) + ", mc_args" + ks + "_, " +
          std::to_string(plan.params.size()) + ", " + grid + ", " + cap + ", " + size + ", " + size_field + ", " +
          int_text(kern.every_steps > 1 ? kern.every_steps : 1) + ", " + slot + ", " + history + ", " + delay + ", " +
-         depth + ", " + queue + ", " + skip + ", " + compact + ", " + compact_local + "}";
+         depth + ", " + queue + ", " + skip + ", " + compact + ", " + std::to_string(ncompact) + "}";
 }
 
 // A task of the step schedule: a kernel index or the name of a recording function.
@@ -268,9 +275,21 @@ void emit_kernel_table(GpuModuleContext& c, std::string& o) {
     auto table = w.block("static const mc_arg mc_args" + std::to_string(plan.index) + "_[] =", ";");
     for (const auto& prm : plan.params) w.line(arg_entry(c, plan, prm) + ",");
   }
+  for (const auto& plan : c.plans) {
+    if (!plan.kernel || !plan.emits) continue;
+    // The lists it emits into: its own, or each merged member's.
+    std::vector<int> lists;
+    for (const auto& mb : plan.members) lists.push_back(mb.list);
+    if (lists.empty()) lists.push_back(plan.list);
+    auto table = w.block("static const mc_compaction mc_compact" + std::to_string(plan.index) + "_[] =", ";");
+    for (int l : lists) {
+      const std::string cp = c.lists[l].prefix + "_compact";
+      w.line("{" + field(cp) + ", " + field(cp + "_local") + ", " + int_text(c.lists[l].history) + "},");
+    }
+  }
   {
     w.line("// name, what, args, nargs, grid, cap, size, size_field, every, slot, history, delay, depth_field, queue,");
-    w.line("// skip_field, compact, compact_local");
+    w.line("// skip_field, compact, ncompact");
     auto table = w.block("static const mc_kernel_desc mc_kernels_[" + std::to_string(std::max<size_t>(1, c.plans.size())) + "] =", ";");
     for (const auto& plan : c.plans) w.line(kernel_desc(c, plan) + ",  // " + (plan.kernel ? plan.kernel->name : std::string("-")));
   }

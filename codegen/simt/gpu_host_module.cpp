@@ -86,7 +86,8 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     o += "  int64_t syn" + gs + "_n;  // " + p.synapse_groups[g].name + "\n";
-    o += "  int64_t* syn" + gs + "_row;\n  int32_t* syn" + gs + "_post;\n  int32_t* syn" + gs + "_pre;\n";
+    o += "  int64_t* syn" + gs + "_row;\n  " + std::string(narrow_post(p.synapse_groups[g]) ? "uint16_t" : "int32_t") + "* syn" + gs +
+         "_post;\n  int32_t* syn" + gs + "_pre;\n";
     for (const char* f : {"_drow", "_dpost", "_dpre"}) o += "  mc_buffer* syn" + gs + f + ";\n";
     // Dense and bitmask groups: the matrix on the host (codegen/host/matrix_storage_emitter.cpp) and on the device.
     const kir::Connectivity::Storage st = p.synapse_groups[g].connectivity.storage;

@@ -61,6 +61,49 @@ Block without_conflicts(const Block& b) {
   return out;
 }
 
+std::vector<std::string> simt_features() {
+  return {
+      // One thread per neuron runs the fused body; EmitSpike sets its flag as in any threshold kernel.
+      "fusion:neuron-kernels",
+      // CSR rows with 16-bit post indices, without the pre array where nothing reads it.
+      "connectivity:sparse-u16", "connectivity:drop-pre",
+      // A block per spike scans its dense or bitmask row, or regenerates its procedural row from
+      // the Philox stream.
+      "connectivity:dense", "connectivity:bitmask", "connectivity:procedural",
+      // Heterogeneous delays summed ahead of delivery into a per-target ring of delay slots.
+      "delay:dendritic",
+      // Several pathways' propagation in one kernel: a block per spike visits each branch's row.
+      "fusion:synaptic-propagation",
+      // GeNN-style merged neuron groups: one launch, a contiguous range of threads per member.
+      "fusion:merged-groups",
+  };
+}
+
+Block merged_member_body(const kir::Kernel& k, const kir::Kernel::MergedMember& mb) {
+  const std::map<std::string, std::string> to(mb.buffer_renames.begin(), mb.buffer_renames.end());
+  Block out = k.body;
+  kir::walk(out, [&](Stmt& st) {
+    if (st.kind == Stmt::Kind::Store || st.kind == Stmt::Kind::Accumulate)
+      if (auto it = to.find(st.name); it != to.end()) st.name = it->second;
+    return kir::WalkResult::Advance;
+  });
+  static const std::string kParam = "merged_param_";
+  kir::rewrite_exprs(out, [&](const ExprP& e) -> ExprP {
+    if (e->kind == Expr::Kind::Load)
+      if (auto it = to.find(e->name); it != to.end()) {
+        Expr renamed = *e;
+        renamed.name = it->second;
+        return std::make_shared<const Expr>(std::move(renamed));
+      }
+    if (e->kind == Expr::Kind::Builtin && e->name.rfind(kParam, 0) == 0) {
+      const size_t q = std::stoul(e->name.substr(kParam.size()));
+      if (q < mb.params.size() && mb.params[q]) return mb.params[q];
+    }
+    return e;
+  });
+  return out;
+}
+
 bool LaunchPlan::needs_transpose(int g) const {
   if (g < 0 || g >= static_cast<int>(p.synapse_groups.size())) return false;
   if (p.synapse_groups[g].needs_transpose) return true;
@@ -100,6 +143,68 @@ static void plan_lists(LaunchPlan& c) {
                          "pop" + std::to_string(k) + "_ev" + std::to_string(e)});
 }
 
+// A merged neuron kernel: its members one after another in one launch, each with its own flags
+// (emitting kernels) and so its own event list, compacted after the launch.
+static bool plan_merged(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelPlan& plan) {
+  const std::string who = "kernel '" + k.name + "'";
+  if (k.domain.kind != Domain::Kind::Neurons || k.domain.size > 0 || k.merged[0].population != k.domain.population) {
+    c.error(who + " merges neuron groups but is not a whole-population neurons kernel over its first member");
+    return false;
+  }
+  int64_t first = 0;
+  for (size_t m = 0; m < k.merged.size(); ++m) {
+    const kir::Kernel::MergedMember& mb = k.merged[m];
+    MergedMember mm;
+    mm.population = c.population_index(mb.population);
+    if (mm.population < 0 || mb.params.size() != k.merged[0].params.size()) {
+      c.error(who + " merges unknown population '" + mb.population + "' or has a malformed member table");
+      return false;
+    }
+    mm.first = first;
+    mm.size = c.p.populations[mm.population].size;
+    first += mm.size;
+    mm.body = merged_member_body(k, mb);
+    if (emits) {
+      mm.list = need_list(c, mm.population, k.event, who);
+      if (mm.list < 0) return false;
+      plan.params.push_back({Kind::Flags, "", false, -1, static_cast<int>(m), mm.list});
+    }
+    plan.members.push_back(std::move(mm));
+  }
+  plan.emits = emits;
+  plan.list = plan.members[0].list;
+  return true;
+}
+
+// The two kernels of a dendritic delay ring (Pathway::Buffering::Dendritic, a pre pathway): the
+// events of this step add into ring row (step + delay[syn]) % depth, a block per event as for
+// SynapticEvents; the drain, a thread per target neuron, adds row step % depth and zeroes it.
+static bool plan_dendritic(LaunchPlan& c, const kir::Kernel& k, const kir::SynapseGroup& sg,
+                           const kir::SynapseGroup::Pathway* pw, KernelPlan& plan) {
+  const std::string who = "kernel '" + k.name + "'";
+  if (!pw || pw->post || pw->buffering != kir::SynapseGroup::Pathway::Buffering::Dendritic || pw->delay_buffer.empty() ||
+      c.buffer_index(pw->ring_buffer) < 0) {
+    c.error(who + " serves pathway '" + k.domain.pathway + "' of '" + sg.name +
+            "', which is not a pre pathway with a dendritic delay ring and per-synapse delays");
+    return false;
+  }
+  if (k.domain.kind == Domain::Kind::DendriticDrain) {
+    plan.population = c.population_index(sg.target);
+    plan.params.push_back({Kind::Depth, ""});
+    return plan.population >= 0;
+  }
+  if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse) {
+    c.error(who + ": the dendritic delay ring of '" + sg.name + "' needs sparse (CSR) storage");
+    return false;
+  }
+  plan.population = c.population_index(sg.source);
+  if (plan.population < 0) return false;
+  plan.list = need_list(c, plan.population, pw->event, who);
+  if (plan.list < 0) return false;
+  for (Kind kd : {Kind::Spikes, Kind::Counts, Kind::Row, Kind::Post, Kind::Delays, Kind::Depth}) plan.params.push_back({kd, ""});
+  return true;
+}
+
 // The domain-specific part of a plan: population / group / list / pathway and the parameters
 // after the buffers. Returns false when the kernel cannot be emitted (errors are reported).
 static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelPlan& plan) {
@@ -131,6 +236,7 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
     }
     if (emits && d.kind == DK::Spikes)
       c.error(who + " emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
+    if (!k.merged.empty()) return plan_merged(c, k, emits, plan);
     if (d.kind == DK::Neurons && emits) {
       plan.emits = true;
       plan.list = need_list(c, plan.population, k.event, who);
@@ -152,7 +258,8 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
   const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
   // Only spike propagation scans the other storages; every other synapse domain reads the CSR
   // arrays (choose-connectivity keeps such groups sparse).
-  if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse && d.kind != DK::SynapticEvents) {
+  if (sg.connectivity.storage != kir::Connectivity::Storage::Sparse && d.kind != DK::SynapticEvents &&
+      d.kind != DK::DendriticDrain) {
     c.error(who + " runs over every synapse or a delay queue of '" + sg.name + "', which is stored as " +
             kir::storage_name(sg.connectivity.storage) + ": only sparse storage has the synapse arrays it reads");
     return false;
@@ -173,6 +280,7 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
     return false;
   }
   if (pw) plan.pathway = static_cast<int>(pw - sg.pathways.data());
+  if (d.kind == DK::DendriticEvents || d.kind == DK::DendriticDrain) return plan_dendritic(c, k, sg, pw, plan);
   const bool post = pw && pw->post;
   if ((d.kind == DK::PostSynapticEvents) != post && d.kind != DK::QueuedEvents) {
     c.error(who + ": pathway '" + pw->name + "' of '" + sg.name + "' is " + (post ? "a post" : "a pre") +
@@ -211,18 +319,41 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
     for (Kind kd : {Kind::Col, Kind::ColSyn, Kind::Pre, Kind::Post}) plan.params.push_back({kd, ""});
     return true;
   }
-  // The row of a spiking neuron, per storage (procedural: nothing, the row is regenerated).
-  switch (sg.connectivity.storage) {
-    case kir::Connectivity::Storage::Sparse:
-      for (Kind kd : {Kind::Row, Kind::Post}) plan.params.push_back({kd, ""});
-      break;
-    case kir::Connectivity::Storage::Dense:
-      for (Kind kd : {Kind::Row, Kind::Dense}) plan.params.push_back({kd, ""});
-      break;
-    case kir::Connectivity::Storage::Bitmask:
-      for (Kind kd : {Kind::Row, Kind::Bits}) plan.params.push_back({kd, ""});
-      break;
-    case kir::Connectivity::Storage::Procedural: break;
+  // The row of a spiking neuron, per storage (procedural: nothing, the row is regenerated); a fused
+  // propagation kernel takes each branch's, the first undecorated.
+  auto row_params = [&](const kir::SynapseGroup& g, int group, int branch) {
+    auto add = [&](Kind kd) { plan.params.push_back({kd, "", true, group, branch}); };
+    switch (g.connectivity.storage) {
+      case kir::Connectivity::Storage::Sparse: add(Kind::Row), add(Kind::Post); break;
+      case kir::Connectivity::Storage::Dense: add(Kind::Row), add(Kind::Dense); break;
+      case kir::Connectivity::Storage::Bitmask: add(Kind::Row), add(Kind::Bits); break;
+      case kir::Connectivity::Storage::Procedural: break;
+    }
+  };
+  if (k.dispatch.empty()) {
+    row_params(sg, plan.group, 0);
+    return true;
+  }
+  for (size_t b = 0; b < k.dispatch.size(); ++b) {
+    const int g = c.group_index(k.dispatch[b].synapses);
+    if (g < 0) {
+      c.error(who + " dispatches to unknown synapse group '" + k.dispatch[b].synapses + "'");
+      return false;
+    }
+    const kir::SynapseGroup& bg = c.p.synapse_groups[g];
+    const kir::SynapseGroup::Pathway* bp = d.pathway.empty() ? bg.find_pathway("pre") : bg.find_pathway(d.pathway);
+    const int64_t bdelay = bp ? bp->delay_steps : bg.delay_steps;
+    const std::string bevent = bp ? bp->event : d.event;
+    if (c.population_index(bg.source) != plan.population || bdelay != plan.delay ||
+        need_list(c, plan.population, bevent, who) != plan.list) {
+      c.error(who + " dispatches to groups with different sources, events or delays");
+      return false;
+    }
+    if (b == 0 && g != plan.group) {
+      c.error(who + ": the first dispatch branch must be the domain's synapse group '" + sg.name + "'");
+      return false;
+    }
+    row_params(bg, g, static_cast<int>(b));
   }
   return true;
 }
@@ -234,10 +365,9 @@ static void check_strategies(LaunchPlan& c) {
   const std::string hint = "lower the model for the " + c.backend + " backend (--backend " + c.backend + "), or use the cpu backend";
   for (const auto& sg : c.p.synapse_groups) {
     const kir::Connectivity& cn = sg.connectivity;
-    if (cn.storage == kir::Connectivity::Storage::Sparse && (cn.index_bits != 32 || !cn.keep_pre))
-      c.error("synapse group '" + sg.name + "' is stored as sparse" +
-                  (cn.index_bits != 32 ? " with " + std::to_string(cn.index_bits) + "-bit indices" : "") +
-                  (cn.keep_pre ? "" : " without pre indices") + ", which the " + c.backend + " backend does not implement",
+    if (cn.storage == kir::Connectivity::Storage::Sparse && cn.index_bits != 32 && cn.index_bits != 16)
+      c.error("synapse group '" + sg.name + "' is stored as sparse with " + std::to_string(cn.index_bits) +
+                  "-bit indices, which the " + c.backend + " backend does not implement (16 or 32)",
               hint);
     if (cn.storage == kir::Connectivity::Storage::Procedural && sg.connect.kind != kir::ConnectRule::Kind::AllToAll &&
         sg.connect.kind != kir::ConnectRule::Kind::OneToOne &&
@@ -245,17 +375,7 @@ static void check_strategies(LaunchPlan& c) {
       c.error("synapse group '" + sg.name + "' is procedural with a rule whose rows the " + c.backend +
                   " backend cannot regenerate on the device (all-to-all, one-to-one and probabilities that do not depend on j)",
               hint);
-    for (const auto& pw : sg.pathways)
-      if (pw.buffering == kir::SynapseGroup::Pathway::Buffering::Dendritic)
-        c.error("pathway '" + pw.name + "' of '" + sg.name + "' uses a dendritic delay ring, which the " + c.backend + " backend does not implement", hint);
   }
-  for (const auto& k : c.p.kernels)
-    if (!k.dispatch.empty())
-      c.error("kernel '" + k.name + "' fuses the propagation of several synapse groups, which the " + c.backend + " backend does not implement", hint);
-  for (const auto& k : c.p.kernels)
-    if (!k.merged.empty())
-      c.error("kernel '" + k.name + "' merges the neuron kernels of " + std::to_string(k.merged.size()) +
-                  " populations (fusion:merged-groups), which the " + c.backend + " backend does not implement", hint);
 }
 
 void plan_kernels(LaunchPlan& c) {
@@ -269,6 +389,8 @@ void plan_kernels(LaunchPlan& c) {
     plan.kernel = &k;
     kir::BufferAccesses acc;
     kir::collect_accesses(k.body, acc);
+    for (const auto& br : k.dispatch) kir::collect_accesses(br.body, acc);  // fused propagation
+    for (const auto& mb : k.merged) kir::collect_accesses(merged_member_body(k, mb), acc);  // merged groups
     const std::set<std::string>& reads = acc.loads;
     const std::set<std::string>& writes = acc.stores;
     bool emits = k.emits_spikes || acc.emits;
@@ -288,6 +410,15 @@ void plan_kernels(LaunchPlan& c) {
     all.insert(writes.begin(), writes.end());
     for (const auto& n : all) plan.params.push_back({Kind::Buffer, n, writes.count(n) == 0});
     ok = plan_domain(c, k, emits, plan) && ok;
+    for (auto& prm : plan.params)
+      if (prm.kind != Kind::Buffer && prm.group < 0) prm.group = plan.group;
+    // choose-connectivity drops the pre array only where no kernel reads it.
+    for (const auto& prm : plan.params)
+      if (prm.kind == Kind::Pre && prm.group >= 0 && !c.p.synapse_groups[prm.group].connectivity.keep_pre) {
+        c.error("kernel '" + k.name + "' reads the pre indices of synapse group '" + c.p.synapse_groups[prm.group].name +
+                "', whose connectivity drops them");
+        ok = false;
+      }
     plan.params.push_back({Kind::Seed, ""});
     plan.params.push_back({Kind::Step, ""});
     plan.params.push_back({Kind::Slot, ""});

@@ -36,6 +36,7 @@ struct KernelParam {
     Seg,       // heterogeneous delays of the plan's pathway: per (row, delay) segment starts (long)
     Perm,      //   ... and the synapses of the rows sorted by delay (int)
     Depth,     // long: the delay ring depth of the plan's pathway (1 + max delay, known at mc_init)
+    Delays,    // dendritic ring of the plan's pathway: each synapse's delay in steps (int)
     Dense,     // dense connectivity of `group`: synapses per pair (uchar[source_size][target_size])
     Bits,      // bitmask connectivity of `group`: one bit per pair (ulong[source_size][words of target_size])
     Post,      // CSR post indices of `group` (int)
@@ -48,6 +49,23 @@ struct KernelParam {
   Kind kind = Kind::Buffer;
   std::string name;  // Buffer: the buffer name
   bool read_only = true;
+  // Connectivity parameters (Row, Post, Dense, Bits) of a fused propagation kernel's later branches:
+  // the synapse group they name and the branch (declared as _mc_row_b<branch>, ...). -1 / 0: the
+  // plan's group, undecorated names.
+  int group = -1;
+  int branch = 0;
+  // Flags of a merged kernel's member `branch` > 0 (declared _mc_flags_b<branch>): its event list.
+  int list = -1;
+};
+
+// One member of a merged neuron kernel (Kernel::merged): its population and event list, its
+// threads [first, first + size) of the launch, and the kernel's body with the member's buffers
+// and parameter literals substituted.
+struct MergedMember {
+  int population = -1;
+  int list = -1;
+  int64_t first = 0, size = 0;
+  kir::Block body;
 };
 
 struct KernelPlan {
@@ -68,6 +86,8 @@ struct KernelPlan {
   // order through the transposed index. No atomics, and the CPU's order, so results are
   // bit-identical to the CPU backend's on every device.
   bool gather = false;
+  // Kernel::merged (fusion:merged-groups): the members, one launch over all of their neurons.
+  std::vector<MergedMember> members;
 };
 
 // An event list on the device: the spikes of a population or one of its custom events. Lists
@@ -79,6 +99,11 @@ struct EventListInfo {
   int64_t history = 1;
   std::string prefix;    // host field prefix: "pop<k>" or "pop<k>_ev<e>"
 };
+
+// Whether the CSR post indices of `sg` are 16-bit (connectivity:sparse-u16), else int32.
+inline bool narrow_post(const kir::SynapseGroup& sg) {
+  return sg.connectivity.storage == kir::Connectivity::Storage::Sparse && sg.connectivity.index_bits == 16;
+}
 
 // The launch plan of a whole program.
 struct LaunchPlan : ProgramContext {
@@ -94,6 +119,10 @@ struct LaunchPlan : ProgramContext {
   bool needs_transpose(int g) const;
 };
 
+// The strategies the SIMT emitter implements (BackendCapabilities::features of every GPU backend):
+// the CPU backend's, less partition:ranks (distributed runs are CPU-only).
+std::vector<std::string> simt_features();
+
 // Fills c.lists and c.plans (and reports kernels over unknown populations / groups or unknown
 // buffers, and strategies the SIMT emitter does not implement).
 void plan_kernels(LaunchPlan& c);
@@ -103,6 +132,9 @@ bool needs_int64_atomics(const kir::Program& p);
 
 // The gather analysis: a Synapses body whose conflicting accumulations all go to the target at j.
 bool is_gather(const kir::Block& body);
+// The body member `mb` of merged kernel `k` runs: k's body with mb's buffer renames applied and
+// the built-ins merged_param_K replaced by mb's literals.
+kir::Block merged_member_body(const kir::Kernel& k, const kir::Kernel::MergedMember& mb);
 // The block with every Accumulate non-conflicting (a gather's thread owns its target).
 kir::Block without_conflicts(const kir::Block& b);
 

@@ -139,6 +139,42 @@ void queued_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, 
   o += "      }\n    }\n    _mc_base += _mc_nev;\n  }\n";
 }
 
+// A dendritic delay ring (docs/opencl.md, "Heterogeneous delays"). DendriticEvents: a block per
+// event of this step, its threads striding over the row as in SynapticEvents; each synapse adds
+// into ring row (step + delay[syn]) % depth at its target, with the body's atomics (the pass
+// marks the ring accumulation conflicting). DendriticDrain: a thread per target neuron adds the
+// row due now and zeroes it; no other thread touches that element, so no atomics. The drain is a
+// separate launch after the events (in-order queue), so every addition of a step is in before
+// the row is read.
+void dendritic_ring(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const std::string T = s.int_text(sg.target_size);
+  if (plan.kernel->domain.kind == Domain::Kind::DendriticDrain) {
+    o += s("  const {long} j = ({long}){gid};\n  if (j >= ") + T + ") return;\n";
+    o += s("  const {long} i = j + ") + s.int_text(sg.target_offset) + ";\n";
+    o += s("  const {long} ring_slot = (step % _mc_depth) * ") + T + ";\n";
+    pr.block(plan.kernel->body, 1, o);
+    return;
+  }
+  const int64_t n = c.p.populations[plan.population].size;
+  const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
+  o += s("  const {long} _mc_now = step % _mc_depth;\n");
+  o += s("  const {long} _mc_nev = _mc_counts[_mc_slot];\n");
+  o += s("  {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
+  o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
+  o += s("    const {long} _mc_idx = _mc_ev[_mc_k];\n");
+  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  o += s("    const {long} i = _mc_idx - ") + off + ";\n";
+  o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
+  o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
+  o += s("      const {long} j = _mc_post[syn];\n");
+  // Delays are below the depth, so one subtraction wraps the row.
+  o += s("      {long} _mc_r = _mc_now + _mc_dl[syn];\n      if (_mc_r >= _mc_depth) _mc_r -= _mc_depth;\n");
+  o += s("      const {long} ring_slot = _mc_r * ") + T + ";\n";
+  pr.block(plan.kernel->body, 3, o);
+  o += "    }\n  }\n";
+}
+
 // Whether a body reads the synapse index: `syn` itself or a random draw (keyed by it).
 bool uses_syn(const kir::Block& body) {
   bool uses = false;
@@ -151,15 +187,30 @@ bool uses_syn(const kir::Block& body) {
 
 // Whether the SynapticEvents kernel of `plan` scans its rows with a block-wide prefix sum (in
 // _mc_scan): dense and bitmask rows whose body reads syn, procedural probability rows.
-bool needs_row_scan(const LaunchPlan& c, const KernelPlan& plan) {
-  if (plan.kernel->domain.kind != Domain::Kind::SynapticEvents) return false;
-  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+bool row_needs_scan(const kir::SynapseGroup& sg, const kir::Block& body) {
   switch (sg.connectivity.storage) {
     case kir::Connectivity::Storage::Sparse: return false;
     case kir::Connectivity::Storage::Dense:
-    case kir::Connectivity::Storage::Bitmask: return uses_syn(plan.kernel->body);
+    case kir::Connectivity::Storage::Bitmask: return uses_syn(body);
     case kir::Connectivity::Storage::Procedural: return sg.connect.kind == kir::ConnectRule::Kind::Probability;
   }
+  return false;
+}
+
+// A fused propagation kernel's rows (Kernel::dispatch): the synapse group and body of each branch,
+// in order; a plain SynapticEvents kernel is its one branch.
+std::vector<std::pair<int, const kir::Block*>> row_branches(const LaunchPlan& c, const KernelPlan& plan) {
+  const kir::Kernel& k = *plan.kernel;
+  if (k.dispatch.empty()) return {{plan.group, &k.body}};
+  std::vector<std::pair<int, const kir::Block*>> out;
+  for (const auto& br : k.dispatch) out.push_back({c.group_index(br.synapses), &br.body});
+  return out;
+}
+
+bool needs_row_scan(const LaunchPlan& c, const KernelPlan& plan) {
+  if (plan.kernel->domain.kind != Domain::Kind::SynapticEvents) return false;
+  for (const auto& [g, body] : row_branches(c, plan))
+    if (row_needs_scan(c.p.synapse_groups[g], *body)) return true;
   return false;
 }
 
@@ -176,13 +227,11 @@ std::string block_scan(const Spell& s, const std::string& ind) {
 // (bitmask). Where the body reads syn (the CSR position: row pointer + synapses of the row before
 // it), each tile of the row is ranked by a block-wide prefix sum of its synapse counts, so syn and
 // the draws keyed by it are the CPU's.
-void matrix_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
-  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+void matrix_row(const kir::SynapseGroup& sg, const kir::Block& body, GpuPrinter& pr, const Spell& s, std::string& o) {
   const bool dense = sg.connectivity.storage == kir::Connectivity::Storage::Dense;
   const GpuDialect& d = pr.dialect();
   const std::string T = s.int_text(sg.target_size), W = s.int_text((sg.target_size + 63) / 64);
   const std::string n = dense ? T : W;  // elements of the row the threads share
-  const kir::Block& body = plan.kernel->body;
   if (dense)
     o += s("    {g}const {uchar}* {restrict} _mc_d = _mc_dense + i * ") + T + ";\n";
   else
@@ -235,11 +284,9 @@ void matrix_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, con
 // (floor), summed exactly; only a device log that rounds differently from the host's right at an
 // integer boundary of the quotient could move a synapse. Needs fp64 (the host module refuses a
 // device without it).
-void procedural_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
-  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+void procedural_row(const kir::SynapseGroup& sg, const kir::Block& body, GpuPrinter& pr, const Spell& s, std::string& o) {
   const kir::ConnectRule& r = sg.connect;
   const std::string T = s.int_text(sg.target_size);
-  const kir::Block& body = plan.kernel->body;
   auto all_targets = [&](const std::string& ind, int indent) {
     o += s(ind + "for ({long} j = ({long}){tid}; j < ") + T + s("; j += ({long}){bsize}) {\n");
     pr.block(body, indent, o);
@@ -278,6 +325,66 @@ void procedural_row(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr,
   o += "      }\n      _mc_last = _mc_end;\n    }\n#endif\n";
 }
 
+// A merged neuron kernel (Kernel::merged): the members' neurons are consecutive ranges of one
+// launch; each thread runs its member's body with "i" relative to the member's population, so it
+// computes what the member's own kernel computes for that neuron (same draws: "i" and the
+// streams are unchanged). Member b > 0 sets the flags of its own list (_mc_flags_b<b>).
+void merged_neurons(const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const MergedMember& last = plan.members.back();
+  o += s("  const {long} _mc_g = ({long}){gid};\n  if (_mc_g >= ") + s.int_text(last.first + last.size) + ") return;\n";
+  for (size_t m = 0; m < plan.members.size(); ++m) {
+    const MergedMember& mb = plan.members[m];
+    o += std::string(m ? "  else if" : "  if") + " (_mc_g < " + s.int_text(mb.first + mb.size) + ") {\n";
+    o += s("    const {long} i = _mc_g - ") + s.int_text(mb.first) + ";\n";
+    if (m > 0 && plan.emits) o += s("    {g}{uchar}* {restrict} _mc_flags = _mc_flags_b") + std::to_string(m) + ";\n";
+    pr.block(mb.body, 2, o);
+    o += "  }\n";
+  }
+}
+
+// The synapses of the row of spike _mc_idx in `sg`, by storage, running `body`; `continue` skips
+// the rest of the row. Branch b > 0 of a fused kernel reads its connectivity from the parameters
+// _mc_row_b<b>, ..., bound here to the names the row code uses.
+void spike_row(const kir::SynapseGroup& sg, const kir::Block& body, int branch, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const GpuDialect& d = pr.dialect();
+  const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
+  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  if (branch > 0) {
+    const std::string b = "_b" + std::to_string(branch);
+    auto alias = [&](const std::string& type, const std::string& name) {
+      o += s("    {g}const ") + type + s("* {restrict} ") + name + " = " + name + b + ";\n";
+    };
+    switch (sg.connectivity.storage) {
+      case kir::Connectivity::Storage::Sparse:
+        alias(d.int64, "_mc_row");
+        alias(narrow_post(sg) ? d.uint16 : d.int32, "_mc_post");
+        break;
+      case kir::Connectivity::Storage::Dense:
+        alias(d.int64, "_mc_row");
+        alias(d.uint8, "_mc_dense");
+        break;
+      case kir::Connectivity::Storage::Bitmask:
+        alias(d.int64, "_mc_row");
+        alias(d.uint64, "_mc_bits");
+        break;
+      case kir::Connectivity::Storage::Procedural: break;
+    }
+  }
+  o += s("    const {long} i = _mc_idx - ") + off + ";\n";
+  switch (sg.connectivity.storage) {
+    case kir::Connectivity::Storage::Sparse:
+      o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
+      o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
+      o += s("      const {long} j = _mc_post[syn];\n");
+      pr.block(body, 3, o);
+      o += "    }\n";
+      break;
+    case kir::Connectivity::Storage::Dense:
+    case kir::Connectivity::Storage::Bitmask: matrix_row(sg, body, pr, s, o); break;
+    case kir::Connectivity::Storage::Procedural: procedural_row(sg, body, pr, s, o); break;
+  }
+}
+
 void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, std::string& o) {
   const Spell s(pr.dialect());
   const kir::Kernel& k = *plan.kernel;
@@ -293,6 +400,10 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
   pr.set_random_keys(keys);
   switch (d.kind) {
     case Domain::Kind::Neurons: {
+      if (!plan.members.empty()) {
+        merged_neurons(plan, pr, s, o);
+        break;
+      }
       // A range [offset, offset + size) of the population; "i" stays the population index.
       const int64_t first = d.size > 0 ? d.offset : 0;
       const int64_t n = d.size > 0 ? d.offset + d.size : c.p.populations[plan.population].size;
@@ -309,26 +420,23 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
       break;
     }
     case Domain::Kind::SynapticEvents: {  // the slot of step - delay is set by the host
-      const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
       const int64_t n = c.p.populations[plan.population].size;
-      const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
       o += s("  const {long} _mc_nspikes = _mc_counts[_mc_slot];\n");
       o += s("  {g}const int* {restrict} _mc_spk = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
       o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nspikes; _mc_k += ({long}){nblocks}) {\n");
       o += s("    const {long} _mc_idx = _mc_spk[_mc_k];\n");
-      o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
-      o += s("    const {long} i = _mc_idx - ") + off + ";\n";
-      switch (sg.connectivity.storage) {
-        case kir::Connectivity::Storage::Sparse:
-          o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
-          o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
-          o += s("      const {long} j = _mc_post[syn];\n");
-          pr.block(k.body, 3, o);
-          o += "    }\n";
-          break;
-        case kir::Connectivity::Storage::Dense:
-        case kir::Connectivity::Storage::Bitmask: matrix_row(c, plan, pr, s, o); break;
-        case kir::Connectivity::Storage::Procedural: procedural_row(c, plan, pr, s, o); break;
+      const auto branches = row_branches(c, plan);
+      if (k.dispatch.empty()) {
+        spike_row(c.p.synapse_groups[plan.group], k.body, 0, pr, s, o);
+      } else {
+        // Fused propagation: every branch whose source slice holds the spike visits its row, in the
+        // order the unfused kernels ran. Each branch is a do-while(0) so that a row's `continue`
+        // (outside the slice, a procedural row's condition) ends only that branch.
+        for (size_t b = 0; b < branches.size(); ++b) {
+          o += "    do {  /* " + c.p.synapse_groups[branches[b].first].name + " (was " + k.dispatch[b].kernel + ") */\n";
+          spike_row(c.p.synapse_groups[branches[b].first], *branches[b].second, static_cast<int>(b), pr, s, o);
+          o += "    } while (0);\n";
+        }
       }
       o += "  }\n";
       break;
@@ -350,10 +458,8 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
     case Domain::Kind::PostSynapticEvents: post_synaptic_events(c, plan, pr, s, o); break;
     case Domain::Kind::QueuedEvents: queued_events(c, plan, pr, s, o); break;
     case Domain::Kind::SpikeGenerator: spike_generator(c, plan, s, o); break;
-    // Refused by plan_kernels (dendritic delay buffering is not implemented for SIMT targets), so
-    // no plan reaches here with them.
     case Domain::Kind::DendriticEvents:
-    case Domain::Kind::DendriticDrain: break;
+    case Domain::Kind::DendriticDrain: dendritic_ring(c, plan, pr, s, o); break;
   }
   o += "}\n\n";
 }
@@ -428,12 +534,14 @@ void emit_spike_variable_recorder(const LaunchPlan& c, const GpuPrinter& pr, siz
 
 std::string kernel_param_decl(const LaunchPlan& c, const GpuPrinter& pr, const KernelParam& prm) {
   const GpuDialect& d = pr.dialect();
+  const std::string b = prm.branch > 0 ? "_b" + std::to_string(prm.branch) : "";
+  const bool narrow = prm.group >= 0 && narrow_post(c.p.synapse_groups[prm.group]);
   switch (prm.kind) {
     case Kind::Buffer: {
       const kir::Buffer& b = c.p.buffers[c.buffer_index(prm.name)];
       return pr.buffer_pointer(b.type, prm.name, prm.read_only);
     }
-    case Kind::Flags: return pr.global_pointer(d.uint8, "_mc_flags", false);
+    case Kind::Flags: return pr.global_pointer(d.uint8, "_mc_flags" + b, false);
     case Kind::Spikes: return pr.global_pointer(d.int32, "_mc_spikes", prm.read_only);
     case Kind::Counts: return pr.global_pointer(d.int32, "_mc_counts", prm.read_only);
     case Kind::Totals: return pr.global_pointer(d.int64, "_mc_totals", false);
@@ -444,10 +552,11 @@ std::string kernel_param_decl(const LaunchPlan& c, const GpuPrinter& pr, const K
     case Kind::Seg: return pr.global_pointer(d.int64, "_mc_seg", true);
     case Kind::Perm: return pr.global_pointer(d.int32, "_mc_perm", true);
     case Kind::Depth: return "const " + d.int64 + " _mc_depth";
-    case Kind::Row: return pr.global_pointer(d.int64, "_mc_row", true);
-    case Kind::Dense: return pr.global_pointer(d.uint8, "_mc_dense", true);
-    case Kind::Bits: return pr.global_pointer(d.uint64, "_mc_bits", true);
-    case Kind::Post: return pr.global_pointer(d.int32, "_mc_post", true);
+    case Kind::Delays: return pr.global_pointer(d.int32, "_mc_dl", true);
+    case Kind::Row: return pr.global_pointer(d.int64, "_mc_row" + b, true);
+    case Kind::Dense: return pr.global_pointer(d.uint8, "_mc_dense" + b, true);
+    case Kind::Bits: return pr.global_pointer(d.uint64, "_mc_bits" + b, true);
+    case Kind::Post: return pr.global_pointer(narrow ? d.uint16 : d.int32, "_mc_post" + b, true);
     case Kind::Pre: return pr.global_pointer(d.int32, "_mc_pre", true);
     case Kind::SynCount: return "const " + d.int64 + " _mc_n";
     case Kind::Seed: return "const " + d.uint64 + " seed";

@@ -202,8 +202,8 @@ TEST(Connectivity, CostModelChoices) {
     EXPECT_TRUE(bare.of(g).keep_pre);
   }
 #ifdef MODELC_HAVE_OPENCL
-  // The GPU backends offer dense, bitmask and procedural (the SIMT emitter), not narrow indices:
-  // the pass chooses among those as for the CPU.
+  // The GPU backends offer every storage the CPU does (the SIMT emitter): the pass chooses as for
+  // the CPU, narrow indices without pre included.
   auto ocl_half = lower("choice-ocl-half", cuba_like(500, "0.5", "10 ms", ""), 64.0 * (1ull << 30), "opencl");
   ASSERT_TRUE(ocl_half.ok);
   EXPECT_EQ(ocl_half.of("Ce").storage, Storage::Bitmask) << ocl_half.decision("Ce");
@@ -213,9 +213,9 @@ TEST(Connectivity, CostModelChoices) {
   auto ocl_cuba = lower("choice-ocl-cuba", cuba_like(4000, "\"80 / N\"", "10 ms", ""), 64.0 * (1ull << 30), "opencl");
   ASSERT_TRUE(ocl_cuba.ok);
   for (const char* g : {"Ce", "Ci"}) {
-    if (ocl_cuba.of(g).storage != Storage::Sparse) continue;
-    EXPECT_EQ(ocl_cuba.of(g).index_bits, 32) << ocl_cuba.decision(g);
-    EXPECT_TRUE(ocl_cuba.of(g).keep_pre) << ocl_cuba.decision(g);
+    EXPECT_EQ(ocl_cuba.of(g).storage, Storage::Sparse) << ocl_cuba.decision(g);
+    EXPECT_EQ(ocl_cuba.of(g).index_bits, 16) << ocl_cuba.decision(g);
+    EXPECT_FALSE(ocl_cuba.of(g).keep_pre) << ocl_cuba.decision(g);
   }
 #endif
 }

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "backends/cuda/cuda_devices.h"
@@ -106,11 +105,6 @@ fs::path variant(const fs::path& model, const std::string& precision, const fs::
   return out;
 }
 
-// What the SIMT emitter does not implement, as in test_opencl_codegen.cpp.
-const std::map<std::string, std::string> kUnsupported = {
-    {"tests/golden/models/slices_pathways.json", "does not implement dendritic delay buffering"},
-};
-
 class CudaBuild : public ::testing::TestWithParam<std::string> {};
 
 // `modelc compile --backend cuda` as a library call: kernels.cu and model.cpp written, the host
@@ -132,11 +126,6 @@ TEST_P(CudaBuild, CompilesWithNvrtcAndTheHostCompiler) {
     const bool ok = driver::compile_model(model.string(), options, cm, diags);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string rendered = diags.render(model.string());
-    if (const auto u = kUnsupported.find(GetParam()); u != kUnsupported.end()) {
-      EXPECT_FALSE(ok);
-      EXPECT_NE(rendered.find(u->second), std::string::npos) << GetParam() << " is listed as unsupported:\n" << rendered;
-      continue;
-    }
     ASSERT_TRUE(ok) << GetParam() << " (" << precision << "):\n" << rendered;
     const std::string device = read_text(options.build.out_dir / "kernels.cu");
     EXPECT_NE(device.find("extern \"C\" __global__ void"), std::string::npos);

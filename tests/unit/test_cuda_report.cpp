@@ -146,10 +146,6 @@ TEST(CudaPtxasInfo, ReadsTheVerboseFormat) {
   EXPECT_TRUE(cuda::parse_ptxas_info("no ptxas here\n").empty());
 }
 
-const std::map<std::string, std::string> kUnsupported = {
-    {"tests/golden/models/slices_pathways.json", "dendritic delay buffering"},
-};
-
 std::vector<std::string> all_models() {
   std::vector<std::string> out;
   for (const char* dir : {"examples", "tests/golden/models"})
@@ -204,10 +200,6 @@ TEST_P(CudaReport, LaunchShapesMatchTheHostModule) {
   Emitted e;
   std::string error;
   const bool ok = emit_cuda(GetParam(), e, error);
-  if (const auto u = kUnsupported.find(GetParam()); u != kUnsupported.end()) {
-    EXPECT_FALSE(ok);
-    return;
-  }
   ASSERT_TRUE(ok) << error;
   std::map<std::string, int> caps, dynamic;
   const std::regex row(R"re(\{"(k\d+)", "kernel \w+", mc_args\d+_, \d+, MC_GRID_\w+, (\d+),)re");
@@ -246,7 +238,6 @@ TEST_P(CudaReport, NvrtcForSm75Sm80Sm90WithoutSpillsAtSm80) {
   Emitted e;
   std::string error;
   const bool ok = emit_cuda(GetParam(), e, error);
-  if (kUnsupported.count(GetParam())) GTEST_SKIP() << "the SIMT emitter refuses this model: " << kUnsupported.at(GetParam());
   ASSERT_TRUE(ok) << error;
   const std::vector<std::string> kernels = global_kernels(e.device);
   const std::string options = cuda::cuda_target().build_options + " --ptxas-options=-v";

@@ -22,11 +22,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 
@@ -313,6 +315,130 @@ TEST_P(CrossBackendStorage, GpuGivesTheCpuSpikes) {
 INSTANTIATE_TEST_SUITE_P(ForcedStorages, CrossBackendStorage,
                          ::testing::Combine(::testing::ValuesIn(storage_variants()), ::testing::ValuesIn(gpu_backends())),
                          [](const ::testing::TestParamInfo<std::tuple<StorageVariant, std::string>>& info) {
+                           return std::get<1>(info.param) + "_" + std::get<0>(info.param).name;
+                         });
+
+// The strategies the SIMT emitter implements beyond the CSR and non-CSR storages (launch_plan.h,
+// simt_features), each chosen by the passes for the GPU target or forced, checked present in the
+// GPU program, and compared with the CPU backend running the same strategy:
+//   - sparse u16 post indices without the pre array (CUBA's auto choice);
+//   - the dendritic delay ring (forced): a block per event adds into ring row (step + delay) %
+//     depth with atomics, a thread per target drains the row due;
+//   - fused propagation (CUBA's Ce and Ci, and with mixed storages so that a later branch reads
+//     its own row arrays): a block per spike visits every branch's row;
+//   - merged neuron groups: one launch, a range of threads per member.
+// Every case adds, per target and step, either one value or equal values (shared weights; in
+// slices_pathways Dend's weight depends only on j, delays_hetero's ring rows get at most two
+// inputs a step, and a + b == b + a), so the atomics' order cannot change a sum: spike trains must
+// be identical, and recorded state equal to 1e-9 relative (transcendentals may differ by ulps).
+struct StrategyCase {
+  std::string name;
+  std::string model;
+  std::string duration;                                    // empty: the model's own
+  std::function<void(nlohmann::ordered_json&)> edit;       // forces the strategy
+  std::function<bool(const kir::Program&)> present;        // the strategy is in the GPU program
+  // false: randn() draws, which may differ in the last bits (device log/cos), make the network
+  // diverge; then the rules of models with atomics: rate within 10%, ISI CV within 0.1.
+  bool exact = true;
+};
+
+void PrintTo(const StrategyCase& c, std::ostream* os) { *os << c.name; }
+
+bool has_kernel(const kir::Program& p, const std::function<bool(const kir::Kernel&)>& f) {
+  return std::any_of(p.kernels.begin(), p.kernels.end(), f);
+}
+bool dendritic_kernels(const kir::Program& p) {
+  return has_kernel(p, [](const kir::Kernel& k) { return k.domain.kind == kir::Domain::Kind::DendriticEvents; }) &&
+         has_kernel(p, [](const kir::Kernel& k) { return k.domain.kind == kir::Domain::Kind::DendriticDrain; });
+}
+bool fused_propagation(const kir::Program& p) {
+  return has_kernel(p, [](const kir::Kernel& k) { return k.dispatch.size() == 2; });
+}
+void force_ring(nlohmann::ordered_json& j, size_t g) { j["synapses"][g]["delay_buffering"] = "dendritic"; }
+
+std::vector<StrategyCase> strategy_cases() {
+  auto storages = [](const char* ce, const char* ci) {
+    return [=](nlohmann::ordered_json& j) {
+      j["synapses"][0]["connectivity"] = ce;
+      j["synapses"][1]["connectivity"] = ci;
+    };
+  };
+  return {
+      {"sparse_u16_drop_pre", "examples/cuba.json", "300 ms", [](nlohmann::ordered_json&) {},
+       [](const kir::Program& p) {
+         return std::all_of(p.synapse_groups.begin(), p.synapse_groups.end(), [](const kir::SynapseGroup& g) {
+           return g.connectivity.index_bits == 16 && !g.connectivity.keep_pre;
+         });
+       }},
+      {"dendritic_slices_pathways", "tests/golden/models/slices_pathways.json", "", [](nlohmann::ordered_json&) {},
+       dendritic_kernels},
+      {"dendritic_delays_hetero", "tests/golden/models/delays_hetero.json", "",
+       [](nlohmann::ordered_json& j) { force_ring(j, 0); }, dendritic_kernels},
+      {"fused_cuba", "examples/cuba.json", "300 ms", [](nlohmann::ordered_json&) {}, fused_propagation},
+      {"fused_procedural_sparse", "examples/cuba.json", "200 ms", storages("procedural", "sparse"), fused_propagation},
+      {"fused_sparse_bitmask", "examples/cuba.json", "200 ms", storages("sparse", "bitmask"), fused_propagation},
+      {"dendritic_brunel_hakim_hetero", "examples/brunel_hakim_hetero.json", "30 ms",
+       [](nlohmann::ordered_json& j) { force_ring(j, 0); }, dendritic_kernels, false},
+      {"merged_groups", "tests/ir_dumps/merge_neuron_groups.json", "",
+       [](nlohmann::ordered_json&) {},
+       [](const kir::Program& p) { return has_kernel(p, [](const kir::Kernel& k) { return k.merged.size() == 3; }); }},
+  };
+}
+
+class CrossBackendStrategy : public ::testing::TestWithParam<std::tuple<StrategyCase, std::string>> {};
+
+TEST_P(CrossBackendStrategy, GpuGivesTheCpuSpikes) {
+  const StrategyCase& c = std::get<0>(GetParam());
+  const std::string& gpu = std::get<1>(GetParam());
+  REQUIRE_DEVICE_OF(gpu);
+  nlohmann::ordered_json j = read_ordered(c.model);
+  if (!c.duration.empty()) j["simulation"]["duration"] = c.duration;
+  c.edit(j);
+  const fs::path model = scratch_dir() / ("strategy_" + c.name + ".json");
+  std::ofstream(model) << j.dump(1);
+  std::string err;
+  auto cpu = run_on(model, "cpu", err);
+  ASSERT_TRUE(cpu) << err;
+  auto dev = run_on(model, gpu, err);
+  ASSERT_TRUE(dev) << err;
+  EXPECT_TRUE(c.present(*dev->compiled.unit.program)) << c.name << ": the strategy is not in the " << gpu << " program";
+  EXPECT_TRUE(c.present(*cpu->compiled.unit.program)) << c.name << ": the cpu program does not use the strategy";
+  const auto& a = cpu->results;
+  const auto& b = dev->results;
+  ASSERT_EQ(a.synapse_groups.size(), b.synapse_groups.size());
+  for (size_t g = 0; g < a.synapse_groups.size(); ++g) EXPECT_EQ(a.synapse_groups[g].synapses, b.synapse_groups[g].synapses);
+  const Stats sa = stats_of(a), sb = stats_of(b);
+  std::cout << "[ strategy ] " << c.name << ": cpu " << sa.spikes << " spikes, " << sa.rate << " Hz, CV " << sa.cv << " | "
+            << gpu << " " << sb.spikes << " spikes, " << sb.rate << " Hz, CV " << sb.cv << " | spike trains "
+            << (same_spikes(a, b) ? "identical" : "differ") << "\n";
+  ASSERT_GT(sa.spikes, 10) << "too few spikes to test anything";
+  if (!c.exact) {
+    EXPECT_NEAR(sb.rate, sa.rate, 0.10 * sa.rate) << "mean rates disagree beyond 10%";
+    EXPECT_NEAR(sb.cv, sa.cv, 0.1) << "ISI CVs disagree beyond 0.1";
+    return;
+  }
+  EXPECT_TRUE(same_spikes(a, b)) << c.name << " on " << gpu << ": spike trains differ from the cpu backend's";
+  for (size_t p = 0; p < a.populations.size(); ++p) EXPECT_EQ(a.populations[p].spikes, b.populations[p].spikes);
+  for (const auto& ma : a.monitors) {
+    if (ma.kind != MC_MON_STATE) continue;
+    const runtime::MonitorResult* mb = find_monitor(b, ma.name);
+    ASSERT_NE(mb, nullptr);
+    ASSERT_EQ(ma.values.size(), mb->values.size());
+    for (size_t v = 0; v < ma.values.size(); ++v) {
+      ASSERT_EQ(ma.values[v].size(), mb->values[v].size());
+      double worst = 0, scale = 0;
+      for (size_t k = 0; k < ma.values[v].size(); ++k) {
+        worst = std::max(worst, std::fabs(ma.values[v][k] - mb->values[v][k]));
+        scale = std::max(scale, std::fabs(ma.values[v][k]));
+      }
+      EXPECT_LE(worst, 1e-9 * std::max(scale, 1e-3)) << ma.name << "." << ma.variables[v];
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, CrossBackendStrategy,
+                         ::testing::Combine(::testing::ValuesIn(strategy_cases()), ::testing::ValuesIn(gpu_backends())),
+                         [](const ::testing::TestParamInfo<std::tuple<StrategyCase, std::string>>& info) {
                            return std::get<1>(info.param) + "_" + std::get<0>(info.param).name;
                          });
 

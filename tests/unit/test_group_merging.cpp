@@ -12,9 +12,6 @@
 #include "passes/pass_manager.h"
 #include "passes/passes.h"
 #include "tests/unit/model_runner.h"
-#ifdef MODELC_HAVE_OPENCL
-#include "backends/opencl/opencl_backend.h"
-#endif
 
 namespace modelc::testing {
 namespace {
@@ -147,24 +144,6 @@ TEST(GroupMerging, RefusesDifferentRandomStreams) {
   EXPECT_EQ(m.merged[1].buffer_renames, (std::vector<std::pair<std::string, std::string>>{{"A_v", "B_v"}}));
 }
 
-#ifdef MODELC_HAVE_OPENCL
-// OpenCL does not implement merged groups: a program lowered for the CPU is refused by name.
-TEST(GroupMerging, OpenCLRefusesMergedKernels) {
-  driver::PipelineOptions options;  // backend "cpu"
-  passes::CompilationUnit unit;
-  driver::PhaseTimings timings;
-  DiagnosticEngine diags;
-  const std::string model = (source_root() / kModel).string();
-  ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
-  backends::opencl::OpenCLBackend backend;
-  backends::BuildOptions bo;
-  backend.emit(*unit.program, bo, diags);
-  ASSERT_TRUE(diags.has_errors());
-  const std::string text = diags.render(model);
-  EXPECT_NE(text.find("kernel 'merged_A_update_threshold_reset' merges the neuron kernels of 3 populations "
-                      "(fusion:merged-groups), which the opencl backend does not implement"), std::string::npos) << text;
-}
-#endif
 
 }  // namespace
 }  // namespace modelc::testing

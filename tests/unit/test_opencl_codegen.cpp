@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <unistd.h>
 
 #include <algorithm>
@@ -78,13 +79,6 @@ fs::path variant(const fs::path& model, const std::string& precision, const fs::
 
 class OpenCLSyntax : public ::testing::TestWithParam<std::string> {};
 
-// Constructs the OpenCL backend does not support yet, by model: the pipeline or the backend must
-// refuse them with a clear error naming the construct, never emit wrong code. Remove an entry when
-// the backend learns it.
-const std::map<std::string, std::string> kOpenCLUnsupported = {
-    {"tests/golden/models/slices_pathways.json", "does not implement dendritic delay buffering"},
-};
-
 TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
   if (!have_clang()) GTEST_SKIP() << "clang not installed";
   const fs::path dir = fs::temp_directory_path() / ("modelc-ocl-syntax-" + std::to_string(getpid()));
@@ -97,18 +91,12 @@ TEST_P(OpenCLSyntax, GeneratedProgramPassesClang) {
     driver::PhaseTimings timings;
     DiagnosticEngine diags;
     const bool lowered = driver::lower_model(model.string(), options, unit, timings, diags);
-    const auto unsupported = kOpenCLUnsupported.find(GetParam());
     backends::GeneratedSources src;
     if (lowered) {
       ASSERT_TRUE(unit.program);
       backends::opencl::OpenCLBackend backend;
       backends::BuildOptions bo;
       src = backend.emit(*unit.program, bo, diags);
-    }
-    if (unsupported != kOpenCLUnsupported.end()) {
-      ASSERT_TRUE(diags.has_errors()) << GetParam() << " is listed as unsupported but now compiles: remove it";
-      EXPECT_NE(diags.render(model.string()).find(unsupported->second), std::string::npos) << diags.render(model.string());
-      continue;
     }
     ASSERT_TRUE(lowered) << diags.render(model.string());
     ASSERT_FALSE(diags.has_errors()) << diags.render(model.string());
@@ -194,25 +182,38 @@ TEST_P(OpenCLStorageSyntax, GeneratedProgramPassesClang) {
 INSTANTIATE_TEST_SUITE_P(ForcedStorages, OpenCLStorageSyntax, ::testing::ValuesIn(storage_variants()),
                          [](const ::testing::TestParamInfo<StorageVariant>& info) { return info.param.name; });
 
-// A program lowered for the CPU target carries strategies the OpenCL backend does not implement
-// (CUBA: sparse u16 without pre indices, fused propagation of Ce and Ci): it must refuse them by
-// name, not emit code that reads a CSR that is not there.
-TEST(OpenCLStrategies, RefusesAProgramLoweredForTheCpu) {
+// The SIMT emitter implements every strategy the CPU backend declares but distributed runs
+// (codegen/simt/launch_plan.h, simt_features), so both GPU backends list the CPU's features less
+// partition:ranks, and a program lowered for the CPU target (CUBA: sparse u16 without pre indices,
+// fused propagation of Ce and Ci) emits for OpenCL as it is.
+TEST(OpenCLStrategies, EveryCpuStrategyButRanks) {
+  auto& registry = backends::BackendRegistry::instance();
+  std::set<std::string> expected = registry.create("cpu")->capabilities().features;
+  expected.erase("partition:ranks");
+  for (const char* gpu : {"opencl", "cuda"}) {
+    if (auto b = registry.create(gpu)) {
+      EXPECT_EQ(b->capabilities().features, expected) << gpu;
+    }
+  }
   driver::PipelineOptions options;  // backend "cpu"
   passes::CompilationUnit unit;
   driver::PhaseTimings timings;
   DiagnosticEngine diags;
   const std::string model = (source_root() / "examples/cuba.json").string();
   ASSERT_TRUE(driver::lower_model(model, options, unit, timings, diags)) << diags.render(model);
+  const kir::SynapseGroup* ce = unit.program->find_synapse_group("Ce");
+  ASSERT_TRUE(ce);
+  EXPECT_EQ(ce->connectivity.index_bits, 16);
+  EXPECT_FALSE(ce->connectivity.keep_pre);
+  EXPECT_TRUE(std::any_of(unit.program->kernels.begin(), unit.program->kernels.end(),
+                          [](const kir::Kernel& k) { return k.dispatch.size() == 2; }));
   backends::opencl::OpenCLBackend backend;
   backends::BuildOptions bo;
-  backend.emit(*unit.program, bo, diags);
-  ASSERT_TRUE(diags.has_errors());
-  const std::string text = diags.render(model);
-  EXPECT_NE(text.find("synapse group 'Ce' is stored as sparse with 16-bit indices without pre indices, which the opencl "
-                      "backend does not implement"), std::string::npos) << text;
-  EXPECT_NE(text.find("fuses the propagation of several synapse groups"), std::string::npos) << text;
-  EXPECT_NE(text.find("--backend opencl"), std::string::npos) << text;
+  const backends::GeneratedSources src = backend.emit(*unit.program, bo, diags);
+  EXPECT_FALSE(diags.has_errors()) << diags.render(model);
+  ASSERT_TRUE(src.files.count("kernels.cl"));
+  EXPECT_NE(src.files.at("kernels.cl").find("__global const ushort* restrict _mc_post"), std::string::npos);
+  EXPECT_EQ(src.files.at("model.cpp").find("syn0_dpre = mc_buf"), std::string::npos) << "the pre array is dropped";
 }
 
 TEST(OpenCLDevices, DescribesOpenCL) {
