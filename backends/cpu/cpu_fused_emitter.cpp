@@ -1,10 +1,13 @@
-// The loop of a spike-emitting neurons kernel with an elementwise prefix, typically a fused
-// update + threshold (+ reset) kernel (passes/kernel/neuron_kernel_fusion_pass.cpp): blocks of
-// kFusedBlock neurons; per block an `omp simd` loop runs the prefix (the update) and a serial loop
-// the rest (threshold, emit, reset), so the update stays vectorised while spikes are appended in
-// ascending order. With threads, every thread takes a contiguous range of whole blocks, writes its
-// spikes at its range's start in the ring slot and the ranges are then moved together in thread
-// order: the list is the same ascending list whatever the thread count.
+// The loop of a spike-emitting neurons kernel, typically a fused update + threshold (+ reset)
+// kernel (passes/kernel/neuron_kernel_fusion_pass.cpp): blocks of kFusedBlock neurons. Where the
+// body is an elementwise prefix (the update, possibly empty) followed by one `if (cond) { emit;
+// reset }` whose condition is exact in vector form (no libm call, no normal draw), one `omp simd`
+// loop per block runs the prefix and writes the condition into a byte mask, and a scan of the mask
+// (eight bytes at a time, zero words skipped) appends the firing neurons in ascending order and
+// runs the reset for them only. Otherwise the prefix is vectorised and a serial loop runs the rest
+// (threshold, emit, reset) for every neuron. With threads, every thread takes a contiguous range
+// of whole blocks, writes its spikes at its range's start in the ring slot and the ranges are then
+// moved together in thread order: the list is the same ascending list whatever the thread count.
 #include <set>
 
 #include "backends/cpu/cpu_emit_context.h"
@@ -27,6 +30,38 @@ constexpr int kMaxThreads = 256;
 bool stmt_emits(const Stmt& s) {
   auto emit = [](const Stmt& t) { return t.kind == Stmt::Kind::EmitSpike; };
   return emit(s) || kir::any_stmt(s.then_body, emit) || kir::any_stmt(s.else_body, emit);
+}
+
+// The threshold condition may move into the vectorised loop when it computes the same bits there:
+// no function call (libmvec's vector variants may differ from libm in the last bit) and no normal
+// draw (Box-Muller: log, sqrt, cos); uniform draws are integer arithmetic and exact conversions.
+bool exact_in_vector_form(const ExprP& e) {
+  if (!e) return true;
+  if (e->kind == Expr::Kind::Call) return false;
+  if (e->kind == Expr::Kind::Random && e->name != "uniform") return false;
+  for (const ExprP& a : e->args)
+    if (!exact_in_vector_form(a)) return false;
+  return true;
+}
+
+// Integer division or modulo anywhere below: evaluating it where `&&` would not could trap.
+bool has_integer_division(const ExprP& e) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::Binary && (e->op == ir::Op::Div || e->op == ir::Op::FloorDiv || e->op == ir::Op::Mod) &&
+      e->type != kir::Type::Double && e->type != kir::Type::Float)
+    return true;
+  for (const ExprP& a : e->args)
+    if (has_integer_division(a)) return true;
+  return false;
+}
+
+// The mask condition: `and` / `or` of conditions whose operands are safe to evaluate on every lane
+// print as `&` / `|`, so the vectoriser sees no control flow (short-circuit `&&` is a branch).
+std::string mask_condition(const EmitContext& c, const ExprP& e, bool eager) {
+  if (eager && e->kind == Expr::Kind::Binary && (e->op == ir::Op::And || e->op == ir::Op::Or))
+    return "((bool)" + mask_condition(c, e->args[0], eager) + (e->op == ir::Op::And ? " & " : " | ") + "(bool)" +
+           mask_condition(c, e->args[1], eager) + ")";
+  return c.printer.expr(e);
 }
 
 void locals_used(const Block& b, std::set<std::string>& out) {
@@ -62,21 +97,42 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
   const kir::Block& kbody = body;
   size_t split = 0;
   while (split < kbody.size() && !stmt_emits(kbody[split])) ++split;
-  if (split == 0 || split == kbody.size()) return false;
+  if (split == kbody.size()) return false;
   const Block prefix(kbody.begin(), kbody.begin() + static_cast<std::ptrdiff_t>(split));
   const Block suffix(kbody.begin() + static_cast<std::ptrdiff_t>(split), kbody.end());
   if (!checks.elementwise(prefix) || !checks.elementwise(suffix)) return false;
+  // The mask form: the suffix is one `if` without else whose condition is exact on vector lanes.
+  const Stmt* fire = suffix.size() == 1 && suffix[0].kind == Stmt::Kind::If && suffix[0].else_body.empty() &&
+                             exact_in_vector_form(suffix[0].value)
+                         ? &suffix[0]
+                         : nullptr;
+  // The vector loop runs over the padding lanes when the prefix may (so that every neuron takes
+  // the same vector path of libm whatever the thread count); the condition then must read in
+  // bounds there too, or the old form is kept.
+  const bool pad = checks.pad_safe(prefix);
+  bool cond_pad = false;
+  if (fire) {
+    Block probe(1);
+    probe[0].kind = Stmt::Kind::If;
+    probe[0].value = fire->value;
+    cond_pad = checks.pad_safe(probe);
+    if (pad && !cond_pad) fire = nullptr;
+  }
+  if (!fire && split == 0) return false;  // nothing to vectorise
+  // `&` instead of `&&` where every operand reads in bounds on every lane and cannot trap.
+  const bool eager = fire && cond_pad && !has_integer_division(fire->value);
+  const Block& late = fire ? fire->then_body : suffix;  // what runs per neuron after the vector loop
 
-  // Locals of the prefix the suffix uses travel through a per-block array (top-level declarations
-  // only: anything declared deeper is out of the suffix's scope anyway).
+  // Locals of the prefix the late part uses travel through a per-block array (top-level
+  // declarations only: anything declared deeper is out of the suffix's scope anyway).
   std::set<std::string> used;
-  locals_used(suffix, used);
+  locals_used(late, used);
   std::vector<const Stmt*> carried;
   for (const Stmt& s : prefix)
     if (s.kind == Stmt::Kind::Declare && used.count(s.name)) carried.push_back(&s);
 
   const bool parallel = shape.parallel_code;
-  const std::string N = shape.n, P = checks.pad_safe(prefix) ? shape.padded : shape.n, B = int_text(kFusedBlock);
+  const std::string N = shape.n, P = pad ? shape.padded : shape.n, B = int_text(kFusedBlock);
   const std::string count = shape.count, total = shape.total;
   std::string& o = c.out;
   o += "  const int64_t _mc_slot = step % " + shape.history + ";\n";
@@ -111,17 +167,39 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
   o += ind + "  const int64_t _mc_vhi = _mc_lo + " + B + " < _mc_vend ? _mc_lo + " + B + " : _mc_vend;\n";
   o += ind + "  (void)_mc_vhi;\n";
   for (const Stmt* s : carried) o += ind + "  " + c.printer.type_name(s->type) + " _mc_carry_" + s->name + "[" + B + "];\n";
+  if (fire) o += ind + "  unsigned char _mc_fire[" + B + "];\n";
   o += "#pragma omp simd\n";
   o += ind + "  for (int64_t i = _mc_lo; i < _mc_vhi; ++i) {\n";
   const int depth = parallel ? 4 : 3;
   c.printer.block(prefix, depth, o);
   for (const Stmt* s : carried) o += ind + "    _mc_carry_" + s->name + "[i - _mc_lo] = " + s->name + ";\n";
+  if (fire) o += ind + "    _mc_fire[i - _mc_lo] = (unsigned char)" + mask_condition(c, fire->value, eager) + ";\n";
   o += ind + "  }\n";
-  o += ind + "  for (int64_t i = _mc_lo; i < _mc_hi; ++i) {\n";
-  for (const Stmt* s : carried)
-    o += ind + "    " + c.printer.type_name(s->type) + " " + s->name + " = _mc_carry_" + s->name + "[i - _mc_lo]; (void)" + s->name + ";\n";
-  c.printer.block(suffix, depth, o);
-  o += ind + "  }\n" + ind + "}\n";
+  auto bind_carried = [&](const std::string& in) {
+    for (const Stmt* s : carried)
+      o += in + c.printer.type_name(s->type) + " " + s->name + " = _mc_carry_" + s->name + "[i - _mc_lo]; (void)" + s->name + ";\n";
+  };
+  if (fire) {
+    // The mask up to a whole word is defined (bytes past the vector loop zeroed); lanes past _mc_hi
+    // (padding) are skipped by the bound of the inner loop.
+    o += ind + "  for (int64_t _mc_z = _mc_vhi - _mc_lo; _mc_z & 7; ++_mc_z) _mc_fire[_mc_z] = 0;\n";
+    o += ind + "  for (int64_t _mc_w = 0; _mc_w < _mc_hi - _mc_lo; _mc_w += 8) {\n";
+    o += ind + "    uint64_t _mc_word;\n";
+    o += ind + "    memcpy(&_mc_word, _mc_fire + _mc_w, 8);\n";
+    o += ind + "    if (_mc_word == 0) continue;\n";
+    o += ind + "    const int64_t _mc_wend = _mc_w + 8 < _mc_hi - _mc_lo ? _mc_w + 8 : _mc_hi - _mc_lo;\n";
+    o += ind + "    for (int64_t _mc_f = _mc_w; _mc_f < _mc_wend; ++_mc_f) {\n";
+    o += ind + "      if (!_mc_fire[_mc_f]) continue;\n";
+    o += ind + "      const int64_t i = _mc_lo + _mc_f;\n";
+    bind_carried(ind + "      ");
+    c.printer.block(late, depth + 1, o);
+    o += ind + "    }\n" + ind + "  }\n" + ind + "}\n";
+  } else {
+    o += ind + "  for (int64_t i = _mc_lo; i < _mc_hi; ++i) {\n";
+    bind_carried(ind + "    ");
+    c.printer.block(suffix, depth, o);
+    o += ind + "  }\n" + ind + "}\n";
+  }
   if (parallel) {
     o += "    _mc_tcount[_mc_t] = _mc_nspk;\n  }\n";
     // Ranges in thread order; each destination lies at or before its source (a range's spikes

@@ -181,27 +181,67 @@ TEST(KernelFusionSchedule, NotAppliedWithoutTheBackendFeature) {
   EXPECT_EQ(schedule_after_fusion(u), "A_update B_update A_threshold");
 }
 
-// The CPU code of a fused kernel: the update stays in an `omp simd` loop per block, the threshold,
-// emit and reset run in a scalar loop after it; above 4096 neurons the blocks go to threads.
-TEST(KernelFusionCodegen, CpuKeepsTheUpdateVectorised) {
+// The CPU code of a fused kernel: one `omp simd` loop per block runs the update and writes the
+// threshold condition into a byte mask (`&`, no short-circuit branch); the scan of the mask emits
+// the spikes and runs the reset for the firing neurons only; above 4096 neurons the blocks go to
+// threads.
+std::string kernel_text(const std::string& example, const std::string& kernel, int64_t n,
+                        const std::function<void(nlohmann::ordered_json&)>& edit = {}) {
+  driver::PipelineOptions o;
+  if (n > 0) o.read.parameter_overrides.push_back({"N", std::to_string(n)});
+  passes::CompilationUnit unit;
+  driver::PhaseTimings timings;
+  DiagnosticEngine diags;
+  fs::path model = shortened(example, "10 ms", edit);
+  EXPECT_TRUE(driver::lower_model(model.string(), o, unit, timings, diags));
+  if (!unit.program) return "";
+  std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
+  size_t k = src.find("// kernel " + kernel + "\n");
+  EXPECT_NE(k, std::string::npos) << "no kernel " << kernel;
+  return k == std::string::npos ? "" : src.substr(k, src.find("\n}\n", k) - k);
+}
+
+TEST(KernelFusionCodegen, CpuVectorisesUpdateAndThresholdIntoAMask) {
   for (int64_t n : {1000, 8000}) {
-    driver::PipelineOptions o;
-    o.read.parameter_overrides.push_back({"N", std::to_string(n)});
-    passes::CompilationUnit unit;
-    driver::PhaseTimings timings;
-    DiagnosticEngine diags;
-    ASSERT_TRUE(driver::lower_model((source_root() / "examples/cuba.json").string(), o, unit, timings, diags));
-    std::string src = backends::cpu::emit_cpu_module(*unit.program, {}, diags);
-    size_t k = src.find("// kernel P_update_threshold_reset");
-    ASSERT_NE(k, std::string::npos) << "no fused kernel";
-    std::string body = src.substr(k, src.find("\n}\n", k) - k);
-    size_t simd = body.find("#pragma omp simd"), update = body.find("_v_new ="), cond = body.find("if (((v_P_v[i] >");
+    std::string body = kernel_text("cuba", "P_update_threshold_reset", n);
+    size_t simd = body.find("#pragma omp simd"), update = body.find("_v_new ="),
+           mask = body.find("_mc_fire[i - _mc_lo] = (unsigned char)((bool)(v_P_v[i] > (-0.05)) & (bool)v_P_not_refractory[i]);"),
+           scan = body.find("if (!_mc_fire[_mc_f]) continue;"), reset = body.find("v_P_v[i] = (-0.06);");
     ASSERT_NE(simd, std::string::npos);
+    ASSERT_NE(mask, std::string::npos) << body;
+    ASSERT_NE(scan, std::string::npos);
     EXPECT_LT(simd, update);
-    EXPECT_LT(update, cond);
-    EXPECT_EQ(body.find("#pragma omp simd", simd + 1), std::string::npos) << "the threshold must stay scalar";
+    EXPECT_LT(update, mask);
+    EXPECT_LT(mask, scan);
+    EXPECT_LT(scan, reset);
+    EXPECT_EQ(body.find("#pragma omp simd", simd + 1), std::string::npos) << "one vector loop per block";
+    EXPECT_EQ(body.find("if (((v_P_v[i] >"), std::string::npos) << "no per-neuron threshold branch";
     EXPECT_EQ(body.find("#pragma omp parallel") != std::string::npos, n >= 4096) << "N = " << n;
   }
+}
+
+// A threshold kernel with nothing before its `if` (the Poisson input of the STDP network: one
+// uniform draw per neuron) takes the mask form too: the Philox draws run in the vector loop.
+TEST(KernelFusionCodegen, CpuVectorisesPoissonDrawsIntoAMask) {
+  std::string body = kernel_text("stdp_network", "input_threshold", 0);
+  size_t simd = body.find("#pragma omp simd"), draw = body.find("_mc_fire[i - _mc_lo] = (unsigned char)(mc_uniform_double(");
+  ASSERT_NE(simd, std::string::npos) << body;
+  ASSERT_NE(draw, std::string::npos) << body;
+  EXPECT_LT(simd, draw);
+}
+
+// A condition calling libm keeps the serial threshold: the vector variant of sin may differ from
+// the scalar one in the last bit, and the threshold must compare the same value as before.
+TEST(KernelFusionCodegen, CpuKeepsAThresholdCallingLibmSerial) {
+  std::string body = kernel_text("cuba", "P_update_threshold_reset", 1000, [](nlohmann::ordered_json& m) {
+    m["neuron_groups"][0]["threshold"] = "v > Vt + 0.001 * mV * sin(v / mV)";
+  });
+  size_t simd = body.find("#pragma omp simd"), update = body.find("_v_new ="), cond = body.find("sin((");
+  ASSERT_NE(simd, std::string::npos);
+  ASSERT_NE(cond, std::string::npos) << body;
+  EXPECT_LT(update, cond);
+  EXPECT_LT(body.find("for (int64_t i = _mc_lo; i < _mc_hi; ++i)"), cond) << "the condition runs in the serial loop";
+  EXPECT_EQ(body.find("_mc_fire"), std::string::npos);
 }
 
 // --- compiled models ------------------------------------------------------------------------------
@@ -302,6 +342,16 @@ TEST(KernelFusion, ThreadsOneAndTwoIdentical) {
   RunOutput hh_one = run(hh, {true, 2, 1, 4100});
   expect_same_monitors(hh_one, run(hh, {true, 2, 2, 4100}), "cobahh N=4100 fused, 1 vs 2 threads");
   expect_same_monitors(hh_one, run(hh, {false, 2, 2, 4100}), "cobahh N=4100 fused 1 thread vs unfused 2 threads");
+}
+
+// The Poisson input's mask kernel runs in thread ranges above 4096 neurons (it was serial before):
+// the spike list must come out the same, ascending, whatever the thread count.
+TEST(KernelFusion, PoissonMaskThreadsOneAndTwoIdentical) {
+  fs::path model = shortened("stdp_network", "100 ms", [](nlohmann::ordered_json& m) {
+    m["monitors"].push_back({{"name", "input_spikes"}, {"kind", "spikes"}, {"source", "input"}});
+  });
+  RunOutput one = run(model, {true, 2, 1, 10000});
+  expect_same_monitors(one, run(model, {true, 2, 2, 10000}), "stdp_network N=10000, 1 vs 2 threads");
 }
 
 TEST(KernelFusion, ManifestReportsLaunches) {
