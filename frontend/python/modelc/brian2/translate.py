@@ -18,6 +18,7 @@ from brian2.input.timedarray import TimedArray
 from brian2.stateupdaters.base import StateUpdateMethod, UnsupportedEquationsException
 from brian2.units.fundamentalunits import get_dimensions, Quantity
 from brian2.utils.stringtools import get_identifiers, word_substitute
+from .cpp_function import InlineFunction, Untranslatable, inline_calls
 
 _BASE_UNITS = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
 
@@ -136,15 +137,13 @@ class Translator:
             resolved = owner.resolve_all(sorted(externals), self.namespace)
         except KeyError as e:
             raise NotSupported("%s of %r: %s" % (what, owner.name, e)) from None
-        subst = {}
+        subst, inline = {}, {}
         for name, obj in resolved.items():
             if isinstance(obj, TimedArray):
                 self.timed_array(name, obj, owner)
             elif isinstance(obj, Function):
                 if name not in IR_FUNCTIONS:
-                    raise NotSupported("%s of %r calls the function %r: user functions are not "
-                                       "supported by the modelc device (only Brian2's default "
-                                       "functions and TimedArrays)" % (what, owner.name, name))
+                    inline[name] = self.user_function(name, obj, owner, what)
             elif isinstance(obj, Constant):
                 subst[name] = quantity_text(obj.value, obj.dim)
             elif isinstance(obj, (Quantity, numbers.Number, np.number, np.ndarray)):
@@ -152,7 +151,24 @@ class Translator:
             else:
                 raise NotSupported("%s of %r uses %r (a %s), which the modelc device cannot "
                                    "translate" % (what, owner.name, name, type(obj).__name__))
+        if inline:
+            # The inlined expressions name only IR functions, units and the arguments' names,
+            # which the second pass resolves.
+            try:
+                text = inline_calls(text, inline)
+            except Untranslatable as e:
+                raise NotSupported("%s of %r: %s" % (what, owner.name, e)) from None
+            return self.code(text, owner, what, extra, local)
         return word_substitute(text, subst) if subst else text
+
+    def user_function(self, name, function, owner, what):
+        """A user function as an inlined IR expression (cpp_function.py), or NotSupported naming
+        the function and why its C++ code cannot be translated."""
+        try:
+            return InlineFunction(name, function, dimension_text)
+        except Untranslatable as e:
+            raise NotSupported("%s of %r calls the user function %r, which the modelc device cannot "
+                               "translate: %s" % (what, owner.name, name, e)) from None
 
     def timed_array(self, name, ta, owner):
         if name in self.timed_arrays:
