@@ -167,8 +167,9 @@ class Translator:
         try:
             return InlineFunction(name, function, dimension_text)
         except Untranslatable as e:
-            raise NotSupported("%s of %r calls the user function %r, which the modelc device cannot "
-                               "translate: %s" % (what, owner.name, name, e)) from None
+            raise NotSupported("%s of %r calls the user function %r, which is not supported by the "
+                               "modelc device (its C++ implementation cannot be translated): %s"
+                               % (what, owner.name, name, e)) from None
 
     def timed_array(self, name, ta, owner):
         if name in self.timed_arrays:
