@@ -337,3 +337,33 @@ def test_assignments_through_ephemeral_subgroups_work():
     run(0.1 * ms)
     np.testing.assert_array_equal(G.v[:], [0, 0, 3, 0, 0, 0])
     np.testing.assert_array_equal(G.x[:], [0, 0, 0, 0, 1, 2])  # i of the subgroup
+
+
+def recorded_subexpression(when):
+    """g = 2*v recorded at the start of the step, v changed by a run_regularly in `when`."""
+    G = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\ng = 2*v : 1", method="exact")
+    G.v = [1.0, 0.5, 0.25]
+    G.run_regularly("v += 0.1", dt=1 * ms, when=when)
+    M = StateMonitor(G, ["v", "g"], record=True)
+    run(3 * ms)
+    return np.array(M.v[:]), np.array(M.g[:])
+
+
+def test_recorded_subexpression_written_before_the_monitor_is_refused():
+    """Brian2 runs the run_regularly (start slot, its default) before the StateMonitor; the
+    device's copy of g would hold the value before the write."""
+    set_device("modelc")
+    with pytest.raises(NotSupported, match="subexpression 'g', which reads v, written by 'neurongroup"):
+        recorded_subexpression("start")
+
+
+def test_recorded_subexpression_with_a_later_write_gives_brian2s_values():
+    set_device("modelc")
+    v, g = recorded_subexpression("end")
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    v_ref, g_ref = recorded_subexpression("end")
+    np.testing.assert_allclose(v, v_ref, rtol=1e-12)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12)
+    np.testing.assert_allclose(g, 2 * v, rtol=1e-12)
