@@ -95,8 +95,9 @@ class _Parser:
         if kind == "num":
             if value[-1] in "fF":
                 value = value[:-1]
-            is_int = re.fullmatch(r"\d+", value) is not None
-            return value, is_int
+            if re.fullmatch(r"\d+", value):
+                return value, True
+            return repr(float(value)), False  # "1." and ".5" in the IR's spelling
         if value == "(":
             result = self.sum()
             self.take(")")
