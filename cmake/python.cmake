@@ -41,4 +41,27 @@ if(MODELC_PYTHON)
   if(MODELC_PYTHON_INSTALL)
     install(TARGETS modelc_python_ext LIBRARY DESTINATION modelc)
   endif()
+  # MODELC_SYSTEM_PYTHON: a second interpreter (tools/setup.sh tests: Debian's /usr/bin/python3,
+  # whose python3-brian is the other Brian2 version the device supports) gets the extension too,
+  # built by cmake/python_ext with nanobind's sources of the main interpreter; its tests are
+  # tests/CMakeLists.txt's brian2.system_python.*. Empty: none.
+  set(MODELC_SYSTEM_PYTHON "" CACHE FILEPATH "A second Python to build the extension for (docs/brian2.md)")
+  if(MODELC_SYSTEM_PYTHON)
+    include(ExternalProject)
+    set(launcher "")
+    if(CMAKE_CXX_COMPILER_LAUNCHER)
+      set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER})
+    endif()
+    ExternalProject_Add(modelc_python_ext_system
+      SOURCE_DIR ${CMAKE_SOURCE_DIR}/cmake/python_ext
+      BINARY_DIR ${CMAKE_BINARY_DIR}/python_ext_system
+      CMAKE_GENERATOR ${CMAKE_GENERATOR}
+      CMAKE_ARGS -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER} ${launcher}
+                 -DPython_EXECUTABLE=${MODELC_SYSTEM_PYTHON} -DMODELC_NANOBIND_DIR=${MODELC_NANOBIND_DIR}
+                 -DMODELC_LIBRARY=$<TARGET_FILE:modelc_api> -DMODELC_INCLUDE_DIR=${CMAKE_SOURCE_DIR}/api/include
+                 -DMODELC_SOURCE_DIR=${CMAKE_SOURCE_DIR} -DMODELC_PYTHON_PACKAGE_DIR=${MODELC_PYTHON_PACKAGE_DIR}
+      BUILD_ALWAYS ON
+      INSTALL_COMMAND ""
+      DEPENDS modelc_api)
+  endif()
 endif()

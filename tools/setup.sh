@@ -10,8 +10,9 @@ packages=(cmake ninja-build g++ clang libomp-dev nlohmann-json3-dev libgtest-dev
           openmpi-bin libopenmpi-dev)
 # `setup.sh plots`: also what tools/plot_results.py needs (the main job's figure).
 [ "${1:-}" = "plots" ] && packages+=(python3-matplotlib)
-# `setup.sh tests`: also what the Python package and its tests need (a venv, Python's headers).
-[ "${1:-}" = "tests" ] && packages+=(python3-venv python3-dev python3-matplotlib)
+# `setup.sh tests`: also what the Python package and its tests need (a venv, Python's headers), and
+# Debian's Brian2 (2.5.1) with pytest for /usr/bin/python3: the device's tests run under both.
+[ "${1:-}" = "tests" ] && packages+=(python3-venv python3-dev python3-matplotlib python3-brian python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -66,6 +67,34 @@ if [ "${1:-}" = "tests" ]; then
     # -U first: FindPython keeps what it found for an earlier interpreter in the cache.
     cmake_args+=(-U "_Python*" -U "Python_*" -DPython_EXECUTABLE="$(cd "$pyenv/bin" && pwd)/python"
                  -DMODELC_PYTHON=ON)
+    # Debian's Python with its Brian2 2.5.1 (python3-brian) gets the extension too (built with the
+    # venv's nanobind sources; cmake/python_ext) when the venv runs another interpreter.
+    system_python=""
+    if [ "$("$pyenv/bin/python" -c 'import sys; print(sys.base_prefix)')" != /usr ] &&
+       /usr/bin/python3 -c "import brian2, pytest" 2>/dev/null; then
+      system_python=/usr/bin/python3
+    fi
+    cmake_args+=(-DMODELC_SYSTEM_PYTHON="$system_python")
+    # Debian's python3-brian leaves most of Brian2's test files out: those of the same release
+    # come from its PyPI wheel (brian2.system_python.suite_subset runs them; docs/brian2.md).
+    system_tests="$build_dir/brian2-system-tests"
+    if [ -n "$system_python" ] && [ ! -f "$system_tests/brian2/tests/test_network.py" ]; then
+      version=$("$system_python" -c "import brian2; print(brian2.__version__)" 2>/dev/null)
+      echo "setup: fetching Brian2 $version's test files (its wheel from PyPI) into $system_tests/"
+      rm -rf "$system_tests" && mkdir -p "$system_tests/wheel"
+      for py in 3.11 3.10 3.9; do
+        "$pyenv/bin/python" -m pip download -q "brian2==$version" --no-deps --only-binary :all: \
+          --python-version "$py" --platform manylinux2014_x86_64 -d "$system_tests/wheel" 2>/dev/null && break
+      done
+      wheel=$(ls "$system_tests"/wheel/*.whl 2>/dev/null | head -n 1)
+      if [ -n "$wheel" ]; then
+        "$pyenv/bin/python" -m zipfile -e "$wheel" "$system_tests/wheel/x" &&
+          mv "$system_tests/wheel/x/brian2" "$system_tests/brian2"
+      else
+        echo "setup: no wheel of Brian2 $version; its subset runs Debian's test files only" >&2
+      fi
+      rm -rf "$system_tests/wheel"
+    fi
   fi
 fi
 if [ ! -f "$build_dir/build.ninja" ]; then

@@ -5,6 +5,8 @@ Brian2's cpp_standalone device (the reference for standalone semantics):
     build/pyenv/bin/python tests/brian2/make_golden.py     # Brian2 from the test venv
 
 - golden/deterministic.npz: every array deterministic.py saves (compared exactly);
+- golden/user_functions.npz: the same for scripts/user_functions.py (cpp_standalone compiles the
+  functions' C++ code; the modelc device translates it);
 - golden/dendrify_pyramidal.npz: the same for the Dendrify neuron, made with Brian2's runtime
   (NumPy) target: cpp_standalone cannot run the script unchanged (Dendrify's second_reset
   truth-tests a Synapses object, and the script has five run() calls);
@@ -59,6 +61,9 @@ def main():
     out = os.path.join(tmp, "dendrify_pyramidal.npz")
     run("dendrify_pyramidal", out, [], device="runtime")
     os.replace(out, os.path.join(HERE, "golden", "dendrify_pyramidal.npz"))
+    out = os.path.join(tmp, "user_functions.npz")
+    run("user_functions", out, [])
+    os.replace(out, os.path.join(HERE, "golden", "user_functions.npz"))
     if "--exact-only" in sys.argv:
         return
     golden = {"brian2": brian2.__version__, "device": "cpp_standalone", "seeds": SEEDS, "examples": {}}

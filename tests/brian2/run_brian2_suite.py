@@ -54,6 +54,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--subset", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--tests-from", default=None, metavar="DIR",
+                    help="run the test files of DIR (a brian2/ package folder of the installed "
+                         "Brian2 version, e.g. from its PyPI wheel) instead of the installed ones: "
+                         "Debian's python3-brian leaves most of them out")
     ap.add_argument("--require-pass", action="store_true",
                     help="exit 1 when a test fails (the CI subset: every test in it passes today)")
     args, rest = ap.parse_known_args()
@@ -68,7 +72,14 @@ def main():
         extra += ["-k", " or ".join(ids)]
     original_main = pytest.main
 
+    installed = os.path.dirname(os.path.abspath(brian2.__file__))
+
     def main_with_collector(argv, plugins=()):
+        if args.tests_from:
+            # importlib mode: the files are imported by path, not as brian2.tests.* of the installed
+            # package (they import brian2 itself, and brian2.tests.utils, from the installation).
+            argv = [os.path.abspath(args.tests_from) if a == installed else a for a in argv]
+            argv += ["--import-mode=importlib"]
         markers = [a for a in argv if a.startswith("standalone_compatible")]
         collector.phase = "multiple_runs" if any("multiple_runs" in a and "not multiple_runs" not in a
                                                  for a in markers) else "single_run"

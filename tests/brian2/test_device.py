@@ -62,6 +62,16 @@ def test_dendrify_neuron_gives_brian2s_spikes_and_dendritic_spikes(tmp_path):
     np.testing.assert_allclose(got["v_apical"], want["v_apical"], rtol=0, atol=1e-12)
 
 
+def test_user_functions_give_cpp_standalones_values(tmp_path):
+    got = run_script(tmp_path, "user_functions")
+    want = np.load(os.path.join(HERE, "golden", "user_functions.npz"))
+    assert len(want["i"]) > 50
+    np.testing.assert_array_equal(got["i"], want["i"])
+    np.testing.assert_array_equal(got["t"], want["t"])
+    np.testing.assert_allclose(got["v"], want["v"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(got["g"], want["g"], rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("example", sorted(GOLDEN["examples"]))
 def test_example_statistics_inside_brian2s_spread(tmp_path, example):
     script, *variant = example.split("_hetero")[0], *(["hetero"] if example.endswith("_hetero") else [])

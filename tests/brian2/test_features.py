@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, NetworkOperation,
                     Network, ms, run, set_device, device, start_scope,
-                    prefs, defaultclock, implementation, check_units, Hz)
+                    prefs, defaultclock, implementation, check_units, Hz, Function)
 
 from brian2.devices.device import reset_device
 
@@ -154,17 +154,63 @@ def test_unsupported_objects_are_named_in_the_error():
         net.run(1 * ms)
 
 
-def test_user_functions_are_named_in_the_error():
+def user_function_error(cpp_code=None, name="f", **implementation_options):
+    """The NotSupported message for a user function ``name`` with this C++ code (None: only a
+    Python implementation) called in a NeuronGroup's equations."""
+    set_device("modelc")
+    f = Function(lambda x: 2 * x, arg_units=[1], return_unit=1)
+    if cpp_code is not None:
+        f.implementations.add_implementation("cpp", cpp_code, **implementation_options)
+    G = NeuronGroup(3, "dv/dt = %s(v)/ms : 1" % name, namespace={name: f})
+    with pytest.raises(NotSupported) as error:
+        Network(G).run(1 * ms)
+    message = str(error.value)
+    assert "equation of v of 'neurongroup" in message and "user function '%s'" % name in message
+    return message
+
+
+def test_user_function_without_cpp_code_is_refused_naming_it():
+    assert "no C++ implementation" in user_function_error(None)
+
+
+@pytest.mark.parametrize("code, reason", [
+    ("double f(double x) { if (x > 0) return x; return -x; }", "statement 'if (x > 0) return x'"),
+    ("double f(double x) { return x > 0 ? x : -x; }", "operator or character '>'"),
+    ("double f(double x) { return x + 1/2; }", "integer division"),
+    ("int f(double x) { return 2*x; }", "returns 'int'"),
+    ("double f(int x) { return 2*x; }", "parameter 'int x'"),
+    ("double f(double x) { return fmin(x, 1.0); }", "call of 'fmin'"),
+    ("double f(double x) { return x * k; }", "name 'k'"),
+    ("double g(double x) { return 2*x; }", "defines 'g', not 'f'"),
+    ("#define F 2\ndouble f(double x) { return F*x; }", "not one function definition"),
+])
+def test_untranslatable_cpp_code_is_refused_naming_the_function_and_the_reason(code, reason):
+    assert reason in user_function_error(code)
+
+
+def test_user_function_with_dependencies_is_refused():
+    other = Function(lambda x: x, arg_units=[1], return_unit=1)
+    message = user_function_error("double f(double x) { return other(x); }",
+                                  dependencies={"other": other})
+    assert "depends on the functions other" in message
+
+
+def test_user_function_is_inlined_with_units_and_integrated_as_brian2_chooses():
+    """dv/dt = f(v, tau): C++ sees SI values, the result gets the declared unit; Brian2 integrates
+    with euler (it cannot solve through a user function), and so does the translation."""
     set_device("modelc")
 
-    @implementation("cpp", "double twice(double x) { return 2*x; }")
-    @check_units(x=1, result=1)
-    def twice(x):
-        return 2 * x
+    @implementation("cpp", "double decay(double v, double tau) { return -v / tau; }")
+    @check_units(v=1, tau=ms, result=Hz)
+    def decay(v, tau):
+        return -v / tau
 
-    G = NeuronGroup(3, "dv/dt = twice(v)/ms : 1")
-    with pytest.raises(NotSupported, match="function 'twice'"):
-        Network(G).run(1 * ms)
+    G = NeuronGroup(2, "dv/dt = decay(v, 10*ms) : 1")
+    G.v = [1.0, 0.5]
+    Network(G).run(5 * ms)
+    steps = int(round(5 * ms / defaultclock.dt))
+    np.testing.assert_allclose(G.v[:], np.array([1.0, 0.5]) * (1 - 0.01) ** steps, rtol=1e-12)
+    assert device.last_run.document["neuron_groups"][0]["method"] == "euler"
 
 
 def stdp_like_traces():
@@ -291,3 +337,33 @@ def test_assignments_through_ephemeral_subgroups_work():
     run(0.1 * ms)
     np.testing.assert_array_equal(G.v[:], [0, 0, 3, 0, 0, 0])
     np.testing.assert_array_equal(G.x[:], [0, 0, 0, 0, 1, 2])  # i of the subgroup
+
+
+def recorded_subexpression(when):
+    """g = 2*v recorded at the start of the step, v changed by a run_regularly in `when`."""
+    G = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1\ng = 2*v : 1", method="exact")
+    G.v = [1.0, 0.5, 0.25]
+    G.run_regularly("v += 0.1", dt=1 * ms, when=when)
+    M = StateMonitor(G, ["v", "g"], record=True)
+    run(3 * ms)
+    return np.array(M.v[:]), np.array(M.g[:])
+
+
+def test_recorded_subexpression_written_before_the_monitor_is_refused():
+    """Brian2 runs the run_regularly (start slot, its default) before the StateMonitor; the
+    device's copy of g would hold the value before the write."""
+    set_device("modelc")
+    with pytest.raises(NotSupported, match="subexpression 'g', which reads v, written by 'neurongroup"):
+        recorded_subexpression("start")
+
+
+def test_recorded_subexpression_with_a_later_write_gives_brian2s_values():
+    set_device("modelc")
+    v, g = recorded_subexpression("end")
+    reset_device()
+    set_device("runtime")
+    start_scope()
+    v_ref, g_ref = recorded_subexpression("end")
+    np.testing.assert_allclose(v, v_ref, rtol=1e-12)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12)
+    np.testing.assert_allclose(g, 2 * v, rtol=1e-12)

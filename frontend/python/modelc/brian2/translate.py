@@ -7,6 +7,7 @@ no user name can collide with a modelc name and the compiler checks the units as
 Anything the IR cannot express raises NotSupported naming the Brian2 object and the construct.
 """
 import numbers
+import re
 
 import numpy as np
 from brian2 import (second, NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses,
@@ -18,6 +19,7 @@ from brian2.input.timedarray import TimedArray
 from brian2.stateupdaters.base import StateUpdateMethod, UnsupportedEquationsException
 from brian2.units.fundamentalunits import get_dimensions, Quantity
 from brian2.utils.stringtools import get_identifiers, word_substitute
+from .cpp_function import InlineFunction, Untranslatable, inline_calls
 
 _BASE_UNITS = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
 
@@ -136,15 +138,13 @@ class Translator:
             resolved = owner.resolve_all(sorted(externals), self.namespace)
         except KeyError as e:
             raise NotSupported("%s of %r: %s" % (what, owner.name, e)) from None
-        subst = {}
+        subst, inline = {}, {}
         for name, obj in resolved.items():
             if isinstance(obj, TimedArray):
                 self.timed_array(name, obj, owner)
             elif isinstance(obj, Function):
                 if name not in IR_FUNCTIONS:
-                    raise NotSupported("%s of %r calls the function %r: user functions are not "
-                                       "supported by the modelc device (only Brian2's default "
-                                       "functions and TimedArrays)" % (what, owner.name, name))
+                    inline[name] = self.user_function(name, obj, owner, what)
             elif isinstance(obj, Constant):
                 subst[name] = quantity_text(obj.value, obj.dim)
             elif isinstance(obj, (Quantity, numbers.Number, np.number, np.ndarray)):
@@ -152,7 +152,25 @@ class Translator:
             else:
                 raise NotSupported("%s of %r uses %r (a %s), which the modelc device cannot "
                                    "translate" % (what, owner.name, name, type(obj).__name__))
+        if inline:
+            # The inlined expressions name only IR functions, units and the arguments' names,
+            # which the second pass resolves.
+            try:
+                text = inline_calls(text, inline)
+            except Untranslatable as e:
+                raise NotSupported("%s of %r: %s" % (what, owner.name, e)) from None
+            return self.code(text, owner, what, extra, local)
         return word_substitute(text, subst) if subst else text
+
+    def user_function(self, name, function, owner, what):
+        """A user function as an inlined IR expression (cpp_function.py), or NotSupported naming
+        the function and why its C++ code cannot be translated."""
+        try:
+            return InlineFunction(name, function, dimension_text)
+        except Untranslatable as e:
+            raise NotSupported("%s of %r calls the user function %r, which is not supported by the "
+                               "modelc device (its C++ implementation cannot be translated): %s"
+                               % (what, owner.name, name, e)) from None
 
     def timed_array(self, name, ta, owner):
         if name in self.timed_arrays:
@@ -448,6 +466,7 @@ class Translator:
             raise NotSupported("StateMonitor %r records the subexpression %r when=%r, order=%r: the "
                                "modelc device records subexpressions at the start of the step only"
                                % (M.name, name, M.when, M.order))
+        self.check_start_slot_writes(M, root, name, eqs)
         copy = "%s_recorded_%s" % (name, M.name)
         flags = [f for f in eq.flags if f == "shared"] + ["constant over dt"]
         self.owner_docs[root.name]["equations"].append(
@@ -455,6 +474,35 @@ class Translator:
                                    unit_of(eq), ", ".join(flags)))
         self.recorded_as.setdefault(M.name, {})[name] = copy
         return copy
+
+    @staticmethod
+    def check_start_slot_writes(M, root, name, eqs):
+        """The recorded copy of a subexpression is evaluated in before_start; a run_regularly of
+        the group that Brian2 runs before the monitor in the start slot (its default slot; ties go
+        by name, `neurongroup_run_regularly` < `statemonitor`) and writes a variable the
+        subexpression reads would make the monitor record the value before that write."""
+        depends, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            eq = eqs[current] if current in eqs else None
+            if eq is None or eq.expr is None:
+                continue
+            for ident in get_identifiers(eq.expr.code) - depends:
+                depends.add(ident)
+                if ident in eqs and eqs[ident].type == SUBEXPRESSION:
+                    todo.append(ident)
+        monitor_key = (order_of(M), M.name)
+        for obj in root.contained_objects:
+            if type(obj).__name__ != "CodeRunner" or obj.when != "start" or (order_of(obj), obj.name) > monitor_key:
+                continue
+            code = getattr(obj, "abstract_code", None) or obj.user_code
+            written = {m.group(1) for m in re.finditer(r"^\s*([A-Za-z_]\w*)\s*[-+*/]?=(?!=)", str(code), re.M)}
+            if written & depends:
+                raise NotSupported("StateMonitor %r records the subexpression %r, which reads %s, written by "
+                                   "%r before the monitor in the 'start' slot: the modelc device evaluates "
+                                   "recorded subexpressions before that slot (give the run_regularly "
+                                   "when='end' or the monitor a lower order, or record the variables)"
+                                   % (M.name, name, ", ".join(sorted(written & depends)), obj.name))
 
     def document(self, name):
         groups, synapses, inputs, monitors = [], [], [], []
