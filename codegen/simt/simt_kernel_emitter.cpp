@@ -74,6 +74,16 @@ std::pair<std::string, std::string> shared_scratch(const GpuDialect& d, const st
   return {"", "  " + fill(d.shared_decl, "", "", type, name) + "\n"};
 }
 
+// Opens the loop of a kernel that takes this step's events (slot _mc_slot of the pathway's list of
+// population size n) one block each, skipping the events outside [off, end); the caller closes it.
+void event_per_block(const Spell& s, int64_t n, const std::string& off, const std::string& end, std::string& o) {
+  o += s("  const {long} _mc_nev = _mc_counts[_mc_slot];\n");
+  o += s("  {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
+  o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
+  o += s("    const {long} _mc_idx = _mc_ev[_mc_k];\n");
+  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+}
+
 // i and j of a synapse kernel's body, then the body.
 void synapse_body(GpuPrinter& pr, const Spell& s, const kir::Block& body, int indent, std::string& o) {
   const std::string ind(2 * indent, ' ');
@@ -100,11 +110,7 @@ void post_synaptic_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinte
   const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
   const int64_t n = c.p.populations[plan.population].size;
   const std::string off = s.int_text(sg.target_offset), end = s.int_text(sg.target_offset + sg.target_size);
-  o += s("  const {long} _mc_nev = _mc_counts[_mc_slot];\n");
-  o += s("  {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
-  o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
-  o += s("    const {long} _mc_idx = _mc_ev[_mc_k];\n");
-  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  event_per_block(s, n, off, end, o);
   o += s("    const {long} _mc_j = _mc_idx - ") + off + ";\n";
   o += s("    const {long} _mc_cend = _mc_col[_mc_j + 1];\n");
   o += s("    for ({long} _mc_c = _mc_col[_mc_j] + ({long}){tid}; _mc_c < _mc_cend; _mc_c += ({long}){bsize}) {\n");
@@ -159,11 +165,7 @@ void dendritic_ring(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr,
   const int64_t n = c.p.populations[plan.population].size;
   const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
   o += s("  const {long} _mc_now = step % _mc_depth;\n");
-  o += s("  const {long} _mc_nev = _mc_counts[_mc_slot];\n");
-  o += s("  {g}const int* {restrict} _mc_ev = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
-  o += s("  for ({long} _mc_k = ({long}){bid}; _mc_k < _mc_nev; _mc_k += ({long}){nblocks}) {\n");
-  o += s("    const {long} _mc_idx = _mc_ev[_mc_k];\n");
-  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  event_per_block(s, n, off, end, o);
   o += s("    const {long} i = _mc_idx - ") + off + ";\n";
   o += s("    const {long} _mc_end = _mc_row[i + 1];\n");
   o += s("    for ({long} syn = _mc_row[i] + ({long}){tid}; syn < _mc_end; syn += ({long}){bsize}) {\n");
