@@ -344,7 +344,9 @@ RunOutcome Run::run() {
 
   PipelineOptions o = req_.pipeline;
   o.build.out_dir = build_dir.path();
-  o.build.num_threads = req_.threads;
+  // The thread count goes to the module when it is created (below), not into the build: one
+  // cached module serves every -j.
+  o.build.num_threads = 0;
   if (o.build.cache_dir.empty()) o.build.cache_dir = default_cache_dir();
   if (req_.check_memory)
     o.before_build = [this](const kir::Program& p, DiagnosticEngine& d) { return fits_in_memory(p, d, run_steps(p)); };

@@ -616,6 +616,12 @@ def run_duration(env):
     check(re.search(r"compile\s+[0-9.]+ s\s+\(cached\)", again.out), "another --duration recompiled the model", again)
     m2, _ = check_results_dir(env.tmp / "shorter", again.out)
     check(m2["steps"] == 300 and m2["compile_cached"], "manifest of the second run: %s steps" % m2["steps"])
+    # Nor does the thread count: it is given to the module when the run creates it.
+    two = env.modelc("run", example("cuba.json"), "--set", "N=400", "--duration", "30 ms", "-j", "2", "-o",
+                     env.tmp / "two_threads")
+    check(two.rc == 0 and re.search(r"compile\s+[0-9.]+ s\s+\(cached\)", two.out), "-j 2 recompiled the model", two)
+    m3, _ = check_results_dir(env.tmp / "two_threads", two.out)
+    check(m3["threads"] == 2, "manifest threads of the -j 2 run: %s" % m3["threads"])
     run_bad = env.modelc("run", example("cuba.json"), "--duration", "5 mV", "-o", env.tmp / "never")
     check(run_bad.rc == 1 and "a duration must be a time" in run_bad.err and not (env.tmp / "never").exists(),
           "modelc run --duration 5 mV is refused before anything runs", run_bad)
