@@ -7,7 +7,8 @@ event of the propagation phase (events = spikes x mean out-degree, as benchmarks
 them), and the bytes per neuron-step the neuron kernels must move (state variables read and
 written, from the kernel IR's buffers) converted into the bandwidth they achieve. Alongside, two
 measurements of the machine: streaming bandwidth (a NumPy triad over arrays far larger than the
-caches) and dependent-load latency (a random pointer chase), so each phase can be put against the
+caches), dependent-load latency (a random pointer chase) and the vector multiply-add rate of one
+core (benchmarks/flop_rate.c, built with the host compiler), so each phase can be put against the
 limit that bounds it (docs/performance.md).
 
 Writes benchmarks/results/phases.csv (through a temporary name) and phases.md, the table it prints.
@@ -33,7 +34,8 @@ POINTS = [("cuba", "N", 4000, 1.0), ("cuba", "N", 40000, 0.5), ("cobahh_uncouple
           ("brunel_hakim", "N", 40000, 0.2), ("brunel_hakim_hetero", "N", 40000, 0.2), ("stdp_network", "N", 1000, 1.0)]
 COLUMNS = ["model", "size_param", "size", "neurons", "synapses", "duration_s", "steps", "simulate_s", "neurons_s",
            "propagation_s", "delays_s", "synapses_s", "monitors_s", "ns_per_neuron_step", "ns_per_event",
-           "state_bytes_per_neuron_step", "neuron_phase_gb_s", "machine_triad_gb_s", "machine_latency_ns", "load_1min"]
+           "state_bytes_per_neuron_step", "neuron_phase_gb_s", "machine_triad_gb_s", "machine_latency_ns", "machine_double_gflops",
+           "machine_float_gflops", "load_1min"]
 
 
 def triad_bandwidth():
@@ -70,6 +72,14 @@ def chase_latency():
     return max(0.0, (time.perf_counter() - t0 - overhead) / steps * 1e9)
 
 
+def flop_rate(tmp):
+    """Double and float GFLOP/s of one core's vector FMA units (benchmarks/flop_rate.c)."""
+    exe = Path(tmp) / "flop_rate"
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O2", "-march=native", "-ffp-contract=fast", str(HERE / "flop_rate.c"), "-o", str(exe)], check=True)
+    return json.loads(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
+
+
 def state_bytes(model_path, modelc, env):
     """Bytes of per-neuron state per neuron-step: every neuron buffer the step touches, read + written."""
     r = subprocess.run([modelc, "check", model_path, "--print-after=plan-partition"], capture_output=True, text=True, env=env)
@@ -91,6 +101,7 @@ def main():
     bw, lat = triad_bandwidth(), chase_latency()
     rows = []
     with tempfile.TemporaryDirectory(prefix="modelc-phases-") as tmp:
+        flops = flop_rate(tmp)
         env = dict(os.environ, MODELC_CACHE_DIR=str(Path(tmp) / "cache"), TMPDIR=tmp)
         for model, param, size, duration in POINTS:
             path = Path(tmp) / f"{model}.json"
@@ -121,7 +132,8 @@ def main():
                          "ns_per_event": (ph.get("propagation", 0) + ph.get("delays", 0)) / events * 1e9 if events else "",
                          "state_bytes_per_neuron_step": sb,
                          "neuron_phase_gb_s": sb / nsn if nsn else "", "machine_triad_gb_s": bw,
-                         "machine_latency_ns": lat, "load_1min": os.getloadavg()[0]})
+                         "machine_latency_ns": lat, "machine_double_gflops": flops["double_gflops"],
+                         "machine_float_gflops": flops["float_gflops"], "load_1min": os.getloadavg()[0]})
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_name(out.name + ".tmp")
@@ -130,7 +142,8 @@ def main():
         w.writeheader()
         w.writerows(rows)
     tmp_out.replace(out)
-    lines = [f"machine: triad {bw:.1f} GB/s, dependent load {lat:.0f} ns (load average {os.getloadavg()[0]:.1f})", "",
+    lines = [f"machine: triad {bw:.1f} GB/s, dependent load {lat:.0f} ns, vector FMA {flops['double_gflops']:.0f} GFLOP/s "
+             f"double / {flops['float_gflops']:.0f} float per core (load average {os.getloadavg()[0]:.1f})", "",
              "| model | N | synapses | ns / neuron-step | state B / neuron-step | neuron phase GB/s | ns / synaptic event | share neurons / propagation |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end check of benchmarks/run.py on its `ci` scan (seconds): the CSV's columns and the
-consistency of its derived numbers, peers that are not installed recorded as missing with the
+consistency of its derived numbers, the machine measurement of benchmarks/flop_rate.c, peers that are not installed recorded as missing with the
 reason, the plots and the summary written. Timings are not checked (shared, noisy machine).
 
 Usage: test_bench_driver.py --modelc BUILD/modelc --root REPO   (exit 77 = skipped: no matplotlib)
@@ -63,6 +63,11 @@ def main():
     sys.path.insert(0, str(root / "benchmarks"))
     import run
     unit_checks(run)
+    import profile_phases
+    with tempfile.TemporaryDirectory(prefix="flop-rate-") as tmp:
+        flops = profile_phases.flop_rate(tmp)
+    check(flops["vector_bytes"] in (16, 32, 64) and flops["double_gflops"] > 0 and flops["float_gflops"] > 0,
+          "the machine's vector FMA rate %s" % flops)
     with tempfile.TemporaryDirectory(prefix="bench-driver-") as tmp:
         out = Path(tmp) / "results"
         missing_python = Path(tmp) / "no-such-python"
