@@ -5,8 +5,9 @@
                                     log-log, one panel per model, one line per simulator / backend
                                     / threads / precision (the Brian2CUDA paper's figures)
   <scan>_speedup_vs_brian2.png/.svg the same runs as speedup over Brian2 cpp_standalone 1 thread
-  <scan>.md                         machine, load, versions, the ratio table, every row, the
-                                    missing peers with their reasons
+  <scan>.md                         machine, load, versions, the ratio table, modelc against
+                                    itself (threads, precision, OpenCL vs CPU, phase split), every
+                                    row, the missing peers with their reasons
 
 Usage: benchmarks/bench_report.py benchmarks/results/full.csv   (run.py calls it at the end)
 """
@@ -27,7 +28,8 @@ def load(csv_path):
         for k in ("size", "neurons", "synapses", "duration_s", "simulate_s", "construct_s", "compile_s",
                   "codegen_s", "realtime_factor", "synaptic_events_per_s", "neuron_updates_per_s",
                   "peak_rss_mib", "brian2_1t_over_this", "brian2_over_this", "brian2_cython_over_this",
-                  "nest_over_this", "simulate_median_s"):
+                  "nest_over_this", "simulate_median_s", "sim_neurons_s", "sim_propagation_s", "sim_delays_s",
+                  "sim_synapses_s", "sim_monitors_s", "sim_exchange_s"):
             r[k] = float(r[k]) if r.get(k) not in (None, "") else None
     return rows
 
@@ -109,6 +111,44 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
 
 
+def modelc_rows(rows, backend="cpu"):
+    return {(r["model"], r["size"], r["precision"], r["threads"]): r for r in rows
+            if r["simulator"] == "modelc" and r["backend"] == backend and r["status"] == "ok"}
+
+
+def self_comparison(rows):
+    """modelc against itself in the same run: what issue 14's goals are stated in."""
+    cpu, ocl = modelc_rows(rows), modelc_rows(rows, "opencl")
+    lines = ["", "## modelc against itself (same run)", "",
+             "| model | size | 2 threads vs 1 | float vs double (1 thread) | OpenCL / CPU 2 threads | "
+             "neurons / propagation / delays (1 thread) | construct s (2 threads) | simulate s per biological s (2 threads) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (model, size, precision, threads), r in cpu.items():
+        if precision != "double" or threads != "1":
+            continue
+        two = cpu.get((model, size, "double", "2"))
+        flt = cpu.get((model, size, "float", "1"))
+        dev = ocl.get((model, size, "double", ocl_threads(ocl, model, size)))
+        phases = [r.get(f"sim_{k}_s") or 0 for k in ("neurons", "propagation", "delays")]
+        total = sum(r.get(f"sim_{k}_s") or 0 for k in ("neurons", "propagation", "delays", "synapses", "monitors",
+                                                         "exchange"))
+        split = " / ".join(f"{100 * x / total:.0f}%" for x in phases) if total else ""
+        lines.append(f"| {model} | {r['size_param']}={num(r['size'])} | "
+                     f"{num(r['simulate_s'] / two['simulate_s']) if two else ''} | "
+                     f"{num(r['simulate_s'] / flt['simulate_s']) if flt else ''} | "
+                     f"{num(dev['simulate_s'] / two['simulate_s']) if dev and two else ''} | {split} | "
+                     f"{num(two['construct_s']) if two else ''} | {num(two['simulate_s'] / r['duration_s']) if two else ''} |")
+    return lines
+
+
+def ocl_threads(ocl, model, size):
+    """The OpenCL row's threads column (the device's, not a CPU thread count)."""
+    for (m, s, p, t) in ocl:
+        if m == model and s == size and p == "double":
+            return t
+    return None
+
+
 def summary(rows, meta, out_md, figures):
     lines = [f"# Benchmark scan `{meta.get('scan')}`", ""]
     lines.append(f"Command: `{meta.get('command')}` (from the repository root).")
@@ -127,9 +167,10 @@ def summary(rows, meta, out_md, figures):
     lines.append("- simulate = the simulation loop only; construct = network construction; compile = code "
                  "generation + host compiler (modelc), code generation + make (Brian2 cpp_standalone), Cython "
                  "compilation (Brian2 runtime); realtime factor = biological time / simulate.")
-    lines.append("- per-phase: modelc reports parse / passes / codegen / compile / construct / simulate; its "
-                 "module has no timers inside the simulation loop, so there is no neuron-update / propagation "
-                 "split (column `phases` says so). NEST's kernel counters are recorded for NEST rows.")
+    lines.append("- per-phase: modelc reports parse / passes / codegen / compile / construct / simulate, and the "
+                 "CPU module's own timers (sampled every 8th step) split simulate into neurons / propagation / "
+                 "delays / synapses / monitors / exchange (columns `sim_*_s`); backends without timers say so in "
+                 "`phases`. NEST's kernel counters are recorded for NEST rows.")
     lines.append("- synaptic events = sum over synapse groups of synapses x spikes per source neuron "
                  "(an estimate for slice sources); neuron updates = neurons (every group) x steps.")
     lines.append("")
@@ -155,6 +196,7 @@ def summary(rows, meta, out_md, figures):
             if vals:
                 lines.append(f"- {peer} / modelc, {threads} thread(s), double: geometric mean "
                              f"{num(geomean(vals))} over {len(vals)} points, min {num(min(vals))}, max {num(max(vals))}")
+    lines += self_comparison(rows)
     lines.append("")
     lines.append("## Every row")
     lines.append("")

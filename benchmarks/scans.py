@@ -45,6 +45,7 @@ FULL = (
     + points("cuba", "N", [40000], 0.5, {B2: 40000}, precision="float")
     + points("cobahh", "N", [4000, 40000], lambda n: 0.2 if n < 10000 else 0.1, {B2: 40000, NEST: 40000},
              peer_threads_at=TABLE)
+    + points("cobahh", "N", [40000], 0.1, {B2: 40000}, precision="float")
     + points("cobahh_uncoupled", "N", [4000, 16000, 64000], 0.1, {B2: 64000, CY: 4000, NEST: 16000},
              backends=("cpu", "opencl"), opencl_max=64000)
     + points("cobahh_uncoupled", "N", [64000], 0.1, {B2: 64000}, precision="float")

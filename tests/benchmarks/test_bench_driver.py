@@ -120,6 +120,8 @@ def main():
             svg = (out / name.replace(".png", ".svg")).read_text()
             check("<svg" in svg and "cuba" in svg, "%s.svg" % name)
         md = (out / "ci.md").read_text()
+        check("## modelc against itself" in md and "| cuba | N=400 |" in md.split("## modelc against itself")[1],
+              "self-comparison table:\n" + md)
         check("## Ratios" in md and "| cuba | N=200 |" in md and "ci_time_vs_n.png" in md, "summary:\n" + md)
         check("no such" in md.lower() or str(missing_python) in md, "the summary lists the missing peers")
         check((out / "ci.meta.json").exists(), "meta file")
