@@ -66,7 +66,7 @@ class Verifier {
   // The names a synapse group's code may use (passes/model/symbols.cpp synapse_scope), besides
   // units: its own variables, the target's bare and with _post, the source's with _pre.
   std::set<std::string> synapse_scope(const SynapseGroup& syn) const {
-    std::set<std::string> s = {"t", "dt", "i", "j", "pi", "e", "inf", "N_pre", "N_post"};
+    std::set<std::string> s = {"t", "dt", "i", "j", "pi", "e", "inf", "N_pre", "N_post", "N_incoming", "N_outgoing"};
     auto add_group = [&](const std::string& group, const char* suffix, bool bare) {
       const NeuronGroup* g = m_.find_group(group);
       if (!g) return;

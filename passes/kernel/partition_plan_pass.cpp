@@ -110,6 +110,12 @@ class PartitionPlanPass : public Pass {
         sg.replicated = T && T->replicated;
       }
     };
+    // N_outgoing counts a source neuron's synapses onto every target, but a split group holds only
+    // those onto its rank's targets; N_incoming is complete on the target's own rank.
+    for (const auto& b : p.buffers)
+      if (b.role == kir::BufferRole::Internal && b.variable == "N_outgoing")
+        if (const kir::SynapseGroup* sg = p.find_synapse_group(b.owner))
+          replicate(sg->target, "synapse group '" + sg->name + "' reads N_outgoing, which counts the synapses onto every target");
     // Replication only grows, so this reaches a fixpoint in at most |populations| rounds.
     for (bool changed = true; changed;) {
       changed = false;

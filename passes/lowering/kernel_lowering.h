@@ -133,6 +133,11 @@ class Lowerer {
   // The element of a (linked) variable's source read at neuron `base` of the linking group.
   kir::ExprP linked_index(const model::Symbol& s, kir::ExprP base);
   void add_timed_array_buffers();
+  // N_incoming / N_outgoing of synapse group `s`: a load of its per-target / per-source count,
+  // whose buffer (and the init kernel that counts) is made on first use.
+  kir::ExprP synapse_degree(const std::string& name, const ir::SynapseGroup& s);
+  void add_degree_kernels();
+  std::vector<std::string> degree_groups_;  // synapse groups that read a degree, in first-use order
   void add_initial_arrays(const std::string& owner, const std::vector<ir::NamedExpr>& init, const std::vector<size_t>* perm);
 };
 }  // namespace modelc::passes::lowering

@@ -91,6 +91,7 @@ kir::ExprP Lowerer::variable(const std::string& n, const SourceLoc& loc, CodeCon
       if (n == "t") return kir::builtin("t", Type::Double);
       if (n == "dt") return kir::lit(s->value, c.double_literals ? Type::Double : scalar_);
       if (n == "i" || n == "j") return kir::builtin(n, Type::Int64);
+      if (model::is_degree_builtin(n) && c.syn) return synapse_degree(n, *c.syn);
       return kir::lit_int(static_cast<int64_t>(s->value));
     case model::Symbol::Kind::Subexpression:
       diags_.error_at(loc, "internal: subexpression '" + n + "' was not inlined", "run the inline-subexpressions pass");
@@ -400,6 +401,7 @@ std::optional<kir::Program> Lowerer::lower() {
   }
 
   for (const auto& s : m_.synapses) lower_synapse_group(s);
+  add_degree_kernels();
   lower_poisson_inputs();
 
   // Monitors.

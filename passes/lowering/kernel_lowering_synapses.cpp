@@ -2,6 +2,7 @@
 // per pathway (homogeneous delays read the spike history; heterogeneous delays use the per-pathway
 // delivery queue; on_post pathways use the transposed index), (summed) variables and clock-driven
 // synaptic state updates.
+#include <algorithm>
 #include <cmath>
 
 #include "abi/delay_rounding.h"
@@ -239,6 +240,48 @@ void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, ki
   }
   // Brian2's SynapticPathway: order -1 for pre pathways, 1 for post pathways.
   schedule(pw.schedule, "synapses", pw.post ? 1 : -1, s.name + "_" + pw.name, {add_kernel(std::move(k))});
+}
+
+kir::ExprP Lowerer::synapse_degree(const std::string& name, const ir::SynapseGroup& s) {
+  const bool incoming = name == "N_incoming";
+  if (buffer(s.name, name).empty()) {
+    add_buffer(s.name, name, Type::Int32, kir::BufferRole::Internal,
+               incoming ? s.target.stop - s.target.start : s.source.stop - s.source.start, "1");
+    if (std::find(degree_groups_.begin(), degree_groups_.end(), s.name) == degree_groups_.end())
+      degree_groups_.push_back(s.name);
+  }
+  // Slice-relative, like i and j in synapse code.
+  return kir::load(buffer(s.name, name), Type::Int32, kir::builtin(incoming ? "j" : "i", Type::Int64));
+}
+
+// One init kernel per group that reads a degree: every synapse adds one to its target's and its
+// source's count (zero-filled at creation). Integer sums are exact in any order, so backends may
+// add concurrently. It runs before every synaptic initialiser, which may read the counts.
+void Lowerer::add_degree_kernels() {
+  for (const std::string& g : degree_groups_) {
+    kir::Kernel k;
+    k.name = unique_name(g + "_degrees");
+    k.domain = {kir::Domain::Kind::Synapses, "", g};
+    for (const auto& [var, index] : {std::pair{"N_incoming", "j"}, std::pair{"N_outgoing", "i"}}) {
+      std::string b = buffer(g, var);
+      if (b.empty()) continue;
+      kir::Stmt acc;
+      acc.kind = kir::Stmt::Kind::Accumulate;
+      acc.op = ir::Op::Add;
+      acc.conflicting = true;
+      acc.name = b;
+      acc.type = Type::Int32;
+      acc.index = kir::builtin(index, Type::Int64);
+      acc.value = kir::lit_int(1, Type::Int32);
+      k.body.push_back(acc);
+    }
+    auto first_synaptic = std::find_if(prog_.init_kernels.begin(), prog_.init_kernels.end(),
+                                       [&](size_t ki) { return !prog_.kernels[ki].domain.synapses.empty(); });
+    const auto at = first_synaptic - prog_.init_kernels.begin();
+    prog_.init_kernels.insert(prog_.init_kernels.begin() + at, add_kernel(std::move(k)));
+    decisions_.emplace_back("N_incoming / N_outgoing of " + g,
+                            "counted once at init, after the synapses are built and before their initialisers");
+  }
 }
 
 }  // namespace modelc::passes::lowering

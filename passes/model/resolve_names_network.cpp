@@ -19,21 +19,32 @@ bool is_event_driven(const ir::Equation& eq) { return eq.has_flag(ir::EquationFl
 void ResolveNamesPass::check_connect_v2(const ir::SynapseGroup& s, const SymbolTable& scope) {
   const ir::ConnectSpec& cs = s.connect;
   const std::string var = cs.kind == ir::ConnectSpec::Kind::Generator ? cs.generator.variable : "";
+  // Synaptic variables and the degrees exist only once the synapses do.
+  auto check_not_synaptic = [&](const ir::ExprPtr& e, const std::string& role, const std::set<std::string>& extra = {}) {
+    if (!e) return true;
+    std::vector<std::string> names;
+    ir::collect_names(e, names);
+    for (const auto& n : names) {
+      const Symbol* sym = extra.count(n) ? nullptr : scope.find(n);
+      if (sym && (sym->kind == Symbol::Kind::Variable || n == "lastupdate" || is_degree_builtin(n))) {
+        diags_->error_at(e->loc, role + " uses the synaptic variable '" + n + "', which does not exist before the synapses are created",
+                         "connection rules may use i, j, N_pre, N_post, constants and pre/post neuron variables (v_pre, x_post)");
+        return false;
+      }
+    }
+    return true;
+  };
   // `role`: what the expression is; `no_j`: it is evaluated once per presynaptic neuron.
   auto check = [&](const ir::ExprPtr& e, const std::string& role, bool no_j, bool allow_var, bool boolean) {
     if (!e) return;
     std::set<std::string> extra;
     if (allow_var && !var.empty()) extra.insert(var);
     if (!check_names(e, scope, extra)) return;
+    if (!check_not_synaptic(e, role, extra)) return;
     std::vector<std::string> names;
     ir::collect_names(e, names);
     for (const auto& n : names) {
       const Symbol* sym = extra.count(n) ? nullptr : scope.find(n);
-      if (sym && (sym->kind == Symbol::Kind::Variable || n == "lastupdate")) {
-        diags_->error_at(e->loc, role + " uses the synaptic variable '" + n + "', which does not exist before the synapses are created",
-                         "connection rules may use i, j, N_pre, N_post, constants and pre/post neuron variables (v_pre, x_post)");
-        return;
-      }
       bool post = n == "j" || (sym && sym->kind == Symbol::Kind::PostVariable);
       if (no_j && (post || (!var.empty() && n == var && !allow_var))) {
         diags_->error_at(e->loc, role + " is evaluated once per presynaptic neuron and cannot use '" + n + "'",
@@ -63,6 +74,11 @@ void ResolveNamesPass::check_connect_v2(const ir::SynapseGroup& s, const SymbolT
     check(g.size, "the sample size", true, false, false);
     check(g.element, "the generator's element (the target index)", true, true, false);
     check(g.condition, "the generator's condition", false, true, true);
+  }
+  if (cs.kind == ir::ConnectSpec::Kind::Probability) {
+    // Units and booleanness: resolve_names_pass.cpp; here only what does not exist yet.
+    check_not_synaptic(cs.p, "the connection probability");
+    check_not_synaptic(cs.condition, "the connection condition");
   }
   check(cs.n, "the number of synapses per pair 'n'", false, false, false);
 }

@@ -184,8 +184,15 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn) {
   add_noise_symbols(t, syn.equations);
   if (pre) t.add("N_pre", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.source.stop - syn.source.start)));
   if (post) t.add("N_post", builtin(Dimension::dimensionless(), ir::ValueType::Integer, static_cast<double>(syn.target.stop - syn.target.start)));
+  // Brian2's N_incoming / N_outgoing: per synapse, how many synapses of this group end on its
+  // target / start at its source. Known only once the synapses exist (lowering reads them from
+  // per-neuron counts an init kernel makes), so connection rules cannot use them.
+  if (pre && post)
+    for (const char* n : {"N_incoming", "N_outgoing"}) t.add(n, builtin(Dimension::dimensionless(), ir::ValueType::Integer));
   return t;
 }
+
+bool is_degree_builtin(const std::string& n) { return n == "N_incoming" || n == "N_outgoing"; }
 
 // Whether one name has the same value for every element.
 static bool is_scalar_name(const std::string& n, const SymbolTable& scope, const std::set<std::string>& scalar_locals) {
@@ -194,7 +201,7 @@ static bool is_scalar_name(const std::string& n, const SymbolTable& scope, const
   if (!s) return n == "pi" || n == "e" || n == "inf" || support::lookup_unit(n).has_value();
   switch (s->kind) {
     case Symbol::Kind::Constant: return true;
-    case Symbol::Kind::Builtin: return n != "i" && n != "j" && !is_noise_name(n);
+    case Symbol::Kind::Builtin: return n != "i" && n != "j" && !is_degree_builtin(n) && !is_noise_name(n);
     case Symbol::Kind::Function: return true;
     default: return s->shared;
   }

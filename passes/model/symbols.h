@@ -59,6 +59,10 @@ SymbolTable synapse_scope(const ir::Model& model, const ir::SynapseGroup& syn);
 // IR v2: `xi` or `xi_<name>`, white noise in stochastic equations.
 bool is_noise_name(const std::string& name);
 
+// Synapse code: `N_incoming` or `N_outgoing`, the in-degree of the synapse's target and the
+// out-degree of its source within the group (one value per synapse, not per group).
+bool is_degree_builtin(const std::string& name);
+
 // IR v2, Brian2's scalar/vector split (brian2/codegen/translation.py make_statements): an expression
 // is scalar when it only reads shared variables, constants, t, dt, N and scalar temporaries (no i/j,
 // no per-neuron variable, no rand()/randn()). A statement is scalar when it writes a shared variable,

@@ -43,7 +43,7 @@ def run_script(tmp_path, script, *args, device="modelc"):
 def test_deterministic_network_gives_cpp_standalones_spikes(tmp_path):
     got = run_script(tmp_path, "deterministic")
     want = np.load(os.path.join(HERE, "golden", "deterministic.npz"))
-    for key in ("i", "ev_i", "n_syn", "n_syn2"):
+    for key in ("i", "ev_i", "n_syn", "n_syn2", "n_in2", "n_out2"):
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
     for key in ("t", "ev_t", "rate", "x"):
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)

@@ -93,6 +93,8 @@ GOLDENS = {
         "connect with skip_if_invalid, n synapses per pair, delayed on_post writing v_pre, "
         "clock-driven synaptic ODE reading v_post, all on slices",
         event_margins=(("P", "v", "-52.5*mV", None),)),
+    "synapse_degrees": Golden("exact", description="N_incoming / N_outgoing in initial weights, "
+                              "on_pre code and per-synapse delays, between slices"),
     "timed_input": Golden("exact", description="1-D and 2-D TimedArray current injection"),
     "custom_events_dendrite": Golden(
         "exact", description="Dendrify-style soma + 2 dendrites, dendritic Na spikes as custom "

@@ -151,6 +151,39 @@ TEST(V2Connect, ConditionAndProbabilityUsePrePostVariables) {
   EXPECT_EQ(p->size(), 8u + 6u + 4u + 2u + 0u);
 }
 
+// N_incoming / N_outgoing (Brian2's synaptic variables): every synapse reads the number of
+// synapses of its group onto its target and out of its source, counted over the random
+// connectivity that was actually built, on slices too (the counts are slice-relative), and in
+// float precision, where the per-synapse value is stored as float.
+TEST(V2Connect, DegreesCountTheBuiltSynapses) {
+  for (const char* precision : {"double", "float"}) {
+    SCOPED_TRACE(precision);
+    std::string model = R"J({"modelc_ir": 2, "name": "degrees", "simulation": {"dt": "0.1 ms", "duration": "0.1 ms",
+      "seed": 11, "precision": "PRECISION"},
+      "neuron_groups": [{"name": "P", "size": 60, "equations": ["x : 1"]}, {"name": "Q", "size": 50, "equations": ["x : 1"]}],
+      "synapses": [{"name": "S", "source": "P[10:55]", "target": "Q[5:45]", "equations": ["si : 1", "sj : 1", "nin : 1", "nout : 1"],
+                    "initial": {"si": "i", "sj": "j", "nin": "N_incoming", "nout": "N_outgoing"}, "connect": {"p": 0.15}}],
+      "monitors": [{"name": "s", "kind": "state", "source": "S", "variables": ["si", "sj", "nin", "nout"]}]})J";
+    model.replace(model.find("PRECISION"), 9, precision);
+    std::string err;
+    auto out = run_v2(std::string("degrees_") + precision, model, err);
+    ASSERT_TRUE(out) << err;
+    const auto* m = find_monitor(out->results, "s");
+    ASSERT_TRUE(m && !m->steps.empty());
+    std::map<int64_t, int64_t> in, outgoing;
+    for (size_t k = 0; k < m->indices.size(); ++k) {
+      ++outgoing[static_cast<int64_t>(state_at(*m, 0, k, 0))];
+      ++in[static_cast<int64_t>(state_at(*m, 0, k, 1))];
+    }
+    ASSERT_GT(m->indices.size(), 100u);
+    EXPECT_GT(in.size(), 30u) << "most targets have synapses";
+    for (size_t k = 0; k < m->indices.size(); ++k) {
+      EXPECT_EQ(state_at(*m, 0, k, 2), static_cast<double>(in[static_cast<int64_t>(state_at(*m, 0, k, 1))])) << "synapse " << k;
+      EXPECT_EQ(state_at(*m, 0, k, 3), static_cast<double>(outgoing[static_cast<int64_t>(state_at(*m, 0, k, 0))])) << "synapse " << k;
+    }
+  }
+}
+
 TEST(V2Connect, GeneratorErrorsPointIntoTheString) {
   auto err_of = [](const std::string& connect) {
     return first_error(v2_diagnostics(connect_model(4, 4, connect)));
@@ -176,6 +209,9 @@ TEST(V2Connect, GeneratorErrorsPointIntoTheString) {
   EXPECT_NE(d.message.find("evaluated once per presynaptic neuron and cannot use 'j'"), std::string::npos) << d.message;
   d = err_of(R"J({"j": "k for k in range(N_post) if si > 0"})J");
   EXPECT_NE(d.message.find("uses the synaptic variable 'si'"), std::string::npos) << d.message;
+  d = err_of(R"J({"condition": "N_incoming < 3"})J");
+  EXPECT_NE(d.message.find("uses the synaptic variable 'N_incoming', which does not exist before the synapses are created"),
+            std::string::npos) << d.message;
   d = err_of(R"J({"j": "m for k in range(N_post)"})J");
   EXPECT_NE(d.message.find("unknown identifier 'm'"), std::string::npos) << d.message;
   d = err_of(R"J({"rule": "all_to_all", "n": "x_post*mV"})J");

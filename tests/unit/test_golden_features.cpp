@@ -109,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2Exact,
                                            "custom_events_dendrite", "run_regularly_shared", "summed_target_slice",
                                            "slices_pathways", "slices_plasticity", "slices_events_connect",
                                            "schedule_groups", "schedule_thresholds", "schedule_resets", "schedule_order",
-                                           "schedule_slots"));
+                                           "schedule_slots", "synapse_degrees"));
 
 #ifdef MODELC_HAVE_OPENCL
 // The slice goldens against Brian2 on the OpenCL backend too (the other goldens are compared with
@@ -135,7 +135,7 @@ TEST_P(GoldenV2ExactOpenCL, SpikesEventsAndTracesMatchBrian2) {
 
 INSTANTIATE_TEST_SUITE_P(GoldenV2, GoldenV2ExactOpenCL,
                          ::testing::Values("summed_gap", "summed_target_slice", "slices_pathways", "slices_plasticity",
-                                           "slices_events_connect"));
+                                           "slices_events_connect", "synapse_degrees"));
 #endif
 
 // ---------------------------------------------------------------------------------------------

@@ -382,7 +382,9 @@ class NetworkRun:
             if owner is None or v["name"] not in owner.variables:
                 continue
             bvar = owner.variables[v["name"]]
-            if not isinstance(bvar, ArrayVariable) or v["name"] in ("i", "j", "N", "t", "dt"):
+            # N_incoming / N_outgoing: modelc keeps them per neuron, Brian2 per synapse, and Brian2
+            # counts its own from the connectivity read back (_update_synapse_numbers).
+            if not isinstance(bvar, ArrayVariable) or v["name"] in ("i", "j", "N", "t", "dt", "N_incoming", "N_outgoing"):
                 continue
             self.variables.append((owner, v["name"], bvar, v))
         self.timings["construct"] = time.perf_counter() - t0
