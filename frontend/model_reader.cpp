@@ -423,10 +423,10 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
 void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (!check_fields(s, ptr,
                     {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial",
-                     "on_post", "on_event", "method", "delay_buffering", "connectivity", "order", "schedule"},
+                     "on_post", "on_event", "method", "delay_buffering", "connectivity", "order", "schedule", "run_regularly"},
                     {"name", "source", "target", "connect"}))
     return;
-  if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering", "order", "schedule"})) return;
+  if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering", "order", "schedule", "run_regularly"})) return;
   if (!s.contains("on_pre") && !s.contains("on_post") && model_.ir_version < 2) {
     diags_.error("missing required field 'on_pre'", ptr,
                  model_.ir_version >= 2 ? "give 'on_pre' and/or 'on_post' statements" : "see docs/ir.md for what 'on_pre' holds");
@@ -446,6 +446,7 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (model_.ir_version >= 2) read_synapse_schedule(s, ptr, syn);
   read_connect(s["connect"], join_pointer(ptr, "connect"), syn);
   if (s.contains("initial")) syn.initial = initial_values(s["initial"], join_pointer(ptr, "initial"));
+  if (s.contains("run_regularly")) read_run_regularly(s["run_regularly"], join_pointer(ptr, "run_regularly"), syn.run_regularly);
   if (s.contains("method")) {
     std::string p = join_pointer(ptr, "method");
     if (!s["method"].is_string() || !ir::parse_method(s["method"].get<std::string>()))

@@ -236,7 +236,7 @@ void Reader::read_neuron_group_features(const json& g, const std::string& ptr, i
     group.generator_times = times->values;
   }
   if (g.contains("events")) read_custom_events(g["events"], join_pointer(ptr, "events"), group);
-  if (g.contains("run_regularly")) read_run_regularly(g["run_regularly"], join_pointer(ptr, "run_regularly"), group);
+  if (g.contains("run_regularly")) read_run_regularly(g["run_regularly"], join_pointer(ptr, "run_regularly"), group.run_regularly);
   if (g.contains("links")) read_links(g["links"], join_pointer(ptr, "links"), group);
   read_neuron_schedule(g, ptr, group);
 }
@@ -272,7 +272,7 @@ void Reader::read_custom_events(const json& v, const std::string& ptr, ir::Neuro
   }
 }
 
-void Reader::read_run_regularly(const json& v, const std::string& ptr, ir::NeuronGroup& group) {
+void Reader::read_run_regularly(const json& v, const std::string& ptr, std::vector<ir::RunRegularly>& out) {
   if (!v.is_array()) {
     diags_.error("'run_regularly' must be an array of {\"code\", \"dt\", \"when\", \"order\"}", ptr);
     return;
@@ -294,7 +294,7 @@ void Reader::read_run_regularly(const json& v, const std::string& ptr, ir::Neuro
       }
     }
     read_scheduling(v[k], p, rr.schedule);
-    group.run_regularly.push_back(std::move(rr));
+    out.push_back(std::move(rr));
   }
 }
 

@@ -83,7 +83,7 @@ class Reader {
   bool is_array_value(const json& v) const { return v.is_array() || (v.is_object() && v.contains("npy")); }
   void read_neuron_group_features(const json& g, const std::string& ptr, ir::NeuronGroup& group);
   void read_custom_events(const json& v, const std::string& ptr, ir::NeuronGroup& group);
-  void read_run_regularly(const json& v, const std::string& ptr, ir::NeuronGroup& group);
+  void read_run_regularly(const json& v, const std::string& ptr, std::vector<ir::RunRegularly>& out);
   void read_links(const json& v, const std::string& ptr, ir::NeuronGroup& group);
   void read_timed_arrays(const json& v, const std::string& ptr);
   void read_poisson_inputs(const json& v, const std::string& ptr);

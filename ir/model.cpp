@@ -139,6 +139,15 @@ static std::string quantity_text(const Quantity& q) {
   return o.str();
 }
 
+static void print_run_regularly(std::ostream& o, const std::vector<RunRegularly>& entries) {
+  for (const auto& rr : entries) {
+    o << "    run_regularly every=" << rr.every_steps << " when=" << rr.schedule.when.value_or("start");
+    if (rr.schedule.order) o << " order=" << *rr.schedule.order;
+    o << "\n";
+    for (const auto& st : rr.code) o << "      code " << to_string(st) << "\n";
+  }
+}
+
 static std::string slice_text(const GroupSlice& s) {
   return s.group + "[" + std::to_string(s.start) + ":" + std::to_string(s.stop) + "]";
 }
@@ -173,12 +182,7 @@ std::string to_string(const Model& m) {
       o << "    event " << ev.name << " condition=" << to_string(ev.condition) << (ev.refractory ? " refractory" : "") << "\n";
       for (const auto& st : ev.code) o << "      code " << to_string(st) << "\n";
     }
-    for (const auto& rr : g.run_regularly) {
-      o << "    run_regularly every=" << rr.every_steps << " when=" << rr.schedule.when.value_or("start");
-      if (rr.schedule.order) o << " order=" << *rr.schedule.order;
-      o << "\n";
-      for (const auto& st : rr.code) o << "      code " << to_string(st) << "\n";
-    }
+    print_run_regularly(o, g.run_regularly);
     for (const auto& l : g.links) o << "    link " << l.variable << " -> " << l.group << "." << l.source_variable << "\n";
   }
   for (const auto& s : m.synapses) {
@@ -230,6 +234,7 @@ std::string to_string(const Model& m) {
     }
     if (s.chosen_method != Method::Auto) o << "    chosen_method=" << name(s.chosen_method) << "\n";
     for (const auto& st : s.state_update) o << "    update " << to_string(st) << "\n";
+    print_run_regularly(o, s.run_regularly);
   }
   for (const auto& mon : m.monitors) {
     const char* kind = mon.kind == Monitor::Kind::Spikes ? "spikes" : mon.kind == Monitor::Kind::State ? "state" : "rate";

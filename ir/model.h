@@ -223,6 +223,8 @@ struct SynapseGroup {
   int64_t order = 0;
   Scheduling state_update_schedule;
   std::map<std::string, Scheduling> summed_schedule;
+  // IR v2: `S.run_regularly(code, dt=, when=)`: code over every synapse (scalar statements once).
+  std::vector<RunRegularly> run_regularly;
   // Filled in by SynapticEquationsPass: clock-driven state update (every synapse, every step).
   Method chosen_method = Method::Auto;
   std::vector<Stmt> state_update;

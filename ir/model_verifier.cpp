@@ -164,6 +164,7 @@ class Verifier {
     equations(w, s.equations);
     code(w + " on_pre", s.on_pre);
     code(w + " state update", s.state_update);
+    for (const auto& rr : s.run_regularly) code(w + " run_regularly", rr.code);
     std::set<std::string> seen;
     for (const auto& pw : s.pathways) {
       const std::string pws = w + " pathway " + q(pw.name);
@@ -185,6 +186,7 @@ class Verifier {
         names(w + " pathway " + q(pw.name) + " event-driven update", pw.event_driven_update, scope);
       }
       if (stage_.state_updated) names(w + " state update", s.state_update, scope);
+      for (const auto& rr : s.run_regularly) names(w + " run_regularly", rr.code, scope);
     }
   }
 

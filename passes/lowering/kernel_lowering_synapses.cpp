@@ -177,6 +177,19 @@ void Lowerer::lower_synapse_group(const ir::SynapseGroup& s) {
     add_split_kernels(s.name + "_update", {kir::Domain::Kind::Synapses, "", s.name}, 1, code, c, kernels);
     schedule(s.state_update_schedule, "groups", s.order, s.name + "_stateupdater", kernels);
   }
+  // run_regularly over every synapse: as for neuron groups (kernel_lowering_events_inputs.cpp),
+  // Brian2's names and order, and the start slot before the state monitors.
+  for (size_t n = 0; n < s.run_regularly.size(); ++n) {
+    const ir::RunRegularly& rr = s.run_regularly[n];
+    c.locals.clear();
+    std::vector<ir::Stmt> code = rr.code;
+    for (auto& st : code) st.value = model::fold_constants(st.value, scope);
+    std::vector<size_t> kernels;
+    add_split_kernels(s.name + "_run_regularly", {kir::Domain::Kind::Synapses, "", s.name}, rr.every_steps, code, c, kernels);
+    const std::string when = rr.schedule.when.value_or("start");
+    schedule(rr.schedule, when, when == "start" ? -1 : 0,
+             s.name + "_run_regularly" + (n ? "_" + std::to_string(n) : std::string()), kernels);
+  }
 }
 
 void Lowerer::lower_pathway(const ir::SynapseGroup& s, const ir::Pathway& pw, kir::SynapseGroup& sg, CodeContext& c,

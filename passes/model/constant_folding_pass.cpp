@@ -158,6 +158,8 @@ class ConstantFoldingPass : public Pass {
         f(pw.delay_expr);
       }
       for (auto& st : s.state_update) f(st.value);
+      for (auto& rr : s.run_regularly)
+        for (auto& st : rr.code) f(st.value);
     }
     for (auto& pi : m.poisson_inputs)
       if (const ir::NeuronGroup* g = m.find_group(pi.target.group)) pi.weight = fold_constants(pi.weight, neuron_scope(m, *g));

@@ -98,6 +98,8 @@ class InlineSubexpressionsPass : public Pass {
         for (auto& st : pw.code) st.value = inline_in(st.value, subs);
         pw.delay_expr = inline_in(pw.delay_expr, subs);
       }
+      for (auto& rr : s.run_regularly)
+        for (auto& st : rr.code) st.value = inline_in(st.value, subs);
       for (auto& eq : s.equations)
         if (eq.kind == ir::Equation::Kind::Differential || eq.has_flag(ir::EquationFlag::Summed) ||
             eq.has_flag(ir::EquationFlag::ConstantOverDt))

@@ -90,6 +90,10 @@ void ResolveNamesPass::check_synapses_v2(const ir::Model& m, const ir::SynapseGr
       diags_->error_at(eq.flags_loc, "a differential equation cannot be (shared)",
                        "Brian2 allows (shared) only on parameters and subexpressions");
   for (const auto& pw : s.pathways) check_shared_writes(pw.code, scope, pw.post ? "on_post code" : "on_pre code", false);
+  for (const auto& rr : s.run_regularly) {
+    check_statements(rr.code, scope, "run_regularly code");
+    check_shared_writes(rr.code, scope, "run_regularly code", true);
+  }
   for (const auto& pw : s.pathways) {
     if (!pw.delay_expr) continue;
     auto d = dim(pw.delay_expr, scope);

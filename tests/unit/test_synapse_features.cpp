@@ -185,5 +185,46 @@ TEST(V2Synapses, StdpExampleRuns) {
   EXPECT_GT(out->results.populations[1].spikes, 0);
 }
 
+// run_regularly on synapses (Brian2's S.run_regularly): the shared statement runs once per
+// operation, before the per-synapse ones, every `dt` from step 0; in the start slot it runs before
+// the state monitor records. After k runs: c = k, w_k = w_(k-1)/2 + 0.001*j*k from w_0 = 0.01*i.
+TEST(V2Synapses, RunRegularlyOnSynapsesUpdatesEverySynapse) {
+  std::string err;
+  auto out = run_v2("synapse_run_regularly", R"J({
+    "modelc_ir": 2, "name": "synapse_run_regularly",
+    "simulation": {"dt": "0.1 ms", "duration": "10 ms"},
+    "neuron_groups": [{"name": "P", "size": 10, "equations": ["v : 1"]}],
+    "synapses": [{"name": "S", "source": "P", "target": "P", "equations": ["w : 1", "c : 1 (shared)", "si : 1", "sj : 1"],
+                  "connect": {"condition": "i != j"}, "initial": {"w": "0.01*i", "si": "i", "sj": "j"},
+                  "run_regularly": [{"code": "c = c + 1\nw = w*0.5 + 0.001*j*c", "dt": "2 ms"},
+                                    {"code": "v_post += 1", "dt": "5 ms", "when": "end"}]}],
+    "monitors": [{"name": "m", "kind": "state", "source": "S", "variables": ["w", "si", "sj"], "indices": [0, 5, 20, 89],
+                  "every": "1 ms"},
+                 {"name": "v", "kind": "state", "source": "P", "variables": ["v"], "indices": [0, 9], "every": "6 ms", "when": "end"}]})J",
+                    err);
+  ASSERT_TRUE(out) << err;
+  const auto* m = find_monitor(out->results, "m");
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(m->steps.size(), 10u);
+  for (size_t k = 0; k < 4; ++k) {
+    const double i = state_at(*m, 0, k, 1), j = state_at(*m, 0, k, 2);
+    for (size_t s = 0; s < m->steps.size(); ++s) {
+      const int64_t runs = m->steps[s] / 20 + 1;
+      double w = 0.01 * i;
+      for (int64_t r = 1; r <= runs; ++r) w = w * 0.5 + 0.001 * j * static_cast<double>(r);
+      EXPECT_NEAR(state_at(*m, s, k, 0), w, 1e-15) << "synapse " << m->indices[k] << " at step " << m->steps[s];
+    }
+  }
+  // The second operation adds 1 per synapse onto its target (9 each) at steps 0 and 50; the
+  // monitor records at the end of steps 0 and 60.
+  const auto* v = find_monitor(out->results, "v");
+  ASSERT_NE(v, nullptr);
+  ASSERT_EQ(v->steps.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(state_at(*v, 0, k), 9.0);
+    EXPECT_EQ(state_at(*v, 1, k), 18.0);
+  }
+}
+
 }  // namespace
 }  // namespace modelc::testing

@@ -37,9 +37,16 @@ def _is_whole(item):
 
 def _network_objects(net):
     """The network's active objects, without those contained in another (state updaters,
-    thresholders, pathways, run_regularly operations: translated with their owner)."""
+    thresholders, pathways, run_regularly operations: translated with their owner). Synapses stay:
+    Brian2 lists a Synapses object with a run_regularly among its source group's contained objects
+    (Group.run_regularly does so for anything with a `source`, meant for subgroups)."""
     contained = {id(c) for obj in net.objects for c in getattr(obj, "contained_objects", [])}
-    return [obj for obj in net.sorted_objects if obj.active and id(obj) not in contained]
+    seen, out = set(), []
+    for obj in net.sorted_objects:
+        if obj.active and (id(obj) not in contained or isinstance(obj, Synapses)) and id(obj) not in seen:
+            seen.add(id(obj))
+            out.append(obj)
+    return out
 
 
 def check_supported(obj):
@@ -71,9 +78,6 @@ def check_operation(obj):
             raise NotSupported("%s runs on the subgroup %r: operations of subgroups are not supported "
                                "by the modelc device; use the parent group with a condition on i"
                                % (what, group.name))
-        if isinstance(group, Synapses):
-            raise NotSupported("%s runs on the synapses %r: run_regularly on synapses is not "
-                               "supported by the modelc device" % (what, group.name))
 
 
 class SynapseLayout:

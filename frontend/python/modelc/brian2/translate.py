@@ -290,13 +290,7 @@ class Translator:
             elif kind == "SubexpressionUpdater":
                 schedule["constant_over_dt"] = self.schedule_entry(obj, "before_start", G.order)
             elif kind == "CodeRunner":
-                entry = {"code": self.code(obj.abstract_code if hasattr(obj, "abstract_code") and obj.abstract_code else obj.user_code, G, "run_regularly")}
-                k = self.every(obj, "run_regularly")
-                if k != 1:
-                    entry["dt"] = quantity_text(k * self.dt, second.dim)
-                entry["when"] = obj.when
-                entry["order"] = order_of(obj)
-                regular.append(entry)
+                regular.append(self.run_regularly(obj, G))
         for ev in events.values():
             if "schedule" in ev:
                 ev["schedule"] = {k: v for k, v in ev["schedule"].items() if v}
@@ -344,6 +338,17 @@ class Translator:
         if entry:
             d["schedule"] = {"threshold": entry}
         return d
+
+    def run_regularly(self, obj, owner):
+        """The IR entry of a run_regularly operation (a CodeRunner) of a group or synapses."""
+        code = obj.abstract_code if hasattr(obj, "abstract_code") and obj.abstract_code else obj.user_code
+        entry = {"code": self.code(code, owner, "run_regularly")}
+        k = self.every(obj, "run_regularly")
+        if k != 1:
+            entry["dt"] = quantity_text(k * self.dt, second.dim)
+        entry["when"] = obj.when
+        entry["order"] = order_of(obj)
+        return entry
 
     def synapses(self, S):
         self.check_clock(S)
@@ -401,6 +406,9 @@ class Translator:
                 schedule["state_update"] = entry
         if schedule:
             d["schedule"] = schedule
+        regular = [self.run_regularly(obj, S) for obj in S.contained_objects if type(obj).__name__ == "CodeRunner"]
+        if regular:
+            d["run_regularly"] = regular
         if S.order:
             d["order"] = order_of(S)
         delays = self.delays.get(S.name)
