@@ -5,7 +5,7 @@
 // and two digests: `network` (every group's (pre, post) pairs and every per-synapse variable right
 // after mc_init) and `state` (every variable and spike count after the run), so the two builds
 // can be checked to build the same network and give the same run.
-//   construct_ab module.so threads steps
+//   construct_ab module.so threads steps      (steps < 0: construct only, print its times)
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   double init_wall = clock_s(CLOCK_MONOTONIC) - w0, init_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  if (steps < 0) {  // construction only (for profiling it): no digests, no run
+    printf("%s construct_wall %.4f construct_cpu %.4f\n", argv[1], init_wall, init_cpu);
+    return 0;
+  }
   uint64_t hn = 1469598103934665603ull;
   long long synapses = 0;
   for (int g = 0; g < info->num_synapse_groups; g++) {
