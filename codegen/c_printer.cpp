@@ -104,7 +104,27 @@ std::string CStylePrinter::cast(const std::string& a, kir::Type, kir::Type to) c
   return "((" + type_name(to) + ")" + a + ")";
 }
 
+bool tabulable_binomial(const kir::Expr& e, int64_t& n, double& p) {
+  if (e.kind != kir::Expr::Kind::Random || e.name != "binomial" || e.args.size() != 2) return false;
+  if (!e.args[0] || e.args[0]->kind != kir::Expr::Kind::Literal || !e.args[1] ||
+      e.args[1]->kind != kir::Expr::Kind::Literal)
+    return false;
+  const std::optional<double> nv = kir::constant_number(e.args[0]), pv = kir::constant_number(e.args[1]);
+  if (!nv || !pv || *nv != static_cast<double>(static_cast<int64_t>(*nv))) return false;
+  n = static_cast<int64_t>(*nv);
+  p = *pv;
+  // The conditions of mc_binomial_double, in the same double arithmetic.
+  if (n <= 0 || !(p > 0.0) || p >= 1.0) return false;
+  return !(static_cast<double>(n) * p > 5.0 && static_cast<double>(n) * (1.0 - p) > 5.0);
+}
+
 std::string CStylePrinter::random(const kir::Expr& e) const {
+  int64_t n = 0;
+  double p = 0.0;
+  if (keys_.binomial_tables.count(e.stream) && tabulable_binomial(e, n, p))
+    return std::string(e.type == kir::Type::Float ? "(float)" : "") + "mc_binomial_lockstep(&_mc_bino" +
+           std::to_string(e.stream) + ", " + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" +
+           keys_.element + "), (uint64_t)(" + keys_.step + "))";
   if (e.name == "binomial" && e.args.size() == 2) {  // IR v2
     std::string fn = std::string("mc_binomial") + (e.type == kir::Type::Float ? "_float" : "_double");
     return fn + "(" + keys_.seed + ", " + std::to_string(e.stream) + "u, (uint64_t)(" + keys_.element +

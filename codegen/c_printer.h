@@ -16,6 +16,7 @@
 //     (abi/philox.h).
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "ir/kernel_ir.h"
@@ -28,7 +29,15 @@ struct RandomKeys {
   std::string seed = "seed";
   std::string element = "i";
   std::string step = "step";
+  // Streams of the binomial draws whose table the kernel set up in its prologue (the CPU backend:
+  // `mc_binomial_table _mc_bino<stream>`, cpu_support.h): printed as the lock-step draw.
+  std::set<uint32_t> binomial_tables;
 };
+
+// A binomial draw with literal n and p that takes the inversion branch of mc_binomial_double
+// (not the normal approximation, not a constant): its pmf terms are the same for every element,
+// so a backend may tabulate them once per kernel (mc_binomial_table). Sets n and p.
+bool tabulable_binomial(const kir::Expr& e, int64_t& n, double& p);
 
 class CStylePrinter {
  public:

@@ -122,13 +122,19 @@ void emit_delay_queues_init(EmitContext& c) {
       c.out += "  {\n    const int64_t _n = " + syn_field(g, "n") + ";\n";
       c.out += "    if (!(" + dl + " = (int32_t*)mc_alloc(mc_bytes(_n, sizeof(int32_t)), " +
                c_string("the delays of " + sg.name + "." + pw.name) + ", m->error, sizeof m->error))) " + fail + "\n";
-      c.out += "    int64_t _max = 0;\n";
+      // Parallel (it is a pass over every synapse of the network at mc_init); the first invalid
+      // synapse is reported whatever the thread count.
+      c.out += "    int64_t _max = 0, _bad = INT64_MAX;\n";
+      c.out += "    int32_t* __restrict _dl = " + dl + ";\n";
+      c.out += "    const auto* __restrict _dv = m->b_" + pw.delay_buffer + ";\n";
+      c.out += "#pragma omp parallel for schedule(static) reduction(max : _max) reduction(min : _bad) if (_n >= 65536) "
+               "num_threads(mc_threads(m))\n";
       c.out += "    for (int64_t s = 0; s < _n; ++s) {\n";
-      c.out += "      const double _d = mc_delay_steps_real((double)m->b_" + pw.delay_buffer + "[s], MC_DT);\n";
-      c.out += "      if (!(_d >= 0.0) || _d > 1.0e9) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
-               " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)s, (double)m->b_" + pw.delay_buffer +
-               "[s]); m->failed = 1; return 1; }\n";
-      c.out += "      " + dl + "[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n";
+      c.out += "      const double _d = mc_delay_steps_real((double)_dv[s], MC_DT);\n";
+      c.out += "      if (!(_d >= 0.0) || _d > 1.0e9) { if (s < _bad) _bad = s; continue; }\n";
+      c.out += "      _dl[s] = (int32_t)_d;\n      if (_d > _max) _max = (int64_t)_d;\n    }\n";
+      c.out += "    if (_bad != INT64_MAX) { snprintf(m->error, sizeof m->error, \"synapse %lld of " + sg.name +
+               " has the invalid delay %g s (pathway " + pw.name + ")\", (long long)_bad, (double)_dv[_bad]); m->failed = 1; return 1; }\n";
       if (is_dendritic(pw))
         c.out += emit_dendritic_ring_alloc(c, static_cast<int>(g), w, "_max") + "  }\n";
       else

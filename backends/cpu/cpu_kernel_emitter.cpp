@@ -155,6 +155,21 @@ std::string range_end(const EmitContext& c, const std::string& n, int pk, bool i
   return "(" + n + " < " + end + " ? " + n + " : " + end + ")";
 }
 
+// PoissonInput's draws (binomial with literal n and p, inversion branch): their pmf table, once per
+// call, for the lock-step draw the printer then uses (mc_binomial_lockstep in cpu_support.h).
+void emit_binomial_tables(EmitContext& c, const kir::Kernel& k, codegen::RandomKeys& keys) {
+  kir::walk_exprs(k.body, [&](const kir::Expr& e) {
+    int64_t n = 0;
+    double p = 0.0;
+    if (codegen::tabulable_binomial(e, n, p) && keys.binomial_tables.insert(e.stream).second) {
+      const std::string t = "_mc_bino" + std::to_string(e.stream);
+      c.out += "  mc_binomial_table " + t + ";\n  mc_binomial_table_init(&" + t + ", (int64_t)(" +
+               c.printer.expr(e.args[0]) + "), (double)(" + c.printer.expr(e.args[1]) + "));\n";
+    }
+    return kir::WalkResult::Advance;
+  });
+}
+
 void emit_kernel(EmitContext& c, size_t idx, bool init) {
   const kir::Kernel& k = c.p.kernels[idx];
   kir::BufferAccesses acc;
@@ -189,6 +204,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
   // Synapse draws are keyed by the global synapse index: the same numbers whatever the rank count.
   const int key_group = neuron_domain ? -1 : c.group_index(d.synapses);
   keys.element = neuron_domain ? "i" : key_group >= 0 ? synapse_gid(key_group, "syn") : "syn";
+  if (neuron_domain && k.merged.empty()) emit_binomial_tables(c, k, keys);
   c.printer.set_random_keys(keys);
   if (k.every_steps > 1) c.out += "  if (step % " + int_text(k.every_steps) + " != 0) return;\n";  // run_regularly
   if (emit_delivery_domain(c, k)) return;

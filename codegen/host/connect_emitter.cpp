@@ -288,6 +288,74 @@ bool builds_per_rank(const HostContext& c, int g) {
   return c.partitioned && !sg.replicated && sg.connectivity.storage == kir::Connectivity::Storage::Sparse;
 }
 
+// A probability rule without `n` makes at most one synapse per (i, j): a row holds at most
+// target_size synapses, so it can be generated straight into a buffer with that much room left.
+bool rows_bounded_by_target(const kir::SynapseGroup& sg) {
+  return sg.connect.kind == kir::ConnectRule::Kind::Probability && !sg.connect.n;
+}
+
+// Rows per block of the one-pass build: the unit of dynamic scheduling, as the former
+// schedule(dynamic, 16) over rows.
+constexpr int64_t kRowBlock = 16;
+
+// The one-pass build of a rule whose rows are bounded (rows_bounded_by_target): each block of rows
+// is generated once into a growable buffer of its own (the same draws as the two-pass build, so the
+// same synapses), then the prefix sum, then the blocks are copied into the CSR in parallel, each by
+// the thread that copies it, which is also the first to touch those pages (mc_alloc does not
+// write large blocks). Probability rows never fail, so there are no row errors to report.
+void emit_rows_once(HostContext& c, int g) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[g];
+  const std::string gs = std::to_string(g), S = int_text(sg.source_size), T = int_text(sg.target_size);
+  const std::string ot = row_output_type(c, g), B = int_text(kRowBlock);
+  const bool pre = keep_pre(c, g);
+  std::string& o = c.out;
+  o += "  _mc_row[0] = 0;\n";
+  o += "  const int64_t _mc_nblk = (" + S + " + " + B + " - 1) / " + B + ";\n";
+  o += "  " + ot + "** _mc_blk = (" + ot + "**)calloc((size_t)_mc_nblk + 1, sizeof(" + ot + "*));\n";
+  o += "  if (!_mc_blk) return mc_fail(m, " + c_string("out of memory building synapses " + sg.name) + ");\n";
+  o += "  int _mc_oom = 0;\n";
+  o += "#pragma omp parallel for schedule(dynamic, 1) num_threads(mc_threads(m))\n";
+  o += "  for (int64_t _mc_k = 0; _mc_k < _mc_nblk; ++_mc_k) {\n";
+  o += "    if (MC_CANCELLED(m)) continue;\n";
+  o += "    const int64_t _mc_i1 = _mc_k * " + B + " + " + B + " < " + S + " ? _mc_k * " + B + " + " + B + " : " + S + ";\n";
+  o += "    " + ot + "* _mc_buf = 0;\n    int64_t _mc_used = 0, _mc_cap = 0;\n";
+  o += "    for (int64_t i = _mc_k * " + B + "; i < _mc_i1; ++i) {\n";
+  o += "      if (_mc_cap - _mc_used < " + T + ") {\n";
+  o += "        const int64_t _mc_nc = 2 * _mc_cap > _mc_used + " + T + " ? 2 * _mc_cap : _mc_used + " + T + ";\n";
+  o += "        " + ot + "* _mc_nb = (" + ot + "*)realloc(_mc_buf, (size_t)_mc_nc * sizeof(" + ot + "));\n";
+  o += "        if (!_mc_nb) {\n#pragma omp atomic write\n          _mc_oom = 1;\n          break;\n        }\n";
+  o += "        _mc_buf = _mc_nb;\n        _mc_cap = _mc_nc;\n      }\n";
+  o += "      int64_t _mc_b = 0;\n";
+  o += "      const int64_t _mc_c = row" + gs + "(m, i, _mc_buf + _mc_used, &_mc_b);\n";
+  o += "      _mc_row[i + 1] = _mc_c;\n      _mc_used += _mc_c;\n    }\n";
+  o += "    _mc_blk[_mc_k] = _mc_buf;\n  }\n";
+  o += "  if (_mc_oom || MC_CANCELLED(m)) {\n";
+  o += "    for (int64_t _mc_k = 0; _mc_k < _mc_nblk; ++_mc_k) free(_mc_blk[_mc_k]);\n    free(_mc_blk);\n";
+  o += "    if (_mc_oom) return mc_fail(m, " + c_string("out of memory building synapses " + sg.name) + ");\n";
+  o += "    return mc_check_cancel(m, " + c_string("building synapses " + sg.name) + ");\n  }\n";
+  o += "  for (int64_t i = 0; i < " + S + "; ++i) _mc_row[i + 1] += _mc_row[i];\n";
+  o += "  " + field(g, "n") + " = _mc_row[" + S + "];\n";
+  const std::string pt = post_index_type(c, g);
+  o += "  " + field(g, "post") + " = (" + pt + "*)mc_alloc(mc_bytes(" + field(g, "n") + ", sizeof(" + pt + ")), " +
+       c_string("post indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  if (pre)
+    o += "  " + field(g, "pre") + " = (int32_t*)mc_alloc(mc_bytes(" + field(g, "n") + ", sizeof(int32_t)), " +
+         c_string("pre indices of synapses " + sg.name) + ", m->error, sizeof m->error);\n";
+  o += "  if (!" + field(g, "post") + (pre ? " || !" + field(g, "pre") : std::string()) + ") {\n";
+  o += "    for (int64_t _mc_k = 0; _mc_k < _mc_nblk; ++_mc_k) free(_mc_blk[_mc_k]);\n    free(_mc_blk);\n    return 1;\n  }\n";
+  o += "  " + pt + "* __restrict _mc_post = " + field(g, "post") + ";\n";
+  if (pre) o += "  int32_t* __restrict _mc_pre = " + field(g, "pre") + ";\n";
+  o += "#pragma omp parallel for schedule(dynamic, 1) num_threads(mc_threads(m))\n";
+  o += "  for (int64_t _mc_k = 0; _mc_k < _mc_nblk; ++_mc_k) {\n";
+  o += "    const int64_t _mc_i0 = _mc_k * " + B + ", _mc_i1 = _mc_i0 + " + B + " < " + S + " ? _mc_i0 + " + B + " : " + S + ";\n";
+  o += "    const int64_t _mc_len = _mc_row[_mc_i1] - _mc_row[_mc_i0];\n";
+  o += "    if (_mc_len > 0) memcpy(_mc_post + _mc_row[_mc_i0], _mc_blk[_mc_k], (size_t)_mc_len * sizeof(" + pt + "));\n";
+  o += "    free(_mc_blk[_mc_k]);\n";
+  if (pre)
+    o += "    for (int64_t i = _mc_i0; i < _mc_i1; ++i)\n      for (int64_t s = _mc_row[i]; s < _mc_row[i + 1]; ++s) _mc_pre[s] = (int32_t)i;\n";
+  o += "  }\n  free(_mc_blk);\n";
+}
+
 void emit_group_ranks(HostContext& c, int g);
 
 void emit_group(HostContext& c, int g) {
@@ -361,6 +429,10 @@ void emit_group(HostContext& c, int g) {
     }
     case kir::ConnectRule::Kind::Probability:
     case kir::ConnectRule::Kind::Generator:
+      if (rows_bounded_by_target(sg)) {
+        emit_rows_once(c, g);
+        break;
+      }
       emit_count_rows(c, g);
       emit_alloc_pairs(c, g, sg.name);
       bind_pairs();

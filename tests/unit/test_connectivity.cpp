@@ -55,7 +55,7 @@ struct StorageRun {
 };
 
 std::optional<StorageRun> run_storage(const std::string& tag, const std::string& text, const std::string& opt,
-                                      std::string& error) {
+                                      std::string& error, int threads = 2) {
   driver::PipelineOptions options;
   if (opt == "-O0") options.passes = passes::pipeline_for_opt_level(0);
   options.build.out_dir = v2_model_dir(tag) / "build";
@@ -70,7 +70,7 @@ std::optional<StorageRun> run_storage(const std::string& tag, const std::string&
   runtime::LoadedModule module;
   if (!module.load(compiled.build.module_path, error)) return std::nullopt;
   mc_options mo = runtime::Simulation::default_options(module);
-  mo.num_threads = 2;
+  mo.num_threads = threads;
   runtime::Simulation sim(module, mo);
   if (!sim.init(error) || !sim.run(compiled.unit.program->steps, {}, error)) return std::nullopt;
   runtime::RunResults results;
@@ -111,6 +111,39 @@ TEST(Connectivity, EveryStorageGivesTheCsrSpikesAndSynapses) {
     EXPECT_EQ(run->pre, reference->pre);
     EXPECT_EQ(run->post, reference->post);
   }
+}
+
+// Sparse probability rules build each row once, into per-block buffers (connect_emitter.cpp,
+// emit_rows_once); procedural storage regenerates every row when read and dense storage counts,
+// then regenerates. Rows as full as the target (p = 1), half full (the buffers grow) and nearly
+// empty must be the same synapses in the same order whatever the thread count.
+TEST(Connectivity, RowsBuiltOnceAreTheRegeneratedRows) {
+  const std::string rules = R"J(,
+    {"name": "Half", "source": "P[0:300]", "target": "P", "on_pre": "ge += 0.01*mV", "connect": {"p": "0.5"}},
+    {"name": "Full", "source": "P[0:40]", "target": "P[100:400]", "on_pre": "ge += 0.01*mV", "connect": {"p": "1.0"}},
+    {"name": "Sparse", "source": "P", "target": "P", "on_pre": "ge += 0.01*mV", "connect": {"p": "0.002"}})J";
+  auto with = [&](const std::string& storage) {
+    std::string r = rules;
+    if (!storage.empty())
+      for (size_t pos = 0; (pos = r.find("\"on_pre\"", pos)) != std::string::npos; pos += 40)
+        r.insert(pos, "\"connectivity\": \"" + storage + "\", ");
+    return cuba_like(1000, "0.05", "20 ms", storage, r);
+  };
+  std::string error;
+  auto reference = run_storage("rows-once-proc", with("procedural"), "-O2", error, 1);
+  ASSERT_TRUE(reference) << error;
+  ASSERT_EQ(reference->post.size(), 5u);
+  EXPECT_EQ(reference->post[3].size(), 40u * 300u);
+  EXPECT_NEAR(static_cast<double>(reference->post[2].size()), 0.5 * 300 * 1000, 3000.0);
+  for (const std::string storage : {"sparse", "dense"})
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(storage + " with " + std::to_string(threads) + " threads");
+      auto run = run_storage("rows-once-" + storage, with(storage), "-O2", error, threads);
+      ASSERT_TRUE(run) << error;
+      EXPECT_EQ(run->pre, reference->pre);
+      EXPECT_EQ(run->post, reference->post);
+      EXPECT_EQ(run->spike_i, reference->spike_i);
+    }
 }
 
 // The pass over a model with a chosen target (features and memory), as lower_model runs it.

@@ -2,6 +2,7 @@
 // linkage: generated modules call it through the C ABI, nothing here may throw across it.
 #include "backends/cpu/support/cpu_support.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,11 +69,15 @@ static void human_size(size_t bytes, char* buf, size_t n) {
   std::snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
+// calloc rather than aligned_alloc + memset: glibc takes large blocks straight from mmap (or fresh
+// heap), which is zero already, and does not write them. So the pages of a synapse array are first
+// touched by the loop that fills it (parallel in mc_init), not serially here (a fifth of the
+// microcircuit's construction was these faults, docs/performance.md). calloc aligns to 16 bytes
+// only: the block is over-allocated by 64 and calloc's pointer kept in the word before ours.
 void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size) {
-  // Rounded up to the alignment (aligned_alloc requires a multiple) and never zero.
   size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
-  void* p = rounded < bytes || bytes == SIZE_MAX ? nullptr : std::aligned_alloc(64, rounded);
-  if (!p) {
+  void* raw = rounded < bytes || bytes == SIZE_MAX || rounded + 64 < rounded ? nullptr : std::calloc(1, rounded + 64);
+  if (!raw) {
     if (err && err_size) {
       char h[32];
       human_size(bytes, h, sizeof h);
@@ -81,11 +86,15 @@ void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size) {
     }
     return nullptr;
   }
-  std::memset(p, 0, rounded);
-  return p;
+  // calloc's alignment is at least 16, so there are 16 or more bytes before the aligned pointer.
+  auto aligned = (reinterpret_cast<uintptr_t>(raw) + 64) & ~static_cast<uintptr_t>(63);
+  reinterpret_cast<void**>(aligned)[-1] = raw;
+  return reinterpret_cast<void*>(aligned);
 }
 
-void mc_free(void* p) { std::free(p); }
+void mc_free(void* p) {
+  if (p) std::free(static_cast<void**>(p)[-1]);
+}
 
 mc_queue* mc_queue_new(int64_t depth) {
   if (depth < 1) depth = 1;

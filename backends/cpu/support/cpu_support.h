@@ -127,6 +127,92 @@ MC_INLINE float mc_binomial_float(uint64_t seed, uint32_t stream, uint64_t eleme
   return (float)mc_binomial_double(seed, stream, element, step, n, p);
 }
 
+/* --- Lock-step binomial inversion (PoissonInput) ------------------------------------------------
+ * A PoissonInput draws Binomial(n, p) with the same literal n and p for every neuron, so the pmf
+ * terms px[k] the inversion above walks are the same for every neuron: the kernel tabulates the
+ * first MC_BINO_LOCKSTEP of them once per call (mc_binomial_table_init, the same expressions as
+ * mc_binomial_double, so the same numbers), and every lane walks the table in step with the others:
+ * a loop with a fixed trip count and no division, which vectorises, where the inversion's loop of
+ * data-dependent length does not. A lane still walking after the table (X >= MC_BINO_LOCKSTEP, or
+ * past the bound: a redraw) starts over in mc_binomial_table_rest, the scalar inversion with the
+ * table's qn and bound. The uniforms, the subtractions and the comparisons are those of
+ * mc_binomial_double in the same order, so each draw is the same number. Only for draws of the
+ * inversion branch (codegen::tabulable_binomial). */
+#define MC_BINO_LOCKSTEP 8
+typedef struct mc_binomial_table {
+  double px[MC_BINO_LOCKSTEP];
+  double P, q, qn, bound;
+  int64_t n, steps;
+  int reverse;
+} mc_binomial_table;
+
+MC_INLINE void mc_binomial_table_init(mc_binomial_table* t, int64_t n, double p) {
+  t->n = n;
+  t->reverse = p > 0.5;
+  t->P = t->reverse ? 1.0 - p : p;
+  t->q = 1.0 - t->P;
+  t->qn = exp((double)n * log(t->q));
+  t->bound = fmin((double)n, (double)n * t->P + 10.0 * sqrt((double)n * t->P * t->q + 1.0));
+  /* X > bound exactly when X > floor(bound) (X is an integer): the walk may take kb + 1 terms. */
+  const int64_t kb = (int64_t)floor(t->bound);
+  t->steps = kb + 1 < MC_BINO_LOCKSTEP ? kb + 1 : MC_BINO_LOCKSTEP;
+  double px = t->qn;
+  for (int64_t X = 0; X < MC_BINO_LOCKSTEP; ++X) {
+    if (X > 0) px = ((double)(n - X + 1) * t->P * px) / ((double)X * t->q);
+    t->px[X] = X < t->steps ? px : 2.0;
+  }
+}
+
+/* The end of a lock-step draw: X when the walk stopped inside the table, else the whole inversion of
+ * mc_binomial_double from its start. Called for every lane, since GCC 12 does not vectorise a loop
+ * with a conditional call: declared simd (its clone, scalar per lane, is called once per vector;
+ * the rare lane that walks on does so inside it) and const, with the table's constants by value
+ * (a call that might write memory keeps the loop scalar). */
+#if defined(_OPENMP)
+#pragma omp declare simd notinbranch
+#endif
+#if defined(__GNUC__)
+__attribute__((noinline, const))
+#endif
+MC_INLINE double mc_binomial_table_rest(uint64_t seed, uint32_t stream, uint64_t element, uint64_t step, int64_t X,
+                                        int64_t steps, int64_t n, double P, double q, double qn, double bound, int reverse) {
+  if (X < steps) return (double)(reverse ? n - X : X);
+  uint64_t redraw = 0;
+  X = 0;
+  double px = qn;
+  double U = mc_uniform_double(seed, stream, element, step);
+  while (U > px) {
+    X++;
+    if ((double)X > bound) {
+      X = 0;
+      px = qn;
+      U = mc_uniform_double(seed, stream, element + ((++redraw) << 40), step);
+    } else {
+      U -= px;
+      px = ((double)(n - X + 1) * P * px) / ((double)X * q);
+    }
+  }
+  return (double)(reverse ? n - X : X);
+}
+
+MC_INLINE double mc_binomial_lockstep(const mc_binomial_table* __restrict t, uint64_t seed, uint32_t stream,
+                                      uint64_t element, uint64_t step) {
+  double U = mc_uniform_double(seed, stream, element, step);
+  /* In doubles, multiplied rather than selected: the form GCC 12 vectorises. live is 0 or 1, so
+   * U - live * px is U - px or U exactly; the terms past `steps` are 2 (> any U), which stop. */
+  double X = 0.0, live = 1.0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+  for (int k = 0; k < MC_BINO_LOCKSTEP; ++k) {
+    live = U > t->px[k] ? live : 0.0;
+    U -= live * t->px[k];
+    X += live;
+  }
+  return mc_binomial_table_rest(seed, stream, element, step, (int64_t)X, t->steps, t->n, t->P, t->q, t->qn, t->bound,
+                                t->reverse);
+}
+
 /* --- IR v2: delivery queue of heterogeneous delays --------------------------------------------------
  * A ring of `depth` growable lists of synapse indices; slot (step + delay) % depth collects the
  * synapses whose event is due at that step. Pushing is inline (it is on the hot path). */
@@ -173,7 +259,9 @@ MC_EXPORT void mc_array_free(mc_array* a);
 
 /* 64-byte aligned, zero-filled memory; NULL on failure, after writing
  * "out of memory allocating <human size> (<bytes> bytes) for <what>" into err. Zero bytes gives a
- * valid unique pointer. Free with mc_free. */
+ * valid unique pointer. Free with mc_free only (not free: the block starts before the pointer).
+ * Large blocks are not written here (calloc from mmap): their pages are first touched by whoever
+ * writes them first. */
 MC_EXPORT void* mc_alloc(size_t bytes, const char* what, char* err, size_t err_size);
 MC_EXPORT void mc_free(void* p);
 /* n * elem with overflow check; SIZE_MAX on overflow so the allocation fails cleanly. */
