@@ -37,6 +37,7 @@ void emit_header(EmitContext& c) {
   c.out += "  const mc_partition* partition;  // null or one rank: one process\n  int32_t rank, num_ranks;\n";
   c.out += "  double phase[" + std::to_string(kPhaseNames.size()) + "];  // seconds per phase (mc_read_phases)\n";
   c.out += "  int32_t* xsend;  // exchange scratch (mc_exchange*): this rank's pack\n  int64_t* xat;  // per rank cursor\n";
+  c.out += "  int64_t tspikes[" + std::to_string(kMaxTeam) + "];  // per thread: spikes of its range (team spike kernels)\n";
   for (const auto& b : p.buffers)
     c.out += "  " + c.printer.storage_type_name(b.type) + "* b_" + b.name + ";  // " + b.owner + "." + b.variable + "\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
@@ -65,6 +66,14 @@ void emit_header(EmitContext& c) {
   c.out += "static inline int mc_threads(const mc_module* m) {\n#ifdef _OPENMP\n"
            "  return m->num_threads > 0 ? m->num_threads : omp_get_max_threads();\n#else\n"
            "  (void)m;\n  return 1;\n#endif\n}\n\n";
+  // The team a team kernel runs in (mc_run's, or a team of one outside it) and this thread's rank.
+  c.out += "static inline int mc_team_size(void) {\n#ifdef _OPENMP\n  return omp_get_num_threads();\n#else\n  return 1;\n#endif\n}\n";
+  c.out += "static inline int mc_team_rank(void) {\n#ifdef _OPENMP\n  return omp_get_thread_num();\n#else\n  return 0;\n#endif\n}\n";
+  // The first position in [lo, hi) of an ascending index array whose value is at least v.
+  c.out += "#define MC_LOWER_BOUND(a, lo, hi, v, out) do { int64_t _lb_l = (lo), _lb_h = (hi); \\\n"
+           "  while (_lb_l < _lb_h) { const int64_t _lb_m = (_lb_l + _lb_h) >> 1; \\\n"
+           "    if ((int64_t)(a)[_lb_m] < (int64_t)(v)) _lb_l = _lb_m + 1; else _lb_h = _lb_m; } \\\n"
+           "  (out) = _lb_l; } while (0)\n\n";
 }
 
 // Buffer::init_values into the host state (the tables are static data, codegen/host).
@@ -190,12 +199,17 @@ void emit_init_run(EmitContext& c) {
     c.error("task refers to kernel " + std::to_string(idx) + " but the program has " + std::to_string(p.kernels.size()));
     return false;
   };
+  // Init kernels run once: a team kernel gets a team of its own.
+  auto init_call = [&](size_t idx) {
+    const std::string call = "  k" + std::to_string(idx) + "(m, 0);\n";
+    return c.team[idx] ? "#pragma omp parallel num_threads(mc_threads(m))\n" + call : call;
+  };
   o += "int mc_init(mc_module* m) {\n  if (!m) return 1;\n";
   o += "  if (m->initialised) return mc_fail(m, \"mc_init called twice\");\n";
   o += "  if (m->failed) return 1;\n";
   // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
   for (size_t idx : p.init_kernels)
-    if (kernel_ok(idx) && !is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
+    if (kernel_ok(idx) && !is_synapse_kernel(p.kernels[idx])) o += init_call(idx);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     const kir::SynapseGroup& sg = p.synapse_groups[g];
     const std::string gs = std::to_string(g);
@@ -221,7 +235,7 @@ void emit_init_run(EmitContext& c) {
   }
   copy_init_values(c, true);
   for (size_t idx : p.init_kernels)
-    if (idx < p.kernels.size() && is_synapse_kernel(p.kernels[idx])) o += "  k" + std::to_string(idx) + "(m, 0);\n";
+    if (idx < p.kernels.size() && is_synapse_kernel(p.kernels[idx])) o += init_call(idx);
   emit_delay_queues_init(c);
   for (size_t k = 0; k < p.monitors.size(); ++k)
     if (p.monitors[k].kind == kir::Monitor::Kind::State && !p.monitors[k].synapses.empty() && !p.monitors[k].all_synapses &&
@@ -229,62 +243,117 @@ void emit_init_run(EmitContext& c) {
       o += "  if (mon" + std::to_string(k) + "_map(m)) return 1;\n";
   o += "  m->initialised = 1;\n  return 0;\n}\n\n";
 
+  // The steps run in one OpenMP team (docs/performance.md, "Threads"): team kernels are called by
+  // every thread and end in a barrier; runs of solo tasks (solo kernels, monitors, exchanges) go to
+  // thread 0 and end in one barrier. Thread 0 also keeps the clocks and the launch count. A task
+  // that fails makes every thread leave the loop at the same barrier: thread 0 writes the verdict
+  // to one of two flags, alternating, so no thread can overwrite a verdict another has yet to read.
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n";
-  o += "  if (m->failed) return 1;\n";
+  o += "  if (m->failed) return 1;\n  if (steps <= 0) return 0;\n";
   // Cancellation is polled between steps: the module stays consistent (mc_current_step says where).
-  o += "  for (int64_t s = 0; s < steps; ++s) {\n    if (MC_CANCELLED(m)) {\n      snprintf(m->error, sizeof m->error, \"interrupted\");\n      return 1;\n    }\n"
-       "    const int64_t step = m->step;\n";
+  o += "  if (MC_CANCELLED(m)) {\n    snprintf(m->error, sizeof m->error, \"interrupted\");\n    return 1;\n  }\n";
+  o += "  const int64_t _mc_step0 = m->step;\n  int _mc_rc = 0;\n  int _mc_verdict[2] = {0, 0};\n  double _mc_clock = 0.0;\n";
+  o += "  int _mc_nt = mc_threads(m);\n  if (_mc_nt < 1) _mc_nt = 1;\n  if (_mc_nt > " + std::to_string(kMaxTeam) +
+       ") _mc_nt = " + std::to_string(kMaxTeam) + ";\n";
+  o += "#pragma omp parallel num_threads(_mc_nt)\n  {\n";
+  o += "  const int _mc_tid = mc_team_rank();\n  int _mc_vp = 0;\n";
+  o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = _mc_step0 + s;\n";
   // Launches: kernel calls that run this step (run_regularly kernels on their steps only); monitor
   // recorders are host code, not kernels, and are not counted (docs/passes.md, kernel fusion).
   int64_t every_step_kernels = 0;
+  std::string launches;
   for (const auto& t : p.step_tasks)
     if (t.kind == kir::Task::Kind::RunKernel && t.index < p.kernels.size()) {
       const int64_t every = p.kernels[t.index].every_steps;
       if (every <= 1) ++every_step_kernels;
-      else o += "    m->launches += step % " + int_text(every) + " == 0;\n";
+      else launches += "      m->launches += step % " + int_text(every) + " == 0;\n";
     }
-  if (every_step_kernels) o += "    m->launches += " + int_text(every_step_kernels) + ";\n";
+  if (every_step_kernels) launches += "      m->launches += " + int_text(every_step_kernels) + ";\n";
   // Each task's wall time goes to its phase, sampled on every kPhaseSample-th step and scaled: a
   // clock read costs about 20 ns, which on every task of every step would be 1.5% of CUBA's 4,000
   // neuron steps; sampled, it is 0.2%, and the estimate is unbiased over any run long enough to
-  // profile.
-  o += "    const int _mc_timed = step % " + std::to_string(kPhaseSample) + " == 0;\n";
-  o += "    double _mc_t = _mc_timed ? mc_now() : 0.0, _mc_t1;\n    (void)_mc_t1;\n";
-  auto lap = [&](size_t phase) {
-    o += "    if (_mc_timed) {\n      _mc_t1 = mc_now();\n      m->phase[" + std::to_string(phase) + "] += " +
-         std::to_string(kPhaseSample) + ".0 * (_mc_t1 - _mc_t);\n      _mc_t = _mc_t1;\n    }\n";
+  // profile. Thread 0 reads the clocks, after each task's closing barrier.
+  o += "    const int _mc_timed = _mc_tid == 0 && step % " + std::to_string(kPhaseSample) + " == 0;\n";
+  o += "    if (_mc_tid == 0) {\n" + launches + "      if (_mc_timed) _mc_clock = mc_now();\n    }\n";
+  auto lap = [&](size_t phase, const std::string& ind) {
+    return ind + "if (_mc_timed) {\n" + ind + "  const double _mc_t1 = mc_now();\n" + ind + "  m->phase[" + std::to_string(phase) +
+           "] += " + std::to_string(kPhaseSample) + ".0 * (_mc_t1 - _mc_clock);\n" + ind + "  _mc_clock = _mc_t1;\n" + ind + "}\n";
   };
+  // A run of solo tasks: each a statement for thread 0 (failing ones set _mc_fail), then the barrier.
+  struct Solo {
+    std::string code;
+    bool can_fail = false;
+  };
+  std::vector<Solo> group;
+  auto flush = [&](const std::string& guard = "") {
+    if (group.empty()) return;
+    bool can_fail = false;
+    std::string code;
+    for (const Solo& t : group) {
+      code += t.code;
+      can_fail |= t.can_fail;
+    }
+    group.clear();
+    std::string ind = guard.empty() ? "    " : "      ";
+    if (!guard.empty()) o += "    if (" + guard + ") {\n";
+    o += ind + "if (_mc_tid == 0) {\n" + ind + "  int _mc_fail = 0;\n" + ind + "  do {\n" + code + ind + "  } while (0);\n";
+    if (can_fail) o += ind + "  _mc_verdict[_mc_vp] = _mc_fail;\n";
+    else o += ind + "  (void)_mc_fail;\n";
+    o += ind + "}\n#pragma omp barrier\n";
+    if (can_fail) o += ind + "if (_mc_verdict[_mc_vp]) break;\n" + ind + "_mc_vp ^= 1;\n";
+    if (!guard.empty()) o += "    }\n";
+  };
+  const std::string sind = "      ";
   auto exchanges_before = [&](size_t pos) {
     for (size_t x = 0; x < p.exchanges.size(); ++x)
       if (p.exchanges[x].before_task == pos) {
-        o += "    if (mc_exchange" + std::to_string(x) + "(m, step)) return 1;\n";
-        lap(5);
+        // Only distributed runs exchange: one process skips the task and its barrier.
+        flush();
+        group.push_back({sind + "if (mc_exchange" + std::to_string(x) + "(m, step)) { _mc_fail = 1; break; }\n" + lap(5, sind), true});
+        flush("m->num_ranks > 1");
       }
   };
   for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) {
     const kir::Task& t = p.step_tasks[pos];
     exchanges_before(pos);
     if (t.kind == kir::Task::Kind::RunKernel) {
-      if (kernel_ok(t.index)) {
-        o += "    k" + std::to_string(t.index) + "(m, step);\n";
-        lap(phase_of(p, t));
+      if (!kernel_ok(t.index)) continue;
+      const std::string call = "k" + std::to_string(t.index) + "(m, step);\n";
+      if (c.team[t.index]) {
+        flush();
+        o += "    " + call + lap(phase_of(p, t), "    ");
+      } else {
+        group.push_back({sind + call + lap(phase_of(p, t), sind), false});
       }
     } else if (t.index < p.monitors.size()) {
       bool state = p.monitors[t.index].kind == kir::Monitor::Kind::State;
       if (state != (t.kind == kir::Task::Kind::RecordState))
         c.error("task kind does not match the kind of monitor '" + p.monitors[t.index].name + "'");
-      o += "    if (rec" + std::to_string(t.index) + "(m, step)) return 1;\n";
-      lap(phase_of(p, t));
-      continue;
+      group.push_back({sind + "if (rec" + std::to_string(t.index) + "(m, step)) { _mc_fail = 1; break; }\n" + lap(phase_of(p, t), sind), true});
     } else {
       c.error("task refers to monitor " + std::to_string(t.index) + " but the program has " +
               std::to_string(p.monitors.size()));
     }
   }
   exchanges_before(p.step_tasks.size());
-  o += "    if (m->failed) return 1;\n";
-  o += "    m->step = step + 1;\n  }\n  return 0;\n}\n\n";
+  // The end of the step: failures of kernels (m->failed) and cancellation. In a trailing run of
+  // solo tasks it costs nothing and is polled every step; otherwise it takes a barrier of its own
+  // and is polled every 8th step (and the last).
+  const std::string end_check =
+      sind + "if (m->failed) { _mc_fail = 1; break; }\n" + sind + "m->step = step + 1;\n" + sind + "if (s + 1 < steps && MC_CANCELLED(m)) {\n" +
+      sind + "  snprintf(m->error, sizeof m->error, \"interrupted\");\n" + sind + "  _mc_fail = 1;\n" + sind + "}\n";
+  const bool trailing = !group.empty();
+  group.push_back({end_check, true});
+  if (trailing) {
+    flush();
+  } else {
+    o += "    if (_mc_tid == 0 && !((s & 7) == 7 || s + 1 == steps)) m->step = step + 1;\n";
+    flush("(s & 7) == 7 || s + 1 == steps");
+  }
+  o += "  }\n";
+  o += "  if (_mc_tid == 0) _mc_rc = _mc_verdict[0] | _mc_verdict[1];\n  }\n";
+  o += "  return _mc_rc;\n}\n";
 }
 
 // Accessors: table-driven switch statements over the compile-time layout.
