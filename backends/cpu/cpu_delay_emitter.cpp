@@ -61,14 +61,16 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
       c.mark_team();
       c.out += "  int64_t _mc_chunk = ((" + T + " + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) +
                " + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
-      c.out += "#pragma omp for simd schedule(static, _mc_chunk)\n";
+      c.out += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
     } else {
       c.out += "#pragma omp simd\n";
     }
     c.out += "  for (int64_t j = 0; j < " + T + "; ++j) {\n";
     c.out += "    const int64_t i = j + " + int_text(sg->target_offset) + ";\n";
     c.printer.block(k.body, 2, c.out);
-    c.out += "  }\n}\n\n";
+    c.out += "  }\n";
+    if (sg->target_size >= c.options.parallel_min_size) c.out += "  mc_barrier(m);\n";
+    c.out += "}\n\n";
     return true;
   }
   int pk = c.population_index(sg->source);
@@ -108,7 +110,7 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += "      const int64_t ring_slot = _mc_r * " + T + ";\n";
   c.printer.block(k.body, 3, c.out);
   c.out += "    }\n  }\n";
-  if (team) c.out += "#pragma omp barrier\n";
+  if (team) c.out += "  mc_barrier(m);\n";
   c.out += "}\n\n";
   return true;
 }

@@ -39,6 +39,8 @@ struct EmitContext : codegen::host::HostContext {
 
 // The largest team mc_run forks (the size of the per-thread scratch in struct mc_module).
 constexpr int kMaxTeam = 256;
+// mc_barrier: pause instructions before a waiting thread sleeps.
+constexpr int kBarrierSpins = 200;
 // Spike-driven kernels split their targets among the threads from this many targets on (below,
 // one thread delivers everything).
 constexpr int64_t kTeamMinTargets = 2;

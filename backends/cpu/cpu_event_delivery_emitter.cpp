@@ -250,7 +250,7 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     // call: any split of the events among the team gives the serial result.
     if (target_owned(k.body)) {
       c.mark_team();
-      c.out += "#pragma omp for schedule(static)\n";
+      c.out += "#pragma omp for schedule(static) nowait\n";
     }
     c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
     c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
@@ -262,7 +262,9 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     std::swap(body, c.out);
     c.out = std::move(saved);
     c.out += for_each_synapse(body, 2);
-    c.out += "  }\n}\n\n";
+    c.out += "  }\n";
+    if (target_owned(k.body)) c.out += "  mc_barrier(m);\n";
+    c.out += "}\n\n";
     return true;
   }
   // QueuedEvents: insert this step's events, then deliver the due slot. Pre pathways of a
@@ -308,7 +310,7 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += "  }\n  _mc_due->size = 0;\n  }\n";
   c.out += "  if (_mc_oom) {\n#pragma omp critical(mc_queue_fail)\n    mc_fail(m, " +
            c_string("out of memory in the delivery queue of " + sg->name) + ");\n  }\n";
-  if (team) c.out += "#pragma omp barrier\n";
+  if (team) c.out += "  mc_barrier(m);\n";
   c.out += "}\n\n";
   return true;
 }

@@ -204,7 +204,7 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
     // Ranges in thread order, moved together by thread 0 once every range is done; each
     // destination lies at or before its source (a range's spikes never outnumber the neurons
     // before it), so memmove in order is safe.
-    o += "#pragma omp barrier\n";
+    o += "    mc_barrier(m);\n";
     o += "    if (_mc_t == 0) {\n";
     o += "      int64_t _mc_n = 0;\n";
     o += "      for (int _mc_u = 0; _mc_u < _mc_tn; ++_mc_u) {\n";
@@ -215,7 +215,7 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
     o += "        _mc_n += m->tspikes[_mc_u];\n      }\n";
     o += "      " + count + "[_mc_slot] = _mc_n;\n";
     o += "      " + total + " += _mc_n;\n    }\n";
-    o += "#pragma omp barrier\n  }\n";
+    o += "    mc_barrier(m);\n  }\n";
     return true;
   }
   o += "  " + count + "[_mc_slot] = _mc_nspk;\n";
@@ -290,7 +290,7 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
     o += "    }\n";
   }
   o += "  }\n";
-  if (team) o += "#pragma omp barrier\n";
+  if (team) o += "  mc_barrier(m);\n";
 }
 
 }  // namespace modelc::backends::cpu

@@ -270,7 +270,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
           // A team kernel: the loop is shared by mc_run's team (or runs whole outside one).
           c.out += "  int64_t _mc_chunk = (_mc_blocks + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
           c.out += "  if (_mc_chunk < " + int_text(kSimdPad) + ") _mc_chunk = " + int_text(kSimdPad) + ";\n";
-          c.out += "#pragma omp for simd schedule(static, _mc_chunk)\n";
+          c.out += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
           c.mark_team();
         } else {
           c.out += "#pragma omp simd\n";
@@ -282,6 +282,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
         c.out += "  for (int64_t i = " + range_begin(first, pk, init) + "; i < " + range_end(c, n, pk, init, padded) + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
+      if (c.team[c.kernel]) c.out += "  mc_barrier(m);\n";
     } else {
       if (emits) c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
       bind_spike_slot(c, pk, "step", d.event);
@@ -347,7 +348,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
     c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
     emit_row_visit(c, g, k.body, team ? std::to_string(g) : "");  // the row's synapses, per storage (with prefetch)
     c.out += "  }\n";
-    if (team) c.out += "#pragma omp barrier\n";
+    if (team) c.out += "  mc_barrier(m);\n";
     c.out += "}\n\n";
     return;
   }
@@ -358,14 +359,16 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
     // Shared by the team from parallel_min_size synapses on; below, thread 0 takes them all.
     c.out += "  const int64_t _mc_chunk = _mc_n >= " + int_text(c.options.parallel_min_size) +
              " ? (_mc_n + mc_team_size() - 1) / mc_team_size() : (_mc_n > 0 ? _mc_n : 1);\n";
-    c.out += "#pragma omp for schedule(static, _mc_chunk)\n";
+    c.out += "#pragma omp for schedule(static, _mc_chunk) nowait\n";
     c.mark_team();
   }
   c.out += "  for (int64_t syn = 0; syn < _mc_n; ++syn) {\n";
   c.out += "    const int64_t i = _mc_pre[syn]; (void)i;\n";
   c.out += "    const int64_t j = _mc_post[syn]; (void)j;\n";
   c.printer.block(k.body, 2, c.out);
-  c.out += "  }\n}\n\n";
+  c.out += "  }\n";
+  if (block_elementwise(k.body, writes, "syn")) c.out += "  mc_barrier(m);\n";
+  c.out += "}\n\n";
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
         o += "  int64_t _mc_chunk = " + (s.parallel_if.empty() ? std::string() : "!(" + s.parallel_if + ") ? _mc_blocks * " + int_text(kSimdPad) + " : ") +
              "(_mc_blocks + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
         o += "  if (_mc_chunk < " + int_text(kSimdPad) + ") _mc_chunk = " + int_text(kSimdPad) + ";\n";
-        o += "#pragma omp for simd schedule(static, _mc_chunk)\n";
+        o += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
       } else {
         o += "#pragma omp simd\n";
       }
@@ -130,6 +130,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     o += "  for (int64_t i = _mc_i0; i < " + n + "; ++i) {\n";
     c.printer.block(k.body, 2, o);
     o += "  }\n";
+    if (checks.elementwise(k.body) && any_parallel) o += "  mc_barrier(m);\n";
   }
   o += "  }\n}\n\n";
 }
