@@ -6,6 +6,8 @@
 // row pointers, so kernels compute exactly what they compute on the CSR. Building the matrices, the
 // procedural synapse count and mc_read_synapses are shared with the GPU modules
 // (codegen/host/matrix_storage_emitter.cpp); the scans of a spiking row are this file's.
+#include <map>
+
 #include "backends/cpu/cpu_emit_context.h"
 
 namespace modelc::backends::cpu {
@@ -79,7 +81,32 @@ void emit_synapse_bindings(EmitContext& c, int g) {
   if (s == Storage::Bitmask) c.out += "  const uint64_t* __restrict _mc_bits = " + F(g, "bits") + ";\n";
 }
 
-void emit_row_visit(EmitContext& c, int g, const kir::Block& body) {
+bool rows_ascending(const EmitContext& c, int g) {
+  const kir::ConnectRule& r = group(c, g).connect;
+  if (r.kind == Kind::Probability || r.kind == Kind::OneToOne || r.kind == Kind::AllToAll) return true;
+  if (r.kind != Kind::Explicit) return false;  // generator rules emit rows in their own order
+  // The CSR build sorts explicit pairs by i, stably: a row keeps the order its pairs were given in.
+  std::map<int64_t, int64_t> last;
+  for (size_t k = 0; k < r.explicit_i.size() && k < r.explicit_j.size(); ++k) {
+    auto [it, fresh] = last.emplace(r.explicit_i[k], r.explicit_j[k]);
+    if (!fresh && r.explicit_j[k] < it->second) return false;
+    it->second = r.explicit_j[k];
+  }
+  return true;
+}
+
+bool row_visit_splits(const EmitContext& c, int g) {
+  // Dense and bitmask rows are scans over j; sparse rows are searched, so they must ascend.
+  return storage(c, g) != Storage::Procedural && (storage(c, g) != Storage::Sparse || rows_ascending(c, g));
+}
+
+void emit_target_range(EmitContext& c, const std::string& name, const std::string& targets, const std::string& indent) {
+  // Contiguous and in thread order; a thread outside a team (or alone in it) owns every target.
+  c.out += indent + "const int64_t _mc_j0" + name + " = (int64_t)" + targets + " * mc_team_rank() / mc_team_size();\n";
+  c.out += indent + "const int64_t _mc_j1" + name + " = (int64_t)" + targets + " * (mc_team_rank() + 1) / mc_team_size();\n";
+}
+
+void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::string& range) {
   const kir::SynapseGroup& sg = group(c, g);
   const Storage s = storage(c, g);
   const std::string off = int_text(sg.source_offset), S = int_text(sg.source_size), T = int_text(sg.target_size);
@@ -94,6 +121,47 @@ void emit_row_visit(EmitContext& c, int g, const kir::Block& body) {
     c.out += "      const int64_t _mc_next = _mc_spikes[_mc_k + 1] - " + off + ";\n";
     c.out += "      if (_mc_next >= 0 && _mc_next < " + S + ") __builtin_prefetch(" + next + ");\n";
     c.out += "    }\n";
+  }
+  const std::string j0 = "_mc_j0" + range, j1 = "_mc_j1" + range;
+  if (!range.empty()) {
+    // This thread's part of the row: its targets, in the row's order (rows ascend in j). Sparse
+    // rows: two binary searches (skipped at the slice's ends); dense and bitmask rows: the synapses
+    // before the range are counted to find its first CSR position. Bitmask ranges are whole words.
+    switch (s) {
+      case Storage::Sparse:
+        c.out += "    int64_t _mc_s0 = _mc_row[i], _mc_end = _mc_row[i + 1];\n";
+        c.out += "    if (" + j0 + " > 0) MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j0 + ", _mc_s0);\n";
+        c.out += "    if (" + j1 + " < " + T + ") MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j1 + ", _mc_end);\n";
+        c.out += "    for (int64_t syn = _mc_s0; syn < _mc_end; ++syn) {\n";
+        c.out += "      const int64_t j = _mc_post[syn]; (void)j;\n";
+        c.printer.block(body, 3, c.out);
+        c.out += "    }\n";
+        return;
+      case Storage::Dense:
+        c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
+        c.out += "    const uint8_t* __restrict _mc_d = _mc_dense + i * " + T + ";\n";
+        c.out += "    for (int64_t j = 0; j < " + j0 + "; ++j) syn += _mc_d[j];\n";
+        c.out += "    for (int64_t j = " + j0 + "; j < " + j1 + "; ++j) {\n";
+        c.out += "      for (int _mc_r = _mc_d[j]; _mc_r > 0; --_mc_r, ++syn) {\n";
+        c.printer.block(body, 4, c.out);
+        c.out += "      }\n    }\n";
+        return;
+      case Storage::Bitmask:
+        c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
+        c.out += "    const uint64_t* __restrict _mc_w = _mc_bits + i * " + W + ";\n";
+        c.out += "    const int64_t _mc_q0 = " + j0 + " == 0 ? 0 : (" + j0 + " + 63) / 64, _mc_q1 = " + j1 + " == " + T +
+                 " ? " + W + " : (" + j1 + " + 63) / 64;\n";
+        c.out += "    for (int64_t _mc_q = 0; _mc_q < _mc_q0; ++_mc_q) syn += __builtin_popcountll(_mc_w[_mc_q]);\n";
+        c.out += "    for (int64_t _mc_q = _mc_q0; _mc_q < _mc_q1; ++_mc_q) {\n";
+        c.out += "      for (uint64_t _mc_b = _mc_w[_mc_q]; _mc_b; _mc_b &= _mc_b - 1, ++syn) {\n";
+        c.out += "        const int64_t j = _mc_q * 64 + __builtin_ctzll(_mc_b); (void)j;\n";
+        c.printer.block(body, 4, c.out);
+        c.out += "      }\n    }\n";
+        return;
+      case Storage::Procedural:
+        c.error("internal: a procedural row cannot be split among threads");
+        return;
+    }
   }
   switch (s) {
     case Storage::Sparse:

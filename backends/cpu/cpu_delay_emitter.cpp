@@ -56,11 +56,21 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
   if (d.kind == kir::Domain::Kind::DendriticDrain) {
     // Elementwise over the target slice: the due row is read, added (under the guard) and zeroed.
     c.out += "  const int64_t ring_slot = (step % _mc_depth) * " + T + ";\n";
-    c.out += "#pragma omp simd\n";
+    if (sg->target_size >= c.options.parallel_min_size) {
+      // A team kernel: whole blocks of kSimdPad targets per thread, as the neuron loops.
+      c.mark_team();
+      c.out += "  int64_t _mc_chunk = ((" + T + " + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) +
+               " + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
+      c.out += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
+    } else {
+      c.out += "#pragma omp simd\n";
+    }
     c.out += "  for (int64_t j = 0; j < " + T + "; ++j) {\n";
     c.out += "    const int64_t i = j + " + int_text(sg->target_offset) + ";\n";
     c.printer.block(k.body, 2, c.out);
-    c.out += "  }\n}\n\n";
+    c.out += "  }\n";
+    if (sg->target_size >= c.options.parallel_min_size) c.out += "  mc_barrier(m);\n";
+    c.out += "}\n\n";
     return true;
   }
   int pk = c.population_index(sg->source);
@@ -77,17 +87,31 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += "  const int64_t _mc_eslot = step % " + int_text(event_history(c, pk, pw->event)) + ";\n";
   c.out += "  const int32_t* __restrict _mc_ev = " + event_field(c, pk, pw->event, "spikes") + " + _mc_eslot * " + size + ";\n";
   c.out += "  const int64_t _mc_nev = " + event_field(c, pk, pw->event, "count") + "[_mc_eslot];\n";
+  // A team kernel where the body is target-owned: each thread adds only into its targets' ring
+  // columns, in the serial order (docs/performance.md).
+  const bool team = rows_ascending(c, g) && sg->target_size >= kTeamMinTargets && target_owned(k.body);
+  if (team) {
+    c.mark_team();
+    emit_target_range(c, "", T);
+  }
   c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
   c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
   c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
   c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
-  c.out += "    for (int64_t syn = _mc_row[i]; syn < _mc_row[i + 1]; ++syn) {\n";
+  c.out += "    int64_t _mc_s0 = _mc_row[i], _mc_s1 = _mc_row[i + 1];\n";
+  if (team) {
+    c.out += "    if (_mc_j0 > 0) MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_s1, _mc_j0, _mc_s0);\n";
+    c.out += "    if (_mc_j1 < " + T + ") MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_s1, _mc_j1, _mc_s1);\n";
+  }
+  c.out += "    for (int64_t syn = _mc_s0; syn < _mc_s1; ++syn) {\n";
   c.out += "      const int64_t j = _mc_post[syn];\n";
   // Delays are below the depth, so one subtraction wraps the row.
   c.out += "      int64_t _mc_r = _mc_now + _mc_dl[syn];\n      if (_mc_r >= _mc_depth) _mc_r -= _mc_depth;\n";
   c.out += "      const int64_t ring_slot = _mc_r * " + T + ";\n";
   c.printer.block(k.body, 3, c.out);
-  c.out += "    }\n  }\n}\n\n";
+  c.out += "    }\n  }\n";
+  if (team) c.out += "  mc_barrier(m);\n";
+  c.out += "}\n\n";
   return true;
 }
 

@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backends/cpu/cpu_module_emitter.h"
 #include "codegen/host/host_emitters.h"
@@ -25,7 +27,23 @@ struct EmitContext : codegen::host::HostContext {
     partitioned = true;
   }
   const CpuEmitOptions& options;
+  // Threading (docs/performance.md, "Threads"): mc_run runs its steps in one OpenMP team. A team
+  // kernel is called by every thread of it and shares its work with orphaned worksharing
+  // constructs, ending in a barrier; any other kernel is a solo kernel, run by thread 0 between
+  // barriers. team[k] is set while kernel k is emitted.
+  std::vector<char> team;
+  size_t kernel = 0;                                 // the kernel being emitted
+  std::set<std::pair<int, size_t>> team_queues;      // (group, pathway): one delivery queue per thread
+  void mark_team() { if (kernel < team.size()) team[kernel] = 1; }
 };
+
+// The largest team mc_run forks (the size of the per-thread scratch in struct mc_module).
+constexpr int kMaxTeam = 256;
+// mc_barrier: pause instructions before a waiting thread sleeps.
+constexpr int kBarrierSpins = 200;
+// Spike-driven kernels split their targets among the threads from this many targets on (below,
+// one thread delivers everything).
+constexpr int64_t kTeamMinTargets = 2;
 
 // The global index (its position in a one-process run, docs/distributed.md) of synapse `syn` of
 // group g: what random draws and whole-CSR arrays are keyed by, so every rank count draws the same.
@@ -76,7 +94,19 @@ void emit_synapse_bindings(EmitContext& c, int g);
 // Inside the spike loop of a SynapticEvents kernel, with `i` (slice-relative) and _mc_k/_mc_spikes/
 // _mc_nspikes bound: prefetches the next row and runs `body` for every synapse of row i, with j and
 // syn defined as the IR says.
-void emit_row_visit(EmitContext& c, int g, const kir::Block& body);
+// With `range` set, a team kernel's thread visits only the synapses whose target lies in its range
+// [_mc_j0<range>, _mc_j1<range>) (emit_target_range), in the row's order (docs/performance.md).
+void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::string& range = "");
+// Declares this thread's target range [_mc_j0<name>, _mc_j1<name>) of `targets` targets.
+void emit_target_range(EmitContext& c, const std::string& name, const std::string& targets, const std::string& indent = "  ");
+// True when every CSR row of group g ascends in j (what a binary search for a target needs).
+bool rows_ascending(const EmitContext& c, int g);
+// True when group g's rows let a thread visit only its targets: not procedural, ascending if sparse.
+bool row_visit_splits(const EmitContext& c, int g);
+// True when `body` (a synapse-domain body) writes only elements owned by its target j or its
+// synapse syn, and reads the buffers it writes only at those elements: then threads owning
+// disjoint target ranges never touch the same element, and each element sees the serial order.
+bool target_owned(const kir::Block& body);
 // mc_synapse_count and mc_read_synapses.
 void emit_synapse_accessors(EmitContext& c);
 

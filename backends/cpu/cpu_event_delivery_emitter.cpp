@@ -53,7 +53,10 @@ void emit_delivery_fields(EmitContext& c) {
       if (!sg.pathways[w].delay_buffer.empty())
         c.out += "  int32_t* syn" + gs + "_dl" + std::to_string(w) + ";\n" +
                  (is_dendritic(sg.pathways[w]) ? "  int64_t syn" + gs + "_rd" + std::to_string(w) + ";  // ring depth\n"
-                                               : "  mc_queue* syn" + gs + "_q" + std::to_string(w) + ";\n");
+                                               : "  mc_queue* syn" + gs + "_q" + std::to_string(w) + "[" + std::to_string(kMaxTeam) +
+                                                     "];  // per thread of the team (syn" + gs + "_nq" + std::to_string(w) +
+                                                     "), each for its range of targets\n  int32_t syn" + gs + "_nq" +
+                                                     std::to_string(w) + ";\n");
   }
 }
 
@@ -84,7 +87,8 @@ void emit_delivery_destroy(EmitContext& c) {
       if (!sg.pathways[w].delay_buffer.empty())
         c.out += "  mc_free(" + syn_field(g, "dl" + std::to_string(w)) + ");\n" +
                  (is_dendritic(sg.pathways[w]) ? std::string()  // the ring is a buffer, freed with them
-                                               : "  mc_queue_free(" + syn_field(g, "q" + std::to_string(w)) + ");\n");
+                                               : "  for (int _q = 0; _q < " + syn_field(g, "nq" + std::to_string(w)) +
+                                                     "; ++_q) mc_queue_free(" + syn_field(g, "q" + std::to_string(w)) + "[_q]);\n");
   }
 }
 
@@ -138,8 +142,19 @@ void emit_delay_queues_init(EmitContext& c) {
       if (is_dendritic(pw))
         c.out += emit_dendritic_ring_alloc(c, static_cast<int>(g), w, "_max") + "  }\n";
       else
-        c.out += "    if (!(" + syn_field(g, "q" + ws) + " = mc_queue_new(_max + 1))) return mc_fail(m, " +
+      {
+        // One queue per thread of mc_run's team where the kernel is a team kernel: the number is
+        // fixed here, and so is each queue's target range (docs/performance.md).
+        const std::string nq = syn_field(g, "nq" + ws);
+        if (c.team_queues.count({static_cast<int>(g), w}))
+          c.out += "    " + nq + " = mc_threads(m) < 1 ? 1 : mc_threads(m) > " + std::to_string(kMaxTeam) + " ? " +
+                   std::to_string(kMaxTeam) + " : mc_threads(m);\n";
+        else
+          c.out += "    " + nq + " = 1;\n";
+        c.out += "    for (int _q = 0; _q < " + nq + "; ++_q)\n";
+        c.out += "      if (!(" + syn_field(g, "q" + ws) + "[_q] = mc_queue_new(_max + 1))) return mc_fail(m, " +
                  c_string("out of memory creating the delivery queue of " + sg.name + "." + pw.name) + ");\n  }\n";
+      }
     }
   }
 }
@@ -236,6 +251,13 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     c.out += "  const int64_t _mc_src_step = step - " + int_text(pw->delay_steps) + ";\n";
     c.out += "  if (_mc_src_step < 0) return;\n";
     bind_events("_mc_src_step");
+    // Every synapse is in one row or column and every neuron once in an event list, so a body that
+    // writes only its synapse's and its target's elements touches each element at most once per
+    // call: any split of the events among the team gives the serial result.
+    if (target_owned(k.body)) {
+      c.mark_team();
+      c.out += "#pragma omp for schedule(static) nowait\n";
+    }
     c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
     c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
     c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
@@ -246,26 +268,56 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     std::swap(body, c.out);
     c.out = std::move(saved);
     c.out += for_each_synapse(body, 2);
-    c.out += "  }\n}\n\n";
+    c.out += "  }\n";
+    if (target_owned(k.body)) c.out += "  mc_barrier(m);\n";
+    c.out += "}\n\n";
     return true;
   }
-  // QueuedEvents: insert this step's events, then deliver the due slot.
+  // QueuedEvents: insert this step's events, then deliver the due slot. Pre pathways of a
+  // target-owned body are team kernels: queue q holds the events of its range of targets (fixed in
+  // mc_init), filled and delivered by thread q in the serial order (event, then row order), so
+  // every target sees its events in the serial order; a team of another size than the queue count
+  // leaves every queue, in order, to thread 0.
   std::string ws = std::to_string(pw_index);
-  c.out += "  mc_queue* _mc_q = " + syn_field(g, "q" + ws) + ";\n";
+  const bool team = !post && rows_ascending(c, g) && sg->target_size >= kTeamMinTargets && target_owned(k.body);
+  if (team) {
+    c.mark_team();
+    c.team_queues.insert({g, static_cast<size_t>(pw_index)});
+  }
+  const std::string T = int_text(sg->target_size);
   c.out += "  const int32_t* __restrict _mc_dl = " + syn_field(g, "dl" + ws) + ";\n";
+  c.out += "  const int _mc_nq = " + syn_field(g, "nq" + ws) + ";\n";
+  c.out += std::string("  const int _mc_t = ") + (team ? "mc_team_rank(), _mc_tn = mc_team_size()" : "0, _mc_tn = 1") + ";\n";
+  c.out += "  const int _mc_own = _mc_tn == _mc_nq;\n  int _mc_oom = 0;\n";
   bind_events("step");
-  c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev; ++_mc_k) {\n";
+  c.out += "  if (_mc_own || _mc_t == 0)\n";
+  c.out += "  for (int _mc_qi = _mc_own ? _mc_t : 0; _mc_qi < (_mc_own ? _mc_t + 1 : _mc_nq) && !_mc_oom; ++_mc_qi) {\n";
+  c.out += "  mc_queue* _mc_q = " + syn_field(g, "q" + ws) + "[_mc_qi];\n";
+  c.out += "  const int64_t _mc_j0 = (int64_t)" + T + " * _mc_qi / _mc_nq, _mc_j1 = (int64_t)" + T + " * (_mc_qi + 1) / _mc_nq;\n";
+  c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev && !_mc_oom; ++_mc_k) {\n";
   c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
   c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
-  c.out += for_each_synapse("      if (mc_queue_push(_mc_q, (step + _mc_dl[syn]) % _mc_q->depth, (int32_t)syn)) { mc_fail(m, " +
-                                c_string("out of memory in the delivery queue of " + sg->name) + "); return; }\n",
-                            2);
+  const std::string push = "      if (mc_queue_push(_mc_q, (step + _mc_dl[syn]) % _mc_q->depth, (int32_t)syn)) { _mc_oom = 1; break; }\n";
+  if (post) {
+    c.out += for_each_synapse(push, 2);
+  } else {
+    // The row's synapses with targets in [_mc_j0, _mc_j1): rows ascend in j.
+    c.out += "    const int64_t _mc_i = _mc_idx - " + off + ";\n";
+    c.out += "    int64_t _mc_s0 = _mc_row[_mc_i], _mc_s1 = _mc_row[_mc_i + 1];\n";
+    c.out += "    if (_mc_j0 > 0) MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_s1, _mc_j0, _mc_s0);\n";
+    c.out += "    if (_mc_j1 < " + T + ") MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_s1, _mc_j1, _mc_s1);\n";
+    c.out += "    for (int64_t syn = _mc_s0; syn < _mc_s1; ++syn) {\n" + push + "    }\n";
+  }
   c.out += "  }\n";
   c.out += "  mc_queue_slot* _mc_due = &_mc_q->slots[step % _mc_q->depth];\n";
   c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_due->size; ++_mc_k) {\n";
   c.out += "    const int64_t syn = _mc_due->data[_mc_k];\n";
   run_body(2);
-  c.out += "  }\n  _mc_due->size = 0;\n}\n\n";
+  c.out += "  }\n  _mc_due->size = 0;\n  }\n";
+  c.out += "  if (_mc_oom) {\n#pragma omp critical(mc_queue_fail)\n    mc_fail(m, " +
+           c_string("out of memory in the delivery queue of " + sg->name) + ");\n  }\n";
+  if (team) c.out += "  mc_barrier(m);\n";
+  c.out += "}\n\n";
   return true;
 }
 

@@ -25,7 +25,6 @@ using kir::Stmt;
 // A multiple of kSimdPad, so every block but the last starts and ends on a padding boundary and
 // the vectoriser sees the same whole vectors as in an unfused update loop.
 constexpr int64_t kFusedBlock = 4 * kSimdPad;
-constexpr int kMaxThreads = 256;
 
 bool stmt_emits(const Stmt& s) {
   auto emit = [](const Stmt& t) { return t.kind == Stmt::Kind::EmitSpike; };
@@ -144,14 +143,14 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
   o += "  const int64_t _mc_nblocks = (_mc_end + " + B + " - 1) / " + B + " - _mc_bfirst;\n";
   std::string ind = "  ";
   if (parallel) {
-    o += "  int64_t _mc_tcount[" + std::to_string(kMaxThreads) + "];\n";
-    o += "  int _mc_nt = mc_threads(m) < " + std::to_string(kMaxThreads) + " ? mc_threads(m) : " + std::to_string(kMaxThreads) + ";\n";
-    o += "  if (_mc_nt < 1) _mc_nt = 1;\n";
-    o += "#pragma omp parallel num_threads(_mc_nt)" + (shape.parallel_if.empty() ? "" : " if(" + shape.parallel_if + ")") + "\n  {\n";
-    o += "#ifdef _OPENMP\n    const int _mc_t = omp_get_thread_num(), _mc_tn = omp_get_num_threads();\n"
-         "#else\n    const int _mc_t = 0, _mc_tn = 1;\n#endif\n";
-    o += "    if (_mc_t == 0) _mc_nt = _mc_tn;\n";
-    o += "    const int64_t _mc_per = (_mc_nblocks + _mc_tn - 1) / _mc_tn;\n";
+    // A team kernel (mc_run's team shares it; outside a team one thread runs every block). Where
+    // parallel_if does not hold, thread 0 takes every block.
+    c.mark_team();
+    o += "  {\n";
+    o += "    const int _mc_t = mc_team_rank(), _mc_tn = mc_team_size() < " + std::to_string(kMaxTeam) +
+         " ? mc_team_size() : " + std::to_string(kMaxTeam) + ";\n";
+    o += "    const int64_t _mc_per = " + (shape.parallel_if.empty() ? "" : "!(" + shape.parallel_if + ") ? _mc_nblocks : ") +
+         "(_mc_nblocks + _mc_tn - 1) / _mc_tn;\n";
     o += "    const int64_t _mc_b0 = (int64_t)_mc_t * _mc_per < _mc_nblocks ? (int64_t)_mc_t * _mc_per : _mc_nblocks;\n";
     o += "    const int64_t _mc_b1 = _mc_b0 + _mc_per < _mc_nblocks ? _mc_b0 + _mc_per : _mc_nblocks;\n";
     ind = "    ";
@@ -201,17 +200,23 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
     o += ind + "  }\n" + ind + "}\n";
   }
   if (parallel) {
-    o += "    _mc_tcount[_mc_t] = _mc_nspk;\n  }\n";
-    // Ranges in thread order; each destination lies at or before its source (a range's spikes
-    // never outnumber the neurons before it), so memmove in order is safe.
-    o += "  int64_t _mc_nspk = 0;\n";
-    o += "  for (int _mc_t = 0; _mc_t < _mc_nt; ++_mc_t) {\n";
-    o += "    const int64_t _mc_per = (_mc_nblocks + _mc_nt - 1) / _mc_nt;\n";
-    o += "    const int64_t _mc_b0 = (int64_t)_mc_t * _mc_per < _mc_nblocks ? (int64_t)_mc_t * _mc_per : _mc_nblocks;\n";
-    o += "    const int64_t _mc_from = _mc_b0 * " + B + ";\n";
-    o += "    if (_mc_tcount[_mc_t] > 0 && _mc_from != _mc_nspk)\n";
-    o += "      memmove(_mc_spk_all + _mc_nspk, _mc_spk_all + _mc_from, (size_t)_mc_tcount[_mc_t] * sizeof(int32_t));\n";
-    o += "    _mc_nspk += _mc_tcount[_mc_t];\n  }\n";
+    o += "    if (_mc_t < " + std::to_string(kMaxTeam) + ") m->tspikes[_mc_t] = _mc_nspk;\n";
+    // Ranges in thread order, moved together by thread 0 once every range is done; each
+    // destination lies at or before its source (a range's spikes never outnumber the neurons
+    // before it), so memmove in order is safe.
+    o += "    mc_barrier(m);\n";
+    o += "    if (_mc_t == 0) {\n";
+    o += "      int64_t _mc_n = 0;\n";
+    o += "      for (int _mc_u = 0; _mc_u < _mc_tn; ++_mc_u) {\n";
+    o += "        const int64_t _mc_ub0 = (int64_t)_mc_u * _mc_per < _mc_nblocks ? (int64_t)_mc_u * _mc_per : _mc_nblocks;\n";
+    o += "        const int64_t _mc_from = _mc_ub0 * " + B + ";\n";
+    o += "        if (m->tspikes[_mc_u] > 0 && _mc_from != _mc_n)\n";
+    o += "          memmove(_mc_spk_all + _mc_n, _mc_spk_all + _mc_from, (size_t)m->tspikes[_mc_u] * sizeof(int32_t));\n";
+    o += "        _mc_n += m->tspikes[_mc_u];\n      }\n";
+    o += "      " + count + "[_mc_slot] = _mc_n;\n";
+    o += "      " + total + " += _mc_n;\n    }\n";
+    o += "    mc_barrier(m);\n  }\n";
+    return true;
   }
   o += "  " + count + "[_mc_slot] = _mc_nspk;\n";
   o += "  " + total + " += _mc_nspk;\n";
@@ -259,6 +264,16 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
   o += "  const int32_t* __restrict _mc_spikes = " + event_field(c, pk, event, "spikes") + " + _mc_slot * " +
        int_text(c.p.populations[pk].size) + ";\n";
   o += "  const int64_t _mc_nspikes = " + event_field(c, pk, event, "count") + "[_mc_slot];\n";
+  // A team kernel when every group's rows split by target (docs/performance.md): each thread
+  // delivers into its own range of every group's targets.
+  bool team = true;
+  for (size_t b = 0; b < groups.size(); ++b)
+    team = team && row_visit_splits(c, groups[b]) && c.p.synapse_groups[groups[b]].target_size >= kTeamMinTargets &&
+           target_owned(k.dispatch[b].body);
+  if (team) {
+    c.mark_team();
+    for (int g : groups) emit_target_range(c, std::to_string(g), int_text(c.p.synapse_groups[g].target_size));
+  }
   o += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
   o += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
   for (size_t b = 0; b < groups.size(); ++b) {
@@ -271,10 +286,11 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
     keys.element = synapse_gid(groups[b], "syn");
     c.printer.set_random_keys(keys);
     o += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
-    emit_row_visit(c, groups[b], k.dispatch[b].body);
+    emit_row_visit(c, groups[b], k.dispatch[b].body, team ? std::to_string(groups[b]) : "");
     o += "    }\n";
   }
   o += "  }\n";
+  if (team) o += "  mc_barrier(m);\n";
 }
 
 }  // namespace modelc::backends::cpu

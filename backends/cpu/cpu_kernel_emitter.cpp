@@ -1,4 +1,5 @@
 // Kernel and monitor functions of the CPU module: how each launch domain becomes a loop.
+#include <map>
 #include <set>
 
 #include "backends/cpu/cpu_emit_context.h"
@@ -56,6 +57,21 @@ bool block_pad_safe(const EmitContext& c, const Block& b, int64_t n) {
     bool safe = bi >= 0 && c.p.buffers[bi].size != 0 && (literal || (is_index(ix, "i") && c.p.buffers[bi].size >= n));
     return safe ? WalkResult::Advance : WalkResult::Stop;
   });
+}
+
+// The owner of an element a synapse-domain body indexes: 'j' for the target j (j, j + literal,
+// ring_slot + j), 's' for the synapse, 0 for anything else.
+char index_owner(const ExprP& e) {
+  if (is_index(e, "syn")) return 's';
+  if (is_index(e, "j")) return 'j';
+  if (e && e->kind == Expr::Kind::Binary && e->op == ir::Op::Add && e->args.size() == 2) {
+    for (int a = 0; a < 2; ++a) {
+      const ExprP& other = e->args[1 - a];
+      const bool fixed = other && (other->kind == Expr::Kind::Literal || is_index(other, "ring_slot"));
+      if (is_index(e->args[a], "j") && fixed) return 'j';
+    }
+  }
+  return 0;
 }
 
 std::string syn_field(int g, const char* what) { return "m->syn" + std::to_string(g) + "_" + what; }
@@ -267,8 +283,11 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
           c.out += "  const int64_t _mc_i0 = " + range_begin(first, pk, init) + ", _mc_i1 = " + range_end(c, n, pk, init, padded) + ";\n";
           c.out += "  const int64_t _mc_len = _mc_i1 - _mc_i0;\n";
           c.out += "  const int64_t _mc_blocks = (_mc_len + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
-          c.out += "  const int64_t _mc_chunk = (_mc_blocks + mc_threads(m) - 1) / mc_threads(m) * " + int_text(kSimdPad) + ";\n";
-          c.out += "#pragma omp parallel for simd schedule(static, _mc_chunk) num_threads(mc_threads(m))\n";
+          // A team kernel: the loop is shared by mc_run's team (or runs whole outside one).
+          c.out += "  int64_t _mc_chunk = (_mc_blocks + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
+          c.out += "  if (_mc_chunk < " + int_text(kSimdPad) + ") _mc_chunk = " + int_text(kSimdPad) + ";\n";
+          c.out += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
+          c.mark_team();
         } else {
           c.out += "#pragma omp simd\n";
         }
@@ -279,6 +298,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
         c.out += "  for (int64_t i = " + range_begin(first, pk, init) + "; i < " + range_end(c, n, pk, init, padded) + "; ++i) {\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
+      if (c.team[c.kernel]) c.out += "  mc_barrier(m);\n";
     } else {
       if (emits) c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
       bind_spike_slot(c, pk, "step", d.event);
@@ -327,38 +347,73 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
               " steps but population '" + sg.source + "' keeps only " +
               std::to_string(event_history(c, pk, event)) + " steps of spikes");
     std::string off = int_text(sg.source_offset), end = int_text(sg.source_offset + sg.source_size);
+    const bool team = row_visit_splits(c, g) && sg.target_size >= kTeamMinTargets && target_owned(k.body);
     c.out += "  const int64_t _mc_src_step = step - " + int_text(delay) + ";\n";
     c.out += "  if (_mc_src_step < 0) return;\n";
     bind_spike_slot(c, pk, "_mc_src_step", event);
+    if (team) {
+      // Every thread walks every spike's row and delivers only into its own targets (docs/performance.md).
+      c.mark_team();
+      emit_target_range(c, std::to_string(g), int_text(sg.target_size));
+    }
     // Spikes are ascending, so rows are visited in memory order; the prefetch hides the latency of
     // jumping to the next spiking neuron's row.
     c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
     c.out += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
     c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
     c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
-    emit_row_visit(c, g, k.body);  // the row's synapses, per storage (with prefetch)
-    c.out += "  }\n}\n\n";
+    emit_row_visit(c, g, k.body, team ? std::to_string(g) : "");  // the row's synapses, per storage (with prefetch)
+    c.out += "  }\n";
+    if (team) c.out += "  mc_barrier(m);\n";
+    c.out += "}\n\n";
     return;
   }
   // Synapses domain: every synapse, i from the pre array.
   c.out += "  const int32_t* __restrict _mc_pre = " + syn_field(g, "pre") + ";\n";
   c.out += "  const int64_t _mc_n = " + syn_field(g, "n") + ";\n";
-  if (block_elementwise(k.body, writes, "syn"))
-    c.out += "#pragma omp parallel for schedule(static) if (_mc_n >= " + int_text(c.options.parallel_min_size) +
-             ") num_threads(mc_threads(m))\n";
+  if (block_elementwise(k.body, writes, "syn")) {
+    // Shared by the team from parallel_min_size synapses on; below, thread 0 takes them all.
+    c.out += "  const int64_t _mc_chunk = _mc_n >= " + int_text(c.options.parallel_min_size) +
+             " ? (_mc_n + mc_team_size() - 1) / mc_team_size() : (_mc_n > 0 ? _mc_n : 1);\n";
+    c.out += "#pragma omp for schedule(static, _mc_chunk) nowait\n";
+    c.mark_team();
+  }
   c.out += "  for (int64_t syn = 0; syn < _mc_n; ++syn) {\n";
   c.out += "    const int64_t i = _mc_pre[syn]; (void)i;\n";
   c.out += "    const int64_t j = _mc_post[syn]; (void)j;\n";
   c.printer.block(k.body, 2, c.out);
-  c.out += "  }\n}\n\n";
+  c.out += "  }\n";
+  if (block_elementwise(k.body, writes, "syn")) c.out += "  mc_barrier(m);\n";
+  c.out += "}\n\n";
 }
 
 }  // namespace
 
+bool target_owned(const Block& body) {
+  std::map<std::string, char> owner;  // written buffer -> the owner of the elements written
+  bool ok = kir::walk(body, [&](const Stmt& s) {
+    if (s.kind == Stmt::Kind::EmitSpike) return WalkResult::Stop;
+    if (s.kind != Stmt::Kind::Store && s.kind != Stmt::Kind::Accumulate) return WalkResult::Advance;
+    const char o = index_owner(s.index);
+    auto [it, fresh] = owner.emplace(s.name, o);
+    return o == 0 || (!fresh && it->second != o) ? WalkResult::Stop : WalkResult::Advance;
+  });
+  return ok && kir::walk_exprs(body, [&](const Expr& e) {
+    if (e.kind != Expr::Kind::Load) return WalkResult::Advance;
+    auto it = owner.find(e.name);
+    if (it == owner.end()) return WalkResult::Advance;
+    return index_owner(e.args.empty() ? nullptr : e.args[0]) == it->second ? WalkResult::Advance : WalkResult::Stop;
+  });
+}
+
 void emit_kernels(EmitContext& c) {
   emit_connectivity_prototypes(c);
   const std::set<size_t> init(c.p.init_kernels.begin(), c.p.init_kernels.end());
-  for (size_t k = 0; k < c.p.kernels.size(); ++k) emit_kernel(c, k, init.count(k) > 0);
+  c.team.assign(c.p.kernels.size(), 0);
+  for (size_t k = 0; k < c.p.kernels.size(); ++k) {
+    c.kernel = k;
+    emit_kernel(c, k, init.count(k) > 0);
+  }
 }
 
 void emit_monitor_recorders(EmitContext& c) {

@@ -116,10 +116,13 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     if (checks.elementwise(k.body)) {
       if (checks.pad_safe(k.body)) n = "_mc_i1p";
       if (any_parallel) {  // as the unmerged loop (cpu_kernel_emitter.cpp): whole kSimdPad blocks per thread
+        // A team kernel; a member below the parallel size goes to thread 0 whole.
+        c.mark_team();
         o += "  const int64_t _mc_blocks = (" + n + " - _mc_i0 + " + int_text(kSimdPad) + " - 1) / " + int_text(kSimdPad) + ";\n";
-        o += "  const int64_t _mc_chunk = (_mc_blocks + mc_threads(m) - 1) / mc_threads(m) * " + int_text(kSimdPad) + ";\n";
-        o += "#pragma omp parallel for simd schedule(static, _mc_chunk) num_threads(mc_threads(m))" +
-             (s.parallel_if.empty() ? std::string() : " if(" + s.parallel_if + ")") + "\n";
+        o += "  int64_t _mc_chunk = " + (s.parallel_if.empty() ? std::string() : "!(" + s.parallel_if + ") ? _mc_blocks * " + int_text(kSimdPad) + " : ") +
+             "(_mc_blocks + mc_team_size() - 1) / mc_team_size() * " + int_text(kSimdPad) + ";\n";
+        o += "  if (_mc_chunk < " + int_text(kSimdPad) + ") _mc_chunk = " + int_text(kSimdPad) + ";\n";
+        o += "#pragma omp for simd schedule(static, _mc_chunk) nowait\n";
       } else {
         o += "#pragma omp simd\n";
       }
@@ -127,6 +130,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
     o += "  for (int64_t i = _mc_i0; i < " + n + "; ++i) {\n";
     c.printer.block(k.body, 2, o);
     o += "  }\n";
+    if (checks.elementwise(k.body) && any_parallel) o += "  mc_barrier(m);\n";
   }
   o += "  }\n}\n\n";
 }

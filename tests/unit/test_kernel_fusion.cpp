@@ -216,7 +216,9 @@ TEST(KernelFusionCodegen, CpuVectorisesUpdateAndThresholdIntoAMask) {
     EXPECT_LT(scan, reset);
     EXPECT_EQ(body.find("#pragma omp simd", simd + 1), std::string::npos) << "one vector loop per block";
     EXPECT_EQ(body.find("if (((v_P_v[i] >"), std::string::npos) << "no per-neuron threshold branch";
-    EXPECT_EQ(body.find("#pragma omp parallel") != std::string::npos, n >= 4096) << "N = " << n;
+    // Split among mc_run's team above the parallel size (a team kernel), never forking a team itself.
+    EXPECT_EQ(body.find("mc_team_rank()") != std::string::npos, n >= 4096) << "N = " << n;
+    EXPECT_EQ(body.find("#pragma omp parallel"), std::string::npos) << "N = " << n;
   }
 }
 
