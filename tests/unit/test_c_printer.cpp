@@ -124,7 +124,7 @@ TEST(CPrinter, SelectCastRandom) {
   EXPECT_EQ(P(cast(d(2.7), Type::Int32)), "((int32_t)2.7)");
   EXPECT_EQ(P(random("uniform", 3, Type::Double)), "mc_uniform_double(seed, 3u, (uint64_t)(i), (uint64_t)(step))");
   CStylePrinter syn;
-  syn.set_random_keys({"m->seed", "syn", "0"});
+  syn.set_random_keys({"m->seed", "syn", "0", {}});
   EXPECT_EQ(syn.expr(random("normal", 7, Type::Float)), "mc_normal_float(m->seed, 7u, (uint64_t)(syn), (uint64_t)(0))");
 }
 
