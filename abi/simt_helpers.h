@@ -67,20 +67,27 @@ static inline float mc_floordivf(float a, float b) {
 }
 
 /* --- Brian2 functions ------------------------------------------------------------------------ */
-static inline mc_f64 mc_exprel(mc_f64 x) {
-#if defined(MC_HAVE_FP64)
-  if (fabs(x) < 1e-16) return 1.0;
-  if (x > 717.0) return MC_INF;
-#else
-  if (fabs(x) < 1e-7f) return 1.0f;
-  if (x > 88.0f) return MC_INF;
+/* Branch-free (as abi/builtin_functions.h) so that a work-item loop calling it can be if-converted
+ * and vectorised (PoCL: docs/opencl.md, "Vector math on CPU devices"); MC_ALWAYS_INLINE, where the
+ * prelude defines it, keeps it from staying an out-of-line call that the vectoriser cannot widen. */
+#ifndef MC_ALWAYS_INLINE
+#define MC_ALWAYS_INLINE
 #endif
-  return expm1(x) / x;
+static inline MC_ALWAYS_INLINE mc_f64 mc_exprel(mc_f64 x) {
+#if defined(MC_HAVE_FP64)
+  const int tiny = fabs(x) < 1e-16;
+  const mc_f64 r = expm1(x) / (tiny ? 1.0 : x);
+  return tiny ? 1.0 : (x > 717.0 ? MC_INF : r);
+#else
+  const int tiny = fabs(x) < 1e-7f;
+  const mc_f64 r = expm1(x) / (tiny ? 1.0f : x);
+  return tiny ? 1.0f : (x > 88.0f ? MC_INF : r);
+#endif
 }
-static inline float mc_exprelf(float x) {
-  if (fabs(x) < 1e-7f) return 1.0f;
-  if (x > 88.0f) return MC_INFF;
-  return expm1(x) / x;
+static inline MC_ALWAYS_INLINE float mc_exprelf(float x) {
+  const int tiny = fabs(x) < 1e-7f;
+  const float r = expm1(x) / (tiny ? 1.0f : x);
+  return tiny ? 1.0f : (x > 88.0f ? MC_INFF : r);
 }
 static inline mc_f64 mc_sign(mc_f64 x) { return (mc_f64)((x > 0) - (x < 0)); }
 static inline float mc_signf(float x) { return (float)((x > 0) - (x < 0)); }

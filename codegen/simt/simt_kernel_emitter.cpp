@@ -573,42 +573,60 @@ std::string emit_support_kernels(const GpuPrinter& pr) {
   const Spell s(d);
   const auto [scratch_param, scratch_decl] = shared_scratch(d, "int", "scratch");
   std::string o;
-  // Threshold kernels set flags[i] = 1 for every neuron that spikes. One block then scans the flags
-  // tile by tile (Hillis-Steele inclusive scan in shared memory) and writes each spiking index at its
-  // rank: the list comes out ascending, exactly as the CPU backend and Brian2 produce it, with no sort
-  // and no atomics, and the flags are cleared for the next step. One block because the tiles must be
-  // ranked in order; the cost is O(n / block size * log(block size)) barriers, small next to the
-  // neuron and synapse kernels for the population sizes of spiking networks.
-  o += "/* --- spike lists: flags -> ascending list (one block, prefix-sum scan) --- */\n";
+  // Threshold kernels set flags[i] = 1 for every neuron that spikes. One block then ranks them:
+  // each thread takes a contiguous chunk of the flags, read as 8-byte words (the flag buffers are
+  // whole zero-filled words, but the partial last word is read byte by byte all the same), counts
+  // the nonzero bytes, a Hillis-Steele scan of the counts in shared memory gives each chunk its
+  // first rank, and each thread writes its spiking indices from there, clearing their flags. The
+  // list comes out ascending, exactly as the CPU backend and Brian2 produce it, with no sort and no
+  // atomics. One block because the chunks must be ranked in order; the cost is n / 8 word reads
+  // spread over the block plus one scan (2 log2(block size) barriers), independent of n. (A scan
+  // per tile of block-size flags costs n / block size scans; on PoCL, which runs a block as loops
+  // over its threads between barriers on one core, that was most of CUBA's step.)
+  o += "/* --- spike lists: flags -> ascending list (one block, chunked words, one prefix-sum scan) --- */\n";
   o += s("{kernel} mc_compact_spikes({g}{uchar}* {restrict} flags, {g}int* {restrict} spikes,\n"
          "    {g}int* {restrict} counts, {g}{long}* {restrict} totals,\n"
          "    const int pop, const {long} n, const {long} slot") + scratch_param + ") {\n" + scratch_decl;
   o += s("  const int lid = (int){tid};\n"
          "  const int size = (int){bsize};\n"
          "  {g}int* {restrict} out = spikes + slot * n;\n"
-         "  int base = 0;\n"
-         "  for ({long} t0 = 0; t0 < n; t0 += size) {\n"
-         "    const {long} i = t0 + lid;\n"
-         "    int f = 0;\n"
-         "    if (i < n) {\n"
-         "      f = flags[i] != 0;\n"
-         "      flags[i] = 0;\n"
-         "    }\n"
-         "    scratch[lid] = f;\n"
+         "  {g}const {ulong}* words = ({g}const {ulong}*)flags;\n"
+         "  const {long} full = n / 8, nw = (n + 7) / 8, per = (nw + size - 1) / size;\n"
+         "  const {long} w0 = (lid * per < nw) ? lid * per : nw;\n"
+         "  const {long} w1 = (w0 + per < nw) ? w0 + per : nw;\n"
+         "  int c = 0;\n"
+         "  for ({long} w = w0; w < w1; ++w) {\n"
+         "    {ulong} x = 0;\n"
+         "    if (w < full) x = words[w];\n"
+         "    else for ({long} b = w * 8; b < n; ++b) x |= ({ulong})(flags[b] != 0) << (8 * (b - w * 8));\n"
+         "    x |= x >> 4;\n"
+         "    x |= x >> 2;\n"
+         "    x |= x >> 1;\n"
+         "    x &= ({ulong})0x0101010101010101;\n"
+         "    c += (int)((x * ({ulong})0x0101010101010101) >> 56);\n"
+         "  }\n"
+         "  scratch[lid] = c;\n"
+         "  {sync_shared};\n"
+         "  for (int off = 1; off < size; off <<= 1) {\n"
+         "    const int add = lid >= off ? scratch[lid - off] : 0;\n"
          "    {sync_shared};\n"
-         "    for (int off = 1; off < size; off <<= 1) {\n"
-         "      const int add = lid >= off ? scratch[lid - off] : 0;\n"
-         "      {sync_shared};\n"
-         "      scratch[lid] += add;\n"
-         "      {sync_shared};\n"
-         "    }\n"
-         "    if (f) out[base + scratch[lid] - 1] = (int)i;\n"
-         "    base += scratch[size - 1];\n"
+         "    scratch[lid] += add;\n"
          "    {sync_shared};\n"
          "  }\n"
+         "  const int last = scratch[lid];\n"
+         "  int pos = last - c;\n"
+         "  for ({long} w = w0; w < w1 && pos < last; ++w) {\n"
+         "    if (w < full && words[w] == 0) continue;\n"
+         "    const {long} e = w * 8 + 8 < n ? w * 8 + 8 : n;\n"
+         "    for ({long} b = w * 8; b < e; ++b)\n"
+         "      if (flags[b]) {\n"
+         "        out[pos++] = (int)b;\n"
+         "        flags[b] = 0;\n"
+         "      }\n"
+         "  }\n"
          "  if (lid == 0) {\n"
-         "    counts[slot] = base;\n"
-         "    totals[pop] += base;\n"
+         "    counts[slot] = scratch[size - 1];\n"
+         "    totals[pop] += scratch[size - 1];\n"
          "  }\n"
          "}\n\n");
   // Appends this step's spike count (and, when a monitor needs the indices, the list) to the

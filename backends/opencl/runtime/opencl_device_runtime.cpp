@@ -164,6 +164,17 @@ int mc_buffer_fill(mc_device* d, mc_buffer* b, uint8_t value, size_t offset, siz
 mc_program* mc_program_build(mc_device* d, const char* source, const char* options, const char* cache_dir,
                              int32_t* cache_hit) {
   if (cache_hit) *cache_hit = 0;
+  // CPU devices (PoCL) get the prelude's inlined exp / expm1 (MC_VECTOR_MATH), which keep update
+  // kernels vectorisable; MODELC_OPENCL_VECTOR_MATH=0 / =1 turns it off / on for any device.
+  char opts[4096];
+  {
+    const char* vm = std::getenv("MODELC_OPENCL_VECTOR_MATH");
+    cl_device_type type = 0;
+    clGetDeviceInfo(d->dev, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
+    const bool on = vm && *vm ? std::strcmp(vm, "0") != 0 : (type & CL_DEVICE_TYPE_CPU) != 0;
+    std::snprintf(opts, sizeof opts, "%s%s", options ? options : "", on ? " -DMC_VECTOR_MATH" : "");
+    options = opts;
+  }
   // The binary is keyed by source + options + the device's identity (opencl_host.h), next to the
   // module that asks (itself keyed by the hash of its source, which embeds the OpenCL source).
   char cache[4200] = "";
