@@ -72,6 +72,15 @@ int mc_kernel_set_local(mc_kernel* k, uint32_t index, size_t bytes); /* work-gro
 /* One-dimensional launch; `global` is a multiple of `local`. */
 int mc_kernel_launch(mc_kernel* k, size_t global, size_t local);
 
+/* Step graphs, only in runtimes whose GpuTarget sets step_graphs (CUDA): the module calls begin
+ * before a step's launches and end after them. Between the two the runtime may defer the launches
+ * and, once a step's sequence (kernels, grids, blocks, shared memory) repeats the previous step's,
+ * replay it as one graph, updating only the arguments that changed (step, ring slots). Any other
+ * call on the device in between (upload, download, fill, synchronize) first launches what was
+ * deferred, and that step runs as plain launches. Order and results are those of plain launches. */
+int mc_step_graph_begin(mc_device* d);
+int mc_step_graph_end(mc_device* d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -88,7 +88,7 @@ bool lower_model(const ModelInput& input, const PipelineOptions& options, passes
   support::PhaseScope passes("running the passes");
   bool ok = pm.run(unit, diags);
   timings["passes"] = seconds_since(t0);
-  // "connectivity" and "delay_buffering" requests are applied by their passes: say so when the
+  // "connectivity", "propagation" and "delay_buffering" requests are applied by their passes: say so when the
   // pipeline skips them (a request is never dropped silently).
   const auto& names = options.passes.empty() ? passes::default_pipeline() : options.passes;
   auto runs = [&](std::initializer_list<const char*> passes) {
@@ -104,6 +104,10 @@ bool lower_model(const ModelInput& input, const PipelineOptions& options, passes
         diags.warning("synapses " + s.name + " asks for " + std::string(ir::name(s.connectivity)) +
                           " connectivity, but the pipeline does not run choose-connectivity: it stays sparse (CSR)",
                       s.json_pointer + "/connectivity", "use -O1 or above, or do not disable choose-connectivity");
+      if (s.propagation != ir::PropagationRequest::Auto && !connectivity)
+        diags.warning("synapses " + s.name + " asks for " + std::string(ir::name(s.propagation)) +
+                          " propagation, but the pipeline does not run choose-connectivity: spikes are pushed presynaptically",
+                      s.json_pointer + "/propagation", "use -O1 or above, or do not disable choose-connectivity");
       if (s.delay_buffering != ir::DelayBufferingRequest::Auto && !delays)
         diags.warning("synapses " + s.name + " asks for delay_buffering " + std::string(ir::name(s.delay_buffering)) +
                           ", but the pipeline does not run choose-delay-buffering: heterogeneous delays use queues",

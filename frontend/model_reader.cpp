@@ -423,7 +423,8 @@ void Reader::read_neuron_group(const json& g, const std::string& ptr) {
 void Reader::read_synapses(const json& s, const std::string& ptr) {
   if (!check_fields(s, ptr,
                     {"name", "source", "target", "equations", "constants", "on_pre", "delay", "connect", "initial",
-                     "on_post", "on_event", "method", "delay_buffering", "connectivity", "order", "schedule", "run_regularly"},
+                     "on_post", "on_event", "method", "delay_buffering", "connectivity", "propagation", "order", "schedule",
+                     "run_regularly"},
                     {"name", "source", "target", "connect"}))
     return;
   if (!require_v2(s, ptr, {"on_post", "on_event", "method", "delay_buffering", "order", "schedule", "run_regularly"})) return;
@@ -474,6 +475,13 @@ void Reader::read_synapses(const json& s, const std::string& ptr) {
     } else {
       syn.connectivity = *ir::parse_connectivity_request(text);
     }
+  }
+  if (s.contains("propagation")) {  // legality and cost are checked by choose-connectivity
+    const json& v = s["propagation"];
+    if (!v.is_string() || !ir::parse_propagation_request(v.get<std::string>()))
+      diags_.error("unknown propagation " + v.dump(), join_pointer(ptr, "propagation"),
+                   "use \"auto\", \"presynaptic\" or \"postsynaptic\" (docs/passes.md, GPU propagation)");
+    else syn.propagation = *ir::parse_propagation_request(v.get<std::string>());
   }
   model_.synapses.push_back(std::move(syn));
 }

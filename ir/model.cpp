@@ -33,6 +33,7 @@ constexpr std::array<std::string_view, 8> kMethodNames = {"auto", "none", "exact
                                                           "exponential_euler", "heun"};
 constexpr std::array<std::string_view, 5> kConnectivityNames = {"auto", "sparse", "dense", "bitmask", "procedural"};
 constexpr std::array<std::string_view, 3> kDelayBufferingNames = {"auto", "queues", "dendritic"};
+constexpr std::array<std::string_view, 3> kPropagationNames = {"auto", "presynaptic", "postsynaptic"};
 constexpr std::array<std::string_view, 8> kFlagNames = {"constant",         "shared",       "linked",
                                                         "unless refractory", "constant over dt", "event-driven",
                                                         "clock-driven",     "summed"};
@@ -54,6 +55,10 @@ std::optional<ConnectivityRequest> parse_connectivity_request(std::string_view t
 std::string_view name(DelayBufferingRequest d) { return name_in(kDelayBufferingNames, d); }
 std::optional<DelayBufferingRequest> parse_delay_buffering_request(std::string_view text) {
   return parse_in<DelayBufferingRequest>(kDelayBufferingNames, text);
+}
+std::string_view name(PropagationRequest p) { return name_in(kPropagationNames, p); }
+std::optional<PropagationRequest> parse_propagation_request(std::string_view text) {
+  return parse_in<PropagationRequest>(kPropagationNames, text);
 }
 std::string_view name(EquationFlag f) { return name_in(kFlagNames, f); }
 std::optional<EquationFlag> parse_equation_flag(std::string_view text) { return parse_in<EquationFlag>(kFlagNames, text); }

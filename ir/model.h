@@ -43,6 +43,14 @@ enum class DelayBufferingRequest { Auto, Queues, Dendritic };
 std::string_view name(DelayBufferingRequest d);
 std::optional<DelayBufferingRequest> parse_delay_buffering_request(std::string_view text);
 
+// How a synapse group asks its spikes to be propagated on GPU backends; Auto: choose-connectivity
+// decides by its GPU cost model. Presynaptic: a block per spike walks its row (atomics into the
+// targets); Postsynaptic: a thread per target loops over the step's spikes (no atomics, the CPU's
+// order). CPU backends push serially whatever is asked.
+enum class PropagationRequest { Auto, Presynaptic, Postsynaptic };
+std::string_view name(PropagationRequest p);
+std::optional<PropagationRequest> parse_propagation_request(std::string_view text);
+
 // Brian2's equation flags.
 enum class EquationFlag { Constant, Shared, Linked, UnlessRefractory, ConstantOverDt, EventDriven, ClockDriven, Summed };
 std::string_view name(EquationFlag f);
@@ -209,6 +217,8 @@ struct SynapseGroup {
   std::string json_pointer;                   // "/synapses/0"
   // "connectivity": the storage the user asks for (docs/ir.md).
   ConnectivityRequest connectivity = ConnectivityRequest::Auto;
+  // "propagation": how spikes reach the targets on GPU backends (docs/ir.md).
+  PropagationRequest propagation = PropagationRequest::Auto;
 
   // IR v2. `pathways` is the source of truth for synaptic code; `on_pre` and `delay` above mirror
   // the pathway named "pre" for code written against IR v1.

@@ -7,6 +7,7 @@
 #include "backends/cuda/cubin_sections.h"
 #include "backends/cuda/occupancy.h"
 #include "backends/cuda/ptxas_info.h"
+#include "codegen/simt/launch_plan.h"
 
 namespace modelc::backends::cuda {
 
@@ -48,7 +49,9 @@ LaunchShape launch_shape(const kir::Program& program, const std::string& kernel)
     s.what = "kernel " + kern.name;
     const DK d = kern.domain.kind;
     // Event domains: a block of up to 64 threads per event, striding over its row or column.
-    if (d == DK::SynapticEvents || d == DK::PostSynapticEvents || d == DK::QueuedEvents || d == DK::DendriticEvents)
+    // Postsynaptic-parallel propagation: a thread per target, blocks of up to 256 as elsewhere.
+    if ((d == DK::SynapticEvents && !codegen::simt::is_post_parallel(program, kern)) || d == DK::PostSynapticEvents ||
+        d == DK::QueuedEvents || d == DK::DendriticEvents)
       s.block_size_cap = 64;
   } else if (kernel == "mc_compact_spikes") {
     s.what = "spike compaction";

@@ -52,6 +52,7 @@ codegen::simt::GpuTarget make_cuda_target() {
   // plain `static inline` helpers are device functions.
   t.build_options = "--fmad=false -default-device -std=c++17";
   t.build_options_no_fp64 = "--fmad=false -default-device -std=c++17 -DMC_FORCE_NO_FP64";
+  t.step_graphs = true;  // runtime/cuda_device_runtime.cpp: a CUDA Graph per repeating step
   return t;
 }
 

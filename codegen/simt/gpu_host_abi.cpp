@@ -92,7 +92,15 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n  if (m->failed) return 1;\n";
   o += "  for (int64_t s = 0; s < steps; ++s) {\n    if (MC_CANCELLED(m)) {\n      snprintf(m->error, sizeof m->error, \"interrupted\");\n      return 1;\n    }\n"
        "    const int64_t step = m->step;\n";
-  o += "    if (mc_run_step(m, step)) return 1;\n";
+  if (c.target.step_graphs) {
+    // The runtime records the step's launches and replays them as one graph once the sequence
+    // repeats; a step whose host work must see the device (a monitor's flush) runs as launched.
+    o += "    MC_DEV(mc_step_graph_begin(m->dev), \"starting a step\");\n";
+    o += "    if (mc_run_step(m, step)) return 1;\n";
+    o += "    MC_DEV(mc_step_graph_end(m->dev), \"launching a step\");\n";
+  } else {
+    o += "    if (mc_run_step(m, step)) return 1;\n";
+  }
   o += "    m->step = step + 1;\n  }\n";
   o += "  if (mc_flush_all(m)) return 1;\n";
   const size_t np = std::max<size_t>(1, p.populations.size());

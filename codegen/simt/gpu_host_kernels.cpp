@@ -192,7 +192,9 @@ std::string kernel_desc(const GpuModuleContext& c, const KernelPlan& plan) {
   const DK dk = kern.domain.kind;
   const std::string ks = std::to_string(plan.index), gs = std::to_string(plan.group);
   std::string grid = "MC_GRID_ELEMENTS", cap = "256", size = "1", size_field = "-1";
-  if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents || dk == DK::DendriticEvents) {
+  if (plan.post_parallel) {  // a thread per target neuron, reading the delayed list like the others
+    size = int_text(c.p.synapse_groups[plan.group].target_size);
+  } else if (dk == DK::SynapticEvents || dk == DK::PostSynapticEvents || dk == DK::QueuedEvents || dk == DK::DendriticEvents) {
     // Blocks of up to 64 (two warps / one wavefront) per event (queued pathways: per (delay,
     // event) pair, so not bounded by the population size).
     const int64_t n = dk == DK::QueuedEvents ? INT32_MAX : c.p.populations[plan.population].size;

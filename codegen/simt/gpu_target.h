@@ -23,6 +23,9 @@ struct GpuTarget {
   // Options of mc_program_build; the second when double is demoted to float on the device.
   std::string build_options;
   std::string build_options_no_fp64;
+  // The runtime implements mc_step_graph_begin/end (abi/device_runtime.h): the module brackets
+  // every step's launches with them, so the runtime can replay the step as one graph (CUDA Graphs).
+  bool step_graphs = false;
 };
 
 }  // namespace modelc::codegen::simt

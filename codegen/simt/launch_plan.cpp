@@ -76,6 +76,8 @@ std::vector<std::string> simt_features() {
       "fusion:synaptic-propagation",
       // GeNN-style merged neuron groups: one launch, a contiguous range of threads per member.
       "fusion:merged-groups",
+      // Spike propagation by a thread per target neuron looping over the spikes (GeNN's PostSpan).
+      "propagation:postsynaptic",
   };
 }
 
@@ -104,11 +106,20 @@ Block merged_member_body(const kir::Kernel& k, const kir::Kernel::MergedMember& 
   return out;
 }
 
+bool is_post_parallel(const kir::Program& p, const kir::Kernel& k) {
+  if (k.domain.kind != Domain::Kind::SynapticEvents || !k.dispatch.empty()) return false;
+  const kir::SynapseGroup* g = p.find_synapse_group(k.domain.synapses);
+  return g && g->connectivity.propagation == "postsynaptic";
+}
+
 bool LaunchPlan::needs_transpose(int g) const {
   if (g < 0 || g >= static_cast<int>(p.synapse_groups.size())) return false;
   if (p.synapse_groups[g].needs_transpose) return true;
   for (const auto& plan : plans)
-    if (plan.kernel && plan.gather && plan.group == g) return true;
+    if (plan.kernel && (plan.gather || (plan.post_parallel && p.synapse_groups[g].connectivity.storage ==
+                                                                   kir::Connectivity::Storage::Sparse)) &&
+        plan.group == g)
+      return true;
   return false;
 }
 
@@ -330,6 +341,24 @@ static bool plan_domain(LaunchPlan& c, const kir::Kernel& k, bool emits, KernelP
       case kir::Connectivity::Storage::Procedural: break;
     }
   };
+  if (is_post_parallel(c.p, k)) {
+    using St = kir::Connectivity::Storage;
+    const bool rule = sg.connect.kind == kir::ConnectRule::Kind::AllToAll || sg.connect.kind == kir::ConnectRule::Kind::OneToOne;
+    if (sg.connectivity.storage == St::Procedural && !rule) {
+      c.error(who + ": postsynaptic propagation of '" + sg.name +
+              "' needs all-to-all or one-to-one rows when they are procedural (a thread per target cannot sample a row)");
+      return false;
+    }
+    plan.post_parallel = true;
+    auto add = [&](Kind kd) { plan.params.push_back({kd, "", true, plan.group, 0}); };
+    switch (sg.connectivity.storage) {
+      case St::Sparse: add(Kind::Row), add(Kind::Col), add(Kind::ColSyn); break;
+      case St::Dense: add(Kind::Dense); break;
+      case St::Bitmask: add(Kind::Bits); break;
+      case St::Procedural: break;
+    }
+    return true;
+  }
   if (k.dispatch.empty()) {
     row_params(sg, plan.group, 0);
     return true;

@@ -86,6 +86,12 @@ struct KernelPlan {
   // order through the transposed index. No atomics, and the CPU's order, so results are
   // bit-identical to the CPU backend's on every device.
   bool gather = false;
+  // SynapticEvents of a group with kir::Connectivity::propagation "postsynaptic": one thread per
+  // target neuron loops over the step's spikes in list order and runs the body for its synapses
+  // from each (sparse: found in its column of the transposed index; dense, bitmask: its element of
+  // the row; all-to-all, one-to-one: computed). Each target's accumulations come in the CPU's
+  // order (spike order, then ascending synapse) with no atomics.
+  bool post_parallel = false;
   // Kernel::merged (fusion:merged-groups): the members, one launch over all of their neurons.
   std::vector<MergedMember> members;
 };
@@ -104,6 +110,10 @@ struct EventListInfo {
 inline bool narrow_post(const kir::SynapseGroup& sg) {
   return sg.connectivity.storage == kir::Connectivity::Storage::Sparse && sg.connectivity.index_bits == 16;
 }
+
+// Whether `k` runs postsynaptic-parallel (KernelPlan::post_parallel): an unfused SynapticEvents
+// kernel of a group whose propagation is "postsynaptic".
+bool is_post_parallel(const kir::Program& p, const kir::Kernel& k);
 
 // The launch plan of a whole program.
 struct LaunchPlan : ProgramContext {

@@ -210,7 +210,7 @@ std::vector<std::pair<int, const kir::Block*>> row_branches(const LaunchPlan& c,
 }
 
 bool needs_row_scan(const LaunchPlan& c, const KernelPlan& plan) {
-  if (plan.kernel->domain.kind != Domain::Kind::SynapticEvents) return false;
+  if (plan.kernel->domain.kind != Domain::Kind::SynapticEvents || plan.post_parallel) return false;
   for (const auto& [g, body] : row_branches(c, plan))
     if (row_needs_scan(c.p.synapse_groups[g], *body)) return true;
   return false;
@@ -274,6 +274,66 @@ void matrix_row(const kir::SynapseGroup& sg, const kir::Block& body, GpuPrinter&
   o += s("      const {long} _mc_tile = _mc_scan[{bsize} - 1];\n      {sync_shared};\n");
   element("      ", ", ++syn", 4);
   o += "      _mc_base += _mc_tile;\n    }\n";
+}
+
+// Postsynaptic-parallel propagation (KernelPlan::post_parallel): thread j (of the target slice)
+// takes this step's spikes in list order and runs the body for each synapse (i, j) of the spike,
+// as the CPU's serial push reaches target j: spike order, then ascending synapse. No other thread
+// writes target j (choose-connectivity allows this scheme only for bodies that write nothing but
+// the target at j and the synapse), so the accumulations are plain and the sums the CPU's.
+// Sparse rows: the column of j in the transposed index lists j's synapses in ascending order, and
+// those of row i are the ones in [row[i], row[i + 1]): a binary search finds the first. Dense: the
+// pair's count; bitmask: the pair's bit; all-to-all: every spike; one-to-one: the spike j.
+void post_parallel_events(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, const Spell& s, std::string& o) {
+  const kir::SynapseGroup& sg = c.p.synapse_groups[plan.group];
+  const int64_t n = c.p.populations[plan.population].size;
+  const std::string T = s.int_text(sg.target_size);
+  const std::string off = s.int_text(sg.source_offset), end = s.int_text(sg.source_offset + sg.source_size);
+  const kir::Block body = without_conflicts(plan.kernel->body);
+  o += s("  const {long} j = ({long}){gid};\n  if (j >= ") + T + ") return;\n";
+  o += s("  const {long} _mc_nspikes = _mc_counts[_mc_slot];\n");
+  o += s("  {g}const int* {restrict} _mc_spk = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";
+  const auto storage = sg.connectivity.storage;
+  if (storage == kir::Connectivity::Storage::Sparse)
+    o += s("  const {long} _mc_c0 = _mc_col[j], _mc_c1 = _mc_col[j + 1];\n");
+  if (storage == kir::Connectivity::Storage::Bitmask)
+    o += s("  const {ulong} _mc_bit = ({ulong})1 << (j & 63);\n");
+  o += s("  for ({long} _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n");
+  o += s("    const {long} _mc_idx = _mc_spk[_mc_k];\n");
+  o += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
+  o += s("    const {long} i = _mc_idx - ") + off + ";\n";
+  switch (storage) {
+    case kir::Connectivity::Storage::Sparse:
+      o += s("    const {long} _mc_r0 = _mc_row[i], _mc_r1 = _mc_row[i + 1];\n");
+      o += s("    {long} _mc_lo = _mc_c0, _mc_hi = _mc_c1;\n");
+      o += s("    while (_mc_lo < _mc_hi) {\n      const {long} _mc_mid = (_mc_lo + _mc_hi) / 2;\n");
+      o += "      if (_mc_colsyn[_mc_mid] < _mc_r0) _mc_lo = _mc_mid + 1; else _mc_hi = _mc_mid;\n    }\n";
+      o += s("    for ({long} _mc_q = _mc_lo; _mc_q < _mc_c1; ++_mc_q) {\n");
+      o += s("      const {long} syn = _mc_colsyn[_mc_q];\n      if (syn >= _mc_r1) break;\n");
+      pr.block(body, 3, o);
+      o += "    }\n";
+      break;
+    case kir::Connectivity::Storage::Dense:
+      o += "    for (int _mc_r = (int)_mc_dense[i * " + T + " + j]; _mc_r > 0; --_mc_r) {\n";
+      pr.block(body, 3, o);
+      o += "    }\n";
+      break;
+    case kir::Connectivity::Storage::Bitmask:
+      o += "    if (_mc_bits[i * " + s.int_text((sg.target_size + 63) / 64) + " + (j >> 6)] & _mc_bit) {\n";
+      pr.block(body, 3, o);
+      o += "    }\n";
+      break;
+    case kir::Connectivity::Storage::Procedural:
+      if (sg.connect.kind == kir::ConnectRule::Kind::OneToOne) {
+        o += "    if (i == j) {\n";
+        pr.block(body, 3, o);
+        o += "    }\n";
+      } else {
+        pr.block(body, 2, o);
+      }
+      break;
+  }
+  o += "  }\n";
 }
 
 // The synapses of row i of a procedural group, regenerated as the CSR build's row generator row<g>
@@ -422,6 +482,10 @@ void emit_kernel(const LaunchPlan& c, const KernelPlan& plan, GpuPrinter& pr, st
       break;
     }
     case Domain::Kind::SynapticEvents: {  // the slot of step - delay is set by the host
+      if (plan.post_parallel) {
+        post_parallel_events(c, plan, pr, s, o);
+        break;
+      }
       const int64_t n = c.p.populations[plan.population].size;
       o += s("  const {long} _mc_nspikes = _mc_counts[_mc_slot];\n");
       o += s("  {g}const int* {restrict} _mc_spk = _mc_spikes + _mc_slot * ") + s.int_text(n) + ";\n";

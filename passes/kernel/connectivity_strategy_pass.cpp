@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "passes/analysis/connectivity_cost.h"
+#include "passes/analysis/propagation_cost.h"
 #include "passes/passes.h"
 
 namespace modelc::passes::kernel {
@@ -149,6 +150,7 @@ class ConnectivityStrategyPass : public Pass {
         warn_if_bad(a, c, budget, g.name, ptr, diags);
       }
       g.connectivity = connectivity_of(*chosen);
+      ok = choose_propagation(unit, g, a, src, diags) && ok;
       record(unit, g, why + "; " + numbers_text(a));
     }
     return ok;
@@ -174,10 +176,66 @@ class ConnectivityStrategyPass : public Pass {
                     ptr, "remove \"connectivity\" (or set \"auto\") to let modelc choose");
   }
 
+  // GPU targets: presynaptic- or postsynaptic-parallel spike propagation, by the GPU cost model
+  // or as the model asks ("propagation"); CPU targets push serially whatever is asked.
+  static bool choose_propagation(CompilationUnit& unit, kir::SynapseGroup& g, const Analysis& a, const ir::SynapseGroup* src,
+                                 DiagnosticEngine& diags) {
+    const ir::PropagationRequest requested = src ? src->propagation : ir::PropagationRequest::Auto;
+    const std::string ptr = src ? src->json_pointer + "/propagation" : "";
+    // GPU targets: those that declare the postsynaptic scheme (the SIMT backends), or say they are accelerators.
+    if (!unit.target.accelerator && !unit.target.has("propagation:postsynaptic")) {
+      if (requested != ir::PropagationRequest::Auto)
+        diags.warning("synapses " + g.name + " asks for " + std::string(ir::name(requested)) + " propagation, which only GPU backends choose: the " +
+                          unit.target.backend + " backend pushes spikes serially",
+                      ptr, "use --backend opencl or cuda, or remove \"propagation\"");
+      return true;
+    }
+    const analysis::PropagationCost pc = analysis::analyse_propagation(*unit.program, g, a, unit.target);
+    if (!pc.applies) {
+      g.connectivity.propagation = analysis::kPresynaptic;
+      if (requested != ir::PropagationRequest::Auto)
+        diags.warning("synapses " + g.name + " asks for " + std::string(ir::name(requested)) +
+                          " propagation, but no kernel of the group is driven by spikes through its rows (heterogeneous delays, post pathways and every-synapse kernels keep their own schemes)",
+                      ptr, "remove \"propagation\"");
+      return true;
+    }
+    std::string why;
+    bool post = false;
+    if (requested == ir::PropagationRequest::Postsynaptic) {
+      if (!pc.post_legal) {
+        diags.error("synapses " + g.name + " cannot use postsynaptic propagation: " + pc.why_not_post, ptr,
+                    "use \"auto\" or \"presynaptic\" (docs/passes.md, GPU propagation)");
+        return false;
+      }
+      post = true, why = "requested in the model";
+    } else if (requested == ir::PropagationRequest::Presynaptic) {
+      why = "requested in the model";
+    } else if (!pc.known) {
+      why = "the expected synapse count is unknown: presynaptic (a block per spike) is the safe default";
+    } else if (!pc.post_legal) {
+      why = "postsynaptic is not possible: " + pc.why_not_post;
+    } else {
+      // Within 10% counts as equal: then the block per spike, whose cost depends less on the rate guess.
+      post = pc.post < 0.9 * pc.pre;
+      why = post ? "a thread per target looping over the spikes costs less than a block per spike (by more than 10%)"
+                 : "a block per spike costs less than, or within 10% of, a thread per target looping over the spikes";
+    }
+    g.connectivity.propagation = post ? analysis::kPostsynaptic : analysis::kPresynaptic;
+    unit.decisions.emplace_back("propagation of " + g.name + ": " +
+                                    (post ? std::string("postsynaptic-parallel (a thread per target neuron loops over the step's spikes; no atomics, the CPU's order)")
+                                          : std::string("presynaptic-parallel (a block per spike walks its row; atomics into the targets)")),
+                                why + "; " + analysis::propagation_numbers(pc));
+    return true;
+  }
+
   // Replaces lowering's default "connectivity of G" decision (or adds one).
   static void record(CompilationUnit& unit, const kir::SynapseGroup& g, const std::string& why) {
     const std::string key = "connectivity of " + g.name + ":";
-    std::string what = key + " " + analysis::storage_text(g.connectivity) + ", presynaptic push";
+    const std::string& pr = g.connectivity.propagation;
+    std::string what = key + " " + analysis::storage_text(g.connectivity) +
+                       (pr == analysis::kPostsynaptic  ? ", postsynaptic-parallel"
+                        : pr == analysis::kPresynaptic ? ", presynaptic-parallel"
+                                                       : ", presynaptic push");
     for (auto& d : unit.decisions)
       if (d.first.rfind(key, 0) == 0) {
         d = {what, why};

@@ -29,7 +29,8 @@ std::optional<std::tuple<std::string, std::string, int64_t>> dispatch_key(const 
   if (k.domain.kind != Domain::Kind::SynapticEvents || k.every_steps != 1 || !k.dispatch.empty() || !k.fused_from.empty())
     return std::nullopt;
   const kir::SynapseGroup* g = p.find_synapse_group(k.domain.synapses);
-  if (!g) return std::nullopt;
+  // A thread per target (postsynaptic propagation) walks no rows: there is no row walk to share.
+  if (!g || g->connectivity.propagation == "postsynaptic") return std::nullopt;
   const kir::SynapseGroup::Pathway* pw = k.domain.pathway.empty() ? nullptr : g->find_pathway(k.domain.pathway);
   if (pw && (pw->post || !pw->delay_buffer.empty() || pw->buffering != kir::SynapseGroup::Pathway::Buffering::SpikeHistory))
     return std::nullopt;

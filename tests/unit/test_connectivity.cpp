@@ -285,6 +285,97 @@ support::Diagnostic first_of(const std::vector<support::Diagnostic>& ds, support
   return {};
 }
 
+// GPU propagation (passes/analysis/propagation_cost.cpp): a block per spike unless a thread per
+// target looping over the spikes costs less than 90% of it; requests are checked.
+std::string propagation_of(const Lowered& l, const std::string& g) {
+  for (const auto& [what, why] : l.unit.decisions)
+    if (what.rfind("propagation of " + g + ":", 0) == 0) return what + " | " + why;
+  return "";
+}
+
+TEST(Connectivity, CpuIgnoresPropagationRequestsWithAWarning) {
+  std::string text = cuba_like(1000, "0.1", "10 ms", "");
+  text.replace(text.find("\"on_pre\": \"ge"), 0, "\"propagation\": \"postsynaptic\", ");
+  auto r = lower("prop-cpu", text);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.of("Ce").propagation, "push");
+  EXPECT_EQ(propagation_of(r, "Ce"), "");
+  support::Diagnostic w = first_of(r.diags, support::Severity::Warning);
+  EXPECT_EQ(w.json_pointer, "/synapses/0/propagation");
+  EXPECT_NE(w.message.find("only GPU backends choose: the cpu backend pushes spikes serially"), std::string::npos) << w.message;
+  // An unknown name is a reader error at the pointer.
+  std::string typo = cuba_like(1000, "0.1", "10 ms", "");
+  typo.replace(typo.find("\"on_pre\": \"ge"), 0, "\"propagation\": \"post\", ");
+  auto t = lower("prop-typo", typo);
+  EXPECT_FALSE(t.ok);
+  EXPECT_EQ(first_of(t.diags, support::Severity::Error).json_pointer, "/synapses/0/propagation");
+}
+
+#ifdef MODELC_HAVE_OPENCL
+TEST(Connectivity, GpuPropagationChoices) {
+  const double mem = 64.0 * (1ull << 30);
+  // CUBA: rows of 80, ~3 spikes a step: a block per spike (2 passes of 64 threads) beats 4000
+  // threads each binary-searching its column for every spike.
+  auto cuba = lower("prop-cuba", cuba_like(4000, "\"80 / N\"", "10 ms", ""), mem, "opencl");
+  ASSERT_TRUE(cuba.ok);
+  for (const char* g : {"Ce", "Ci"}) {
+    EXPECT_EQ(cuba.of(g).propagation, "presynaptic") << propagation_of(cuba, g);
+    EXPECT_NE(propagation_of(cuba, g).find("presynaptic-parallel (a block per spike walks its row"), std::string::npos);
+  }
+  EXPECT_NE(propagation_of(cuba, "Ce").find("~3.2 spikes/step at 10 Hz): presynaptic 4.5, postsynaptic 25.7"), std::string::npos)
+      << propagation_of(cuba, "Ce");
+  EXPECT_NE(cuba.decision("Ce").find("connectivity of Ce: sparse u16, pre dropped, presynaptic-parallel"), std::string::npos)
+      << cuba.decision("Ce");
+  // p = 0.5: bitmask rows with 250 synapses; a block per spike adds them with atomics, a thread
+  // per target tests one bit per spike.
+  auto half = lower("prop-half", cuba_like(500, "0.5", "10 ms", ""), mem, "opencl");
+  ASSERT_TRUE(half.ok);
+  EXPECT_EQ(half.of("Ce").storage, Storage::Bitmask);
+  EXPECT_EQ(half.of("Ce").propagation, "postsynaptic") << propagation_of(half, "Ce");
+  EXPECT_NE(propagation_of(half, "Ce").find("a thread per target looping over the spikes costs less"), std::string::npos);
+  // The fusion pass leaves postsynaptic groups alone (no row walk to share).
+  for (const auto& k : half.unit.program->kernels) EXPECT_TRUE(k.dispatch.empty()) << k.name;
+  // All-to-all rows (procedural, no draws): postsynaptic; one-to-one: too.
+  auto rules = lower("prop-rules", cuba_like(1000, "\"80 / N\"", "10 ms", "", small_rules("")), mem, "opencl");
+  ASSERT_TRUE(rules.ok);
+  EXPECT_EQ(rules.of("All").propagation, "postsynaptic") << propagation_of(rules, "All");
+  // Procedural probability rows cannot be searched by a thread per target.
+  auto big = lower("prop-proc", cuba_like(100000, "0.1", "10 ms", "procedural"), mem, "opencl");
+  ASSERT_TRUE(big.ok);
+  EXPECT_EQ(big.of("Ce").propagation, "presynaptic");
+  EXPECT_NE(propagation_of(big, "Ce").find("postsynaptic is not possible: procedural probability rows"), std::string::npos)
+      << propagation_of(big, "Ce");
+  // Forced: presynaptic where post would win, postsynaptic where pre would.
+  std::string forced = cuba_like(500, "0.5", "10 ms", "");
+  forced.replace(forced.find("\"on_pre\": \"ge"), 0, "\"propagation\": \"presynaptic\", ");
+  forced.replace(forced.find("\"on_pre\": \"gi"), 0, "\"propagation\": \"postsynaptic\", ");
+  auto f = lower("prop-forced", forced, mem, "opencl");
+  ASSERT_TRUE(f.ok);
+  EXPECT_EQ(f.of("Ce").propagation, "presynaptic");
+  EXPECT_EQ(f.of("Ci").propagation, "postsynaptic");
+  EXPECT_NE(propagation_of(f, "Ce").find("| requested in the model"), std::string::npos) << propagation_of(f, "Ce");
+  // Illegal requests are errors at the pointer saying why: a draw keyed by syn on dense rows, a
+  // write to the presynaptic neuron.
+  std::string drawn = cuba_like(1000, "0.1", "10 ms", "",
+                                R"J(, {"name": "Dr", "source": "P", "target": "P", "on_pre": "ge += rand() * mV",
+                                   "connect": {"p": "p"}, "connectivity": "dense", "propagation": "postsynaptic"})J");
+  auto d = lower("prop-drawn", drawn, mem, "opencl");
+  EXPECT_FALSE(d.ok);
+  support::Diagnostic e = first_of(d.diags, support::Severity::Error);
+  EXPECT_EQ(e.json_pointer, "/synapses/2/propagation");
+  EXPECT_NE(e.message.find("synapses Dr cannot use postsynaptic propagation: a kernel reads the synapse index"), std::string::npos)
+      << e.message;
+  std::string pre_write = cuba_like(1000, "0.1", "10 ms", "",
+                                    R"J(, {"name": "Pw", "source": "P", "target": "P", "on_pre": "ge += 0.1*mV\nv_pre -= 0.1*mV",
+                                       "connect": {"p": "p"}, "propagation": "postsynaptic"})J");
+  auto pw = lower("prop-prewrite", pre_write, mem, "opencl");
+  EXPECT_FALSE(pw.ok);
+  e = first_of(pw.diags, support::Severity::Error);
+  EXPECT_EQ(e.json_pointer, "/synapses/2/propagation");
+  EXPECT_NE(e.message.find("cannot run a thread per target: it writes"), std::string::npos) << e.message;
+}
+#endif
+
 TEST(Connectivity, IllegalOverrideIsAnErrorAtThePointer) {
   std::string text = cuba_like(1000, "0.1", "10 ms", "",
                                R"J(, {"name": "Pl", "source": "P", "target": "P", "equations": ["w : volt"],

@@ -129,7 +129,11 @@ TEST_P(CudaBuild, CompilesWithNvrtcAndTheHostCompiler) {
     ASSERT_TRUE(ok) << GetParam() << " (" << precision << "):\n" << rendered;
     const std::string device = read_text(options.build.out_dir / "kernels.cu");
     EXPECT_NE(device.find("extern \"C\" __global__ void"), std::string::npos);
-    EXPECT_NE(read_text(options.build.out_dir / "model.cpp").find("mc_program_build"), std::string::npos);
+    const std::string host = read_text(options.build.out_dir / "model.cpp");
+    EXPECT_NE(host.find("mc_program_build"), std::string::npos);
+    // Every step is bracketed for the runtime's step graphs (docs/cuda.md, "Step graphs").
+    EXPECT_NE(host.find("MC_DEV(mc_step_graph_begin(m->dev)"), std::string::npos);
+    EXPECT_NE(host.find("MC_DEV(mc_step_graph_end(m->dev)"), std::string::npos);
     EXPECT_TRUE(fs::is_regular_file(cm.build.module_path));
     const uint64_t key = mc_cuda::program_key(device, backends::cuda::cuda_target().build_options, 80, mc_cuda::nvrtc());
     EXPECT_TRUE(fs::is_regular_file(mc_cuda::cubin_path(cm.build.module_path.parent_path().string(), key)))
@@ -257,6 +261,13 @@ TEST(CudaRuntime, NoUsableDeviceIsOneLine) {
   auto count = reinterpret_cast<Count>(dlsym(h, "mc_device_count"));
   auto open = reinterpret_cast<Open>(dlsym(h, "mc_device_open"));
   ASSERT_TRUE(count && open);
+  // The step-graph bracket the host modules call (abi/device_runtime.h); NULL is a failure.
+  using Bracket = int (*)(void*);
+  auto begin = reinterpret_cast<Bracket>(dlsym(h, "mc_step_graph_begin"));
+  auto end = reinterpret_cast<Bracket>(dlsym(h, "mc_step_graph_end"));
+  ASSERT_TRUE(begin && end);
+  EXPECT_EQ(begin(nullptr), 1);
+  EXPECT_EQ(end(nullptr), 1);
   const int n = count();
   char error[1024] = "";
   const int index = n == 0 ? 0 : n;  // with devices present, one past the last

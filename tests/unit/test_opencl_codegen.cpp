@@ -184,12 +184,13 @@ INSTANTIATE_TEST_SUITE_P(ForcedStorages, OpenCLStorageSyntax, ::testing::ValuesI
 
 // The SIMT emitter implements every strategy the CPU backend declares but distributed runs
 // (codegen/simt/launch_plan.h, simt_features), so both GPU backends list the CPU's features less
-// partition:ranks, and a program lowered for the CPU target (CUBA: sparse u16 without pre indices,
+// partition:ranks, plus the GPU-only propagation:postsynaptic (a thread per target), and a program lowered for the CPU target (CUBA: sparse u16 without pre indices,
 // fused propagation of Ce and Ci) emits for OpenCL as it is.
 TEST(OpenCLStrategies, EveryCpuStrategyButRanks) {
   auto& registry = backends::BackendRegistry::instance();
   std::set<std::string> expected = registry.create("cpu")->capabilities().features;
   expected.erase("partition:ranks");
+  expected.insert("propagation:postsynaptic");
   for (const char* gpu : {"opencl", "cuda"}) {
     if (auto b = registry.create(gpu)) {
       EXPECT_EQ(b->capabilities().features, expected) << gpu;

@@ -9,16 +9,72 @@
 // Kernel arguments are stored per kernel (they persist across launches, as OpenCL's do) and passed
 // as cuLaunchKernel's kernelParams; the "local" scratch argument of the interface is the launch's
 // dynamic shared memory (the CUDA dialect declares it `extern __shared__` in the kernel body).
+//
+// Step graphs (mc_step_graph_begin/end): the launches of a step are deferred and compared with the
+// previous step's sequence (kernel, grid, block, shared memory of each). When the sequence repeats,
+// it is built once into a CUDA Graph (a chain of kernel nodes in launch order, what capturing the
+// stream would record) and every later step with that sequence is one cuGraphLaunch, after
+// cuGraphExecKernelNodeSetParams on the nodes whose arguments changed (the step and ring slots
+// change every step, buffers never). Steps whose sequence differs (the first steps of a delayed
+// pathway, run_regularly and monitor sampling steps) or whose host work touches the device
+// mid-step (a monitor flush downloads) run as plain launches. MODELC_CUDA_NO_GRAPHS=1 turns graphs
+// off (timing comparisons).
 #include "abi/device_runtime.h"
 
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "backends/cuda/support/cuda_host.h"
+
+namespace {
+
+// One kernel argument: every parameter the SIMT emitter declares is a scalar or a pointer.
+struct Arg {
+  alignas(16) unsigned char bytes[16];
+  size_t size = 0;
+  bool set = false;
+};
+
+// A deferred launch of a step: the kernel, its geometry and a copy of its arguments.
+struct Launch {
+  CUfunction f = nullptr;
+  unsigned blocks = 0, threads = 0, shared = 0;
+  std::vector<Arg> args;
+  bool same_shape(const Launch& o) const {
+    return f == o.f && blocks == o.blocks && threads == o.threads && shared == o.shared && args.size() == o.args.size();
+  }
+  bool same_args(const Launch& o) const {
+    for (size_t i = 0; i < args.size(); ++i)
+      if (args[i].size != o.args[i].size || std::memcmp(args[i].bytes, o.args[i].bytes, args[i].size) != 0) return false;
+    return true;
+  }
+};
+
+bool same_shape(const std::vector<Launch>& a, const std::vector<Launch>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!a[i].same_shape(b[i])) return false;
+  return true;
+}
+
+// An instantiated step graph: its nodes in launch order and the arguments they hold now.
+struct StepGraph {
+  std::vector<Launch> launches;
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+  std::vector<CUgraphNode> nodes;
+};
+
+// At most this many sequences get a graph (a model has one steady sequence, a few with
+// run_regularly or sampling monitors); others run as plain launches.
+constexpr size_t kMaxStepGraphs = 8;
+
+}  // namespace
 
 struct mc_device {
   const mc_cuda::Driver* drv = nullptr;
@@ -27,6 +83,12 @@ struct mc_device {
   CUstream stream = nullptr;
   mc_device_info info{};
   char error[8192] = "";
+  // Step graphs: whether they are used, whether this step's launches are being deferred, those
+  // launches, the previous step's sequence, and the graphs built.
+  bool graphs = false;
+  bool deferring = false;
+  std::vector<Launch> pending, previous;
+  std::vector<StepGraph> step_graphs;
 };
 
 struct mc_buffer {
@@ -39,17 +101,6 @@ struct mc_program {
   mc_device* d;
   CUmodule module;
 };
-
-namespace {
-
-// One kernel argument: every parameter the SIMT emitter declares is a scalar or a pointer.
-struct Arg {
-  alignas(16) unsigned char bytes[16];
-  size_t size = 0;
-  bool set = false;
-};
-
-}  // namespace
 
 struct mc_kernel {
   mc_device* d;
@@ -90,6 +141,82 @@ bool in_range(mc_device* d, const mc_buffer* b, size_t offset, size_t bytes, con
   std::snprintf(d->error, sizeof d->error, "%s of %zu bytes at offset %zu is outside the %zu-byte buffer (a modelc bug)",
                 what, bytes, offset, b->bytes);
   return false;
+}
+
+std::vector<void*> param_pointers(Launch& l) {
+  std::vector<void*> ptrs(l.args.size());
+  for (size_t i = 0; i < l.args.size(); ++i) ptrs[i] = l.args[i].bytes;
+  return ptrs;
+}
+
+CUDA_KERNEL_NODE_PARAMS node_params(Launch& l, std::vector<void*>& ptrs) {
+  CUDA_KERNEL_NODE_PARAMS p{};
+  p.func = l.f;
+  p.gridDimX = l.blocks, p.gridDimY = 1, p.gridDimZ = 1;
+  p.blockDimX = l.threads, p.blockDimY = 1, p.blockDimZ = 1;
+  p.sharedMemBytes = l.shared;
+  p.kernelParams = ptrs.empty() ? nullptr : ptrs.data();
+  return p;
+}
+
+int launch_now(mc_device* d, Launch& l, const std::string& what) {
+  std::vector<void*> ptrs = param_pointers(l);
+  CUresult e = d->drv->cuLaunchKernel(l.f, l.blocks, 1, 1, l.threads, 1, 1, l.shared, d->stream,
+                                      ptrs.empty() ? nullptr : ptrs.data(), nullptr);
+  return e == CUDA_SUCCESS ? 0 : fail(d, "cuLaunchKernel (" + what + ")", e);
+}
+
+int launch_all(mc_device* d, std::vector<Launch>& launches) {
+  for (Launch& l : launches)
+    if (launch_now(d, l, "a deferred launch")) return 1;
+  return 0;
+}
+
+// Something other than a launch needs the device mid-step: what was deferred is launched now and
+// the rest of the step runs as plain launches (its sequence is not compared with the next step's).
+int stop_deferring(mc_device* d) {
+  if (!d->deferring) return 0;
+  d->deferring = false;
+  d->previous.clear();
+  std::vector<Launch> pending;
+  pending.swap(d->pending);
+  return bind(d) ? launch_all(d, pending) : 1;
+}
+
+void destroy_graph(mc_device* d, StepGraph& g) {
+  if (g.exec) d->drv->cuGraphExecDestroy(g.exec);
+  if (g.graph) d->drv->cuGraphDestroy(g.graph);
+  g.exec = nullptr, g.graph = nullptr;
+}
+
+// The step's launches as a chain of kernel nodes, instantiated.
+CUresult build_graph(mc_device* d, std::vector<Launch>& launches, StepGraph& g) {
+  CUresult e = d->drv->cuGraphCreate(&g.graph, 0);
+  for (size_t i = 0; e == CUDA_SUCCESS && i < launches.size(); ++i) {
+    std::vector<void*> ptrs = param_pointers(launches[i]);
+    const CUDA_KERNEL_NODE_PARAMS p = node_params(launches[i], ptrs);
+    CUgraphNode node = nullptr;
+    e = d->drv->cuGraphAddKernelNode(&node, g.graph, i ? &g.nodes.back() : nullptr, i ? 1 : 0, &p);
+    if (e == CUDA_SUCCESS) g.nodes.push_back(node);
+  }
+  if (e == CUDA_SUCCESS) e = d->drv->cuGraphInstantiateWithFlags(&g.exec, g.graph, 0);
+  if (e == CUDA_SUCCESS) g.launches = launches;
+  return e;
+}
+
+// Replays `g` with the arguments of `launches` (same shape): only nodes whose arguments differ
+// from what the graph holds are updated.
+int replay(mc_device* d, StepGraph& g, std::vector<Launch>& launches) {
+  for (size_t i = 0; i < launches.size(); ++i) {
+    if (launches[i].same_args(g.launches[i])) continue;
+    std::vector<void*> ptrs = param_pointers(launches[i]);
+    const CUDA_KERNEL_NODE_PARAMS p = node_params(launches[i], ptrs);
+    CUresult e = d->drv->cuGraphExecKernelNodeSetParams(g.exec, g.nodes[i], &p);
+    if (e != CUDA_SUCCESS) return fail(d, "cuGraphExecKernelNodeSetParams (a step graph)", e);
+    g.launches[i].args = launches[i].args;
+  }
+  CUresult e = d->drv->cuGraphLaunch(g.exec, d->stream);
+  return e == CUDA_SUCCESS ? 0 : fail(d, "cuGraphLaunch (a step graph)", e);
 }
 
 // The devices NVRTC can build for (all of them when NVRTC is absent: the build then says so).
@@ -161,13 +288,17 @@ mc_device* mc_device_open(int32_t index, char* error, size_t error_size) {
     delete d;
     return nullptr;
   }
+  const char* no_graphs = std::getenv("MODELC_CUDA_NO_GRAPHS");
+  d->graphs = drv.has_graphs() && !(no_graphs && *no_graphs && std::strcmp(no_graphs, "0") != 0);
   return d;
 }
 
 void mc_device_close(mc_device* d) {
   if (!d) return;
   if (d->ctx && bind(d) && d->stream) {
+    stop_deferring(d);
     d->drv->cuStreamSynchronize(d->stream);
+    for (StepGraph& g : d->step_graphs) destroy_graph(d, g);
     d->drv->cuStreamDestroy(d->stream);
   }
   if (d->ctx) d->drv->cuDevicePrimaryCtxRelease(d->facts.dev);
@@ -181,7 +312,7 @@ void mc_device_get_info(const mc_device* d, mc_device_info* out) {
 }
 
 int mc_device_synchronize(mc_device* d) {
-  if (!bind(d)) return 1;
+  if (!bind(d) || stop_deferring(d)) return 1;
   CUresult e = d->drv->cuStreamSynchronize(d->stream);
   return e == CUDA_SUCCESS ? 0 : fail(d, "cuStreamSynchronize", e);
 }
@@ -209,13 +340,13 @@ mc_buffer* mc_buffer_alloc(mc_device* d, size_t bytes) {
 void mc_buffer_free(mc_buffer* b) {
   if (!b) return;
   // cuMemFree waits for the work that may still use the buffer (it synchronises implicitly).
-  if (bind(b->d)) b->d->drv->cuMemFree(b->ptr);
+  if (bind(b->d) && !stop_deferring(b->d)) b->d->drv->cuMemFree(b->ptr);
   delete b;
 }
 
 int mc_buffer_upload(mc_device* d, mc_buffer* b, size_t offset, size_t bytes, const void* src) {
   if (bytes == 0) return 0;
-  if (!in_range(d, b, offset, bytes, "upload") || !bind(d)) return 1;
+  if (!in_range(d, b, offset, bytes, "upload") || !bind(d) || stop_deferring(d)) return 1;
   CUresult e = d->drv->cuMemcpyHtoDAsync(b->ptr + offset, src, bytes, d->stream);
   if (e == CUDA_SUCCESS) e = d->drv->cuStreamSynchronize(d->stream);  // blocking: `src` may go away
   return e == CUDA_SUCCESS ? 0 : fail(d, "an upload of " + std::to_string(bytes) + " bytes", e);
@@ -223,7 +354,7 @@ int mc_buffer_upload(mc_device* d, mc_buffer* b, size_t offset, size_t bytes, co
 
 int mc_buffer_download(mc_device* d, mc_buffer* b, size_t offset, size_t bytes, void* dst) {
   if (bytes == 0) return 0;
-  if (!in_range(d, b, offset, bytes, "download") || !bind(d)) return 1;
+  if (!in_range(d, b, offset, bytes, "download") || !bind(d) || stop_deferring(d)) return 1;
   CUresult e = d->drv->cuMemcpyDtoHAsync(dst, b->ptr + offset, bytes, d->stream);
   if (e == CUDA_SUCCESS) e = d->drv->cuStreamSynchronize(d->stream);
   return e == CUDA_SUCCESS ? 0 : fail(d, "a download of " + std::to_string(bytes) + " bytes", e);
@@ -231,7 +362,7 @@ int mc_buffer_download(mc_device* d, mc_buffer* b, size_t offset, size_t bytes, 
 
 int mc_buffer_fill(mc_device* d, mc_buffer* b, uint8_t value, size_t offset, size_t bytes) {
   if (bytes == 0) return 0;
-  if (!in_range(d, b, offset, bytes, "fill") || !bind(d)) return 1;
+  if (!in_range(d, b, offset, bytes, "fill") || !bind(d) || stop_deferring(d)) return 1;
   CUresult e = d->drv->cuMemsetD8Async(b->ptr + offset, value, bytes, d->stream);
   return e == CUDA_SUCCESS ? 0 : fail(d, "cuMemsetD8Async", e);
 }
@@ -377,11 +508,53 @@ int mc_kernel_launch(mc_kernel* k, size_t global, size_t local) {
                               " was never set (a modelc bug)");
     k->pointers[i] = k->args[i].bytes;
   }
+  if (d->deferring) {  // a step graph's launch: recorded with a copy of its arguments
+    Launch l;
+    l.f = k->f, l.blocks = static_cast<unsigned>(blocks), l.threads = static_cast<unsigned>(local);
+    l.shared = static_cast<unsigned>(k->shared_bytes);
+    l.args.assign(k->args.begin(), k->args.begin() + static_cast<std::ptrdiff_t>(n));
+    d->pending.push_back(std::move(l));
+    return 0;
+  }
   if (!bind(d)) return 1;
   CUresult e = d->drv->cuLaunchKernel(k->f, static_cast<unsigned>(blocks), 1, 1, static_cast<unsigned>(local), 1, 1,
                                       static_cast<unsigned>(k->shared_bytes), d->stream,
                                       n ? k->pointers.data() : nullptr, nullptr);
   return e == CUDA_SUCCESS ? 0 : fail(d, "cuLaunchKernel (kernel " + k->name + ")", e);
+}
+
+int mc_step_graph_begin(mc_device* d) {
+  if (!d) return 1;
+  if (stop_deferring(d)) return 1;  // a step left open by a failure: launch what it deferred
+  d->deferring = d->graphs;
+  d->pending.clear();
+  return 0;
+}
+
+int mc_step_graph_end(mc_device* d) {
+  if (!d) return 1;
+  if (!d->deferring) return 0;  // graphs off, or the step already ran as plain launches
+  d->deferring = false;
+  std::vector<Launch> launches;
+  launches.swap(d->pending);
+  if (!bind(d)) return 1;
+  int rc = 0;
+  StepGraph* g = nullptr;
+  for (StepGraph& sg : d->step_graphs)
+    if (same_shape(sg.launches, launches)) g = &sg;
+  if (!g && !launches.empty() && same_shape(d->previous, launches) && d->step_graphs.size() < kMaxStepGraphs) {
+    StepGraph built;
+    if (build_graph(d, launches, built) == CUDA_SUCCESS) {
+      d->step_graphs.push_back(std::move(built));
+      g = &d->step_graphs.back();
+    } else {  // no graphs on this device after all: plain launches from now on
+      destroy_graph(d, built);
+      d->graphs = false;
+    }
+  }
+  rc = g ? replay(d, *g, launches) : launch_all(d, launches);
+  d->previous = std::move(launches);
+  return rc;
 }
 
 }  // extern "C"

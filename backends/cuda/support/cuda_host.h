@@ -27,13 +27,18 @@
 
 namespace mc_cuda {
 
-// Driver entry points every use needs; cuFuncGetParamInfo (12.4+) is optional.
+// Driver entry points every use needs; cuFuncGetParamInfo (12.4+) and the graph functions (the
+// runtime's step graphs; without them every step is launched plainly) are optional.
 #define MC_CUDA_DRIVER_FUNCTIONS(X)                                                                       \
   X(cuDeviceGetCount) X(cuDeviceGet) X(cuDeviceGetName) X(cuDeviceGetAttribute) X(cuDeviceTotalMem)     \
   X(cuDevicePrimaryCtxRetain) X(cuDevicePrimaryCtxRelease) X(cuCtxSetCurrent) X(cuStreamCreate)         \
   X(cuStreamDestroy) X(cuStreamSynchronize) X(cuMemAlloc) X(cuMemFree) X(cuMemsetD8Async)               \
   X(cuMemcpyHtoDAsync) X(cuMemcpyDtoHAsync) X(cuModuleLoadData) X(cuModuleUnload) X(cuModuleGetFunction) \
   X(cuFuncGetAttribute) X(cuLaunchKernel) X(cuGetErrorName) X(cuGetErrorString)
+
+#define MC_CUDA_GRAPH_FUNCTIONS(X)                                                                     \
+  X(cuGraphCreate) X(cuGraphAddKernelNode) X(cuGraphInstantiateWithFlags) X(cuGraphLaunch)                 \
+  X(cuGraphExecKernelNodeSetParams) X(cuGraphExecDestroy) X(cuGraphDestroy)
 
 struct Driver {
   std::string problem;  // empty: usable; else one line saying what was found
@@ -42,7 +47,10 @@ struct Driver {
 #define MC_CUDA_DECLARE(name) decltype(&::name) name = nullptr;
   MC_CUDA_DRIVER_FUNCTIONS(MC_CUDA_DECLARE)
   MC_CUDA_DECLARE(cuFuncGetParamInfo)
+  MC_CUDA_GRAPH_FUNCTIONS(MC_CUDA_DECLARE)
 #undef MC_CUDA_DECLARE
+  bool has_graphs() const { return cuGraphCreate && cuGraphAddKernelNode && cuGraphInstantiateWithFlags && cuGraphLaunch &&
+                                   cuGraphExecKernelNodeSetParams && cuGraphExecDestroy && cuGraphDestroy; }
 };
 
 static inline std::string version_text(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
@@ -100,6 +108,9 @@ static inline Driver load_driver() {
   MC_CUDA_DRIVER_FUNCTIONS(MC_CUDA_RESOLVE)
   std::string optional_missing;  // older drivers: the runtime then skips its argument checks
   MC_CUDA_RESOLVE_INTO(cuFuncGetParamInfo, "cuFuncGetParamInfo", optional_missing)
+#define MC_CUDA_RESOLVE_OPTIONAL(name) MC_CUDA_RESOLVE_INTO(name, #name, optional_missing)
+  MC_CUDA_GRAPH_FUNCTIONS(MC_CUDA_RESOLVE_OPTIONAL)
+#undef MC_CUDA_RESOLVE_OPTIONAL
 #undef MC_CUDA_RESOLVE
 #undef MC_CUDA_RESOLVE_INTO
   if (!missing.empty() || !init) {
