@@ -5,6 +5,8 @@
 // skipped where libnvrtc cannot be loaded (MODELC_NVRTC names the library).
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #ifdef MODELC_HAVE_CUDA  // the cuda backend is built (CUDA toolkit headers found)
 
 #include <dlfcn.h>
@@ -64,10 +66,14 @@ TEST(CudaBackend, DialectSpellings) {
   EXPECT_NE(support.find("__syncthreads();"), std::string::npos) << support;
 }
 
-// True when `text` spells the OpenCL word `word` (CUDA's __global__ is not OpenCL's __global).
+// True when `text` spells the OpenCL word `word` as a word of its own (CUDA's __global__ is not
+// OpenCL's __global, the CPU module's mc_barrier( is not OpenCL's barrier().
 bool spells(const std::string& text, const std::string& word) {
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1))
+  auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    if (at > 0 && ident(text[at - 1])) continue;
     if (!(word == "__global" && text.compare(at, 10, "__global__") == 0)) return true;
+  }
   return false;
 }
 
