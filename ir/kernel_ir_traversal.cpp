@@ -111,4 +111,14 @@ void rewrite_stmts(Block& b, const std::function<std::optional<Block>(const Stmt
   if (changed) b = std::move(out);
 }
 
+bool is_target_index(const ExprP& e) {
+  if (!e) return false;
+  if (e->kind == Expr::Kind::Builtin) return e->name == "j";
+  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_target_index(e->args[0]);
+  if (e->kind == Expr::Kind::Binary && e->op == ir::Op::Add && e->args.size() == 2)
+    return (is_target_index(e->args[0]) && e->args[1]->kind == Expr::Kind::Literal) ||
+           (is_target_index(e->args[1]) && e->args[0]->kind == Expr::Kind::Literal);
+  return false;
+}
+
 }  // namespace modelc::kir

@@ -60,4 +60,8 @@ void rewrite_exprs(Block& b, const std::function<ExprP(const ExprP&)>& f);
 // `f` returns nullopt to keep the statement, or the statements that replace it (empty: delete it).
 void rewrite_stmts(Block& b, const std::function<std::optional<Block>(const Stmt&)>& f);
 
+// `j`, or `j` plus a literal (a target slice's offset), possibly cast: an index of synapse code
+// that addresses the synapse's own target.
+bool is_target_index(const ExprP& e);
+
 }  // namespace modelc::kir

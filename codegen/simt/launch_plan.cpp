@@ -24,23 +24,12 @@ bool block_has_int64_atomic(const Block& b, const kir::Program& p) {
   });
 }
 
-// j, or j plus a literal (a target slice's offset), possibly cast.
-bool is_target_index(const ExprP& e) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Builtin) return e->name == "j";
-  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_target_index(e->args[0]);
-  if (e->kind == Expr::Kind::Binary && e->op == ir::Op::Add && e->args.size() == 2)
-    return (is_target_index(e->args[0]) && e->args[1]->kind == Expr::Kind::Literal) ||
-           (is_target_index(e->args[1]) && e->args[0]->kind == Expr::Kind::Literal);
-  return false;
-}
-
 // True when the block has conflicting accumulations and all of them go to the target at j.
 bool conflicts_only_at_target(const Block& b, bool& any) {
   return kir::walk(b, [&](const Stmt& s) {
     if (s.kind != Stmt::Kind::Accumulate || !s.conflicting) return kir::WalkResult::Advance;
     any = true;
-    return is_target_index(s.index) ? kir::WalkResult::Advance : kir::WalkResult::Stop;
+    return kir::is_target_index(s.index) ? kir::WalkResult::Advance : kir::WalkResult::Stop;
   });
 }
 

@@ -25,16 +25,6 @@ constexpr double kAssumedRateHz = 10.0;
 // alike (the spike, its row bounds: broadcasts) kBroadcast; one step of a binary search 1.
 constexpr double kAtomic = 2.0, kDenseByte = 0.25, kWord = 0.5, kBit = 0.25, kDraw = 10.0, kBroadcast = 0.5;
 
-// j, or j plus a literal (the target slice's offset), possibly cast: the thread's own target.
-bool is_target_index(const ExprP& e) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Builtin) return e->name == "j";
-  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_target_index(e->args[0]);
-  if (e->kind == Expr::Kind::Binary && e->op == ir::Op::Add && e->args.size() == 2)
-    return (is_target_index(e->args[0]) && e->args[1]->kind == Expr::Kind::Literal) ||
-           (is_target_index(e->args[1]) && e->args[0]->kind == Expr::Kind::Literal);
-  return false;
-}
 bool is_syn(const ExprP& e) {
   if (!e) return false;
   if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_syn(e->args[0]);
@@ -47,7 +37,7 @@ std::string shared_write(const kir::Block& body) {
   std::string what;
   kir::walk(body, [&](const Stmt& s) {
     if (s.kind == Stmt::Kind::EmitSpike) what = "it emits events";
-    else if ((s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) && !is_target_index(s.index) && !is_syn(s.index))
+    else if ((s.kind == Stmt::Kind::Store || s.kind == Stmt::Kind::Accumulate) && !kir::is_target_index(s.index) && !is_syn(s.index))
       what = "it writes " + s.name + " at another index than the target j or the synapse";
     return what.empty() ? kir::WalkResult::Advance : kir::WalkResult::Stop;
   });
