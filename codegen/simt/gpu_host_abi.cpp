@@ -2,6 +2,7 @@
 // layout is described in gpu_host_module.cpp).
 #include <set>
 
+#include "codegen/simt/device_connect.h"
 #include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
@@ -29,6 +30,11 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
   // Neuron initialisers first: connection probabilities and synaptic initialisers may read them.
   for (size_t idx : p.init_kernels)
     if (kernel_ok(idx) && c.plans[idx].group < 0) o += "  if (mc_run_kernel(m, " + std::to_string(idx) + ", 0)) return 1;\n";
+  // MODELC_DEVICE_CONNECT=0 keeps every CSR on the host (the fallback, and what tests compare
+  // with); the device path needs fp64 for the host's double-precision draws.
+  if (any_built_on_device(p))
+    o += "  {\n    const char* dc = getenv(\"MODELC_DEVICE_CONNECT\");\n"
+         "    m->device_connect = m->f64_size == 8 && !(dc && strcmp(dc, \"0\") == 0);\n  }\n";
   for (const auto& n : connect_reads(p)) {
     int bi = c.buffer_index(n);
     if (bi >= 0 && !per_synapse(p.buffers[bi]))
@@ -38,6 +44,10 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
     const kir::SynapseGroup& sg = p.synapse_groups[g];
     const std::string gs = std::to_string(g), s = "m->syn" + gs;
     const std::string rows = int_text(sg.source_size + 1), what = c_string("synapses " + sg.name);
+    if (builds_on_device(sg)) {
+      o += "  if (m->device_connect) {\n    if (mc_connect_device" + gs + "(m)) { m->failed = 1; return 1; }\n  } else {\n";
+      o += "    " + s + "_on_device = 0;\n";
+    }
     o += "  if (connect" + gs + "(m) || mc_check_cancel(m, \"building the network\")) { m->failed = 1; return 1; }\n";
     // The other storages: row pointers and the matrix (dense: a byte per pair, bitmask: a word per
     // 64 targets); procedural groups store nothing.
@@ -69,6 +79,7 @@ void emit_init_run(GpuModuleContext& c, std::string& o) {
       o += "    MC_DEV(mc_buffer_upload(m->dev, " + s + "_dpre, 0, (size_t)" + s + "_n * 4, " + s +
            "_pre), \"uploading synapses\");\n";
     o += "  }\n";
+    if (builds_on_device(sg)) o += "  }\n";
   }
   emit_transpose_init(c, o);
   o += "  if (mc_alloc_vars(m, 1)) return 1;\n";

@@ -22,6 +22,7 @@
 // back the spike totals and the monitor recordings at its end.
 #include <set>
 
+#include "codegen/simt/device_connect.h"
 #include "codegen/simt/gpu_host_parts.h"
 #include "codegen/host/host_emitters.h"
 #include "support/code_writer.h"
@@ -95,6 +96,7 @@ void emit_header(GpuModuleContext& c, codegen::host::HostContext& hc, const std:
     if (st == kir::Connectivity::Storage::Bitmask) o += "  uint64_t* syn" + gs + "_bits;\n  mc_buffer* syn" + gs + "_dbits;\n";
   }
   emit_delivery_fields(c, o);
+  emit_device_connect_fields(c, o);
   // Per model kernel (mc_kernels_, gpu_host_kernels.cpp): its handle and grid.
   const std::string nk = std::to_string(std::max<size_t>(1, c.plans.size()));
   o += "  mc_kernel* kernels[" + nk + "];\n  size_t kernel_local[" + nk + "], kernel_global[" + nk + "];\n";
@@ -288,6 +290,7 @@ void emit_create_destroy(GpuModuleContext& c, std::string& o) {
     o += "  mc_kernel_free(m->" + l.prefix + "_compact);\n";
   }
   emit_delivery_release(c, o);
+  emit_device_connect_release(c, o);
   for (size_t g = 0; g < p.synapse_groups.size(); ++g) {
     std::string gs = std::to_string(g);
     for (const char* f : {"row", "post", "pre"}) o += std::string("  mc_free(m->syn") + gs + "_" + f + ");\n";
@@ -346,6 +349,7 @@ std::string emit_host_module(GpuModuleContext& c, const std::string& device_sour
   emit_buffer_table(c, o);
   emit_setup(c, hc, o);
   emit_create_destroy(c, o);
+  emit_device_connect_functions(c, o);
   emit_init_run(c, o);
   emit_accessors(c, o);
   return std::move(hc.out);

@@ -1,5 +1,8 @@
 #include "codegen/simt/simt_kernel_emitter.h"
 
+#include "codegen/simt/device_connect.h"
+#include "codegen/simt/simt_spelling.h"
+
 #include "ir/kernel_ir_traversal.h"
 #include "support/format.h"
 
@@ -12,60 +15,6 @@ namespace {
 
 using kir::Domain;
 using Kind = KernelParam::Kind;
-
-// The dialect's spellings for the tokens of the kernel templates below: {kernel}, {g} (the global
-// address space with its trailing blank, or nothing), {restrict}, {long}, {ulong}, {uchar}, {f64},
-// {gid}, {tid}, {bid}, {bsize}, {nblocks}, {sync_shared}, {sync_global}. Other braces stay as they are.
-class Spell {
- public:
-  explicit Spell(const GpuDialect& d) : d_(d) {}
-
-  std::string operator()(const std::string& text) const {
-    static const char* const kTokens[] = {"kernel", "g",     "restrict", "long",    "ulong",       "uchar",      "f64", "gid",
-                                          "tid",    "bid",   "bsize",    "nblocks", "sync_shared", "sync_global"};
-    std::string out;
-    out.reserve(text.size() + 64);
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '{') {
-        const size_t close = text.find('}', i + 1);
-        if (close != std::string::npos && close - i <= 12) {
-          const std::string key = text.substr(i + 1, close - i - 1);
-          bool known = false;
-          for (const char* t : kTokens) known = known || key == t;
-          if (known) {
-            out += value(key);
-            i = close;
-            continue;
-          }
-        }
-      }
-      out += text[i];
-    }
-    return out;
-  }
-
-  // A 64-bit integer literal (the suffix only where int32 does not hold it).
-  std::string int_text(int64_t v) const { return support::int_text(v, d_.int64_suffix.c_str()); }
-
- private:
-  std::string value(const std::string& k) const {
-    if (k == "kernel") return d_.kernel;
-    if (k == "g") return d_.global.empty() ? "" : d_.global + " ";
-    if (k == "restrict") return d_.restrict_;
-    if (k == "long") return d_.int64;
-    if (k == "ulong") return d_.uint64;
-    if (k == "uchar") return d_.uint8;
-    if (k == "f64") return d_.float64;
-    if (k == "gid") return d_.global_id;
-    if (k == "tid") return d_.thread_id;
-    if (k == "bid") return d_.block_id;
-    if (k == "bsize") return d_.block_size;
-    if (k == "nblocks") return d_.grid_blocks;
-    if (k == "sync_shared") return d_.barrier_shared;
-    return d_.barrier_global;
-  }
-  const GpuDialect& d_;
-};
 
 // Block-shared scratch of `type` named `name`: the parameter (with its leading separator) or the
 // first body statement, whichever the dialect uses.
@@ -214,14 +163,6 @@ bool needs_row_scan(const LaunchPlan& c, const KernelPlan& plan) {
   for (const auto& [g, body] : row_branches(c, plan))
     if (row_needs_scan(c.p.synapse_groups[g], *body)) return true;
   return false;
-}
-
-// Inclusive prefix sum over _mc_scan[0 .. block size) (Hillis-Steele), each thread having stored
-// its own entry; every thread of the block must reach it.
-std::string block_scan(const Spell& s, const std::string& ind) {
-  return s(ind + "{sync_shared};\n" + ind + "for (int _mc_o = 1; _mc_o < (int){bsize}; _mc_o <<= 1) {\n" + ind +
-           "  const {long} _mc_add = (int){tid} >= _mc_o ? _mc_scan[{tid} - _mc_o] : 0;\n" + ind + "  {sync_shared};\n" + ind +
-           "  _mc_scan[{tid}] += _mc_add;\n" + ind + "  {sync_shared};\n" + ind + "}\n");
 }
 
 // The synapses of row i of a dense or bitmask group, j ascending as in the CSR. The threads of the
@@ -669,15 +610,9 @@ std::string emit_support_kernels(const GpuPrinter& pr) {
          "    x &= ({ulong})0x0101010101010101;\n"
          "    c += (int)((x * ({ulong})0x0101010101010101) >> 56);\n"
          "  }\n"
-         "  scratch[lid] = c;\n"
-         "  {sync_shared};\n"
-         "  for (int off = 1; off < size; off <<= 1) {\n"
-         "    const int add = lid >= off ? scratch[lid - off] : 0;\n"
-         "    {sync_shared};\n"
-         "    scratch[lid] += add;\n"
-         "    {sync_shared};\n"
-         "  }\n"
-         "  const int last = scratch[lid];\n"
+         "  scratch[lid] = c;\n");
+  o += block_scan(s, "  ", "scratch", "int");
+  o += s("  const int last = scratch[lid];\n"
          "  int pos = last - c;\n"
          "  for ({long} w = w0; w < w1 && pos < last; ++w) {\n"
          "    if (w < full && words[w] == 0) continue;\n"
@@ -737,7 +672,7 @@ std::string emit_model_kernels(const LaunchPlan& c, GpuPrinter& pr) {
 
 std::string emit_device_program(const LaunchPlan& c, GpuPrinter& pr, const std::string& header,
                                 const std::string& prelude) {
-  return header + prelude + "\n" + emit_support_kernels(pr) + emit_model_kernels(c, pr);
+  return header + prelude + "\n" + emit_support_kernels(pr) + emit_connect_kernels(c, pr) + emit_model_kernels(c, pr);
 }
 
 }  // namespace modelc::codegen::simt
