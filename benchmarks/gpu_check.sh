@@ -41,7 +41,7 @@ fi
 
 step "equivalence: cuda vs cpu"
 status=0
-"$BUILD/tests/modelc_unit_tests" --gtest_filter='*CrossBackend*cuda*:*GpuRandomNumbers*cuda*' \
+"$BUILD/tests/modelc_unit_tests" --gtest_filter='*CrossBackend*cuda*:*GpuRandomNumbers*cuda*:*DeviceConnectivity*cuda*' \
   --gtest_output="xml:$RESULTS/gpu_check_equivalence.xml" > "$RESULTS/gpu_check_equivalence.log" 2>&1 || status=1
 grep -E "^\[ *(PASSED|FAILED|SKIPPED) *\]|^\[ stats" "$RESULTS/gpu_check_equivalence.log" >&2 || true
 

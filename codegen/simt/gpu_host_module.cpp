@@ -2,13 +2,14 @@
 // program through the device runtime (abi/device_runtime.h), the same text for every GpuTarget.
 // Layout of struct mc_module:
 //   - per Buffer a device buffer `d_<name>` (and a host mirror `b_<name>` for the few buffers a
-//     connection rule reads: connectivity is built on the host);
+//     connection rule reads, for the rules built on the host);
 //   - per event list (GpuModuleContext::lists: each population's spikes, then custom events) a device
 //     ring `<prefix>_spikes[history][size]`, its counts per slot `<prefix>_counts[history]`, the
 //     threshold flags `<prefix>_flags[size]` and its compaction kernel; totals in `totals[list]`;
 //   - spike generator tables `pop<k>_gsteps/gidx`, Buffer::init_values tables (IR v2);
 //   - per synapse group g the CSR on the host (`syn<g>_row/post/pre`, built by the connect code
-//     every host module shares, codegen/host/connect_emitter.cpp) and its device copy `syn<g>_drow/dpost/dpre`;
+//     every host module shares, codegen/host/connect_emitter.cpp, or on the device and read back:
+//     device_connect.h) and its device copy `syn<g>_drow/dpost/dpre`;
 //     a dense / bitmask group keeps its matrix instead (`syn<g>_dense`/`_bits`, device `_ddense`/`_dbits`,
 //     codegen/host/matrix_storage_emitter.cpp), a procedural group nothing;
 //     IR v2: the transposed index `syn<g>_col/colsyn` (device `dcol/dcolsyn`) and per
@@ -337,7 +338,9 @@ std::string emit_host_module(GpuModuleContext& c, const std::string& device_sour
   emit_header(c, hc, device_source, default_threads);
   codegen::host::emit_info(hc);
   codegen::host::emit_init_tables(hc);
-  // Connectivity is built on the host by the code the CPU module runs, then uploaded once (the
+  // Host-built connectivity (every rule but the probability rules device_connect.h builds on the
+  // device, and all of it with MODELC_DEVICE_CONNECT=0) comes from the code the CPU module runs,
+  // then is uploaded once (the
   // matrices of dense and bitmask groups; nothing of procedural ones, whose rows the device
   // regenerates).
   hc.emit_connect_unstored = [&hc](int g) { codegen::host::emit_connect_unstored(hc, g); };

@@ -11,7 +11,8 @@
 //     the mean ISI coefficient of variation within 0.1. Those bounds are a few times the spread
 //     between independent trajectories of these networks, yet a broken backend (lost or doubled
 //     synaptic events, wrong delays, wrong RNG) moves the rate by far more. Connectivity is built
-//     by the same host code and must be identical. (On PoCL the sums happen to come out in the same
+//     from the same draws (on the device for probability rules, by the host code otherwise) and
+//     must be identical. (On PoCL the sums happen to come out in the same
 //     order for these models, so the trains are identical there too; the test reports it.)
 // IR v2 models (custom events, spike generators, pathways, heterogeneous delays, PoissonInput,
 // TimedArray, run_regularly, summed variables, synapse monitors) are compared the same way; STDP
