@@ -65,8 +65,10 @@ LaunchShape launch_shape(const kir::Program& program, const std::string& kernel)
     s.block_size_cap = 64;  // one block over the static _mc_scan[64]
   } else if (const long g = suffix_index(kernel, "mc_connect_count"); g >= 0 && static_cast<size_t>(g) < program.synapse_groups.size()) {
     s.what = "connectivity: row lengths of " + program.synapse_groups[static_cast<size_t>(g)].name;
+    s.block_size_cap = 64;  // a block per row ranking its tiles in the static _mc_scan[64]
   } else if (const long f = suffix_index(kernel, "mc_connect_fill"); f >= 0 && static_cast<size_t>(f) < program.synapse_groups.size()) {
     s.what = "connectivity: rows of " + program.synapse_groups[static_cast<size_t>(f)].name;
+    s.block_size_cap = 64;
   } else if (const long m = suffix_index(kernel, "mc_rec_state"); m >= 0 && static_cast<size_t>(m) < program.monitors.size()) {
     s.what = "state monitor " + program.monitors[static_cast<size_t>(m)].name;
   } else if (const long v = suffix_index(kernel, "mc_rec_spikevars"); v >= 0 && static_cast<size_t>(v) < program.monitors.size()) {
