@@ -122,51 +122,20 @@ void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::st
     c.out += "      if (_mc_next >= 0 && _mc_next < " + S + ") __builtin_prefetch(" + next + ");\n";
     c.out += "    }\n";
   }
-  const std::string j0 = "_mc_j0" + range, j1 = "_mc_j1" + range;
-  if (!range.empty()) {
-    // This thread's part of the row: its targets, in the row's order (rows ascend in j). Sparse
-    // rows: two binary searches (skipped at the slice's ends); dense and bitmask rows: the synapses
-    // before the range are counted to find its first CSR position. Bitmask ranges are whole words.
-    switch (s) {
-      case Storage::Sparse:
-        c.out += "    int64_t _mc_s0 = _mc_row[i], _mc_end = _mc_row[i + 1];\n";
-        c.out += "    if (" + j0 + " > 0) MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j0 + ", _mc_s0);\n";
-        c.out += "    if (" + j1 + " < " + T + ") MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j1 + ", _mc_end);\n";
-        c.out += "    for (int64_t syn = _mc_s0; syn < _mc_end; ++syn) {\n";
-        c.out += "      const int64_t j = _mc_post[syn]; (void)j;\n";
-        c.printer.block(body, 3, c.out);
-        c.out += "    }\n";
-        return;
-      case Storage::Dense:
-        c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
-        c.out += "    const uint8_t* __restrict _mc_d = _mc_dense + i * " + T + ";\n";
-        c.out += "    for (int64_t j = 0; j < " + j0 + "; ++j) syn += _mc_d[j];\n";
-        c.out += "    for (int64_t j = " + j0 + "; j < " + j1 + "; ++j) {\n";
-        c.out += "      for (int _mc_r = _mc_d[j]; _mc_r > 0; --_mc_r, ++syn) {\n";
-        c.printer.block(body, 4, c.out);
-        c.out += "      }\n    }\n";
-        return;
-      case Storage::Bitmask:
-        c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
-        c.out += "    const uint64_t* __restrict _mc_w = _mc_bits + i * " + W + ";\n";
-        c.out += "    const int64_t _mc_q0 = " + j0 + " == 0 ? 0 : (" + j0 + " + 63) / 64, _mc_q1 = " + j1 + " == " + T +
-                 " ? " + W + " : (" + j1 + " + 63) / 64;\n";
-        c.out += "    for (int64_t _mc_q = 0; _mc_q < _mc_q0; ++_mc_q) syn += __builtin_popcountll(_mc_w[_mc_q]);\n";
-        c.out += "    for (int64_t _mc_q = _mc_q0; _mc_q < _mc_q1; ++_mc_q) {\n";
-        c.out += "      for (uint64_t _mc_b = _mc_w[_mc_q]; _mc_b; _mc_b &= _mc_b - 1, ++syn) {\n";
-        c.out += "        const int64_t j = _mc_q * 64 + __builtin_ctzll(_mc_b); (void)j;\n";
-        c.printer.block(body, 4, c.out);
-        c.out += "      }\n    }\n";
-        return;
-      case Storage::Procedural:
-        c.error("internal: a procedural row cannot be split among threads");
-        return;
-    }
-  }
+  // This thread's part of the row (or, with no range, all of it): its targets, in the row's order
+  // (rows ascend in j). Sparse rows: two binary searches (skipped at the slice's ends); dense and
+  // bitmask rows: the synapses before the range are counted to find its first CSR position.
+  // Bitmask ranges are whole words.
+  const bool split = !range.empty();
+  const std::string j0 = split ? "_mc_j0" + range : "0", j1 = split ? "_mc_j1" + range : T;
   switch (s) {
     case Storage::Sparse:
-      c.out += "    const int64_t _mc_end = _mc_row[i + 1];\n";
-      c.out += "    for (int64_t syn = _mc_row[i]; syn < _mc_end; ++syn) {\n";
+      c.out += std::string("    ") + (split ? "" : "const ") + "int64_t _mc_s0 = _mc_row[i], _mc_end = _mc_row[i + 1];\n";
+      if (split) {
+        c.out += "    if (" + j0 + " > 0) MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j0 + ", _mc_s0);\n";
+        c.out += "    if (" + j1 + " < " + T + ") MC_LOWER_BOUND(_mc_post, _mc_s0, _mc_end, " + j1 + ", _mc_end);\n";
+      }
+      c.out += "    for (int64_t syn = _mc_s0; syn < _mc_end; ++syn) {\n";
       c.out += "      const int64_t j = _mc_post[syn]; (void)j;\n";
       c.printer.block(body, 3, c.out);
       c.out += "    }\n";
@@ -175,7 +144,8 @@ void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::st
       // syn counts the synapses met so far from the row pointer: the CSR position.
       c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
       c.out += "    const uint8_t* __restrict _mc_d = _mc_dense + i * " + T + ";\n";
-      c.out += "    for (int64_t j = 0; j < " + T + "; ++j) {\n";
+      if (split) c.out += "    for (int64_t j = 0; j < " + j0 + "; ++j) syn += _mc_d[j];\n";
+      c.out += "    for (int64_t j = " + j0 + "; j < " + j1 + "; ++j) {\n";
       c.out += "      for (int _mc_r = _mc_d[j]; _mc_r > 0; --_mc_r, ++syn) {\n";
       c.printer.block(body, 4, c.out);
       c.out += "      }\n    }\n";
@@ -183,13 +153,24 @@ void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::st
     case Storage::Bitmask:
       c.out += "    int64_t syn = _mc_row[i]; (void)syn;\n";
       c.out += "    const uint64_t* __restrict _mc_w = _mc_bits + i * " + W + ";\n";
-      c.out += "    for (int64_t _mc_q = 0; _mc_q < " + W + "; ++_mc_q) {\n";
+      if (split) {
+        c.out += "    const int64_t _mc_q0 = " + j0 + " == 0 ? 0 : (" + j0 + " + 63) / 64, _mc_q1 = " + j1 + " == " + T +
+                 " ? " + W + " : (" + j1 + " + 63) / 64;\n";
+        c.out += "    for (int64_t _mc_q = 0; _mc_q < _mc_q0; ++_mc_q) syn += __builtin_popcountll(_mc_w[_mc_q]);\n";
+      } else {
+        c.out += "    const int64_t _mc_q0 = 0, _mc_q1 = " + W + ";\n";
+      }
+      c.out += "    for (int64_t _mc_q = _mc_q0; _mc_q < _mc_q1; ++_mc_q) {\n";
       c.out += "      for (uint64_t _mc_b = _mc_w[_mc_q]; _mc_b; _mc_b &= _mc_b - 1, ++syn) {\n";
       c.out += "        const int64_t j = _mc_q * 64 + __builtin_ctzll(_mc_b); (void)j;\n";
       c.printer.block(body, 4, c.out);
       c.out += "      }\n    }\n";
       return;
     case Storage::Procedural:
+      if (split) {
+        c.error("internal: a procedural row cannot be split among threads");
+        return;
+      }
       if (sg.connect.kind == Kind::AllToAll) {
         c.out += "    for (int64_t j = 0; j < " + T + "; ++j) {\n";
       } else if (sg.connect.kind == Kind::OneToOne) {

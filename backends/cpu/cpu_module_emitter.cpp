@@ -72,12 +72,15 @@ void emit_header(EmitContext& c) {
   c.out += "static inline int mc_team_size(void) {\n#ifdef _OPENMP\n  return omp_get_num_threads();\n#else\n  return 1;\n#endif\n}\n";
   c.out += "static inline int mc_team_rank(void) {\n#ifdef _OPENMP\n  return omp_get_thread_num();\n#else\n  return 0;\n#endif\n}\n";
   // The team's barrier (every team kernel ends in one; docs/performance.md, "Threads"). GOMP's
-  // barriers spin for up to 300,000 iterations before sleeping, which on a machine with more
-  // runnable threads than cores keeps the core from the very thread being waited for (measured
-  // here, load 11-14 on 2 cores: CUBA 4,000 at 2 threads 100x slower than at 1; sched_yield after
-  // a short spin still 50x). This one spins briefly, then sleeps on a futex that the last thread to
-  // arrive wakes (only when someone sleeps). A generation counter: the last arrival resets the
-  // count and starts the next generation; the others wait for it to change.
+  // barriers spin for up to 300,000 iterations (milliseconds) before sleeping, which on a machine
+  // with more runnable threads than cores keeps the core from the very thread being waited for
+  // (measured here, load 11-14 on 2 cores: CUBA 4,000 at 2 threads 100x slower than at 1). Sleeping
+  // too early is as bad the other way: a futex wake-up costs about 20 us on this virtual machine
+  // (the waker's system call, the sleeper's vCPU leaving halt), more than a whole step of a small
+  // network. So this one spins for a bounded time (kBarrierSpinTicks, about 0.1 ms: a
+  // fraction of a scheduler time slice), then sleeps on a futex that the last thread to arrive
+  // wakes (only when someone sleeps). A generation counter: the last arrival resets the count and
+  // starts the next generation; the others wait for it to change.
   c.out += "#ifdef __linux__\n#include <linux/futex.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n#include <limits.h>\n#endif\n";
   c.out += "static void mc_barrier(mc_module* m) {\n  const int n = mc_team_size();\n  if (n <= 1) return;\n"
            "  const uint32_t gen = __atomic_load_n(&m->bar_gen, __ATOMIC_SEQ_CST);\n"
@@ -86,9 +89,13 @@ void emit_header(EmitContext& c) {
            "    __atomic_store_n(&m->bar_gen, gen + 1, __ATOMIC_SEQ_CST);\n"
            "#ifdef __linux__\n    if (__atomic_load_n(&m->bar_sleepers, __ATOMIC_SEQ_CST))\n"
            "      syscall(SYS_futex, &m->bar_gen, FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0, 0);\n#endif\n    return;\n  }\n"
-           "  for (int spin = 0; spin < " + std::to_string(kBarrierSpins) + "; ++spin) {\n"
+           "#if defined(__x86_64__) || defined(__i386__)\n"
+           "  const unsigned long long _mc_t0 = __builtin_ia32_rdtsc();\n"
+           "  while (__builtin_ia32_rdtsc() - _mc_t0 < " + std::to_string(kBarrierSpinTicks) + "ull) {\n"
            "    if (__atomic_load_n(&m->bar_gen, __ATOMIC_ACQUIRE) != gen) return;\n"
-           "#if defined(__x86_64__) || defined(__i386__)\n    __builtin_ia32_pause();\n#endif\n  }\n"
+           "    __builtin_ia32_pause();\n  }\n#else\n"
+           "  for (int spin = 0; spin < " + std::to_string(kBarrierSpins) + "; ++spin)\n"
+           "    if (__atomic_load_n(&m->bar_gen, __ATOMIC_ACQUIRE) != gen) return;\n#endif\n"
            "#ifdef __linux__\n  __atomic_add_fetch(&m->bar_sleepers, 1, __ATOMIC_SEQ_CST);\n"
            "  while (__atomic_load_n(&m->bar_gen, __ATOMIC_SEQ_CST) == gen)\n"
            "    syscall(SYS_futex, &m->bar_gen, FUTEX_WAIT_PRIVATE, gen, 0, 0, 0);\n"
