@@ -18,39 +18,12 @@
 #include "model_runner.h"
 
 #ifdef MODELC_HAVE_OPENCL
-#include "backends/opencl/support/opencl_host.h"
-#ifdef MODELC_HAVE_CUDA
-#include "backends/cuda/support/cuda_host.h"
-#endif
+#include "gpu_devices.h"
 
 namespace modelc::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string no_device(const std::string& backend) {
-  if (backend == "opencl") {
-    cl_platform_id p[4];
-    cl_device_id d[4];
-    return mc_cl_list_devices(p, d, 4) > 0 ? "" : "no OpenCL device (install pocl-opencl-icd)";
-  }
-#ifdef MODELC_HAVE_CUDA
-  if (backend == "cuda") {
-    const mc_cuda::Driver& d = mc_cuda::driver();
-    if (!d.problem.empty()) return "CUDA: " + d.problem;
-    return d.device_count > 0 ? "" : "no CUDA device";
-  }
-#endif
-  return "backend " + backend + " is not built";
-}
-
-std::vector<std::string> gpu_backends() {
-  std::vector<std::string> out = {"opencl"};
-#ifdef MODELC_HAVE_CUDA
-  out.push_back("cuda");
-#endif
-  return out;
-}
 
 fs::path scratch_dir() {
   static fs::path dir = [] {

@@ -37,10 +37,7 @@
 #include "storage_variants.h"
 
 #ifdef MODELC_HAVE_OPENCL
-#include "backends/opencl/support/opencl_host.h"
-#ifdef MODELC_HAVE_CUDA
-#include "backends/cuda/support/cuda_host.h"
-#endif
+#include "gpu_devices.h"
 
 namespace modelc::testing {
 namespace {
@@ -48,32 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // Model files are order-sensitive (constants may use earlier constants): keep key order on rewrite.
-// Empty when `backend` has a device here; else why not (the skip message).
-std::string no_device(const std::string& backend) {
-  if (backend == "opencl") {
-    cl_platform_id p[4];
-    cl_device_id d[4];
-    return mc_cl_list_devices(p, d, 4) > 0 ? "" : "no OpenCL device (install pocl-opencl-icd)";
-  }
-#ifdef MODELC_HAVE_CUDA
-  if (backend == "cuda") {
-    const mc_cuda::Driver& d = mc_cuda::driver();
-    if (!d.problem.empty()) return "CUDA: " + d.problem;
-    return d.device_count > 0 ? "" : "no CUDA device";
-  }
-#endif
-  return "backend " + backend + " is not built";
-}
-
-// The GPU backends this build has.
-std::vector<std::string> gpu_backends() {
-  std::vector<std::string> out = {"opencl"};
-#ifdef MODELC_HAVE_CUDA
-  out.push_back("cuda");
-#endif
-  return out;
-}
-
 #define REQUIRE_DEVICE_OF(backend) \
   if (std::string why = no_device(backend); !why.empty()) GTEST_SKIP() << why
 #define REQUIRE_DEVICE() REQUIRE_DEVICE_OF("opencl")
