@@ -106,6 +106,15 @@ void emit_target_range(EmitContext& c, const std::string& name, const std::strin
   c.out += indent + "const int64_t _mc_j1" + name + " = (int64_t)" + targets + " * (mc_team_rank() + 1) / mc_team_size();\n";
 }
 
+void emit_owned_target_range(EmitContext& c, int g) {
+  const kir::SynapseGroup& sg = group(c, g);
+  const int post = c.population_index(sg.target);
+  const std::string gs = std::to_string(g);
+  c.out += "  int64_t _mc_j0" + gs + ", _mc_j1" + gs + ";\n";
+  c.out += "  mc_own_targets(" + local_begin(post) + ", " + local_end(c, post, false) + ", " + int_text(sg.target_offset) + ", " +
+           int_text(sg.target_size) + ", &_mc_j0" + gs + ", &_mc_j1" + gs + ");\n";
+}
+
 void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::string& range) {
   const kir::SynapseGroup& sg = group(c, g);
   const Storage s = storage(c, g);

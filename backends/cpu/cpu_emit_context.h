@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_module_emitter.h"
+#include "backends/cpu/cpu_step_schedule.h"
 #include "codegen/host/host_emitters.h"
 #include "support/format.h"
 
@@ -32,9 +33,13 @@ struct EmitContext : codegen::host::HostContext {
   // constructs, ending in a barrier; any other kernel is a solo kernel, run by thread 0 between
   // barriers. team[k] is set while kernel k is emitted.
   std::vector<char> team;
+  std::vector<KernelSharing> sharing;                // how each kernel splits (cpu_step_schedule.h)
   size_t kernel = 0;                                 // the kernel being emitted
   std::set<std::pair<int, size_t>> team_queues;      // (group, pathway): one delivery queue per thread
   void mark_team() { if (kernel < team.size()) team[kernel] = 1; }
+  void mark_sharing(KernelSharing::Kind kind, int population = -1, bool synchronised = false) {
+    if (kernel < sharing.size()) sharing[kernel] = {kind, population, synchronised};
+  }
 };
 
 // The largest team mc_run forks (the size of the per-thread scratch in struct mc_module).
@@ -83,6 +88,11 @@ using support::int_text;
 // bit, and every neuron must take the same path whatever the thread count (docs/passes.md).
 constexpr int64_t kSimdPad = 64;
 inline int64_t simd_padded(int64_t n) { return n <= 0 ? n : (n + kSimdPad - 1) / kSimdPad * kSimdPad; }
+// The blocks of a fused update loop (cpu_fused_emitter.cpp) and the unit in which threads own
+// neurons and targets (mc_own_targets). A multiple of kSimdPad, so every block but the last starts
+// and ends on a padding boundary and the vectoriser sees the same whole vectors as in an unfused
+// update loop.
+constexpr int64_t kFusedBlock = 4 * kSimdPad;
 
 // Functions `MC_KERNEL void k<idx>(mc_module* m, int64_t step)` for every kernel, and
 // `static int rec<idx>(mc_module* m, int64_t step)` (0 = ok) for every monitor.
@@ -103,6 +113,9 @@ void emit_synapse_bindings(EmitContext& c, int g);
 void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::string& range = "");
 // Declares this thread's target range [_mc_j0<name>, _mc_j1<name>) of `targets` targets.
 void emit_target_range(EmitContext& c, const std::string& name, const std::string& targets, const std::string& indent = "  ");
+// The same for the targets of group g, split as the target population's neurons are among the
+// threads (its blocks, mc_own_targets): a thread's deliveries then land only on neurons it updates.
+void emit_owned_target_range(EmitContext& c, int g);
 // True when every CSR row of group g ascends in j (what a binary search for a target needs).
 bool rows_ascending(const EmitContext& c, int g);
 // True when group g's rows let a thread visit only its targets: not procedural, ascending if sparse.

@@ -22,10 +22,6 @@ using kir::Expr;
 using kir::ExprP;
 using kir::Stmt;
 
-// A multiple of kSimdPad, so every block but the last starts and ends on a padding boundary and
-// the vectoriser sees the same whole vectors as in an unfused update loop.
-constexpr int64_t kFusedBlock = 4 * kSimdPad;
-
 bool stmt_emits(const Stmt& s) {
   auto emit = [](const Stmt& t) { return t.kind == Stmt::Kind::EmitSpike; };
   return emit(s) || kir::any_stmt(s.then_body, emit) || kir::any_stmt(s.else_body, emit);
@@ -89,7 +85,10 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, cons
   s.parallel_code = pop.size >= c.options.parallel_min_size;
   s.begin = local_begin(pk);
   s.end = local_end(c, pk, false);
-  return emit_split_emitting_loop(c, k.body, s, checks);
+  if (!emit_split_emitting_loop(c, k.body, s, checks)) return false;
+  // Each thread its blocks, then the compaction between two barriers of its own.
+  if (s.parallel_code) c.mark_sharing(KernelSharing::Kind::OwnNeurons, pk, true);
+  return true;
 }
 
 bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const NeuronLoopShape& shape, const SplitLoopChecks& checks) {
@@ -272,7 +271,8 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
            target_owned(k.dispatch[b].body);
   if (team) {
     c.mark_team();
-    for (int g : groups) emit_target_range(c, std::to_string(g), int_text(c.p.synapse_groups[g].target_size));
+    c.mark_sharing(KernelSharing::Kind::OwnTargets);
+    for (int g : groups) emit_owned_target_range(c, g);
   }
   o += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
   o += "    const int64_t _mc_idx = _mc_spikes[_mc_k];\n";
@@ -290,7 +290,6 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
     o += "    }\n";
   }
   o += "  }\n";
-  if (team) o += "  mc_barrier(m);\n";
 }
 
 }  // namespace modelc::backends::cpu

@@ -1,6 +1,7 @@
 // Kernel and monitor functions of the CPU module: how each launch domain becomes a loop.
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "backends/cpu/cpu_emit_context.h"
 #include "ir/kernel_ir_traversal.h"
@@ -354,7 +355,8 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
     if (team) {
       // Every thread walks every spike's row and delivers only into its own targets (docs/performance.md).
       c.mark_team();
-      emit_target_range(c, std::to_string(g), int_text(sg.target_size));
+      c.mark_sharing(KernelSharing::Kind::OwnTargets);
+      emit_owned_target_range(c, g);
     }
     // Spikes are ascending, so rows are visited in memory order; the prefetch hides the latency of
     // jumping to the next spiking neuron's row.
@@ -364,7 +366,6 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
     c.out += "    const int64_t i = _mc_idx - " + off + "; (void)i;\n";
     emit_row_visit(c, g, k.body, team ? std::to_string(g) : "");  // the row's synapses, per storage (with prefetch)
     c.out += "  }\n";
-    if (team) c.out += "  mc_barrier(m);\n";
     c.out += "}\n\n";
     return;
   }
@@ -410,9 +411,21 @@ void emit_kernels(EmitContext& c) {
   emit_connectivity_prototypes(c);
   const std::set<size_t> init(c.p.init_kernels.begin(), c.p.init_kernels.end());
   c.team.assign(c.p.kernels.size(), 0);
+  c.sharing.assign(c.p.kernels.size(), KernelSharing{});
   for (size_t k = 0; k < c.p.kernels.size(); ++k) {
     c.kernel = k;
+    const size_t start = c.out.size();
     emit_kernel(c, k, init.count(k) > 0);
+    if (c.sharing[k].kind != KernelSharing::Kind::Opaque) continue;
+    const kir::Kernel& kr = c.p.kernels[k];
+    const std::string_view text = std::string_view(c.out).substr(start);
+    if (c.team[k]) {
+      // Synchronised when its last statement is a barrier that every call reaches.
+      const std::string_view tail = "  mc_barrier(m);\n}\n\n";
+      c.sharing[k].synchronised = text.ends_with(tail) && text.find("return;") == std::string_view::npos;
+    } else if (kr.merged.empty() && (kr.domain.kind == Domain::Kind::Neurons || kr.domain.kind == Domain::Kind::Spikes)) {
+      c.sharing[k].kind = KernelSharing::Kind::Solo;
+    }
   }
 }
 

@@ -71,6 +71,19 @@ void emit_header(EmitContext& c) {
   // The team a team kernel runs in (mc_run's, or a team of one outside it) and this thread's rank.
   c.out += "static inline int mc_team_size(void) {\n#ifdef _OPENMP\n  return omp_get_num_threads();\n#else\n  return 1;\n#endif\n}\n";
   c.out += "static inline int mc_team_rank(void) {\n#ifdef _OPENMP\n  return omp_get_thread_num();\n#else\n  return 0;\n#endif\n}\n";
+  // Thread t's targets [*j0, *j1) of a group whose n targets start at neuron `offset` of a population
+  // this rank computes [begin, end): those among the blocks a fused update loop gives thread t
+  // (cpu_fused_emitter.cpp), the first and last thread also any targets outside this rank's range.
+  // Deliveries and updates by the same thread need no barrier between them (cpu_step_schedule.h).
+  c.out += "static inline void mc_own_targets(int64_t begin, int64_t end, int64_t offset, int64_t n, int64_t* j0, int64_t* j1) {\n"
+           "  const int t = mc_team_rank(), tn = mc_team_size(), cap = tn < " + std::to_string(kMaxTeam) + " ? tn : " + std::to_string(kMaxTeam) + ";\n"
+           "  const int64_t B = " + int_text(kFusedBlock) + ", bfirst = begin / B, nblocks = (end + B - 1) / B - bfirst;\n"
+           "  const int64_t per = (nblocks + cap - 1) / cap;\n"
+           "  int64_t lo = (bfirst + ((int64_t)t * per < nblocks ? (int64_t)t * per : nblocks)) * B - offset;\n"
+           "  int64_t hi = (bfirst + ((int64_t)(t + 1) * per < nblocks ? (int64_t)(t + 1) * per : nblocks)) * B - offset;\n"
+           "  lo = t == 0 || lo < 0 ? 0 : lo > n ? n : lo;\n"
+           "  hi = t == tn - 1 || hi > n ? n : hi < 0 ? 0 : hi;\n"
+           "  *j0 = lo;\n  *j1 = hi < lo ? lo : hi;\n}\n";
   // The team's barrier (every team kernel ends in one; docs/performance.md, "Threads"). GOMP's
   // barriers spin for up to 300,000 iterations (milliseconds) before sleeping, which on a machine
   // with more runnable threads than cores keeps the core from the very thread being waited for
@@ -170,7 +183,7 @@ void emit_create_destroy(EmitContext& c) {
            c_string(b.owner + "." + b.variable) + ")\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
     const kir::Population& pop = p.populations[k];
-    std::string ks = std::to_string(k), h = int_text(pop.history < 1 ? 1 : pop.history);
+    std::string ks = std::to_string(k), h = int_text(event_history(c, static_cast<int>(k), ""));
     if (pop.history < 1) c.error("population '" + pop.name + "' has a spike history depth below 1");
     o += "  MC_ALLOC(m->pop" + ks + "_spikes, int32_t, " + h + " * " + int_text(pop.size) + ", " +
          c_string("the spike buffer of " + pop.name) + ")\n";
@@ -289,7 +302,7 @@ void emit_init_run(EmitContext& c) {
   o += "  int _mc_nt = mc_threads(m);\n  if (_mc_nt < 1) _mc_nt = 1;\n  if (_mc_nt > " + std::to_string(kMaxTeam) +
        ") _mc_nt = " + std::to_string(kMaxTeam) + ";\n";
   o += "#pragma omp parallel num_threads(_mc_nt)\n  {\n";
-  o += "  const int _mc_tid = mc_team_rank();\n  int _mc_vp = 0;\n";
+  o += "  const int _mc_tid = mc_team_rank();\n  int _mc_vp = 0, _mc_fail = 0;\n";
   o += "  for (int64_t s = 0; s < steps; ++s) {\n    const int64_t step = _mc_step0 + s;\n";
   // Launches: kernel calls that run this step (run_regularly kernels on their steps only); monitor
   // recorders are host code, not kernels, and are not counted (docs/passes.md, kernel fusion).
@@ -312,79 +325,91 @@ void emit_init_run(EmitContext& c) {
     return ind + "if (_mc_timed) {\n" + ind + "  const double _mc_t1 = mc_now();\n" + ind + "  m->phase[" + std::to_string(phase) +
            "] += " + std::to_string(kPhaseSample) + ".0 * (_mc_t1 - _mc_clock);\n" + ind + "  _mc_clock = _mc_t1;\n" + ind + "}\n";
   };
-  // A run of solo tasks: each a statement for thread 0 (failing ones set _mc_fail), then the barrier.
-  struct Solo {
-    std::string code;
-    bool can_fail = false;
-  };
-  std::vector<Solo> group;
-  auto flush = [&](const std::string& guard = "") {
-    if (group.empty()) return;
-    bool can_fail = false;
-    std::string code;
-    for (const Solo& t : group) {
-      code += t.code;
-      can_fail |= t.can_fail;
-    }
-    group.clear();
-    std::string ind = guard.empty() ? "    " : "      ";
-    if (!guard.empty()) o += "    if (" + guard + ") {\n";
-    o += ind + "if (_mc_tid == 0) {\n" + ind + "  int _mc_fail = 0;\n" + ind + "  do {\n" + code + ind + "  } while (0);\n";
-    if (can_fail) o += ind + "  _mc_verdict[_mc_vp] = _mc_fail;\n";
-    else o += ind + "  (void)_mc_fail;\n";
-    o += ind + "}\n" + ind + "mc_barrier(m);\n";
-    if (can_fail) o += ind + "if (_mc_verdict[_mc_vp]) break;\n" + ind + "_mc_vp ^= 1;\n";
-    if (!guard.empty()) o += "    }\n";
-  };
   const std::string sind = "      ";
-  auto exchanges_before = [&](size_t pos) {
-    for (size_t x = 0; x < p.exchanges.size(); ++x)
-      if (p.exchanges[x].before_task == pos) {
-        // Only distributed runs exchange: one process skips the task and its barrier.
-        flush();
-        group.push_back({sind + "if (mc_exchange" + std::to_string(x) + "(m, step)) { _mc_fail = 1; break; }\n" + lap(5, sind), true});
-        flush("m->num_ranks > 1");
-      }
+  // The tasks of a step and where the team needs barriers between them (cpu_step_schedule.h).
+  // Thread 0 runs the solo tasks (solo kernels, monitors); once one fails it skips the rest and
+  // its verdict reaches the team at the next full barrier, where every thread leaves the loop.
+  struct Call {
+    std::string code;  // for every thread (team kernels) or inside thread 0's block
+    bool team = false;
   };
+  std::vector<Call> calls;
+  std::vector<StepTask> tasks;
+  std::vector<size_t> task_pos;  // step_tasks position of each task
   for (size_t pos = 0; pos < p.step_tasks.size(); ++pos) {
     const kir::Task& t = p.step_tasks[pos];
-    exchanges_before(pos);
     if (t.kind == kir::Task::Kind::RunKernel) {
       if (!kernel_ok(t.index)) continue;
       const std::string call = "k" + std::to_string(t.index) + "(m, step);\n";
-      if (c.team[t.index]) {
-        flush();
-        o += "    " + call + lap(phase_of(p, t), "    ");
-      } else {
-        group.push_back({sind + call + lap(phase_of(p, t), sind), false});
-      }
+      if (c.team[t.index]) calls.push_back({"    " + call + lap(phase_of(p, t), "    "), true});
+      else calls.push_back({sind + "if (!_mc_fail) " + call + lap(phase_of(p, t), sind), false});
+      tasks.push_back(kernel_task(c, t.index));
     } else if (t.index < p.monitors.size()) {
       bool state = p.monitors[t.index].kind == kir::Monitor::Kind::State;
       if (state != (t.kind == kir::Task::Kind::RecordState))
         c.error("task kind does not match the kind of monitor '" + p.monitors[t.index].name + "'");
-      group.push_back({sind + "if (rec" + std::to_string(t.index) + "(m, step)) { _mc_fail = 1; break; }\n" + lap(phase_of(p, t), sind), true});
+      calls.push_back({sind + "if (!_mc_fail && rec" + std::to_string(t.index) + "(m, step)) _mc_fail = 1;\n" + lap(phase_of(p, t), sind), false});
+      tasks.push_back(monitor_task(c, t.index));
     } else {
       c.error("task refers to monitor " + std::to_string(t.index) + " but the program has " +
               std::to_string(p.monitors.size()));
+      continue;
+    }
+    task_pos.push_back(pos);
+  }
+  const std::vector<Barrier> plan = plan_barriers(tasks);
+  auto full_barrier = [](const std::string& ind) {
+    return ind + "if (_mc_tid == 0) _mc_verdict[_mc_vp] = _mc_fail;\n" + ind + "mc_barrier(m);\n" + ind +
+           "if (_mc_verdict[_mc_vp]) break;\n" + ind + "_mc_vp ^= 1;\n";
+  };
+  bool solo_open = false;
+  auto close_solo = [&]() {
+    if (solo_open) o += "    }\n";
+    solo_open = false;
+  };
+  auto barrier = [&](const Barrier& b) {
+    if (b.kind == Barrier::Kind::None) return;
+    close_solo();
+    o += b.kind == Barrier::Kind::Full ? full_barrier("    ") : "    if (" + b.guard + ") mc_barrier(m);\n";
+  };
+  // Only distributed runs exchange: a process alone skips the exchange and the barriers around it,
+  // which therefore do not count as barriers of the plan.
+  auto exchanges_before = [&](size_t pos) {
+    for (size_t x = 0; x < p.exchanges.size(); ++x)
+      if (p.exchanges[x].before_task == pos) {
+        close_solo();
+        o += "    if (m->num_ranks > 1) {\n      mc_barrier(m);\n      if (_mc_tid == 0 && !_mc_fail) {\n";
+        o += "        if (mc_exchange" + std::to_string(x) + "(m, step)) _mc_fail = 1;\n" + lap(5, "        ") + "      }\n";
+        o += full_barrier("      ") + "    }\n";
+      }
+  };
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    for (size_t pos = i == 0 ? 0 : task_pos[i - 1] + 1; pos <= task_pos[i]; ++pos) exchanges_before(pos);
+    barrier(plan[i]);
+    if (calls[i].team) {
+      close_solo();
+      o += calls[i].code;
+    } else {
+      if (!solo_open) o += "    if (_mc_tid == 0) {\n";
+      solo_open = true;
+      o += calls[i].code;
     }
   }
-  exchanges_before(p.step_tasks.size());
-  // The end of the step: failures of kernels (m->failed) and cancellation. In a trailing run of
-  // solo tasks it costs nothing and is polled every step; otherwise it takes a barrier of its own
-  // and is polled every 8th step (and the last).
-  const std::string end_check =
-      sind + "if (m->failed) { _mc_fail = 1; break; }\n" + sind + "m->step = step + 1;\n" + sind + "if (s + 1 < steps && MC_CANCELLED(m)) {\n" +
-      sind + "  snprintf(m->error, sizeof m->error, \"interrupted\");\n" + sind + "  _mc_fail = 1;\n" + sind + "}\n";
-  const bool trailing = !group.empty();
-  group.push_back({end_check, true});
-  if (trailing) {
-    flush();
+  close_solo();
+  for (size_t pos = tasks.empty() ? 0 : task_pos.back() + 1; pos <= p.step_tasks.size(); ++pos) exchanges_before(pos);
+  // The end of the step: kernels' failures (m->failed), the step count and cancellation, which is
+  // polled only at a full barrier, where every thread has finished the step. When the plan ends
+  // the step with one, every step; otherwise a full barrier every 8th step (and the last).
+  o += "    if (_mc_tid == 0 && !_mc_fail) {\n      if (m->failed) _mc_fail = 1;\n      else m->step = step + 1;\n    }\n";
+  const std::string cancel = "      if (_mc_tid == 0 && !_mc_fail && s + 1 < steps && MC_CANCELLED(m)) {\n"
+                             "        snprintf(m->error, sizeof m->error, \"interrupted\");\n        _mc_fail = 1;\n      }\n";
+  if (plan.back().kind == Barrier::Kind::Full) {
+    o += "    {\n" + cancel + "    }\n" + full_barrier("    ");
   } else {
-    o += "    if (_mc_tid == 0 && !((s & 7) == 7 || s + 1 == steps)) m->step = step + 1;\n";
-    flush("(s & 7) == 7 || s + 1 == steps");
+    o += "    if ((s & 7) == 7 || s + 1 == steps) {\n" + cancel + full_barrier("      ") + "    }\n";
   }
   o += "  }\n";
-  o += "  if (_mc_tid == 0) _mc_rc = _mc_verdict[0] | _mc_verdict[1];\n  }\n";
+  o += "  if (_mc_tid == 0) _mc_rc = _mc_fail;\n  }\n";
   o += "  return _mc_rc;\n}\n";
 }
 
