@@ -1,5 +1,6 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include <cstdlib>
 
 #include "backends/cpu/cpu_module_emitter.h"
 #include "backends/host_module_build.h"
@@ -37,6 +38,15 @@ GeneratedSources CpuBackend::emit(const kir::Program& program, const BuildOption
                                   DiagnosticEngine& diags) {
   CpuEmitOptions eo;
   eo.default_threads = options.num_threads;
+  // A tuning knob for benchmarks (docs/performance.md, "Threads"): the population size from which
+  // loops split among the threads. Part of the generated source, so of the build cache's key.
+  if (const char* v = std::getenv("MODELC_CPU_PARALLEL_MIN_SIZE")) {
+    char* end = nullptr;
+    const long long n = std::strtoll(v, &end, 10);
+    if (end != v && *end == '\0' && n >= 1) eo.parallel_min_size = n;
+    else diags.warning("MODELC_CPU_PARALLEL_MIN_SIZE='" + std::string(v) + "' is not a positive integer; using " +
+                       std::to_string(eo.parallel_min_size), "");
+  }
   GeneratedSources out;
   std::string src = emit_cpu_module(program, eo, diags);
   if (!src.empty()) out.files[kSourceName] = std::move(src);

@@ -112,7 +112,7 @@ void emit_owned_target_range(EmitContext& c, int g) {
   const std::string gs = std::to_string(g);
   c.out += "  int64_t _mc_j0" + gs + ", _mc_j1" + gs + ";\n";
   c.out += "  mc_own_targets(" + local_begin(post) + ", " + local_end(c, post, false) + ", " + int_text(sg.target_offset) + ", " +
-           int_text(sg.target_size) + ", &_mc_j0" + gs + ", &_mc_j1" + gs + ");\n";
+           int_text(sg.target_size) + ", mc_team_rank(), mc_team_size(), &_mc_j0" + gs + ", &_mc_j1" + gs + ");\n";
 }
 
 void emit_row_visit(EmitContext& c, int g, const kir::Block& body, const std::string& range) {

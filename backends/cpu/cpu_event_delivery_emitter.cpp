@@ -276,14 +276,16 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     return true;
   }
   // QueuedEvents: insert this step's events, then deliver the due slot. Pre pathways of a
-  // target-owned body are team kernels: queue q holds the events of its range of targets (fixed in
-  // mc_init), filled and delivered by thread q in the serial order (event, then row order), so
-  // every target sees its events in the serial order; a team of another size than the queue count
-  // leaves every queue, in order, to thread 0.
+  // target-owned body are team kernels: queue q holds the events of thread q's targets (its blocks
+  // of the target population, mc_own_targets, for the queue count fixed in mc_init), filled and
+  // delivered by thread q in the serial order (event, then row order), so every target sees its
+  // events in the serial order; a team of another size than the queue count leaves every queue, in
+  // order, to thread 0, between two barriers of its own.
   std::string ws = std::to_string(pw_index);
   const bool team = !post && rows_ascending(c, g) && sg->target_size >= kTeamMinTargets && target_owned(k.body);
   if (team) {
     c.mark_team();
+    c.mark_sharing(KernelSharing::Kind::OwnTargets);
     c.team_queues.insert({g, static_cast<size_t>(pw_index)});
   }
   const std::string T = int_text(sg->target_size);
@@ -292,10 +294,14 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += std::string("  const int _mc_t = ") + (team ? "mc_team_rank(), _mc_tn = mc_team_size()" : "0, _mc_tn = 1") + ";\n";
   c.out += "  const int _mc_own = _mc_tn == _mc_nq;\n  int _mc_oom = 0;\n";
   bind_events("step");
+  if (team) c.out += "  if (!_mc_own) mc_barrier(m);\n";
   c.out += "  if (_mc_own || _mc_t == 0)\n";
   c.out += "  for (int _mc_qi = _mc_own ? _mc_t : 0; _mc_qi < (_mc_own ? _mc_t + 1 : _mc_nq) && !_mc_oom; ++_mc_qi) {\n";
   c.out += "  mc_queue* _mc_q = " + syn_field(g, "q" + ws) + "[_mc_qi];\n";
-  c.out += "  const int64_t _mc_j0 = (int64_t)" + T + " * _mc_qi / _mc_nq, _mc_j1 = (int64_t)" + T + " * (_mc_qi + 1) / _mc_nq;\n";
+  const int tpk = c.population_index(sg->target);
+  c.out += "  int64_t _mc_j0, _mc_j1;\n";
+  c.out += "  mc_own_targets(" + local_begin(tpk) + ", " + local_end(c, tpk, false) + ", " + int_text(sg->target_offset) + ", " + T +
+           ", _mc_qi, _mc_nq, &_mc_j0, &_mc_j1);\n";
   c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nev && !_mc_oom; ++_mc_k) {\n";
   c.out += "    const int64_t _mc_idx = _mc_ev[_mc_k];\n";
   c.out += "    if (_mc_idx < " + off + " || _mc_idx >= " + end + ") continue;\n";
@@ -318,7 +324,7 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += "  }\n  _mc_due->size = 0;\n  }\n";
   c.out += "  if (_mc_oom) {\n#pragma omp critical(mc_queue_fail)\n    mc_fail(m, " +
            c_string("out of memory in the delivery queue of " + sg->name) + ");\n  }\n";
-  if (team) c.out += "  mc_barrier(m);\n";
+  if (team) c.out += "  if (!_mc_own) mc_barrier(m);\n";
   c.out += "}\n\n";
   return true;
 }

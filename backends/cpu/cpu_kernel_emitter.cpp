@@ -303,10 +303,20 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
     } else {
       if (emits) c.error("kernel '" + k.name + "' emits spikes from a spikes domain", "emit spikes from a neurons-domain threshold kernel");
       bind_spike_slot(c, pk, "step", d.event);
+      // Large populations: every thread takes the events of its own blocks (mc_own_targets), so the
+      // kernel needs no barrier against the update and deliveries, which split the same way.
+      const bool split = pop.size >= c.options.parallel_min_size && block_elementwise(k.body, writes, "i");
+      if (split) {
+        c.mark_team();
+        c.mark_sharing(KernelSharing::Kind::OwnNeurons, pk);
+        c.out += "  int64_t _mc_o0, _mc_o1;\n  mc_own_targets(" + local_begin(pk) + ", " + local_end(c, pk, false) + ", 0, " + int_text(pop.size) +
+                 ", mc_team_rank(), mc_team_size(), &_mc_o0, &_mc_o1);\n";
+      }
       c.out += "  for (int64_t _mc_k = 0; _mc_k < _mc_nspikes; ++_mc_k) {\n";
       c.out += "    const int64_t i = _mc_spikes[_mc_k];\n";
       // After an exchange the list holds every rank's events; each rank runs its own.
       c.out += "    if (i < " + local_begin(pk) + " || i >= " + local_end(c, pk, false) + ") continue;\n";
+      if (split) c.out += "    if (i < _mc_o0 || i >= _mc_o1) continue;\n";
       c.printer.block(k.body, 2, c.out);
       c.out += "  }\n";
     }

@@ -71,12 +71,12 @@ void emit_header(EmitContext& c) {
   // The team a team kernel runs in (mc_run's, or a team of one outside it) and this thread's rank.
   c.out += "static inline int mc_team_size(void) {\n#ifdef _OPENMP\n  return omp_get_num_threads();\n#else\n  return 1;\n#endif\n}\n";
   c.out += "static inline int mc_team_rank(void) {\n#ifdef _OPENMP\n  return omp_get_thread_num();\n#else\n  return 0;\n#endif\n}\n";
-  // Thread t's targets [*j0, *j1) of a group whose n targets start at neuron `offset` of a population
+  // Thread t's (of tn) targets [*j0, *j1) of a group whose n targets start at neuron `offset` of a population
   // this rank computes [begin, end): those among the blocks a fused update loop gives thread t
   // (cpu_fused_emitter.cpp), the first and last thread also any targets outside this rank's range.
   // Deliveries and updates by the same thread need no barrier between them (cpu_step_schedule.h).
-  c.out += "static inline void mc_own_targets(int64_t begin, int64_t end, int64_t offset, int64_t n, int64_t* j0, int64_t* j1) {\n"
-           "  const int t = mc_team_rank(), tn = mc_team_size(), cap = tn < " + std::to_string(kMaxTeam) + " ? tn : " + std::to_string(kMaxTeam) + ";\n"
+  c.out += "static inline void mc_own_targets(int64_t begin, int64_t end, int64_t offset, int64_t n, int t, int tn, int64_t* j0, int64_t* j1) {\n"
+           "  const int cap = tn < " + std::to_string(kMaxTeam) + " ? tn : " + std::to_string(kMaxTeam) + ";\n"
            "  const int64_t B = " + int_text(kFusedBlock) + ", bfirst = begin / B, nblocks = (end + B - 1) / B - bfirst;\n"
            "  const int64_t per = (nblocks + cap - 1) / cap;\n"
            "  int64_t lo = (bfirst + ((int64_t)t * per < nblocks ? (int64_t)t * per : nblocks)) * B - offset;\n"

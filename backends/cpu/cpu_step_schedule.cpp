@@ -181,7 +181,8 @@ StepTask kernel_task(const EmitContext& c, size_t k) {
         return -1;
       }, false);
       const kir::SynapseGroup::Pathway* pw = pathway.empty() ? nullptr : sg.find_pathway(pathway);
-      const int64_t delay = pw ? pw->delay_steps : sg.delay_steps;
+      // Queued deliveries read this step's events (the queue holds the delayed ones).
+      const int64_t delay = d.kind == kir::Domain::Kind::QueuedEvents ? 0 : pw ? pw->delay_steps : sg.delay_steps;
       const std::string event = pw ? pw->event : d.event;
       t.accesses.push_back(ring_access(c, pre, event, false, -1, false, delay));
     };
