@@ -32,7 +32,7 @@ class DeterminismTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     // CUBA, shortened. N = 8000 puts the population above the CPU backend's parallel threshold
-    // (4096), so --threads 2 really splits the neuron loops.
+    // (1024), so --threads 2 really splits the neuron loops.
     nlohmann::json m = modelc::testing::read_json("examples/cuba.json");
     m["simulation"]["duration"] = "0.2 second";
     m["parameters"]["N"] = 8000;

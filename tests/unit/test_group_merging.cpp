@@ -18,7 +18,7 @@ namespace {
 
 const char* kModel = "tests/ir_dumps/merge_neuron_groups.json";
 
-// The model with B grown to 5000 neurons: above the CPU backend's 4096-neuron threading threshold,
+// The model with B grown to 5000 neurons: above the CPU backend's 1024-neuron threading threshold,
 // while A and C stay below it, so the member table's per-member thread switch is exercised.
 std::filesystem::path with_large_b() {
   std::ifstream in(source_root() / kModel);

@@ -183,7 +183,7 @@ TEST(KernelFusionSchedule, NotAppliedWithoutTheBackendFeature) {
 
 // The CPU code of a fused kernel: one `omp simd` loop per block runs the update and writes the
 // threshold condition into a byte mask (`&`, no short-circuit branch); the scan of the mask emits
-// the spikes and runs the reset for the firing neurons only; above 4096 neurons the blocks go to
+// the spikes and runs the reset for the firing neurons only; from 1024 neurons on the blocks go to
 // threads.
 std::string kernel_text(const std::string& example, const std::string& kernel, int64_t n,
                         const std::function<void(nlohmann::ordered_json&)>& edit = {}) {
@@ -217,7 +217,7 @@ TEST(KernelFusionCodegen, CpuVectorisesUpdateAndThresholdIntoAMask) {
     EXPECT_EQ(body.find("#pragma omp simd", simd + 1), std::string::npos) << "one vector loop per block";
     EXPECT_EQ(body.find("if (((v_P_v[i] >"), std::string::npos) << "no per-neuron threshold branch";
     // Split among mc_run's team above the parallel size (a team kernel), never forking a team itself.
-    EXPECT_EQ(body.find("mc_team_rank()") != std::string::npos, n >= 4096) << "N = " << n;
+    EXPECT_EQ(body.find("mc_team_rank()") != std::string::npos, n >= 1024) << "N = " << n;
     EXPECT_EQ(body.find("#pragma omp parallel"), std::string::npos) << "N = " << n;
   }
 }
@@ -330,7 +330,7 @@ TEST(KernelFusion, ResetNotFusedWhenSynapsesReadPresynapticV) {
   expect_same_monitors(fused, run(model, {false, 2, 1, 1000}), "v_pre model fused vs unfused");
 }
 
-// Above the CPU backend's parallel threshold (4096 neurons) the fused kernel splits the blocks
+// Above the CPU backend's parallel threshold (1024 neurons) the fused kernel splits the blocks
 // between threads: results must not depend on the thread count, nor on fusion.
 TEST(KernelFusion, ThreadsOneAndTwoIdentical) {
   fs::path model = shortened("cuba", "100 ms");
@@ -346,7 +346,7 @@ TEST(KernelFusion, ThreadsOneAndTwoIdentical) {
   expect_same_monitors(hh_one, run(hh, {false, 2, 2, 4100}), "cobahh N=4100 fused 1 thread vs unfused 2 threads");
 }
 
-// The Poisson input's mask kernel runs in thread ranges above 4096 neurons (it was serial before):
+// The Poisson input's mask kernel runs in thread ranges above 1024 neurons (it was serial before):
 // the spike list must come out the same, ascending, whatever the thread count.
 TEST(KernelFusion, PoissonMaskThreadsOneAndTwoIdentical) {
   fs::path model = shortened("stdp_network", "100 ms", [](nlohmann::ordered_json& m) {

@@ -50,7 +50,7 @@ TEST(KirSimdHelpers, VectorisableTimestepMatchesCast) {
 
 class SimdModuleTest : public ::testing::Test {
  protected:
-  // COBAHH with N = 4100: above the parallel threshold (4096) and not a multiple of 8, with a state
+  // COBAHH with N = 4100: above the parallel threshold (1024) and not a multiple of 8, with a state
   // monitor on the neurons where 1 and 2 threads used to split differently (2048-2051: the end of
   // thread 0's chunk; 4096-4099: the last vector), found by comparing all 4100 neurons.
   fs::path write_model(int64_t n, const std::string& duration) {
