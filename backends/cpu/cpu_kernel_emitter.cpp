@@ -430,9 +430,16 @@ void emit_kernels(EmitContext& c) {
     const kir::Kernel& kr = c.p.kernels[k];
     const std::string_view text = std::string_view(c.out).substr(start);
     if (c.team[k]) {
-      // Synchronised when its last statement is a barrier that every call reaches.
-      const std::string_view tail = "  mc_barrier(m);\n}\n\n";
-      c.sharing[k].synchronised = text.ends_with(tail) && text.find("return;") == std::string_view::npos;
+      // Synchronised when its last statement is an unconditional barrier at function scope and its
+      // only early returns skip the whole step before any work (run_regularly, a delay's first
+      // steps): on those steps it touches nothing, and being opaque it had a barrier before it.
+      const std::string_view tail = "\n  mc_barrier(m);\n}\n\n";
+      bool early_only = true;
+      for (size_t at = text.find("return;"); at != std::string_view::npos; at = text.find("return;", at + 1)) {
+        const std::string_view line = text.substr(0, at).substr(text.rfind('\n', at) + 1);
+        early_only = early_only && (line == "  if (_mc_src_step < 0) " || (line.starts_with("  if (step % ") && line.ends_with(" != 0) ")));
+      }
+      c.sharing[k].synchronised = text.ends_with(tail) && early_only;
     } else if (kr.merged.empty() && (kr.domain.kind == Domain::Kind::Neurons || kr.domain.kind == Domain::Kind::Spikes)) {
       c.sharing[k].kind = KernelSharing::Kind::Solo;
     }

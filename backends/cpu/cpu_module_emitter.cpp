@@ -84,7 +84,7 @@ void emit_header(EmitContext& c) {
            "  lo = t == 0 || lo < 0 ? 0 : lo > n ? n : lo;\n"
            "  hi = t == tn - 1 || hi > n ? n : hi < 0 ? 0 : hi;\n"
            "  *j0 = lo;\n  *j1 = hi < lo ? lo : hi;\n}\n";
-  // The team's barrier (every team kernel ends in one; docs/performance.md, "Threads"). GOMP's
+  // The team's barrier (placed by cpu_step_schedule.h; docs/performance.md, "Threads"). GOMP's
   // barriers spin for up to 300,000 iterations (milliseconds) before sleeping, which on a machine
   // with more runnable threads than cores keeps the core from the very thread being waited for
   // (measured here, load 11-14 on 2 cores: CUBA 4,000 at 2 threads 100x slower than at 1). Sleeping
@@ -289,10 +289,11 @@ void emit_init_run(EmitContext& c) {
   o += "  m->initialised = 1;\n  return 0;\n}\n\n";
 
   // The steps run in one OpenMP team (docs/performance.md, "Threads"): team kernels are called by
-  // every thread and end in a barrier; runs of solo tasks (solo kernels, monitors, exchanges) go to
-  // thread 0 and end in one barrier. Thread 0 also keeps the clocks and the launch count. A task
-  // that fails makes every thread leave the loop at the same barrier: thread 0 writes the verdict
-  // to one of two flags, alternating, so no thread can overwrite a verdict another has yet to read.
+  // every thread, solo tasks (solo kernels, monitors, exchanges) by thread 0, with barriers where
+  // the plan of cpu_step_schedule.h needs them. Thread 0 also keeps the clocks and the launch
+  // count. A task that fails makes every thread leave the loop at the same full barrier: thread 0
+  // writes the verdict to one of two flags, alternating, so no thread can overwrite a verdict
+  // another has yet to read.
   o += "int mc_run(mc_module* m, int64_t steps) {\n  if (!m) return 1;\n";
   o += "  if (!m->initialised) return mc_fail(m, \"mc_run called before mc_init\");\n";
   o += "  if (m->failed) return 1;\n  if (steps <= 0) return 0;\n";

@@ -167,6 +167,8 @@ StepTask kernel_task(const EmitContext& c, size_t k) {
     return t;
   }
   if (kr.every_steps > 1) t.guard = "step % " + int_text(kr.every_steps) + " == 0";
+  // A kernel of every n-th step returns early on the others, before its own barriers.
+  const bool synchronised = sh.synchronised && kr.every_steps <= 1;
   const kir::Domain& d = kr.domain;
   const bool solo = sh.kind == KernelSharing::Kind::Solo;
   if (sh.kind == KernelSharing::Kind::OwnTargets) {
@@ -190,7 +192,7 @@ StepTask kernel_task(const EmitContext& c, size_t k) {
       for (const auto& br : kr.dispatch) add_group(br.synapses, br.body, d.pathway);
     else
       add_group(d.synapses, kr.body, d.pathway);
-    t.synchronised = sh.synchronised;
+    t.synchronised = synchronised;
     return t;
   }
   // Solo or OwnNeurons: a neurons or spikes domain of population pk, index i.
@@ -203,7 +205,7 @@ StepTask kernel_task(const EmitContext& c, size_t k) {
   });
   if (emits) t.accesses.push_back(ring_access(c, pk, kr.event, true, solo ? -1 : pk, solo, 0));
   if (d.kind == kir::Domain::Kind::Spikes) t.accesses.push_back(ring_access(c, pk, d.event, false, -1, solo, 0));
-  t.synchronised = sh.synchronised;
+  t.synchronised = synchronised;
   return t;
 }
 
