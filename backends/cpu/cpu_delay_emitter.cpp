@@ -84,7 +84,7 @@ bool emit_dendritic_domain(EmitContext& c, const kir::Kernel& k) {
   c.out += "  const int32_t* __restrict _mc_post = " + syn_field(g, "post") + ";\n";
   c.out += "  const int32_t* __restrict _mc_dl = " + syn_field(g, "dl" + std::to_string(w)) + ";\n";
   c.out += "  const int64_t _mc_now = step % _mc_depth;\n";
-  c.out += "  const int64_t _mc_eslot = step % " + int_text(event_history(c, pk, pw->event)) + ";\n";
+  c.out += "  const int64_t _mc_eslot = step % " + int_text(ring_depth(c, pk, pw->event)) + ";\n";
   c.out += "  const int32_t* __restrict _mc_ev = " + event_field(c, pk, pw->event, "spikes") + " + _mc_eslot * " + size + ";\n";
   c.out += "  const int64_t _mc_nev = " + event_field(c, pk, pw->event, "count") + "[_mc_eslot];\n";
   // A team kernel where the body is target-owned: each thread adds only into its targets' ring

@@ -158,7 +158,8 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k);
 // spike generators, the transposed index of post pathways and heterogeneous-delay queues. Each
 // hooks into one place of the module layout.
 std::string event_field(const EmitContext& c, int pk, const std::string& event, const char* what);
-int64_t event_history(const EmitContext& c, int pk, const std::string& event);
+int64_t event_history(const EmitContext& c, int pk, const std::string& event);  // the IR's steps of events
+int64_t ring_depth(const EmitContext& c, int pk, const std::string& event);     // slots of the module's ring
 bool check_event(EmitContext& c, int pk, const std::string& event, const std::string& who);
 void emit_delivery_fields(EmitContext& c);      // inside struct mc_module
 void emit_event_lists_create(EmitContext& c);   // in mc_create, where MC_ALLOC is defined

@@ -28,10 +28,12 @@ int64_t event_history(const EmitContext& c, int pk, const std::string& event) {
   const kir::Population& pop = c.p.populations[pk];
   int e = event.empty() || event == "spike" ? -1 : event_index(pop, event);
   int64_t h = e < 0 ? pop.history : pop.events[e].history;
-  // One slot more than the longest delay needs: a thread may write the next step's events while
-  // another still delivers the oldest ones, with no barrier between (cpu_step_schedule.h).
-  return (h < 1 ? 1 : h) + 1;
+  return h < 1 ? 1 : h;
 }
+
+// One slot more than the history: a thread may write the next step's events while another still
+// delivers the oldest ones, with no barrier between (cpu_step_schedule.h).
+int64_t ring_depth(const EmitContext& c, int pk, const std::string& event) { return event_history(c, pk, event) + 1; }
 
 bool check_event(EmitContext& c, int pk, const std::string& event, const std::string& who) {
   if (event.empty() || event == "spike" || event_index(c.p.populations[pk], event) >= 0) return true;
@@ -68,7 +70,7 @@ void emit_event_lists_create(EmitContext& c) {
     for (size_t e = 0; e < p.populations[k].events.size(); ++e) {
       const kir::Population& pop = p.populations[k];
       std::string f = "m->pop" + std::to_string(k) + "_ev" + std::to_string(e);
-      std::string h = int_text(event_history(c, static_cast<int>(k), pop.events[e].name));
+      std::string h = int_text(ring_depth(c, static_cast<int>(k), pop.events[e].name));
       c.out += "  MC_ALLOC(" + f + "_spikes, int32_t, " + h + " * " + int_text(pop.size) + ", " +
                c_string("the " + pop.events[e].name + " event buffer of " + pop.name) + ")\n";
       c.out += "  MC_ALLOC(" + f + "_count, int64_t, " + h + ", " + c_string("the event counts of " + pop.name) + ")\n";
@@ -175,7 +177,7 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     const kir::Population& pop = c.p.populations[pk];
     const auto& t = *pop.generator;
     std::string ks = std::to_string(pk), n = int_text(static_cast<int64_t>(t.steps.size()));
-    c.out += "  const int64_t _mc_slot = step % " + int_text(event_history(c, pk, "")) + ";\n";
+    c.out += "  const int64_t _mc_slot = step % " + int_text(ring_depth(c, pk, "")) + ";\n";
     c.out += "  int32_t* __restrict _mc_spk = m->pop" + ks + "_spikes + _mc_slot * " + int_text(pop.size) + ";\n";
     c.out += "  int64_t _mc_nspk = 0;\n";
     c.out += "  const int64_t _mc_s = " + (t.period_steps > 0 ? "step % " + int_text(t.period_steps) : std::string("step")) + ";\n";
@@ -236,7 +238,7 @@ bool emit_delivery_domain(EmitContext& c, const kir::Kernel& k) {
     return o;
   };
   auto bind_events = [&](const std::string& step_var) {
-    c.out += "  const int64_t _mc_eslot = " + step_var + " % " + int_text(history) + ";\n";
+    c.out += "  const int64_t _mc_eslot = " + step_var + " % " + int_text(ring_depth(c, pk, pw->event)) + ";\n";
     c.out += "  const int32_t* __restrict _mc_ev = " + spikes + " + _mc_eslot * " + size + ";\n";
     c.out += "  const int64_t _mc_nev = " + count + "[_mc_eslot];\n";
   };

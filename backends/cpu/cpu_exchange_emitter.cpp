@@ -64,7 +64,7 @@ void emit_exchanges(EmitContext& c) {
     for (size_t e = 0; e < x.events.size(); ++e) {
       const int pk = pks[e];
       const std::string& ev = x.events[e].event;
-      const std::string H = int_text(event_history(c, pk, ev)), N = int_text(c.p.populations[pk].size);
+      const std::string H = int_text(ring_depth(c, pk, ev)), N = int_text(c.p.populations[pk].size);
       o += "  for (int64_t _mc_s = _mc_first; _mc_s <= step; ++_mc_s) {  // " + x.events[e].population + "." + ev + "\n";
       o += "    const int64_t _mc_slot = _mc_s % " + H + ";\n";
       o += "    const int64_t _mc_c = _mc_s < 0 ? 0 : " + event_field(c, pk, ev, "count") + "[_mc_slot];\n";
@@ -82,7 +82,7 @@ void emit_exchanges(EmitContext& c) {
     for (size_t e = 0; e < x.events.size(); ++e) {
       const int pk = pks[e];
       const std::string& ev = x.events[e].event;
-      const std::string H = int_text(event_history(c, pk, ev)), N = int_text(c.p.populations[pk].size);
+      const std::string H = int_text(ring_depth(c, pk, ev)), N = int_text(c.p.populations[pk].size);
       o += "  for (int64_t _mc_s = _mc_first; _mc_s <= step; ++_mc_s) {\n";
       o += "    const int64_t _mc_slot = (_mc_s < 0 ? 0 : _mc_s) % " + H + ";\n";
       o += "    int32_t* __restrict _mc_dst = " + event_field(c, pk, ev, "spikes") + " + _mc_slot * " + N + ";\n";

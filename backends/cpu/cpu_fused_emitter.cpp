@@ -78,7 +78,7 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Kernel& k, int pk, cons
   NeuronLoopShape s;
   s.n = int_text(pop.size);
   s.padded = int_text(simd_padded(pop.size));
-  s.history = int_text(event_history(c, pk, k.event));
+  s.history = int_text(ring_depth(c, pk, k.event));
   s.spikes = event_field(c, pk, k.event, "spikes");
   s.count = event_field(c, pk, k.event, "count");
   s.total = event_field(c, pk, k.event, "total");
@@ -259,7 +259,7 @@ void emit_synaptic_dispatch(EmitContext& c, const kir::Kernel& k) {
             c.p.populations[pk].name + "' keeps only " + std::to_string(event_history(c, pk, event)) + " steps of spikes");
   o += "  const int64_t _mc_src_step = step - " + int_text(delay) + ";\n";
   o += "  if (_mc_src_step < 0) return;\n";
-  o += "  const int64_t _mc_slot = _mc_src_step % " + int_text(event_history(c, pk, event)) + ";\n";
+  o += "  const int64_t _mc_slot = _mc_src_step % " + int_text(ring_depth(c, pk, event)) + ";\n";
   o += "  const int32_t* __restrict _mc_spikes = " + event_field(c, pk, event, "spikes") + " + _mc_slot * " +
        int_text(c.p.populations[pk].size) + ";\n";
   o += "  const int64_t _mc_nspikes = " + event_field(c, pk, event, "count") + "[_mc_slot];\n";

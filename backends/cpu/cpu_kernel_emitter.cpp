@@ -81,7 +81,7 @@ std::string syn_field(int g, const char* what) { return "m->syn" + std::to_strin
 // IR v2: `event` selects a custom event list instead (empty or "spike": the spikes).
 void bind_spike_slot(EmitContext& c, int k, const std::string& step_var, const std::string& event = "") {
   const kir::Population& pop = c.p.populations[k];
-  c.out += "  const int64_t _mc_slot = " + step_var + " % " + int_text(event_history(c, k, event)) + ";\n";
+  c.out += "  const int64_t _mc_slot = " + step_var + " % " + int_text(ring_depth(c, k, event)) + ";\n";
   c.out += "  const int32_t* __restrict _mc_spikes = " + event_field(c, k, event, "spikes") + " + _mc_slot * " +
            int_text(pop.size) + ";\n";
   c.out += "  const int64_t _mc_nspikes = " + event_field(c, k, event, "count") + "[_mc_slot];\n";
@@ -260,7 +260,7 @@ void emit_kernel(EmitContext& c, size_t idx, bool init) {
       // fused update + threshold: vectorised prefix, serial suffix (cpu_fused_emitter.cpp)
     } else if (d.kind == Domain::Kind::Neurons && emits) {
       // Serial so that the spike list comes out in ascending order, as the IR promises.
-      c.out += "  const int64_t _mc_slot = step % " + int_text(event_history(c, pk, k.event)) + ";\n";
+      c.out += "  const int64_t _mc_slot = step % " + int_text(ring_depth(c, pk, k.event)) + ";\n";
       c.out += "  int32_t* __restrict _mc_spk = " + event_field(c, pk, k.event, "spikes") + " + _mc_slot * " +
                int_text(pop.size) + ";\n";
       c.out += "  int64_t _mc_nspk = 0;\n";

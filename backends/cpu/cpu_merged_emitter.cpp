@@ -61,7 +61,7 @@ void emit_merged_neurons(EmitContext& c, const kir::Kernel& k, const std::set<st
       if (c.buffer_index(mine) < 0) c.error("kernel '" + k.name + "' member " + mb.population + " uses unknown buffer '" + mine + "'");
       o += "offsetof(mc_module, b_" + mine + "), ";
     }
-    o += int_text(pop.size) + ", " + int_text(simd_padded(pop.size)) + ", " + int_text(event_history(c, pk, k.event)) + ", " +
+    o += int_text(pop.size) + ", " + int_text(simd_padded(pop.size)) + ", " + int_text(ring_depth(c, pk, k.event)) + ", " +
          field(event_field(c, pk, k.event, "spikes")) + ", " + field(event_field(c, pk, k.event, "count")) + ", " +
          field(event_field(c, pk, k.event, "total")) + ", offsetof(mc_module, pop" + std::to_string(pk) +
          "_begin), offsetof(mc_module, pop" + std::to_string(pk) + "_end), " + (pop.size >= c.options.parallel_min_size ? "1" : "0");

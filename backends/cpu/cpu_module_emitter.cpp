@@ -183,7 +183,7 @@ void emit_create_destroy(EmitContext& c) {
            c_string(b.owner + "." + b.variable) + ")\n";
   for (size_t k = 0; k < p.populations.size(); ++k) {
     const kir::Population& pop = p.populations[k];
-    std::string ks = std::to_string(k), h = int_text(event_history(c, static_cast<int>(k), ""));
+    std::string ks = std::to_string(k), h = int_text(ring_depth(c, static_cast<int>(k), ""));
     if (pop.history < 1) c.error("population '" + pop.name + "' has a spike history depth below 1");
     o += "  MC_ALLOC(m->pop" + ks + "_spikes, int32_t, " + h + " * " + int_text(pop.size) + ", " +
          c_string("the spike buffer of " + pop.name) + ")\n";
@@ -368,7 +368,7 @@ void emit_init_run(EmitContext& c) {
     if (solo_open) o += "    }\n";
     solo_open = false;
   };
-  auto barrier = [&](const Barrier& b) {
+  auto place_barrier = [&](const Barrier& b) {
     if (b.kind == Barrier::Kind::None) return;
     close_solo();
     o += b.kind == Barrier::Kind::Full ? full_barrier("    ") : "    if (" + b.guard + ") mc_barrier(m);\n";
@@ -386,7 +386,7 @@ void emit_init_run(EmitContext& c) {
   };
   for (size_t i = 0; i < tasks.size(); ++i) {
     for (size_t pos = i == 0 ? 0 : task_pos[i - 1] + 1; pos <= task_pos[i]; ++pos) exchanges_before(pos);
-    barrier(plan[i]);
+    place_barrier(plan[i]);
     if (calls[i].team) {
       close_solo();
       o += calls[i].code;

@@ -122,7 +122,7 @@ std::string ring_name(int pk, const std::string& event) {
 }
 
 Access ring_access(const EmitContext& c, int pk, const std::string& event, bool write, int part, bool solo, int64_t slot) {
-  return {ring_name(pk, event), write, part, solo, slot, event_history(c, pk, event)};
+  return {ring_name(pk, event), write, part, solo, slot, ring_depth(c, pk, event)};
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ struct KernelSharing {
   enum class Kind {
     Opaque,      // unknown accesses (or its own barriers): barriers before and after it
     Solo,        // thread 0 runs it whole
-    OwnNeurons,  // each thread its blocks of `population` (own_neuron_range in the module)
+    OwnNeurons,  // each thread its blocks of `population` (mc_own_targets in the module)
     OwnTargets,  // each thread the targets in its blocks of the target population
   };
   Kind kind = Kind::Opaque;

@@ -120,7 +120,9 @@ int step_barriers(int64_t n) {
   for (size_t at = body.find("\n    mc_barrier(m);\n"); at != std::string::npos; at = body.find("\n    mc_barrier(m);\n", at + 1))
     ++count;
   // The state monitor reads every thread's neurons on its recording steps (every 10th) only.
-  if (n >= 1024) EXPECT_NE(body.find("if (step % 10 == 0) mc_barrier(m);"), std::string::npos);
+  if (n >= 1024) {
+    EXPECT_NE(body.find("if (step % 10 == 0) mc_barrier(m);"), std::string::npos);
+  }
   return count;
 }
 
