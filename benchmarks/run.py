@@ -113,8 +113,11 @@ def modelc_check(modelc, path, env):
     r = subprocess.run([str(modelc), "check", str(path)], capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "check failed")
-    m = re.search(r"ok \(\d+ neuron groups, (\d+) neurons.*\n.*\n  memory: \S+ ([\d.]+) (B|KiB|MiB|GiB) "
+    # "memory: about 12 MiB" or "memory: at least 2.9 MiB" (when part of it is known only at run time)
+    m = re.search(r"ok \(\d+ neuron groups, (\d+) neurons.*\n.*\n  memory: (?:[a-z]+ )+([\d.]+) (B|KiB|MiB|GiB) "
                   r"\(([\d.e+]+) synapses expected\)", r.stdout)
+    if not m:
+        raise RuntimeError(f"`modelc check {path}` printed no neuron count and memory estimate:\n{r.stdout}")
     scale = {"B": 2.0 ** -20, "KiB": 2.0 ** -10, "MiB": 1.0, "GiB": 1024.0}[m.group(3)]
     return int(m.group(1)), float(m.group(4)), float(m.group(2)) * scale
 
@@ -363,6 +366,7 @@ def main(argv=None):
     models = args.models.split(",") if args.models else None
     points = [p for p in scan["points"] if models is None or p["model"] in models]
     out_csv = args.out_dir / f"{args.scan}.csv"
+    partial_csv = args.out_dir / f"{args.scan}.partial.csv"
     meta = {"scan": args.scan, "command": " ".join(["benchmarks/run.py"] + (argv if argv is not None else sys.argv[1:])),
             "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "load_start": os.getloadavg(), "machine": machine_info(), "modelc": args.modelc_version,
@@ -405,12 +409,14 @@ def main(argv=None):
                   + "  ".join(f"{r['simulator']}{'/' + r['backend'] if r['simulator'] == 'modelc' else ''}"
                               f"@{r.get('threads') or '-'}: " + (f"{r['simulate_s']:.4g}s" if r.get("simulate_s") else r["status"])
                               for r in new) + f"   [{time.perf_counter() - t_start:.0f} s]", flush=True)
-        write_csv(add_ratios(rows), out_csv)
+        # Progress goes to a file of its own: a scan that fails keeps the last complete one whole.
+        write_csv(add_ratios(rows), partial_csv)
     meta.update(finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 wall_s=time.perf_counter() - t_start, load_end=os.getloadavg(),
                 load_max=max(loads) if loads else None,
                 load_mean=statistics.mean(loads) if loads else None)
     write_csv(add_ratios(rows), out_csv)
+    partial_csv.unlink(missing_ok=True)
     (args.out_dir / f"{args.scan}.meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"wrote {out_csv}")
     if not args.no_plots:
