@@ -116,6 +116,8 @@ void emit_target_range(EmitContext& c, const std::string& name, const std::strin
 // The same for the targets of group g, split as the target population's neurons are among the
 // threads (its blocks, mc_own_targets): a thread's deliveries then land only on neurons it updates.
 void emit_owned_target_range(EmitContext& c, int g);
+// True when `e` is the domain index `var` ("i", "j", "syn"), possibly cast.
+bool is_index(const kir::ExprP& e, const char* var);
 // True when every CSR row of group g ascends in j (what a binary search for a target needs).
 bool rows_ascending(const EmitContext& c, int g);
 // True when group g's rows let a thread visit only its targets: not procedural, ascending if sparse.

@@ -148,10 +148,8 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
     o += "  {\n";
     o += "    const int _mc_t = mc_team_rank(), _mc_tn = mc_team_size() < " + std::to_string(kMaxTeam) +
          " ? mc_team_size() : " + std::to_string(kMaxTeam) + ";\n";
-    o += "    const int64_t _mc_per = " + (shape.parallel_if.empty() ? "" : "!(" + shape.parallel_if + ") ? _mc_nblocks : ") +
-         "(_mc_nblocks + _mc_tn - 1) / _mc_tn;\n";
-    o += "    const int64_t _mc_b0 = (int64_t)_mc_t * _mc_per < _mc_nblocks ? (int64_t)_mc_t * _mc_per : _mc_nblocks;\n";
-    o += "    const int64_t _mc_b1 = _mc_b0 + _mc_per < _mc_nblocks ? _mc_b0 + _mc_per : _mc_nblocks;\n";
+    o += "    const int _mc_tp = " + (shape.parallel_if.empty() ? "" : "!(" + shape.parallel_if + ") ? 1 : ") + "_mc_tn;\n";
+    o += "    int64_t _mc_b0, _mc_b1;\n    mc_own_blocks(_mc_nblocks, _mc_t, _mc_tp, &_mc_b0, &_mc_b1);\n";
     ind = "    ";
   } else {
     o += "  const int64_t _mc_b0 = 0, _mc_b1 = _mc_nblocks;\n";
@@ -207,7 +205,7 @@ bool emit_split_emitting_loop(EmitContext& c, const kir::Block& body, const Neur
     o += "    if (_mc_t == 0) {\n";
     o += "      int64_t _mc_n = 0;\n";
     o += "      for (int _mc_u = 0; _mc_u < _mc_tn; ++_mc_u) {\n";
-    o += "        const int64_t _mc_ub0 = (int64_t)_mc_u * _mc_per < _mc_nblocks ? (int64_t)_mc_u * _mc_per : _mc_nblocks;\n";
+    o += "        int64_t _mc_ub0, _mc_ub1;\n        mc_own_blocks(_mc_nblocks, _mc_u, _mc_tp, &_mc_ub0, &_mc_ub1);\n        (void)_mc_ub1;\n";
     o += "        const int64_t _mc_from = _mc_ub0 * " + B + ";\n";
     o += "        if (m->tspikes[_mc_u] > 0 && _mc_from != _mc_n)\n";
     o += "          memmove(_mc_spk_all + _mc_n, _mc_spk_all + _mc_from, (size_t)m->tspikes[_mc_u] * sizeof(int32_t));\n";

@@ -8,8 +8,6 @@
 
 namespace modelc::backends::cpu {
 
-namespace {
-
 using kir::Block;
 using kir::Domain;
 using kir::Expr;
@@ -23,6 +21,8 @@ bool is_index(const ExprP& e, const char* var) {
   if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_index(e->args[0], var);
   return false;
 }
+
+namespace {
 
 // True when every iteration touches only element `var` of the buffers it writes (and reads those
 // buffers only there): then iterations are independent and the loop may run in parallel / SIMD.

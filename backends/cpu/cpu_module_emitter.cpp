@@ -75,12 +75,17 @@ void emit_header(EmitContext& c) {
   // this rank computes [begin, end): those among the blocks a fused update loop gives thread t
   // (cpu_fused_emitter.cpp), the first and last thread also any targets outside this rank's range.
   // Deliveries and updates by the same thread need no barrier between them (cpu_step_schedule.h).
+  // Thread t's (of tn) blocks [*b0, *b1) of nblocks: contiguous, in thread order. The one split
+  // of a fused update loop (cpu_fused_emitter.cpp) and of the targets below.
+  c.out += "static inline void mc_own_blocks(int64_t nblocks, int t, int tn, int64_t* b0, int64_t* b1) {\n"
+           "  const int64_t per = (nblocks + tn - 1) / tn;\n"
+           "  *b0 = (int64_t)t * per < nblocks ? (int64_t)t * per : nblocks;\n"
+           "  *b1 = *b0 + per < nblocks ? *b0 + per : nblocks;\n}\n";
   c.out += "static inline void mc_own_targets(int64_t begin, int64_t end, int64_t offset, int64_t n, int t, int tn, int64_t* j0, int64_t* j1) {\n"
            "  const int cap = tn < " + std::to_string(kMaxTeam) + " ? tn : " + std::to_string(kMaxTeam) + ";\n"
            "  const int64_t B = " + int_text(kFusedBlock) + ", bfirst = begin / B, nblocks = (end + B - 1) / B - bfirst;\n"
-           "  const int64_t per = (nblocks + cap - 1) / cap;\n"
-           "  int64_t lo = (bfirst + ((int64_t)t * per < nblocks ? (int64_t)t * per : nblocks)) * B - offset;\n"
-           "  int64_t hi = (bfirst + ((int64_t)(t + 1) * per < nblocks ? (int64_t)(t + 1) * per : nblocks)) * B - offset;\n"
+           "  int64_t b0, b1;\n  mc_own_blocks(nblocks, t, cap, &b0, &b1);\n"
+           "  int64_t lo = (bfirst + b0) * B - offset, hi = (bfirst + b1) * B - offset;\n"
            "  lo = t == 0 || lo < 0 ? 0 : lo > n ? n : lo;\n"
            "  hi = t == tn - 1 || hi > n ? n : hi < 0 ? 0 : hi;\n"
            "  *j0 = lo;\n  *j1 = hi < lo ? lo : hi;\n}\n";

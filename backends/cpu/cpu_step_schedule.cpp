@@ -83,13 +83,6 @@ void run_task(std::vector<Pending>& pending, const StepTask& task) {
   for (const Access& a : task.accesses) pending.push_back({a, task.guard, false});
 }
 
-bool is_index(const ExprP& e, const char* var) {
-  if (!e) return false;
-  if (e->kind == Expr::Kind::Builtin) return e->name == var;
-  if (e->kind == Expr::Kind::Cast && e->args.size() == 1) return is_index(e->args[0], var);
-  return false;
-}
-
 // `j + offset` (either order) or, with a zero offset, plain j.
 bool is_target_index(const ExprP& e, int64_t offset) {
   if (is_index(e, "j")) return offset == 0;
